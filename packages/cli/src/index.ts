@@ -1,0 +1,2 @@
+export { main } from './main.js';
+export { VERSION } from './version.js';

@@ -1,0 +1,90 @@
+import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { CryptullyError } from '../errors.js';
+import { abytes } from './bytes.js';
+
+/** Names of the cipher functions of the Noise spec (§12.3, §12.4). */
+export type CipherName = 'ChaChaPoly' | 'AESGCM';
+
+/** Authentication tag length of both AEADs. */
+export const TAG_LENGTH = 16;
+
+/**
+ * Raised when an AEAD tag does not verify. Deliberately says nothing about why: the peer
+ * must not learn which check failed.
+ */
+export class DecryptError extends CryptullyError {
+  constructor() {
+    super('ERR_DECRYPT', 'message authentication failed');
+  }
+}
+
+/** One AEAD as Noise uses it (spec §4.2): 32-byte key, 64-bit nonce, 16-byte tag. */
+export interface CipherFunction {
+  readonly name: CipherName;
+  /** ENCRYPT(k, n, ad, plaintext): ciphertext followed by the 16-byte tag. */
+  encrypt(key: Uint8Array, nonce: bigint, ad: Uint8Array, plaintext: Uint8Array): Uint8Array;
+  /**
+   * DECRYPT(k, n, ad, ciphertext).
+   * @throws {DecryptError} when the tag does not verify; no plaintext is returned then.
+   */
+  decrypt(key: Uint8Array, nonce: bigint, ad: Uint8Array, ciphertext: Uint8Array): Uint8Array;
+}
+
+function makeCipher(
+  name: CipherName,
+  openssl: 'chacha20-poly1305' | 'aes-256-gcm',
+): CipherFunction {
+  // Both are AEADs with a 12-byte IV and 16-byte tag; one literal type selects the AEAD overload.
+  const algorithm = openssl as 'aes-256-gcm';
+  // ChaChaPoly encodes the nonce as 32 zero bits then 64 bits little-endian; AESGCM as 32
+  // zero bits then 64 bits big-endian (spec §12.3, §12.4).
+  const littleEndian = name === 'ChaChaPoly';
+  const iv = Buffer.alloc(12);
+  const setNonce = (nonce: bigint) => {
+    if (littleEndian) iv.writeBigUInt64LE(nonce, 4);
+    else iv.writeBigUInt64BE(nonce, 4);
+  };
+  return {
+    name,
+    encrypt(key, nonce, ad, plaintext) {
+      abytes(key, 32, 'key');
+      setNonce(nonce);
+      const cipher = createCipheriv(algorithm, key, iv, { authTagLength: TAG_LENGTH });
+      cipher.setAAD(ad, { plaintextLength: plaintext.length });
+      const out = new Uint8Array(plaintext.length + TAG_LENGTH);
+      const body = cipher.update(plaintext);
+      out.set(body, 0);
+      const final = cipher.final();
+      out.set(final, body.length);
+      out.set(cipher.getAuthTag(), plaintext.length);
+      return out;
+    },
+    decrypt(key, nonce, ad, ciphertext) {
+      abytes(key, 32, 'key');
+      if (ciphertext.length < TAG_LENGTH) throw new DecryptError();
+      setNonce(nonce);
+      const bodyLength = ciphertext.length - TAG_LENGTH;
+      const decipher = createDecipheriv(algorithm, key, iv, { authTagLength: TAG_LENGTH });
+      decipher.setAAD(ad, { plaintextLength: bodyLength });
+      decipher.setAuthTag(ciphertext.subarray(bodyLength));
+      const body = decipher.update(ciphertext.subarray(0, bodyLength));
+      try {
+        decipher.final();
+      } catch {
+        body.fill(0);
+        throw new DecryptError();
+      }
+      return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+    },
+  };
+}
+
+/** ChaCha20-Poly1305 (RFC 8439), Noise cipher name `ChaChaPoly`. */
+export const chaChaPoly: CipherFunction = makeCipher('ChaChaPoly', 'chacha20-poly1305');
+/** AES-256-GCM, Noise cipher name `AESGCM`. */
+export const aesGcm: CipherFunction = makeCipher('AESGCM', 'aes-256-gcm');
+
+/** The cipher for a Noise cipher name. */
+export function cipherByName(name: string): CipherFunction | undefined {
+  return name === 'ChaChaPoly' ? chaChaPoly : name === 'AESGCM' ? aesGcm : undefined;
+}

@@ -1,0 +1,11 @@
+/**
+ * The one door to cryptographic primitives in Cryptully: every protocol module takes its
+ * primitives from here, and only this folder imports `node:crypto` (OpenSSL).
+ * @module
+ */
+export * from './bytes.js';
+export * from './cipher.js';
+export * from './dh.js';
+export * from './hash.js';
+export * from './kdf.js';
+export * from './random.js';

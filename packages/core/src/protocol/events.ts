@@ -1,0 +1,88 @@
+/**
+ * The event and command vocabulary shared by every Cryptully front end: the CLI's `--json`
+ * mode prints these events and reads these commands line by line, the desktop app sends them
+ * across its preload bridge and WebSocket, and the test harness drives every client with them.
+ * Pure data and validation: safe to import in a browser.
+ * @module
+ */
+
+/** A conversation's stable id: derived from the peer's public key, so it survives reconnects. */
+export type PeerId = string;
+
+/** How a peer's identity was checked. */
+export type Verification = 'invite' | 'code' | 'unverified' | 'key-changed';
+
+/**
+ * Typing state, as the original Cryptully had it: `typing` while keys are pressed, `paused`
+ * when typing stopped with text left in the input, `idle` when the input was emptied.
+ */
+export type TypingState = 'typing' | 'paused' | 'idle';
+
+/** Events a chat node emits, told apart by `event`. */
+export type ChatEvent =
+  | { event: 'ready'; fingerprint: string; name: string }
+  | { event: 'listening'; host: string; port: number; invite: string; addresses: string[] }
+  | { event: 'invite'; invite: string; expiresAt: number }
+  | { event: 'connecting'; target: string }
+  | {
+      event: 'request';
+      peer: PeerId;
+      name: string;
+      fingerprint: string;
+      code: string;
+      known: boolean;
+      invited: boolean;
+      keyChanged: boolean;
+    }
+  | { event: 'waiting'; peer: PeerId; name: string; fingerprint: string; code: string }
+  | {
+      event: 'connected';
+      peer: PeerId;
+      name: string;
+      fingerprint: string;
+      code: string;
+      verified: boolean;
+      verification: Verification;
+    }
+  | { event: 'message'; peer: PeerId; id: string; text: string; at: number }
+  | { event: 'sent'; peer: PeerId; id: string; text: string; at: number; queued: boolean }
+  | { event: 'delivered'; peer: PeerId; id: string }
+  | { event: 'undelivered'; peer: PeerId; ids: string[] }
+  | { event: 'typing'; peer: PeerId; state: TypingState }
+  | { event: 'verified'; peer: PeerId; verification: Verification }
+  | { event: 'key-changed'; peer: PeerId; name: string; old: string; new: string }
+  | { event: 'disconnected'; peer: PeerId; reason: string; message: string }
+  | { event: 'peers'; peers: KnownPeerSummary[] }
+  | { event: 'error'; code: string; message: string; peer?: PeerId };
+
+/** What a front end shows about a remembered peer. */
+export interface KnownPeerSummary {
+  peer: PeerId;
+  name: string;
+  fingerprint: string;
+  verification: Verification;
+  firstSeen: number;
+  lastSeen: number;
+  online: boolean;
+}
+
+/** Commands a front end sends to a chat node, told apart by `cmd`. */
+export type ChatCommand =
+  | { cmd: 'host'; port?: number; bind?: string }
+  | { cmd: 'join'; target: string }
+  | { cmd: 'accept'; peer: PeerId; confirmKeyChange?: boolean }
+  | { cmd: 'reject'; peer: PeerId }
+  | { cmd: 'send'; peer?: PeerId; text: string }
+  | { cmd: 'typing'; peer?: PeerId; state: TypingState }
+  | { cmd: 'invite' }
+  | { cmd: 'verify'; peer: PeerId }
+  | { cmd: 'peers' }
+  | { cmd: 'forget'; peer: PeerId }
+  | { cmd: 'name'; name: string }
+  | { cmd: 'disconnect'; peer: PeerId }
+  | { cmd: 'quit' };
+
+/** The names of every command, for completion and help. */
+export type CommandName = ChatCommand['cmd'];
+/** The names of every event. */
+export type EventName = ChatEvent['event'];

@@ -1,0 +1,2 @@
+/** Cross-client interop drivers and fault injection for Cryptully; see the package README. */
+export const HARNESS_NAME = '@cryptully/test-harness';

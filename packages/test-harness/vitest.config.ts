@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    // Interop tests start real processes and bind real ports: run files one after another
+    // so that timing-sensitive checks do not compete for the machine's two cores.
+    fileParallelism: false,
+  },
+});
