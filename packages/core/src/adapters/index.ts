@@ -1,0 +1,6 @@
+/**
+ * Node adapters: transports, the secure connection over a byte stream, and file stores.
+ * Each adapter module adds its own export line below.
+ * @module
+ */
+export {};
