@@ -1,0 +1,357 @@
+/**
+ * The session's inner messages: what two Cryptully peers say to each other inside the
+ * encrypted channel, one message per channel application message.
+ *
+ * Encoding (docs/protocol-session.md): one UTF-8 JSON object per message, with a short type
+ * field `t`. Known types are described by the table {@link MESSAGE_TYPES} and checked by one
+ * strict decoder; unknown fields of a known type are ignored (a newer peer may add optional
+ * fields), unknown *types* are ignored only when the sender marked them optional with
+ * `"o": true`, and are a protocol error otherwise.
+ * @module
+ */
+import { CryptullyError } from '../errors.js';
+import type { TypingState } from '../protocol/events.js';
+import { MAX_TEXT_BYTES } from '../protocol/parse-command.js';
+
+/** The session protocol version carried in `hello.v`. */
+export const SESSION_PROTOCOL_VERSION = 1;
+
+/**
+ * The capabilities this implementation announces in `hello.caps`. Later versions add e.g.
+ * `smp`, `file`, `pake`; a peer only uses a feature both sides announced.
+ */
+export const CAPABILITIES: readonly string[] = Object.freeze(['typing', 'receipts']);
+
+/**
+ * The largest encoded inner message, in bytes. Generous enough for a {@link MAX_TEXT_BYTES}
+ * chat text whose every byte JSON escapes to `\u00XX` (6 bytes), far below the channel's
+ * 1 MiB application message limit.
+ */
+export const MAX_MESSAGE_BYTES = 128 * 1024;
+/** The longest display name, client name or reason string, in UTF-8 bytes. */
+export const MAX_NAME_BYTES = 128;
+/** The longest message id, in characters (ids are `[A-Za-z0-9_-]`). */
+export const MAX_ID_CHARS = 64;
+/** The most ids one receipt may carry. */
+export const MAX_RECEIPT_IDS = 256;
+/** The most capabilities one hello may list. */
+export const MAX_CAPABILITIES = 32;
+/** The longest `error.message` / `goodbye.message`, in UTF-8 bytes. */
+export const MAX_REASON_MESSAGE_BYTES = 512;
+
+export { MAX_TEXT_BYTES };
+
+/** First message each side sends once the channel is up. */
+export interface HelloMessage {
+  t: 'hello';
+  /** Session protocol version ({@link SESSION_PROTOCOL_VERSION}). */
+  v: number;
+  /** The sender's display name. */
+  name: string;
+  /** The sender's client software, e.g. `cryptully-cli`. */
+  client: string;
+  /** The client's version, e.g. `0.1.0`. */
+  version: string;
+  /** Capabilities the sender supports ({@link CAPABILITIES}). */
+  caps: string[];
+}
+/** The host lets the joiner in. */
+export interface AcceptMessage {
+  t: 'accept';
+}
+/** The host turns the joiner away; the host closes the channel right after. */
+export interface RejectMessage {
+  t: 'reject';
+  /** A short machine-readable reason, e.g. `rejected`, `busy`. */
+  reason: string;
+  /** Optional sentence for people. */
+  message?: string;
+}
+/** A chat message. */
+export interface ChatMessage {
+  t: 'chat';
+  /** Unique per sender; unchanged when re-sent, so the receiver can drop duplicates. */
+  id: string;
+  /** When the sender's user sent it (ms since the Unix epoch, sender's clock). */
+  at: number;
+  /** UTF-8 text, at most {@link MAX_TEXT_BYTES} bytes. */
+  text: string;
+}
+/** The sender's typing state changed. Optional: an older peer may ignore it. */
+export interface TypingMessage {
+  t: 'typing';
+  state: TypingState;
+}
+/** Acknowledges chat messages by id (the receiver displayed or stored them). */
+export interface ReceiptMessage {
+  t: 'receipt';
+  ids: string[];
+}
+/** Keep-alive probe; the peer answers `pong`. */
+export interface PingMessage {
+  t: 'ping';
+}
+/** Keep-alive answer. */
+export interface PongMessage {
+  t: 'pong';
+}
+/** Graceful end of the session; the sender closes the channel after it. */
+export interface GoodbyeMessage {
+  t: 'goodbye';
+  /** Machine-readable reason, e.g. `quit`, `closed`. */
+  reason: string;
+  message?: string;
+}
+/** Fatal protocol error; the sender closes the channel after it. */
+export interface ErrorMessage {
+  t: 'error';
+  /** Stable code, e.g. `ERR_SESSION_MALFORMED`. */
+  code: string;
+  message: string;
+}
+
+/** Every inner message this implementation understands. */
+export type SessionMessage =
+  | HelloMessage
+  | AcceptMessage
+  | RejectMessage
+  | ChatMessage
+  | TypingMessage
+  | ReceiptMessage
+  | PingMessage
+  | PongMessage
+  | GoodbyeMessage
+  | ErrorMessage;
+
+/** The `t` of every known message. */
+export type SessionMessageType = SessionMessage['t'];
+
+/** Raised for a malformed inner message, or an unknown type the sender marked mandatory. */
+export class SessionProtocolError extends CryptullyError {
+  constructor(code: 'ERR_SESSION_MALFORMED' | 'ERR_SESSION_UNKNOWN_TYPE', message: string) {
+    super(code, message);
+  }
+}
+
+type FieldKind = 'name' | 'reason' | 'text' | 'id' | 'time' | 'version' | 'caps' | 'ids' | 'typing';
+interface FieldSpec {
+  kind: FieldKind;
+  optional?: boolean;
+}
+interface TypeSpec {
+  /** A peer that does not know this type must close the session (false: may ignore it). */
+  mandatory: boolean;
+  fields: Record<string, FieldSpec>;
+}
+
+/**
+ * Data, not branches: every message type, whether a peer that does not know it must refuse
+ * it, and its fields. Read by {@link encodeMessage} and {@link decodeMessage}.
+ */
+export const MESSAGE_TYPES: Readonly<Record<SessionMessageType, TypeSpec>> = Object.freeze({
+  hello: {
+    mandatory: true,
+    fields: {
+      v: { kind: 'version' },
+      name: { kind: 'name' },
+      client: { kind: 'name' },
+      version: { kind: 'name' },
+      caps: { kind: 'caps' },
+    },
+  },
+  accept: { mandatory: true, fields: {} },
+  reject: {
+    mandatory: true,
+    fields: { reason: { kind: 'name' }, message: { kind: 'reason', optional: true } },
+  },
+  chat: {
+    mandatory: true,
+    fields: { id: { kind: 'id' }, at: { kind: 'time' }, text: { kind: 'text' } },
+  },
+  typing: { mandatory: false, fields: { state: { kind: 'typing' } } },
+  receipt: { mandatory: true, fields: { ids: { kind: 'ids' } } },
+  ping: { mandatory: true, fields: {} },
+  pong: { mandatory: true, fields: {} },
+  goodbye: {
+    mandatory: true,
+    fields: { reason: { kind: 'name' }, message: { kind: 'reason', optional: true } },
+  },
+  error: { mandatory: true, fields: { code: { kind: 'name' }, message: { kind: 'reason' } } },
+});
+
+const utf8Encoder = new TextEncoder();
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const ID_PATTERN = /^[A-Za-z0-9_-]+$/;
+const TYPE_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
+const LONE_SURROGATE = /\p{Surrogate}/u;
+/** C0, DEL and C1 control characters. */
+const ANY_CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+/** The same, except tab, line feed and carriage return, which chat text may contain. */
+const TEXT_CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
+const TYPING_STATES: readonly string[] = ['typing', 'paused', 'idle'];
+
+function malformed(message: string): SessionProtocolError {
+  return new SessionProtocolError('ERR_SESSION_MALFORMED', message);
+}
+
+function byteLength(text: string): number {
+  return utf8Encoder.encode(text).length;
+}
+
+function checkString(where: string, value: unknown, maxBytes: number, allowEmpty: boolean): void {
+  if (typeof value !== 'string') throw malformed(`${where} must be a string`);
+  if (!allowEmpty && value.length === 0) throw malformed(`${where} must not be empty`);
+  // A lone surrogate cannot be encoded as UTF-8: refuse it rather than send U+FFFD.
+  if (LONE_SURROGATE.test(value)) throw malformed(`${where} is not valid Unicode`);
+  if (value.length > maxBytes || byteLength(value) > maxBytes) {
+    throw malformed(`${where} is longer than ${maxBytes} bytes`);
+  }
+}
+
+function checkId(where: string, value: unknown): void {
+  if (typeof value !== 'string' || value.length > MAX_ID_CHARS || !ID_PATTERN.test(value)) {
+    throw malformed(`${where} must be 1 to ${MAX_ID_CHARS} characters of [A-Za-z0-9_-]`);
+  }
+}
+
+function checkStringList(
+  where: string,
+  value: unknown,
+  maxItems: number,
+  check: (where: string, item: unknown) => void,
+): void {
+  if (!Array.isArray(value)) throw malformed(`${where} must be a list`);
+  if (value.length > maxItems) throw malformed(`${where} has more than ${maxItems} items`);
+  for (const [index, item] of value.entries()) check(`${where}[${index}]`, item);
+}
+
+/**
+ * Why a chat text cannot be sent, or undefined when it can: over {@link MAX_TEXT_BYTES}, a
+ * lone surrogate, or a control character other than tab, line feed and carriage return
+ * (terminal escape sequences from a peer must never reach a terminal).
+ */
+export function chatTextProblem(text: string): string | undefined {
+  try {
+    FIELD_CHECKS.text('text', text);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+function checkNoControls(where: string, value: unknown, allowed: RegExp): void {
+  if (allowed.test(value as string)) throw malformed(`${where} contains a control character`);
+}
+
+const FIELD_CHECKS: Record<FieldKind, (where: string, value: unknown) => void> = {
+  name: (where, value) => {
+    checkString(where, value, MAX_NAME_BYTES, false);
+    checkNoControls(where, value, ANY_CONTROL);
+  },
+  reason: (where, value) => {
+    checkString(where, value, MAX_REASON_MESSAGE_BYTES, true);
+    checkNoControls(where, value, ANY_CONTROL);
+  },
+  text: (where, value) => {
+    checkString(where, value, MAX_TEXT_BYTES, true);
+    checkNoControls(where, value, TEXT_CONTROL);
+  },
+  id: checkId,
+  time: (where, value) => {
+    if (!Number.isSafeInteger(value) || (value as number) < 0) {
+      throw malformed(`${where} must be a whole number of milliseconds`);
+    }
+  },
+  version: (where, value) => {
+    if (!Number.isSafeInteger(value) || (value as number) < 1) {
+      throw malformed(`${where} must be a positive whole number`);
+    }
+  },
+  caps: (where, value) =>
+    checkStringList(where, value, MAX_CAPABILITIES, (w, item) => {
+      if (typeof item !== 'string' || !TYPE_PATTERN.test(item)) {
+        throw malformed(`${w} must be a short lower-case name`);
+      }
+    }),
+  ids: (where, value) => checkStringList(where, value, MAX_RECEIPT_IDS, checkId),
+  typing: (where, value) => {
+    if (typeof value !== 'string' || !TYPING_STATES.includes(value)) {
+      throw malformed(`${where} must be "typing", "paused" or "idle"`);
+    }
+  },
+};
+
+/** Checks a record against a type's field table; returns only the known fields. */
+function checkFields(type: SessionMessageType, record: Record<string, unknown>): SessionMessage {
+  const out: Record<string, unknown> = { t: type };
+  for (const [field, spec] of Object.entries(MESSAGE_TYPES[type].fields)) {
+    const value = record[field];
+    if (value === undefined) {
+      if (!spec.optional) throw malformed(`${type} needs a "${field}" field`);
+      continue;
+    }
+    FIELD_CHECKS[spec.kind](`${type}.${field}`, value);
+    out[field] = Array.isArray(value) ? [...value] : value;
+  }
+  return out as unknown as SessionMessage;
+}
+
+/**
+ * Encodes a message. Optional types carry `"o": true` so that a peer that does not know
+ * them may ignore them.
+ * @throws {SessionProtocolError} when a field is invalid (e.g. text over {@link MAX_TEXT_BYTES}).
+ * @example encodeMessage({ t: 'chat', id: 'a1', at: 0, text: 'hi' })
+ */
+export function encodeMessage(message: SessionMessage): Uint8Array {
+  const spec = MESSAGE_TYPES[message.t];
+  if (spec === undefined) throw malformed(`unknown message type ${JSON.stringify(message.t)}`);
+  const checked = checkFields(message.t, message as unknown as Record<string, unknown>) as object;
+  const wire = spec.mandatory ? checked : { ...checked, o: true };
+  const bytes = utf8Encoder.encode(JSON.stringify(wire));
+  if (bytes.length > MAX_MESSAGE_BYTES) throw malformed('message too large');
+  return bytes;
+}
+
+/** What {@link decodeMessage} found. */
+export type DecodeResult =
+  | { kind: 'message'; message: SessionMessage }
+  /** An unknown type the sender marked optional: ignore it. */
+  | { kind: 'ignored'; type: string };
+
+/**
+ * Decodes one inner message, strictly: bad UTF-8, bad JSON, a field of the wrong type or
+ * size, or an unknown type without `"o": true` is an error, never a crash.
+ * @throws {SessionProtocolError} `ERR_SESSION_MALFORMED` or `ERR_SESSION_UNKNOWN_TYPE`.
+ * @example decodeMessage(encodeMessage({ t: 'ping' })) // => { kind: 'message', message: { t: 'ping' } }
+ */
+export function decodeMessage(bytes: Uint8Array): DecodeResult {
+  if (bytes.length > MAX_MESSAGE_BYTES) throw malformed('message too large');
+  let text: string;
+  try {
+    text = utf8Decoder.decode(bytes);
+  } catch {
+    throw malformed('message is not valid UTF-8');
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw malformed('message is not valid JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw malformed('message must be a JSON object');
+  }
+  const record = value as Record<string, unknown>;
+  const type = record.t;
+  if (typeof type !== 'string' || !TYPE_PATTERN.test(type)) {
+    throw malformed('message needs a type "t" of lower-case letters');
+  }
+  if (!Object.hasOwn(MESSAGE_TYPES, type)) {
+    if (record.o === true) return { kind: 'ignored', type };
+    throw new SessionProtocolError(
+      'ERR_SESSION_UNKNOWN_TYPE',
+      `the peer sent a message type this version does not know ("${type}")`,
+    );
+  }
+  return { kind: 'message', message: checkFields(type as SessionMessageType, record) };
+}

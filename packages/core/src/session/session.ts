@@ -1,0 +1,468 @@
+/**
+ * The chat session state machine, one per peer: inner messages in, inner messages out plus
+ * events, with time passed in as `now`. No sockets, no timers: the engine feeds it bytes from
+ * the channel and calls {@link Session.tick} at {@link Session.nextDeadline}.
+ *
+ * States: `hello` (waiting for the peer's hello) → host: `deciding` (the local user accepts
+ * or rejects) / joiner: `awaiting-accept` (the host decides) → `active` → `closed`.
+ * @module
+ */
+import { randomBytes, toHex } from '../crypto/index.js';
+import { CryptullyError } from '../errors.js';
+import type { TypingState } from '../protocol/events.js';
+import {
+  CAPABILITIES,
+  chatTextProblem,
+  decodeMessage,
+  encodeMessage,
+  type HelloMessage,
+  MAX_REASON_MESSAGE_BYTES,
+  MAX_TEXT_BYTES,
+  SESSION_PROTOCOL_VERSION,
+  type SessionMessage,
+  SessionProtocolError,
+} from './messages.js';
+import { SeenIds } from './seen-ids.js';
+
+/** Default interval after which an idle side sends a `ping`. */
+export const DEFAULT_KEEP_ALIVE_MS = 15_000;
+/** Default time without any message from the peer after which the session is closed. */
+export const DEFAULT_IDLE_TIMEOUT_MS = 45_000;
+/** Default typing events a peer may send in a burst before they are dropped. */
+export const DEFAULT_TYPING_BURST = 10;
+/** Default sustained rate of typing events accepted from a peer, per second. */
+export const DEFAULT_TYPING_PER_SECOND = 5;
+
+/** Which side of the session we are: the host decides whether the joiner may chat. */
+export type SessionRole = 'host' | 'joiner';
+/** Where the session is in its life. */
+export type SessionState = 'hello' | 'deciding' | 'awaiting-accept' | 'active' | 'closed';
+
+/** A chat message sent but not yet acknowledged by a receipt. */
+export interface PendingMessage {
+  id: string;
+  text: string;
+  /** When the user sent it (ms since the epoch); unchanged when re-sent. */
+  at: number;
+}
+
+/**
+ * Why a session ended. `goodbye`: the peer left; `rejected`: the host turned us away;
+ * `timeout`: the peer went silent; `protocol-error`: a malformed or unsupported message (ours
+ * or the peer's); anything else is the local reason given to {@link Session.close} or
+ * {@link Session.abort} (e.g. `closed`, `quit`, `decrypt-failed`).
+ */
+export type CloseReason = 'goodbye' | 'rejected' | 'timeout' | 'protocol-error' | (string & {});
+
+/** What a session tells the engine. */
+export type SessionEvent =
+  /** The peer's hello arrived: host: ask the user; joiner: we wait for the host. */
+  | { type: 'hello'; hello: HelloMessage }
+  /** The host accepted: chat may flow (queued messages were just sent). */
+  | { type: 'active' }
+  /** A chat message, shown exactly once per id. */
+  | { type: 'message'; id: string; text: string; at: number }
+  /** The peer acknowledged one of our messages. */
+  | { type: 'delivered'; id: string }
+  /** The peer's typing state changed. */
+  | { type: 'typing'; state: TypingState }
+  /**
+   * The session is over. `undelivered`: our unacknowledged messages, in order, to keep for
+   * the next session with the same peer key. `byPeer`: the peer ended it.
+   */
+  | {
+      type: 'closed';
+      reason: CloseReason;
+      message: string;
+      byPeer: boolean;
+      undelivered: PendingMessage[];
+    };
+
+/** The result of feeding the session: messages to send (in order) and events. */
+export interface SessionStep {
+  /** Encoded inner messages to send on the channel, in order. */
+  out: Uint8Array[];
+  events: SessionEvent[];
+}
+
+/** Options of {@link Session}. */
+export interface SessionOptions {
+  role: SessionRole;
+  /** Our hello: display name, client software and version; caps default to {@link CAPABILITIES}. */
+  hello: { name: string; client: string; version: string; caps?: readonly string[] };
+  /** The current time (ms). */
+  now: number;
+  keepAliveMs?: number;
+  idleTimeoutMs?: number;
+  /** Messages left unacknowledged by the previous session with this peer key: re-sent first. */
+  pending?: readonly PendingMessage[];
+  /** The peer's window of already-shown ids; share one per peer key across sessions. */
+  seen?: SeenIds;
+  /** Makes message ids (default: 16 random hex digits). */
+  newId?: () => string;
+  typingBurst?: number;
+  typingPerSecond?: number;
+}
+
+/** A method was called in a state where it makes no sense (a programming error). */
+export class SessionStateError extends CryptullyError {
+  constructor(message: string) {
+    super('ERR_SESSION_STATE', message);
+  }
+}
+
+/**
+ * A chat text cannot be sent: `ERR_TEXT_TOO_LONG` over {@link MAX_TEXT_BYTES} bytes,
+ * `ERR_BAD_TEXT` for a control character or broken Unicode.
+ */
+export class InvalidTextError extends CryptullyError {
+  constructor(code: 'ERR_TEXT_TOO_LONG' | 'ERR_BAD_TEXT', message: string) {
+    super(code, message);
+  }
+}
+
+interface OutgoingMessage extends PendingMessage {
+  transmitted: boolean;
+}
+
+const utf8 = new TextEncoder();
+const defaultNewId = (): string => toHex(randomBytes(8));
+
+/** Cuts a peer-supplied sentence to a safe length for display and logs. */
+function clip(text: string | undefined, fallback: string): string {
+  if (text === undefined || text.length === 0) return fallback;
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}
+
+/** The session state machine; see the module documentation. */
+export class Session {
+  readonly role: SessionRole;
+  #state: SessionState = 'hello';
+  #peerHello: HelloMessage | undefined;
+  readonly #ourHello: HelloMessage;
+  readonly #keepAliveMs: number;
+  readonly #idleTimeoutMs: number;
+  readonly #seen: SeenIds;
+  readonly #newId: () => string;
+  readonly #outgoing: OutgoingMessage[];
+  #lastSentAt: number;
+  #lastReceivedAt: number;
+  #typingSent: TypingState = 'idle';
+  #typingReceived: TypingState = 'idle';
+  #typingTokens: number;
+  #typingRefilledAt: number;
+  readonly #typingBurst: number;
+  readonly #typingPerMs: number;
+  #started = false;
+
+  constructor(options: SessionOptions) {
+    this.role = options.role;
+    this.#ourHello = {
+      t: 'hello',
+      v: SESSION_PROTOCOL_VERSION,
+      name: options.hello.name,
+      client: options.hello.client,
+      version: options.hello.version,
+      caps: [...(options.hello.caps ?? CAPABILITIES)],
+    };
+    this.#keepAliveMs = options.keepAliveMs ?? DEFAULT_KEEP_ALIVE_MS;
+    this.#idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+    this.#seen = options.seen ?? new SeenIds();
+    this.#newId = options.newId ?? defaultNewId;
+    this.#outgoing = (options.pending ?? []).map((m) => ({ ...m, transmitted: false }));
+    this.#lastSentAt = options.now;
+    this.#lastReceivedAt = options.now;
+    this.#typingBurst = options.typingBurst ?? DEFAULT_TYPING_BURST;
+    this.#typingPerMs = (options.typingPerSecond ?? DEFAULT_TYPING_PER_SECOND) / 1000;
+    this.#typingTokens = this.#typingBurst;
+    this.#typingRefilledAt = options.now;
+  }
+
+  /** The current state. */
+  get state(): SessionState {
+    return this.#state;
+  }
+
+  /** The peer's hello, once it arrived. */
+  get peerHello(): HelloMessage | undefined {
+    return this.#peerHello;
+  }
+
+  /** Our messages not yet acknowledged, in order (copies). */
+  get pending(): PendingMessage[] {
+    return this.#outgoing.map(({ id, text, at }) => ({ id, text, at }));
+  }
+
+  /**
+   * Sends our hello. Call once, right after the channel is established.
+   * @throws {SessionStateError} when called twice.
+   */
+  start(now: number): SessionStep {
+    if (this.#started) throw new SessionStateError('the session has already started');
+    this.#started = true;
+    const step = newStep();
+    this.#emit(step, this.#ourHello, now);
+    return step;
+  }
+
+  /**
+   * Feeds one inner message received from the channel. A malformed message, or one that
+   * makes no sense in the current state, sends an `error` and closes the session.
+   */
+  receive(bytes: Uint8Array, now: number): SessionStep {
+    const step = newStep();
+    if (this.#state === 'closed') return step;
+    this.#lastReceivedAt = now;
+    try {
+      const decoded = decodeMessage(bytes);
+      if (decoded.kind === 'ignored') return step;
+      this.#handle(decoded.message, step, now);
+    } catch (error) {
+      if (!(error instanceof SessionProtocolError)) throw error;
+      this.#fail(step, error.code, error.message, now);
+    }
+    return step;
+  }
+
+  /**
+   * Host only: lets the peer in after its hello. Queued messages are sent right after.
+   * @throws {SessionStateError} unless the session is `deciding`.
+   */
+  accept(now: number): SessionStep {
+    this.#expectState('deciding', 'accept');
+    const step = newStep();
+    this.#emit(step, { t: 'accept' }, now);
+    this.#activate(step, now);
+    return step;
+  }
+
+  /**
+   * Host only: turns the peer away, telling it why; the session closes.
+   * @throws {SessionStateError} unless the session is `deciding`.
+   */
+  reject(now: number, message = 'The host declined your request.'): SessionStep {
+    this.#expectState('deciding', 'reject');
+    const step = newStep();
+    this.#emit(step, { t: 'reject', reason: 'rejected', message: clipBytes(message) }, now);
+    this.#closeWith(step, 'rejected', 'You rejected the request.', false);
+    return step;
+  }
+
+  /**
+   * Sends a chat text; before the session is active it is queued and sent on activation.
+   * @returns the new message id, whether it was queued, and the step.
+   * @throws {InvalidTextError} for a text that cannot be sent; {@link SessionStateError} once closed.
+   */
+  send(text: string, now: number): { id: string; queued: boolean; step: SessionStep } {
+    if (this.#state === 'closed') throw new SessionStateError('the session is closed');
+    if (text.length > MAX_TEXT_BYTES || utf8.encode(text).length > MAX_TEXT_BYTES) {
+      throw new InvalidTextError(
+        'ERR_TEXT_TOO_LONG',
+        `A message can be at most ${MAX_TEXT_BYTES} bytes long.`,
+      );
+    }
+    if (chatTextProblem(text) !== undefined) {
+      throw new InvalidTextError(
+        'ERR_BAD_TEXT',
+        'A message cannot contain control characters or broken Unicode.',
+      );
+    }
+    const step = newStep();
+    const message: OutgoingMessage = { id: this.#newId(), text, at: now, transmitted: false };
+    this.#outgoing.push(message);
+    const queued = this.#state !== 'active';
+    if (!queued) this.#transmit(step, message, now);
+    return { id: message.id, queued, step };
+  }
+
+  /** Tells the peer our typing state; repeats and sends outside `active` are dropped. */
+  setTyping(state: TypingState, now: number): SessionStep {
+    const step = newStep();
+    if (this.#state !== 'active' || state === this.#typingSent) return step;
+    this.#typingSent = state;
+    this.#emit(step, { t: 'typing', state }, now);
+    return step;
+  }
+
+  /** The time at which {@link tick} should next be called (keep-alive or timeout). */
+  nextDeadline(): number {
+    if (this.#state === 'closed') return Number.POSITIVE_INFINITY;
+    return Math.min(
+      this.#lastSentAt + this.#keepAliveMs,
+      this.#lastReceivedAt + this.#idleTimeoutMs,
+    );
+  }
+
+  /** Sends a `ping` when we have been quiet, closes with `timeout` when the peer has. */
+  tick(now: number): SessionStep {
+    const step = newStep();
+    if (this.#state === 'closed') return step;
+    if (now - this.#lastReceivedAt >= this.#idleTimeoutMs) {
+      const seconds = Math.round(this.#idleTimeoutMs / 1000);
+      this.#emit(step, { t: 'goodbye', reason: 'timeout' }, now);
+      this.#closeWith(step, 'timeout', `No answer from the peer for ${seconds} s.`, false);
+      return step;
+    }
+    if (now - this.#lastSentAt >= this.#keepAliveMs) this.#emit(step, { t: 'ping' }, now);
+    return step;
+  }
+
+  /** Ends the session with a goodbye (no-op when already closed). */
+  close(reason: string, now: number, message = 'You closed the conversation.'): SessionStep {
+    const step = newStep();
+    if (this.#state === 'closed') return step;
+    this.#emit(step, { t: 'goodbye', reason }, now);
+    this.#closeWith(step, reason, message, false);
+    return step;
+  }
+
+  /** The channel died under us (nothing can be sent): closes with `reason` (no-op if closed). */
+  abort(reason: string, message: string): SessionStep {
+    const step = newStep();
+    if (this.#state !== 'closed') this.#closeWith(step, reason, message, true);
+    return step;
+  }
+
+  // Data, not branches: which states accept which message, and what it does.
+  readonly #handlers: {
+    [T in SessionMessage['t']]: {
+      states: readonly SessionState[];
+      handle: (message: Extract<SessionMessage, { t: T }>, step: SessionStep, now: number) => void;
+    };
+  } = {
+    hello: { states: ['hello'], handle: (m, step) => this.#onHello(m, step) },
+    accept: {
+      states: ['awaiting-accept'],
+      handle: (_m, step, now) => this.#activate(step, now),
+    },
+    reject: {
+      states: ['awaiting-accept'],
+      handle: (m, step) =>
+        this.#closeWith(step, 'rejected', clip(m.message, 'The host declined.'), true),
+    },
+    chat: { states: ['active'], handle: (m, step, now) => this.#onChat(m, step, now) },
+    typing: { states: ['active'], handle: (m, step, now) => this.#onTyping(m.state, step, now) },
+    receipt: { states: ['active'], handle: (m, step) => this.#onReceipt(m.ids, step) },
+    ping: {
+      states: ['hello', 'deciding', 'awaiting-accept', 'active'],
+      handle: (_m, step, now) => this.#emit(step, { t: 'pong' }, now),
+    },
+    pong: { states: ['hello', 'deciding', 'awaiting-accept', 'active'], handle: () => {} },
+    goodbye: {
+      states: ['hello', 'deciding', 'awaiting-accept', 'active'],
+      handle: (m, step) =>
+        this.#closeWith(step, 'goodbye', clip(m.message, 'The peer left.'), true),
+    },
+    error: {
+      states: ['hello', 'deciding', 'awaiting-accept', 'active'],
+      handle: (m, step) =>
+        this.#closeWith(
+          step,
+          'protocol-error',
+          `The peer reported an error: ${clip(m.message, m.code)}`,
+          true,
+        ),
+    },
+  };
+
+  #handle(message: SessionMessage, step: SessionStep, now: number): void {
+    const handler = this.#handlers[message.t] as {
+      states: readonly SessionState[];
+      handle: (message: SessionMessage, step: SessionStep, now: number) => void;
+    };
+    if (!handler.states.includes(this.#state)) {
+      throw new SessionProtocolError(
+        'ERR_SESSION_MALFORMED',
+        `unexpected "${message.t}" message in state ${this.#state}`,
+      );
+    }
+    handler.handle(message, step, now);
+  }
+
+  #onHello(hello: HelloMessage, step: SessionStep): void {
+    this.#peerHello = hello;
+    this.#state = this.role === 'host' ? 'deciding' : 'awaiting-accept';
+    step.events.push({ type: 'hello', hello });
+  }
+
+  #onChat(message: { id: string; text: string; at: number }, step: SessionStep, now: number) {
+    // Always acknowledge, duplicates included: the first receipt may have been lost.
+    this.#emit(step, { t: 'receipt', ids: [message.id] }, now);
+    if (this.#seen.add(message.id)) {
+      step.events.push({ type: 'message', id: message.id, text: message.text, at: message.at });
+      // A message ends the peer's typing, as far as the display is concerned.
+      this.#typingReceived = 'idle';
+    }
+  }
+
+  #onTyping(state: TypingState, step: SessionStep, now: number): void {
+    // Token bucket: a flood of typing events is dropped, not forwarded to the UI.
+    this.#typingTokens = Math.min(
+      this.#typingBurst,
+      this.#typingTokens + (now - this.#typingRefilledAt) * this.#typingPerMs,
+    );
+    this.#typingRefilledAt = now;
+    if (this.#typingTokens < 1) return;
+    this.#typingTokens -= 1;
+    if (state === this.#typingReceived) return;
+    this.#typingReceived = state;
+    step.events.push({ type: 'typing', state });
+  }
+
+  #onReceipt(ids: string[], step: SessionStep): void {
+    for (const id of ids) {
+      const index = this.#outgoing.findIndex((m) => m.id === id && m.transmitted);
+      if (index < 0) continue; // unknown or already acknowledged: harmless
+      this.#outgoing.splice(index, 1);
+      step.events.push({ type: 'delivered', id });
+    }
+  }
+
+  #activate(step: SessionStep, now: number): void {
+    this.#state = 'active';
+    step.events.push({ type: 'active' });
+    for (const message of this.#outgoing) this.#transmit(step, message, now);
+  }
+
+  #transmit(step: SessionStep, message: OutgoingMessage, now: number): void {
+    if (message.transmitted) return;
+    message.transmitted = true;
+    this.#emit(step, { t: 'chat', id: message.id, at: message.at, text: message.text }, now);
+  }
+
+  #fail(step: SessionStep, code: string, message: string, now: number): void {
+    this.#emit(step, { t: 'error', code, message: clipBytes(message) }, now);
+    this.#closeWith(step, 'protocol-error', `The peer broke the protocol: ${message}.`, false);
+  }
+
+  #emit(step: SessionStep, message: SessionMessage, now: number): void {
+    step.out.push(encodeMessage(message));
+    this.#lastSentAt = now;
+  }
+
+  #closeWith(step: SessionStep, reason: CloseReason, message: string, byPeer: boolean): void {
+    this.#state = 'closed';
+    const undelivered = this.pending;
+    step.events.push({ type: 'closed', reason, message, byPeer, undelivered });
+  }
+
+  #expectState(state: SessionState, what: string): void {
+    if (this.#state !== state) {
+      throw new SessionStateError(`cannot ${what} in state ${this.#state}`);
+    }
+  }
+}
+
+function newStep(): SessionStep {
+  return { out: [], events: [] };
+}
+
+/** Keeps a local sentence within the wire limit of reason messages. */
+function clipBytes(text: string): string {
+  // Strip control characters (the wire refuses them) and cut by code points, never inside one.
+  let points = Array.from(text.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' '));
+  while (utf8.encode(points.join('')).length > MAX_REASON_MESSAGE_BYTES) {
+    points = points.slice(0, -16);
+  }
+  return points.join('');
+}
