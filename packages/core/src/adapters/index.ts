@@ -3,4 +3,7 @@
  * Each adapter module adds its own export line below.
  * @module
  */
-export {};
+
+export * from './memory-transport.js';
+export * from './tcp-transport.js';
+export * from './transport.js';

@@ -1,0 +1,142 @@
+// TCP passes the transport compliance suite over IPv4 and IPv6 loopback, plus what only TCP
+// has: TCP_NODELAY on both ends (chat latency), dual-stack listeners, dial timeouts, and the
+// system errors turned into typed ones.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listenError, tcpTransport } from '../../src/adapters/tcp-transport.js';
+import { transportCompliance } from './compliance.js';
+
+/** Whether this machine can listen on IPv6 loopback. */
+async function hasIpv6Loopback(): Promise<boolean> {
+  const server = createServer();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host: '::1', port: 0 }, resolve);
+    });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    server.close();
+  }
+}
+
+const ipv6 = await hasIpv6Loopback();
+if (!ipv6) console.warn('tcp.test.ts: no IPv6 loopback (::1) here; the IPv6 suite is skipped');
+
+transportCompliance('tcp over 127.0.0.1', {
+  setup: () => ({ transport: tcpTransport(), host: '127.0.0.1' }),
+});
+
+describe.skipIf(!ipv6)('IPv6', () => {
+  transportCompliance('tcp over ::1', {
+    setup: () => ({ transport: tcpTransport(), host: '::1' }),
+  });
+});
+
+/** Node keeps the no-delay state of a socket under an internal symbol; read it. */
+function noDelayOf(socket: Duplex): boolean | undefined {
+  const symbol = Object.getOwnPropertySymbols(socket).find((s) => s.description === 'kSetNoDelay');
+  return symbol === undefined ? undefined : (socket as unknown as Record<symbol, boolean>)[symbol];
+}
+
+describe('tcp transport specifics', () => {
+  it('turns on TCP_NODELAY on both ends', async () => {
+    const transport = tcpTransport();
+    let accepted: Duplex | undefined;
+    const listener = await transport.listen({ host: '127.0.0.1', port: 0 }, (s) => (accepted = s));
+    const client = await transport.dial(listener.address);
+    while (!accepted) await new Promise((resolve) => setImmediate(resolve));
+    expect(noDelayOf(client)).toBe(true);
+    expect(noDelayOf(accepted)).toBe(true);
+    client.destroy();
+    accepted.destroy();
+    await listener.close();
+  });
+
+  it.skipIf(!ipv6)('gives IPv4 peers of a dual-stack listener as plain IPv4', async () => {
+    const transport = tcpTransport();
+    const remotes: string[] = [];
+    const listener = await transport.listen({ host: '::', port: 0 }, (s, remote) => {
+      remotes.push(remote.host);
+      s.end();
+      s.resume();
+    });
+    for (const host of ['127.0.0.1', '[::1]']) {
+      const stream = await transport.dial({ host, port: listener.address.port });
+      stream.resume();
+      await once(stream, 'end');
+      stream.end();
+    }
+    expect(remotes).toEqual(['127.0.0.1', '::1']);
+    await listener.close();
+  });
+
+  it('refuses to listen on an address this machine does not have (ERR_BAD_ADDRESS)', async () => {
+    // 192.0.2.1 is TEST-NET-1 (RFC 5737): never assigned to a real interface.
+    await expect(
+      tcpTransport().listen({ host: '192.0.2.1', port: 0 }, () => {}),
+    ).rejects.toMatchObject({ name: 'BadAddressError', code: 'ERR_BAD_ADDRESS' });
+  });
+
+  it('maps permission errors to ERR_PERMISSION with advice for low ports', () => {
+    const denied = Object.assign(new Error('listen EACCES'), { code: 'EACCES' });
+    const error = listenError(denied, '0.0.0.0', 80);
+    expect(error).toMatchObject({ name: 'PermissionDeniedError', code: 'ERR_PERMISSION' });
+    expect(error?.message).toContain('below 1024');
+    expect(listenError(Object.assign(new Error('?'), { code: 'EWHATEVER' }), 'h', 1)).toBe(
+      undefined,
+    );
+  });
+
+  describe('a host that stopped answering', () => {
+    // A listener in a stopped process with a backlog of 1: once its queue is full the kernel
+    // drops new SYNs, so a dial hangs until its timeout, on loopback only.
+    let child: ChildProcess;
+    let port = 0;
+    const fillers: Socket[] = [];
+
+    beforeAll(async () => {
+      child = spawn(
+        process.execPath,
+        [
+          '-e',
+          `require('node:net').createServer().listen({ host: '127.0.0.1', port: 0, backlog: 1 },
+             function () { process.stdout.write(String(this.address().port) + '\\n'); });`,
+        ],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      const [line] = (await once(child.stdout!, 'data')) as [Buffer];
+      port = Number(line.toString().trim());
+      child.kill('SIGSTOP');
+    });
+
+    afterAll(() => {
+      for (const socket of fillers) socket.destroy();
+      child.kill('SIGKILL');
+    });
+
+    it('gives up after timeoutMs with ERR_UNREACHABLE', async () => {
+      const transport = tcpTransport();
+      let failure: unknown;
+      for (let i = 0; i < 16 && failure === undefined; i++) {
+        try {
+          const stream = await transport.dial({ host: '127.0.0.1', port }, { timeoutMs: 300 });
+          fillers.push(stream as Socket);
+        } catch (error) {
+          failure = error;
+        }
+      }
+      expect(failure).toMatchObject({
+        name: 'UnreachableError',
+        code: 'ERR_UNREACHABLE',
+        reason: 'timeout',
+      });
+      expect((failure as Error).message).toMatch(/^No answer from 127\.0\.0\.1:\d+ in time/);
+    });
+  });
+});
