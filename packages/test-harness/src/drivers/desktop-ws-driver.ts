@@ -1,0 +1,180 @@
+/**
+ * Drives the desktop back end in browser mode: spawns `cryptully-desktop --web --port 0`,
+ * reads the printed URL and access token, and speaks the app API over its WebSocket (`/ws`,
+ * JSON commands in, JSON events out), exactly as the renderer does.
+ * @module
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import type { ChatCommand, ChatEvent } from '@cryptully/core/protocol';
+import WebSocket from 'ws';
+import type { ClientDriver, DriverOptions, EventOf } from './driver.js';
+import { EventLog } from './event-log.js';
+import { liveChildren } from './ndjson-process-driver.js';
+import { repoPath } from './paths.js';
+
+/** The printed address: `http://127.0.0.1:PORT/#token=TOKEN`. */
+const URL_PATTERN = /http:\/\/127\.0\.0\.1:(\d+)\/#token=([A-Za-z0-9_-]+)/;
+
+/** The desktop's own first event (`app-state`), which is not a chat event. */
+interface AppStateEvent {
+  event: 'app-state';
+  state: 'setup' | 'locked' | 'ready';
+}
+
+/** See the module comment. */
+export class DesktopWsDriver implements ClientDriver {
+  readonly kind = 'desktop' as const;
+  readonly label: string;
+  readonly home: string;
+  readonly logs: string[] = [];
+  private readonly log = new EventLog(() => this.label);
+  private child: ChildProcess | undefined;
+  private socket: WebSocket | undefined;
+  private exited: Promise<void> = Promise.resolve();
+  private appState: string | undefined;
+  /** The browser-mode URL (with its token), for driving the real UI. */
+  url: string | undefined;
+
+  constructor(private readonly options: DriverOptions) {
+    this.label = `desktop:${options.name}`;
+    this.home = options.home;
+  }
+
+  get events(): readonly ChatEvent[] {
+    return this.log.events;
+  }
+
+  /** Starts the back end (once) and connects the WebSocket; completes first-run setup. */
+  async launch(): Promise<void> {
+    if (this.alive()) return;
+    const env: Record<string, string> = {
+      ...(process.env as Record<string, string>),
+      CRYPTULLY_HOME: this.options.home,
+      CRYPTULLY_PASSPHRASE: '',
+      CRYPTULLY_NAME: this.options.name,
+    };
+    if (this.options.keepAliveMs) env.CRYPTULLY_KEEPALIVE_MS = String(this.options.keepAliveMs);
+    if (this.options.idleTimeoutMs) {
+      env.CRYPTULLY_IDLE_TIMEOUT_MS = String(this.options.idleTimeoutMs);
+    }
+    const child = spawn(
+      process.execPath,
+      [repoPath('packages/desktop/dist/bin.js'), '--web', '--port', '0'],
+      { env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    this.child = child;
+    liveChildren.add(child);
+    this.exited = new Promise<void>((resolve) =>
+      child.once('exit', (code, signal) => {
+        liveChildren.delete(child);
+        this.log.end(`exit code ${code ?? signal}`);
+        resolve();
+      }),
+    );
+    createInterface({ input: child.stderr! }).on('line', (line) => this.logs.push(line));
+    const found = await new Promise<RegExpMatchArray>((resolve, reject) => {
+      const timer = setTimeout(
+        () =>
+          reject(new Error(`${this.label}: no URL printed within 15 s: ${this.logs.join(' | ')}`)),
+        15_000,
+      );
+      createInterface({ input: child.stdout! }).on('line', (line) => {
+        const match = URL_PATTERN.exec(line);
+        if (match) {
+          clearTimeout(timer);
+          resolve(match);
+        }
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`${this.label} exited (${code}): ${this.logs.join(' | ')}`));
+      });
+    });
+    const [url, port, token] = found;
+    this.url = url;
+    const origin = `http://127.0.0.1:${port}`;
+    const socket = new WebSocket(`ws://127.0.0.1:${port}/ws?token=${token}`, { origin });
+    this.socket = socket;
+    socket.on('message', (data) => {
+      let event: ChatEvent | AppStateEvent;
+      try {
+        event = JSON.parse(data.toString()) as ChatEvent | AppStateEvent;
+      } catch {
+        this.logs.push(`(ws, not JSON) ${data.toString()}`);
+        return;
+      }
+      if (event.event === 'app-state') {
+        this.appState = (event as AppStateEvent).state;
+        this.logs.push(`app-state ${this.appState}`);
+        if (this.appState === 'setup') {
+          socket.send(JSON.stringify({ cmd: 'setup', name: this.options.name }));
+        }
+        return;
+      }
+      this.log.push(event as ChatEvent);
+    });
+    socket.on('close', () => this.log.end('WebSocket closed'));
+    socket.on('error', (error) => this.logs.push(`ws error: ${error.message}`));
+    await new Promise<void>((resolve, reject) => {
+      socket.once('open', () => resolve());
+      socket.once('error', reject);
+    });
+    const deadline = Date.now() + 15_000;
+    while (this.appState !== 'ready') {
+      if (Date.now() > deadline || !this.alive()) {
+        throw new Error(`${this.label}: never became ready (state ${this.appState})`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  async startHost(): Promise<EventOf<'listening'>> {
+    await this.launch();
+    const from = this.log.events.length;
+    await this.send({ cmd: 'host', port: 0, bind: '127.0.0.1' });
+    return this.waitFor<EventOf<'listening'>>((e) => e.event === 'listening', {
+      from,
+      timeoutMs: 15_000,
+      what: 'listening event',
+    });
+  }
+
+  async startJoin(target: string): Promise<void> {
+    await this.launch();
+    await this.send({ cmd: 'join', target });
+  }
+
+  async send(command: ChatCommand): Promise<void> {
+    const socket = this.socket;
+    if (!socket || socket.readyState !== WebSocket.OPEN) {
+      throw new Error(`${this.label}: WebSocket is not open`);
+    }
+    await new Promise<void>((resolve, reject) =>
+      socket.send(JSON.stringify(command), (error) => (error ? reject(error) : resolve())),
+    );
+  }
+
+  waitFor<E extends ChatEvent = ChatEvent>(
+    predicate: (event: ChatEvent) => boolean,
+    options?: { timeoutMs?: number; from?: number; what?: string },
+  ): Promise<E> {
+    return this.log.waitFor<E>(predicate, options);
+  }
+
+  alive(): boolean {
+    return (
+      this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null
+    );
+  }
+
+  async stop(): Promise<void> {
+    this.socket?.close();
+    const child = this.child;
+    if (!child || !this.alive()) return;
+    child.kill('SIGTERM');
+    const hard = setTimeout(() => child.kill('SIGKILL'), 4_000);
+    await this.exited;
+    clearTimeout(hard);
+  }
+}
