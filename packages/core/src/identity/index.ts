@@ -1,0 +1,14 @@
+/**
+ * Identity and trust, pure: the identity file codec, fingerprints and peer ids, verification
+ * codes, invites and the host's invite book, known peers. File I/O lives in
+ * `@cryptully/core/transport` (adapters). Specification: docs/protocol-identity.md.
+ * @module
+ */
+export * from './address.js';
+export * from './errors.js';
+export * from './fingerprint.js';
+export * from './identity-file.js';
+export * from './invite.js';
+export * from './invite-book.js';
+export * from './known-peers.js';
+export * from './verification-code.js';

@@ -1,0 +1,271 @@
+/**
+ * Known peers, like SSH's known_hosts: who we have talked to, under which key and name, when,
+ * and how their key was checked. Pure and immutable: each change returns a new book; the file
+ * I/O lives in `adapters/known-peers-store.ts`. docs/protocol-identity.md §5.
+ * @module
+ */
+import { abytes, constantTimeEqual } from '../crypto/index.js';
+import { CryptullyError } from '../errors.js';
+import { fromBase64, toBase64 } from './base64.js';
+import { peerIdFromPublicKey } from './fingerprint.js';
+
+/** The `format` field of the known-peers file. */
+export const KNOWN_PEERS_FORMAT = 'cryptully-known-peers';
+/** The version this code writes and the newest it reads. */
+export const KNOWN_PEERS_VERSION = 1;
+/** Longest display name kept, in UTF-16 code units. */
+export const MAX_PEER_NAME_LENGTH = 128;
+
+/**
+ * How a peer's key was checked, weakest first: `unverified` (trust on first use), `invite` (the
+ * key came pinned in our invite, or they joined with our invite), `code` (people compared the
+ * verification code).
+ */
+export type PeerVerification = 'unverified' | 'invite' | 'code';
+const STRENGTH: Record<PeerVerification, number> = { unverified: 0, invite: 1, code: 2 };
+
+/** One remembered peer. */
+export interface KnownPeer {
+  /** `peerIdFromPublicKey(publicKey)`. */
+  readonly peerId: string;
+  /** The display name they last gave. */
+  readonly name: string;
+  /** Their static X25519 key (32 bytes). */
+  readonly publicKey: Uint8Array;
+  /** First and last contact, milliseconds since the epoch. */
+  readonly firstSeen: number;
+  readonly lastSeen: number;
+  readonly verification: PeerVerification;
+}
+
+/** The whole table, keyed by peer id. Treat as immutable. */
+export interface KnownPeerBook {
+  readonly peers: ReadonlyMap<string, KnownPeer>;
+}
+
+/** The verdict on a peer who just completed a handshake. */
+export type PeerAssessment =
+  /** The key is known (perhaps under another name: `renamedFrom`). */
+  | { status: 'known'; peer: KnownPeer; renamedFrom?: string }
+  /** Neither the key nor the name is known. */
+  | { status: 'new' }
+  /**
+   * Someone known by this name had a different key: a hard warning, never a silent accept.
+   * `previous` holds the old entry and its key.
+   */
+  | { status: 'key-changed'; previous: KnownPeer };
+
+/** `ERR_KNOWN_PEERS_CORRUPT`: the known-peers file is damaged; it is not silently dropped. */
+export class KnownPeersCorruptError extends CryptullyError {
+  constructor(detail: string) {
+    super(
+      'ERR_KNOWN_PEERS_CORRUPT',
+      `The known-peers file is damaged (${detail}). It was left as it is; move it aside to start afresh.`,
+    );
+  }
+}
+
+/** `ERR_KNOWN_PEERS_NEWER_VERSION`: written by a newer Cryptully. */
+export class KnownPeersNewerVersionError extends CryptullyError {
+  constructor(version: number) {
+    super(
+      'ERR_KNOWN_PEERS_NEWER_VERSION',
+      `The known-peers file has version ${version}, newer than this Cryptully understands. Update Cryptully.`,
+    );
+  }
+}
+
+/** An empty book. */
+export function emptyKnownPeers(): KnownPeerBook {
+  return { peers: new Map() };
+}
+
+/** The key used to match names: NFC, trimmed, case-folded ("Alice" and "alice " collide). */
+function nameKey(name: string): string {
+  return name.normalize('NFC').trim().toLowerCase();
+}
+
+/** Cleans a display name for storage: NFC, trimmed, control characters removed, bounded. */
+export function cleanPeerName(name: string): string {
+  return name
+    .normalize('NFC')
+    .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, '')
+    .trim()
+    .slice(0, MAX_PEER_NAME_LENGTH);
+}
+
+/** The entry for a key, if any. */
+export function findPeerByKey(book: KnownPeerBook, publicKey: Uint8Array): KnownPeer | undefined {
+  const peer = book.peers.get(peerIdFromPublicKey(publicKey));
+  return peer && constantTimeEqual(peer.publicKey, publicKey) ? peer : undefined;
+}
+
+/**
+ * Decides what to make of a peer presenting `publicKey` and `name`: `known` (same key),
+ * `key-changed` (a different key under a name we know: the most recently seen such entry is
+ * returned), or `new`.
+ */
+export function assessPeer(
+  book: KnownPeerBook,
+  publicKey: Uint8Array,
+  name: string,
+): PeerAssessment {
+  abytes(publicKey, 32, 'public key');
+  const known = findPeerByKey(book, publicKey);
+  if (known) {
+    return nameKey(known.name) === nameKey(name)
+      ? { status: 'known', peer: known }
+      : { status: 'known', peer: known, renamedFrom: known.name };
+  }
+  let previous: KnownPeer | undefined;
+  for (const peer of book.peers.values()) {
+    if (nameKey(peer.name) === nameKey(name) && (!previous || peer.lastSeen > previous.lastSeen)) {
+      previous = peer;
+    }
+  }
+  return previous ? { status: 'key-changed', previous } : { status: 'new' };
+}
+
+function withPeers(
+  book: KnownPeerBook,
+  change: (peers: Map<string, KnownPeer>) => void,
+): KnownPeerBook {
+  const peers = new Map(book.peers);
+  change(peers);
+  return { peers };
+}
+
+/**
+ * Records a contact with a peer (call after the user accepted it): adds it or updates its name
+ * and `lastSeen`. Verification only ever gets stronger here; use {@link markVerified} likewise.
+ * A key change must be accepted explicitly with {@link replacePeerKey}.
+ */
+export function rememberPeer(
+  book: KnownPeerBook,
+  peer: { publicKey: Uint8Array; name: string; now: number; verification?: PeerVerification },
+): KnownPeerBook {
+  abytes(peer.publicKey, 32, 'public key');
+  const peerId = peerIdFromPublicKey(peer.publicKey);
+  const old = book.peers.get(peerId);
+  const verification = strongest(
+    old?.verification ?? 'unverified',
+    peer.verification ?? 'unverified',
+  );
+  return withPeers(book, (peers) =>
+    peers.set(peerId, {
+      peerId,
+      name: cleanPeerName(peer.name),
+      publicKey: peer.publicKey.slice(),
+      firstSeen: old?.firstSeen ?? peer.now,
+      lastSeen: Math.max(old?.lastSeen ?? peer.now, peer.now),
+      verification,
+    }),
+  );
+}
+
+function strongest(a: PeerVerification, b: PeerVerification): PeerVerification {
+  return STRENGTH[b] > STRENGTH[a] ? b : a;
+}
+
+/**
+ * The user accepted a key change: forgets the old entry and records the new key with
+ * `verification` (default `unverified`: the new key has not been checked yet).
+ */
+export function replacePeerKey(
+  book: KnownPeerBook,
+  oldPeerId: string,
+  peer: { publicKey: Uint8Array; name: string; now: number; verification?: PeerVerification },
+): KnownPeerBook {
+  return rememberPeer(forgetPeer(book, oldPeerId), peer);
+}
+
+/** Marks a peer verified (`code` or `invite`); never weakens an existing verification. */
+export function markVerified(
+  book: KnownPeerBook,
+  peerId: string,
+  verification: Exclude<PeerVerification, 'unverified'>,
+): KnownPeerBook {
+  const old = book.peers.get(peerId);
+  if (!old) return book;
+  return withPeers(book, (peers) =>
+    peers.set(peerId, { ...old, verification: strongest(old.verification, verification) }),
+  );
+}
+
+/** Removes a peer. Unknown ids leave the book unchanged. */
+export function forgetPeer(book: KnownPeerBook, peerId: string): KnownPeerBook {
+  if (!book.peers.has(peerId)) return book;
+  return withPeers(book, (peers) => peers.delete(peerId));
+}
+
+/** Serializes the book as versioned JSON text (entries sorted by peer id, trailing newline). */
+export function serializeKnownPeers(book: KnownPeerBook): string {
+  const peers = [...book.peers.values()]
+    .sort((a, b) => (a.peerId < b.peerId ? -1 : a.peerId > b.peerId ? 1 : 0))
+    .map((peer) => ({
+      name: peer.name,
+      publicKey: toBase64(peer.publicKey),
+      firstSeen: peer.firstSeen,
+      lastSeen: peer.lastSeen,
+      verification: peer.verification,
+    }));
+  return `${JSON.stringify({ format: KNOWN_PEERS_FORMAT, version: KNOWN_PEERS_VERSION, peers }, null, 2)}\n`;
+}
+
+function isTime(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+/**
+ * Parses known-peers text. Any damaged entry rejects the whole file (nothing is dropped
+ * silently). The peer id is recomputed from the key, never trusted from the file.
+ * @throws {KnownPeersCorruptError} `ERR_KNOWN_PEERS_CORRUPT`.
+ * @throws {KnownPeersNewerVersionError} `ERR_KNOWN_PEERS_NEWER_VERSION`.
+ */
+export function parseKnownPeers(text: string): KnownPeerBook {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new KnownPeersCorruptError('not valid JSON');
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new KnownPeersCorruptError('not an object');
+  }
+  const file = json as Record<string, unknown>;
+  if (file.format !== KNOWN_PEERS_FORMAT)
+    throw new KnownPeersCorruptError('not a known-peers file');
+  if (typeof file.version !== 'number' || !Number.isSafeInteger(file.version) || file.version < 1) {
+    throw new KnownPeersCorruptError('bad version');
+  }
+  if (file.version > KNOWN_PEERS_VERSION) throw new KnownPeersNewerVersionError(file.version);
+  if (!Array.isArray(file.peers)) throw new KnownPeersCorruptError('peers is not a list');
+  const peers = new Map<string, KnownPeer>();
+  file.peers.forEach((entry: unknown, index: number) => {
+    const bad = (what: string) => new KnownPeersCorruptError(`entry ${index + 1}: ${what}`);
+    if (typeof entry !== 'object' || entry === null) throw bad('not an object');
+    const e = entry as Record<string, unknown>;
+    if (typeof e.name !== 'string' || e.name !== cleanPeerName(e.name) || e.name === '') {
+      throw bad('bad name');
+    }
+    const publicKey = typeof e.publicKey === 'string' ? fromBase64(e.publicKey) : undefined;
+    if (publicKey?.length !== 32) throw bad('bad public key');
+    if (!isTime(e.firstSeen) || !isTime(e.lastSeen) || e.lastSeen < e.firstSeen) {
+      throw bad('bad times');
+    }
+    if (typeof e.verification !== 'string' || !Object.hasOwn(STRENGTH, e.verification)) {
+      throw bad('bad verification');
+    }
+    const peerId = peerIdFromPublicKey(publicKey);
+    if (peers.has(peerId)) throw bad('duplicate key');
+    peers.set(peerId, {
+      peerId,
+      name: e.name,
+      publicKey,
+      firstSeen: e.firstSeen,
+      lastSeen: e.lastSeen,
+      verification: e.verification as PeerVerification,
+    });
+  });
+  return { peers };
+}
