@@ -28,6 +28,20 @@ export interface CipherFunction {
    * @throws {DecryptError} when the tag does not verify; no plaintext is returned then.
    */
   decrypt(key: Uint8Array, nonce: bigint, ad: Uint8Array, ciphertext: Uint8Array): Uint8Array;
+  /**
+   * ENCRYPT(k, n, ad, plaintext) written into `output` at `offset` (ciphertext then tag);
+   * returns the bytes written, `plaintext.length + 16`. Saves the caller a copy when the
+   * ciphertext goes into a larger buffer (a frame after its length prefix).
+   * @throws {RangeError} when `output` has less than `plaintext.length + 16` bytes at `offset`.
+   */
+  encryptInto(
+    key: Uint8Array,
+    nonce: bigint,
+    ad: Uint8Array,
+    plaintext: Uint8Array,
+    output: Uint8Array,
+    offset: number,
+  ): number;
 }
 
 function makeCipher(
@@ -44,21 +58,38 @@ function makeCipher(
     if (littleEndian) iv.writeBigUInt64LE(nonce, 4);
     else iv.writeBigUInt64BE(nonce, 4);
   };
+  const encryptInto = (
+    key: Uint8Array,
+    nonce: bigint,
+    ad: Uint8Array,
+    plaintext: Uint8Array,
+    output: Uint8Array,
+    offset: number,
+  ): number => {
+    abytes(key, 32, 'key');
+    const length = plaintext.length + TAG_LENGTH;
+    if (!Number.isInteger(offset) || offset < 0 || offset + length > output.length) {
+      throw new RangeError('output buffer too small for ciphertext and tag');
+    }
+    setNonce(nonce);
+    const cipher = createCipheriv(algorithm, key, iv, { authTagLength: TAG_LENGTH });
+    cipher.setAAD(ad, { plaintextLength: plaintext.length });
+    // node:crypto has no update-into; stream ciphers return exactly the input length here.
+    const body = cipher.update(plaintext);
+    output.set(body, offset);
+    const final = cipher.final();
+    if (final.length > 0) output.set(final, offset + body.length);
+    output.set(cipher.getAuthTag(), offset + plaintext.length);
+    return length;
+  };
   return {
     name,
     encrypt(key, nonce, ad, plaintext) {
-      abytes(key, 32, 'key');
-      setNonce(nonce);
-      const cipher = createCipheriv(algorithm, key, iv, { authTagLength: TAG_LENGTH });
-      cipher.setAAD(ad, { plaintextLength: plaintext.length });
       const out = new Uint8Array(plaintext.length + TAG_LENGTH);
-      const body = cipher.update(plaintext);
-      out.set(body, 0);
-      const final = cipher.final();
-      out.set(final, body.length);
-      out.set(cipher.getAuthTag(), plaintext.length);
+      encryptInto(key, nonce, ad, plaintext, out, 0);
       return out;
     },
+    encryptInto,
     decrypt(key, nonce, ad, ciphertext) {
       abytes(key, 32, 'key');
       if (ciphertext.length < TAG_LENGTH) throw new DecryptError();

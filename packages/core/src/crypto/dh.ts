@@ -1,4 +1,10 @@
-import { createPrivateKey, createPublicKey, diffieHellman, randomBytes } from 'node:crypto';
+import {
+  createPrivateKey,
+  createPublicKey,
+  diffieHellman,
+  type KeyObject,
+  randomBytes,
+} from 'node:crypto';
 import { CryptullyError } from '../errors.js';
 import { abytes, asBuffer } from './bytes.js';
 
@@ -34,36 +40,54 @@ export class DhError extends CryptullyError {
   }
 }
 
-// DER prefixes of PKCS#8 private keys and SPKI public keys (RFC 8410). Importing raw keys
-// through DER avoids the JWK path, which has been seen to deadlock Node 20 under GC pressure.
-const DER = {
-  '25519': {
-    pkcs8: Buffer.from('302e020100300506032b656e04220420', 'hex'),
-    spki: Buffer.from('302a300506032b656e032100', 'hex'),
-    len: 32,
-  },
-  '448': {
-    pkcs8: Buffer.from('3046020100300506032b656f043a0438', 'hex'),
-    spki: Buffer.from('3042300506032b656f033900', 'hex'),
-    len: 56,
-  },
+// How raw keys become OpenSSL keys, and why (measured on Node 20.20 / OpenSSL 3.0 here):
+// - DER (PKCS#8/SPKI) import goes through OpenSSL 3's decoder framework: ~450 us per private
+//   key and ~95 us per public key, which made one X25519 handshake side cost ~3 ms.
+// - JWK import builds the key from raw bytes: ~40 us (private), ~9 us (public).
+// - JWK *export* must be avoided: a loop of key generation + `export({ format: 'jwk' })` has
+//   been seen to deadlock Node 20 (a GC during the export waited on a lock the thread held;
+//   see TOOLCHAIN.md "Trap"). DER export is slow too (~95 us).
+// So keys are imported as JWK and nothing is ever exported: the public key of a private key
+// is DH(private, base point), i.e. X25519(k, 9) / X448(k, 5) (RFC 7748 §6), which is exactly
+// how RFC 7748 defines it. test/noise/keygen-stress.test.ts runs thousands of key generations
+// and DHs so that a hang would show.
+// Cost of the JWK path: the private key briefly exists as a base64url JS string, which cannot
+// be wiped (OpenSSL holds its own copy inside the KeyObject either way).
+const PARAMS = {
+  '25519': { crv: 'X25519', len: 32, basePoint: 9 },
+  '448': { crv: 'X448', len: 56, basePoint: 5 },
 } as const;
 
 function makeDh(name: DhName): DhFunction {
-  const { pkcs8, spki, len } = DER[name];
-  const privateKeyObject = (privateKey: Uint8Array) =>
-    createPrivateKey({
-      key: Buffer.concat([pkcs8, asBuffer(abytes(privateKey, len, 'private key'))]),
-      format: 'der',
-      type: 'pkcs8',
-    });
-  const publicKeyFromPrivate = (privateKey: Uint8Array): Uint8Array => {
-    const der = createPublicKey(privateKeyObject(privateKey)).export({
-      format: 'der',
-      type: 'spki',
-    });
-    return new Uint8Array(der.subarray(der.length - len));
+  const { crv, len, basePoint } = PARAMS[name];
+  const privateKeyObject = (privateKey: Uint8Array) => {
+    const d = asBuffer(abytes(privateKey, len, 'private key')).toString('base64url');
+    // Node ignores `x` when `d` is present; it is required by the JWK shape only.
+    return createPrivateKey({ key: { kty: 'OKP', crv, d, x: d }, format: 'jwk' });
   };
+  const publicKeyObject = (publicKey: Uint8Array) =>
+    createPublicKey({
+      key: {
+        kty: 'OKP',
+        crv,
+        x: asBuffer(abytes(publicKey, len, 'public key')).toString('base64url'),
+      },
+      format: 'jwk',
+    });
+  const basePointBytes = new Uint8Array(len);
+  basePointBytes[0] = basePoint;
+  const basePointKey = publicKeyObject(basePointBytes);
+  const derive = (privateKey: KeyObject, publicKey: KeyObject): Uint8Array => {
+    try {
+      const shared = diffieHellman({ privateKey, publicKey });
+      return new Uint8Array(shared.buffer, shared.byteOffset, shared.byteLength);
+    } catch {
+      // OpenSSL refuses an all-zero result (a low-order public key): fail closed.
+      throw new DhError();
+    }
+  };
+  const publicKeyFromPrivate = (privateKey: Uint8Array): Uint8Array =>
+    derive(privateKeyObject(privateKey), basePointKey);
   return {
     name,
     dhLen: len,
@@ -74,20 +98,13 @@ function makeDh(name: DhName): DhFunction {
     publicKeyFromPrivate,
     dh(privateKey, publicKey) {
       abytes(publicKey, len, 'public key');
+      let remote: KeyObject;
       try {
-        const shared = diffieHellman({
-          privateKey: privateKeyObject(privateKey),
-          publicKey: createPublicKey({
-            key: Buffer.concat([spki, asBuffer(publicKey)]),
-            format: 'der',
-            type: 'spki',
-          }),
-        });
-        return new Uint8Array(shared.buffer, shared.byteOffset, shared.byteLength);
+        remote = publicKeyObject(publicKey);
       } catch {
-        // OpenSSL refuses an all-zero result (a low-order public key): fail closed.
-        throw new DhError();
+        throw new DhError('invalid public key');
       }
+      return derive(privateKeyObject(privateKey), remote);
     },
   };
 }

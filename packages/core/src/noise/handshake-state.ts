@@ -1,0 +1,441 @@
+import { concatBytes, DhError, type DhFunction, type KeyPair, wipe } from '../crypto/index.js';
+import { type CipherState, cipherKeyForTesting } from './cipher-state.js';
+import {
+  NoiseDhError,
+  NoiseError,
+  NoiseMessageError,
+  NoiseProtocolError,
+  NoiseStateError,
+} from './errors.js';
+import type { PreMessageToken, Token } from './patterns.js';
+import { type NoiseProtocol, parseProtocolName } from './protocol-name.js';
+import { SymmetricState, symmetricSecretsForTesting } from './symmetric-state.js';
+
+/** Noise messages never exceed 65535 bytes (spec §3). */
+export const MAX_MESSAGE_LENGTH = 65535;
+
+/** Length of a pre-shared key (spec §9.1: 32 bytes). */
+export const PSK_LENGTH = 32;
+
+const TAG = 16;
+const EMPTY = new Uint8Array(0);
+
+/** Options of {@link HandshakeState} (spec §5.3 Initialize). */
+export interface HandshakeOptions {
+  /** A Noise protocol name (spec §8), e.g. `Noise_XXpsk3_25519_ChaChaPoly_BLAKE2b`. */
+  protocolName: string;
+  /** Whether this side sends the first message. */
+  initiator: boolean;
+  /** Prologue (spec §6), bound into the handshake hash; both sides must agree. Default empty. */
+  prologue?: Uint8Array;
+  /** Local static PRIVATE key (DHLEN bytes); the public key is derived. Copied, wiped later. */
+  s?: Uint8Array;
+  /** Local ephemeral PRIVATE key: only for test vectors; normally generated. Copied. */
+  e?: Uint8Array;
+  /** The peer's static PUBLIC key, known in advance (patterns with `<- s`/`-> s` pre-messages). */
+  rs?: Uint8Array;
+  /** Pre-shared keys (32 bytes each), one per `psk` token in pattern order. Copied. */
+  psks?: readonly Uint8Array[];
+}
+
+type Party = 'initiator' | 'responder';
+
+// Whose key each DH token uses: [initiator's key, responder's key] (spec §7.1).
+const DH_KEYS: Readonly<Record<'ee' | 'es' | 'se' | 'ss', readonly ['e' | 's', 'e' | 's']>> = {
+  ee: ['e', 'e'],
+  es: ['e', 's'],
+  se: ['s', 'e'],
+  ss: ['s', 's'],
+};
+
+// Reads private fields for handshakeSecretsForTesting; assigned in the static block.
+let secretsOf: (hs: HandshakeState) => Uint8Array[];
+
+/**
+ * Noise spec §5.3 HandshakeState: runs any pattern of {@link PATTERNS} (with psk modifiers) as
+ * data, one message at a time. No I/O: {@link writeMessage} returns bytes to send,
+ * {@link readMessage} takes received bytes and returns the payload.
+ *
+ * Any failure while processing a message (bad tag, truncated message, invalid DH) is fatal:
+ * the state wipes its secrets and every later call throws {@link NoiseStateError}. A call made
+ * out of turn throws {@link NoiseStateError} and changes nothing.
+ *
+ * After {@link isComplete}, {@link split} returns the transport CipherStates and wipes `ck`,
+ * `k`, the ephemeral and static private keys and the psks held by this state.
+ * @example
+ * const alice = new HandshakeState({ protocolName: 'Noise_XX_25519_ChaChaPoly_BLAKE2b',
+ *   initiator: true, s: aliceStatic.privateKey });
+ * const bob = new HandshakeState({ protocolName: 'Noise_XX_25519_ChaChaPoly_BLAKE2b',
+ *   initiator: false, s: bobStatic.privateKey });
+ * bob.readMessage(alice.writeMessage(new Uint8Array(0)));
+ * alice.readMessage(bob.writeMessage(new Uint8Array(0)));
+ * bob.readMessage(alice.writeMessage(new Uint8Array(0)));
+ * const [aliceSend, aliceReceive] = alice.split();
+ */
+export class HandshakeState {
+  static {
+    secretsOf = (hs) => {
+      const found = [...symmetricSecretsForTesting(hs.#symmetric), ...hs.#psks];
+      const k = cipherKeyForTesting(hs.#symmetric.cipherState);
+      if (k) found.push(k);
+      if (hs.#s) found.push(hs.#s.privateKey);
+      if (hs.#e) found.push(hs.#e.privateKey);
+      return found;
+    };
+  }
+
+  /** The parsed protocol (pattern with modifiers, algorithms). */
+  readonly protocol: NoiseProtocol;
+  /** Whether this side is the initiator. */
+  readonly initiator: boolean;
+  readonly #party: Party;
+  readonly #dh: DhFunction;
+  readonly #symmetric: SymmetricState;
+  readonly #psks: Uint8Array[];
+  readonly #isPsk: boolean;
+  #s: KeyPair | undefined;
+  #e: KeyPair | undefined;
+  #rs: Uint8Array | undefined;
+  #re: Uint8Array | undefined;
+  #messageIndex = 0;
+  #pskIndex = 0;
+  #state: 'handshake' | 'complete' | 'split' | 'failed' = 'handshake';
+
+  /**
+   * Initialize() of spec §5.3: InitializeSymmetric(protocol_name), MixHash(prologue), then
+   * MixHash of each pre-message public key (initiator's first; in psk handshakes a pre-message
+   * `e` is also MixKey'd, §9.2).
+   * @throws {NoiseProtocolError} for an invalid protocol name (see {@link parseProtocolName}),
+   *   a missing key the pattern needs (`s`, `rs`, psks), a key it does not use, or a key of the
+   *   wrong size.
+   */
+  constructor(options: HandshakeOptions) {
+    if (options === null || typeof options !== 'object') {
+      throw new NoiseProtocolError('HandshakeState needs an options object');
+    }
+    const protocol = parseProtocolName(options.protocolName);
+    if (typeof options.initiator !== 'boolean') {
+      throw new NoiseProtocolError('options.initiator must be true or false');
+    }
+    this.protocol = protocol;
+    this.initiator = options.initiator;
+    this.#party = options.initiator ? 'initiator' : 'responder';
+    this.#dh = protocol.dh;
+    const { pattern } = protocol;
+    const localPre = options.initiator ? pattern.initiatorPreMessage : pattern.responderPreMessage;
+    const remotePre = options.initiator ? pattern.responderPreMessage : pattern.initiatorPreMessage;
+    const sends = (party: Party, token: PreMessageToken) =>
+      (party === 'initiator' ? pattern.initiatorPreMessage : pattern.responderPreMessage).includes(
+        token,
+      ) ||
+      pattern.messages.some(
+        (m, i) => (i % 2 === 0) === (party === 'initiator') && m.includes(token),
+      );
+
+    const dhLen = this.#dh.dhLen;
+    const checkKey = (key: unknown, what: string): Uint8Array => {
+      if (!(key instanceof Uint8Array) || key.length !== dhLen) {
+        throw new NoiseProtocolError(`${what} must be a ${dhLen}-byte Uint8Array`);
+      }
+      return key;
+    };
+    const pattern_ = pattern.name;
+    if (sends(this.#party, 's')) {
+      if (options.s === undefined) {
+        throw new NoiseProtocolError(`${pattern_} needs the local static key s`);
+      }
+    } else if (options.s !== undefined) {
+      throw new NoiseProtocolError(`${pattern_} does not use a local static key s`);
+    }
+    if (remotePre.includes('s')) {
+      if (options.rs === undefined) {
+        throw new NoiseProtocolError(`${pattern_} needs the remote static public key rs`);
+      }
+      this.#rs = Uint8Array.from(checkKey(options.rs, 'rs'));
+    } else if (options.rs !== undefined) {
+      throw new NoiseProtocolError(`${pattern_} does not take a remote static key rs in advance`);
+    }
+    if (remotePre.includes('e')) {
+      throw new NoiseProtocolError(`${pattern_} needs a remote ephemeral key in advance`);
+    }
+    if (localPre.includes('e') && options.e === undefined) {
+      throw new NoiseProtocolError(`${pattern_} needs the local ephemeral key e`);
+    }
+    if (options.e !== undefined && !sends(this.#party, 'e')) {
+      throw new NoiseProtocolError(`${pattern_} does not use a local ephemeral key e`);
+    }
+    const psks = options.psks ?? [];
+    if (!Array.isArray(psks) || psks.length !== protocol.pskCount) {
+      throw new NoiseProtocolError(
+        `${pattern_} needs ${protocol.pskCount} psk(s), got ${Array.isArray(psks) ? psks.length : 'none'}`,
+      );
+    }
+    for (const psk of psks) {
+      if (!(psk instanceof Uint8Array) || psk.length !== PSK_LENGTH) {
+        throw new NoiseProtocolError(`each psk must be a ${PSK_LENGTH}-byte Uint8Array`);
+      }
+    }
+    const prologue = options.prologue ?? EMPTY;
+    if (!(prologue instanceof Uint8Array)) {
+      throw new NoiseProtocolError('prologue must be a Uint8Array');
+    }
+    // Validation done: copy secrets in.
+    if (options.s !== undefined) this.#s = this.#keyPair(checkKey(options.s, 's'));
+    if (options.e !== undefined) this.#e = this.#keyPair(checkKey(options.e, 'e'));
+    this.#psks = psks.map((psk) => Uint8Array.from(psk));
+    this.#isPsk = protocol.pskCount > 0;
+
+    this.#symmetric = new SymmetricState(protocol.name, protocol.cipher, protocol.hash);
+    this.#symmetric.mixHash(prologue);
+    for (const [party, tokens] of [
+      ['initiator', pattern.initiatorPreMessage],
+      ['responder', pattern.responderPreMessage],
+    ] as const) {
+      for (const token of tokens) {
+        const key = party === this.#party ? this.#localPublic(token) : this.#remotePublic(token);
+        this.#symmetric.mixHash(key);
+        if (token === 'e' && this.#isPsk) this.#symmetric.mixKey(key);
+      }
+    }
+  }
+
+  /** Whether every handshake message has been written or read (spec §5.3). */
+  get isComplete(): boolean {
+    return this.#state === 'complete' || this.#state === 'split';
+  }
+
+  /** Whether the next call must be {@link writeMessage} (true) or {@link readMessage} (false). */
+  get isMyTurn(): boolean {
+    return this.#state === 'handshake' && this.#messageIndex % 2 === (this.initiator ? 0 : 1);
+  }
+
+  /**
+   * The handshake hash `h` (spec §5.2 GetHandshakeHash, §11.2 channel binding): identical on
+   * both sides after a successful handshake. A copy.
+   * @throws {NoiseStateError} before the handshake is complete.
+   */
+  get handshakeHash(): Uint8Array {
+    if (!this.isComplete) throw new NoiseStateError('the handshake is not complete');
+    return this.#symmetric.getHandshakeHash();
+  }
+
+  /** The peer's static public key once known (from a pre-message or an `s` token), a copy. */
+  get remoteStaticPublicKey(): Uint8Array | undefined {
+    return this.#rs === undefined ? undefined : Uint8Array.from(this.#rs);
+  }
+
+  /** The local static public key, if this side has one. */
+  get localStaticPublicKey(): Uint8Array | undefined {
+    return this.#s === undefined ? undefined : Uint8Array.from(this.#s.publicKey);
+  }
+
+  /**
+   * WriteMessage(payload) of spec §5.3: processes the next message pattern (this side's turn)
+   * and returns the message: tokens' output followed by EncryptAndHash(payload).
+   * @throws {NoiseStateError} when it is the peer's turn or the handshake is over.
+   * @throws {NoiseMessageError} when the message would exceed 65535 bytes (nothing changes).
+   */
+  writeMessage(payload: Uint8Array): Uint8Array {
+    this.#assertTurn(true);
+    if (!(payload instanceof Uint8Array))
+      throw new NoiseMessageError('payload must be a Uint8Array');
+    const tokens = this.protocol.pattern.messages[this.#messageIndex]!;
+    const length = this.#overhead(tokens) + payload.length;
+    if (length > MAX_MESSAGE_LENGTH) {
+      throw new NoiseMessageError(`handshake message would be ${length} bytes (max 65535)`);
+    }
+    return this.#guard(() => {
+      const parts: Uint8Array[] = [];
+      const ss = this.#symmetric;
+      for (const token of tokens) {
+        if (token === 'e') {
+          this.#e ??= this.#dh.generateKeyPair();
+          parts.push(this.#e.publicKey);
+          ss.mixHash(this.#e.publicKey);
+          if (this.#isPsk) ss.mixKey(this.#e.publicKey);
+        } else if (token === 's') {
+          parts.push(ss.encryptAndHash(this.#s!.publicKey));
+        } else {
+          this.#processKeyToken(token);
+        }
+      }
+      parts.push(ss.encryptAndHash(payload));
+      const message = concatBytes(...parts);
+      this.#advance();
+      return message;
+    });
+  }
+
+  /**
+   * ReadMessage(message) of spec §5.3: processes the peer's next message pattern and returns
+   * the decrypted payload.
+   * @throws {NoiseStateError} when it is this side's turn to write or the handshake is over.
+   * @throws {NoiseMessageError} when the message is truncated or over 65535 bytes.
+   * @throws {NoiseDecryptError} when a tag does not verify (wrong psk, prologue, keys, tampering).
+   * @throws {NoiseDhError} when the peer's public key gives an invalid DH result.
+   * Every error but NoiseStateError is fatal: the state wipes its secrets.
+   */
+  readMessage(message: Uint8Array): Uint8Array {
+    this.#assertTurn(false);
+    if (!(message instanceof Uint8Array))
+      throw new NoiseMessageError('message must be a Uint8Array');
+    return this.#guard(() => {
+      const tokens = this.protocol.pattern.messages[this.#messageIndex]!;
+      if (message.length > MAX_MESSAGE_LENGTH) {
+        throw new NoiseMessageError(`handshake message of ${message.length} bytes (max 65535)`);
+      }
+      if (message.length < this.#overhead(tokens)) {
+        throw new NoiseMessageError('handshake message truncated');
+      }
+      const ss = this.#symmetric;
+      const dhLen = this.#dh.dhLen;
+      let offset = 0;
+      for (const token of tokens) {
+        if (token === 'e') {
+          const re = message.slice(offset, offset + dhLen);
+          offset += dhLen;
+          this.#re = re;
+          ss.mixHash(re);
+          if (this.#isPsk) ss.mixKey(re);
+        } else if (token === 's') {
+          const length = dhLen + (ss.cipherState.hasKey ? TAG : 0);
+          const rs = ss.decryptAndHash(message.subarray(offset, offset + length));
+          offset += length;
+          this.#rs = Uint8Array.from(rs);
+        } else {
+          this.#processKeyToken(token);
+        }
+      }
+      const payload = ss.decryptAndHash(message.subarray(offset));
+      this.#advance();
+      // Without a key the "plaintext" is a view of the caller's buffer: hand back a copy.
+      return payload.buffer === message.buffer ? Uint8Array.from(payload) : payload;
+    });
+  }
+
+  /**
+   * Split() of spec §5.2: the transport CipherStates `[initiator→responder,
+   * responder→initiator]` (for a one-way pattern only the first is used). Then wipes `ck`, the
+   * handshake key, the ephemeral and static private keys and the psks. Callable once.
+   * @throws {NoiseStateError} before completion, after a failure or when called twice.
+   */
+  split(): [CipherState, CipherState] {
+    if (this.#state !== 'complete') {
+      throw new NoiseStateError(
+        this.#state === 'split' ? 'split() was already called' : 'the handshake is not complete',
+      );
+    }
+    const result = this.#symmetric.split();
+    this.#state = 'split';
+    this.#wipeSecrets();
+    return result;
+  }
+
+  #keyPair(privateKey: Uint8Array): KeyPair {
+    try {
+      return {
+        privateKey: Uint8Array.from(privateKey),
+        publicKey: this.#dh.publicKeyFromPrivate(privateKey),
+      };
+    } catch {
+      throw new NoiseProtocolError('invalid private key');
+    }
+  }
+
+  #localPublic(token: PreMessageToken): Uint8Array {
+    const pair = token === 'e' ? this.#e : this.#s;
+    if (pair === undefined) throw new NoiseProtocolError(`missing local key ${token}`);
+    return pair.publicKey;
+  }
+
+  #remotePublic(token: PreMessageToken): Uint8Array {
+    const key = token === 'e' ? this.#re : this.#rs;
+    if (key === undefined) throw new NoiseProtocolError(`missing remote key r${token}`);
+    return key;
+  }
+
+  // ee/es/se/ss: MixKey(DH(local, remote)); psk: MixKeyAndHash(next psk) (spec §5.3, §9.2).
+  #processKeyToken(token: Exclude<Token, 'e' | 's'>): void {
+    const ss = this.#symmetric;
+    if (token === 'psk') {
+      const psk = this.#psks[this.#pskIndex++]!;
+      ss.mixKeyAndHash(psk);
+      return;
+    }
+    const [initiatorKey, responderKey] = DH_KEYS[token];
+    const [localKind, remoteKind] = this.initiator
+      ? [initiatorKey, responderKey]
+      : [responderKey, initiatorKey];
+    const local = localKind === 'e' ? this.#e : this.#s;
+    const remote = remoteKind === 'e' ? this.#re : this.#rs;
+    if (local === undefined || remote === undefined) {
+      throw new NoiseStateError(`missing key for ${token}`);
+    }
+    let shared: Uint8Array;
+    try {
+      shared = this.#dh.dh(local.privateKey, remote);
+    } catch (error) {
+      if (error instanceof DhError) throw new NoiseDhError();
+      throw error;
+    }
+    ss.mixKey(shared);
+    wipe(shared);
+  }
+
+  // Bytes a message of these tokens carries besides the payload (spec §5.3: e is DHLEN bytes,
+  // s is DHLEN + 16 once a key is set, the payload gets a 16-byte tag once a key is set).
+  #overhead(tokens: readonly Token[]): number {
+    let keyed = this.#symmetric.cipherState.hasKey;
+    let length = 0;
+    for (const token of tokens) {
+      if (token === 'e') {
+        length += this.#dh.dhLen;
+        if (this.#isPsk) keyed = true;
+      } else if (token === 's') length += this.#dh.dhLen + (keyed ? TAG : 0);
+      else keyed = true;
+    }
+    return length + (keyed ? TAG : 0);
+  }
+
+  #assertTurn(writing: boolean): void {
+    if (this.#state === 'failed') throw new NoiseStateError('the handshake has failed');
+    if (this.#state !== 'handshake') throw new NoiseStateError('the handshake is already complete');
+    if (this.isMyTurn !== writing) {
+      throw new NoiseStateError(
+        writing ? 'it is the peer’s turn to send a message' : 'it is this side’s turn to send',
+      );
+    }
+  }
+
+  #advance(): void {
+    this.#messageIndex += 1;
+    if (this.#messageIndex === this.protocol.pattern.messages.length) this.#state = 'complete';
+  }
+
+  // Runs a message step; on any error the handshake fails closed and wipes its secrets.
+  #guard<T>(step: () => T): T {
+    try {
+      return step();
+    } catch (error) {
+      this.#state = 'failed';
+      this.#wipeSecrets();
+      if (error instanceof NoiseError) throw error;
+      throw new NoiseMessageError('handshake message could not be processed');
+    }
+  }
+
+  #wipeSecrets(): void {
+    this.#symmetric.wipeSecrets();
+    wipe(this.#s?.privateKey, this.#e?.privateKey, ...this.#psks);
+  }
+}
+
+/**
+ * Test-only: references to the secret buffers this state currently holds (chaining key,
+ * static and ephemeral private keys, psks), so that tests can assert they are zero after
+ * `split()` or a failure. Collect them after each step: replaced keys are wiped at once.
+ * Never use it in application code.
+ */
+export function handshakeSecretsForTesting(hs: HandshakeState): Uint8Array[] {
+  return secretsOf(hs);
+}
