@@ -1,0 +1,57 @@
+import { InvalidArgumentError } from '../errors.js';
+import { ChannelProtocolError } from './errors.js';
+
+/**
+ * The statuses a responder puts in handshake message 2: `ok`, or why it will close instead
+ * of finishing the handshake.
+ */
+export const HANDSHAKE_STATUSES = [
+  'ok',
+  'invite-unknown',
+  'invite-expired',
+  'invite-used',
+  'busy',
+] as const;
+
+/** One of {@link HANDSHAKE_STATUSES}. */
+export type HandshakeStatus = (typeof HANDSHAKE_STATUSES)[number];
+
+/** A status as it may arrive from a newer peer: a known one or another short token. */
+const STATUS_TOKEN = /^[a-z][a-z0-9-]{0,31}$/;
+/** Largest msg2 payload the initiator parses. */
+const MAX_STATUS_PAYLOAD_BYTES = 1024;
+
+/**
+ * The msg2 payload for a status: the UTF-8 JSON `{"status":"<status>"}`.
+ * @example encodeHandshakeStatus('ok') // bytes of {"status":"ok"}
+ */
+export function encodeHandshakeStatus(status: HandshakeStatus): Uint8Array {
+  if (!HANDSHAKE_STATUSES.includes(status)) {
+    throw new InvalidArgumentError(`unknown handshake status ${String(status)}`);
+  }
+  return new TextEncoder().encode(JSON.stringify({ status }));
+}
+
+/**
+ * The status in a msg2 payload: a JSON object whose `status` member is a short lower-case
+ * token. Other members are ignored (room for later versions); an unknown token is returned
+ * as is, and anything but `ok` means the responder refused.
+ * @throws {ChannelProtocolError} when the payload is not such an object.
+ */
+export function decodeHandshakeStatus(payload: Uint8Array): string {
+  let parsed: unknown;
+  try {
+    if (payload.length > MAX_STATUS_PAYLOAD_BYTES) throw new Error('too long');
+    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(payload));
+  } catch {
+    throw new ChannelProtocolError('the peer sent an unreadable handshake status');
+  }
+  const status =
+    typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+      ? (parsed as { status?: unknown }).status
+      : undefined;
+  if (typeof status !== 'string' || !STATUS_TOKEN.test(status)) {
+    throw new ChannelProtocolError('the peer sent an unreadable handshake status');
+  }
+  return status;
+}

@@ -1,0 +1,12 @@
+/**
+ * The Cryptully channel: the prelude, the framing, the Noise XX / XXpsk3 handshake driver and
+ * the encrypted transport, as pure state machines (bytes in, bytes and events out). The wire
+ * format is specified in docs/protocol.md; `@cryptully/core/transport` runs it on a stream.
+ * @module
+ */
+export * from './constants.js';
+export * from './errors.js';
+export * from './frame-decoder.js';
+export * from './frame-encoder.js';
+export * from './handshake-status.js';
+export * from './prelude.js';

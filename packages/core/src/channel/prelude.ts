@@ -1,0 +1,126 @@
+import { concatBytes } from '../crypto/index.js';
+import { InvalidArgumentError } from '../errors.js';
+import { INVITE_ID_BYTES, PRELUDE_MAGIC, PROLOGUE_LABEL, PROTOCOL_VERSION } from './constants.js';
+import { PreludeError } from './errors.js';
+
+/** The two handshake modes of the channel. */
+export type ChannelMode = 'XX' | 'XXpsk3';
+
+/** One row of {@link CHANNEL_MODES}: how a mode appears on the wire and in Noise. */
+export interface ChannelModeSpec {
+  /** The mode byte of the prelude. */
+  readonly code: number;
+  readonly mode: ChannelMode;
+  /** The Noise protocol name the handshake runs. */
+  readonly protocolName: string;
+  /** Length of the invite id the prelude carries in this mode. */
+  readonly inviteIdBytes: number;
+}
+
+/** The handshake modes, indexed by their prelude byte. */
+export const CHANNEL_MODES: readonly ChannelModeSpec[] = Object.freeze([
+  Object.freeze({
+    code: 0,
+    mode: 'XX',
+    protocolName: 'Noise_XX_25519_ChaChaPoly_BLAKE2b',
+    inviteIdBytes: 0,
+  }),
+  Object.freeze({
+    code: 1,
+    mode: 'XXpsk3',
+    protocolName: 'Noise_XXpsk3_25519_ChaChaPoly_BLAKE2b',
+    inviteIdBytes: INVITE_ID_BYTES,
+  }),
+] as const);
+
+/** The decoded prelude: what the initiator announces in cleartext before the handshake. */
+export interface Prelude {
+  /** Protocol version (always {@link PROTOCOL_VERSION} once decoded). */
+  readonly version: number;
+  readonly mode: ChannelMode;
+  /** The invite being redeemed (mode XXpsk3), 16 bytes; never the invite's secret. */
+  readonly inviteId: Uint8Array | undefined;
+}
+
+const MAGIC = new TextEncoder().encode(PRELUDE_MAGIC);
+const LABEL = new TextEncoder().encode(PROLOGUE_LABEL);
+/** magic | version | mode | inviteIdLength */
+const FIXED_BYTES = MAGIC.length + 3;
+
+/** Length of the shortest prelude (mode XX). */
+export const MIN_PRELUDE_BYTES = FIXED_BYTES;
+/** Length of the longest prelude (mode XXpsk3 with its invite id). */
+export const MAX_PRELUDE_BYTES = FIXED_BYTES + INVITE_ID_BYTES;
+
+/** The mode table row of a mode name. */
+export function channelModeSpec(mode: ChannelMode): ChannelModeSpec {
+  const spec = CHANNEL_MODES.find((row) => row.mode === mode);
+  if (!spec) throw new InvalidArgumentError(`unknown channel mode ${String(mode)}`);
+  return spec;
+}
+
+/**
+ * The bytes of a prelude: `"CRYPTULLY" | version u8 | mode u8 | inviteIdLength u8 | inviteId`.
+ * @throws {InvalidArgumentError} when the invite id does not fit the mode (16 bytes for
+ *   XXpsk3, absent for XX).
+ * @example encodePrelude({ mode: 'XX' }) // 43 52 59 50 54 55 4c 4c 59 01 00 00
+ */
+export function encodePrelude(prelude: { mode: ChannelMode; inviteId?: Uint8Array }): Uint8Array {
+  const spec = channelModeSpec(prelude.mode);
+  const inviteId = prelude.inviteId ?? new Uint8Array(0);
+  if (inviteId.length !== spec.inviteIdBytes) {
+    throw new InvalidArgumentError(
+      `mode ${spec.mode} needs an invite id of ${spec.inviteIdBytes} bytes, got ${inviteId.length}`,
+    );
+  }
+  const out = new Uint8Array(FIXED_BYTES + inviteId.length);
+  out.set(MAGIC, 0);
+  out[MAGIC.length] = PROTOCOL_VERSION;
+  out[MAGIC.length + 1] = spec.code;
+  out[MAGIC.length + 2] = inviteId.length;
+  out.set(inviteId, FIXED_BYTES);
+  return out;
+}
+
+/**
+ * Parses a prelude frame.
+ * @throws {PreludeError} `ERR_PRELUDE_MALFORMED` when it is not a Cryptully prelude or its
+ *   lengths are inconsistent, `ERR_PRELUDE_VERSION` for another protocol version,
+ *   `ERR_PRELUDE_MODE` for an unknown mode.
+ */
+export function decodePrelude(bytes: Uint8Array): Prelude {
+  if (bytes.length < FIXED_BYTES || MAGIC.some((byte, i) => bytes[i] !== byte)) {
+    throw new PreludeError(
+      'ERR_PRELUDE_MALFORMED',
+      'the peer does not speak the Cryptully protocol',
+    );
+  }
+  const version = bytes[MAGIC.length]!;
+  if (version !== PROTOCOL_VERSION) {
+    throw new PreludeError(
+      'ERR_PRELUDE_VERSION',
+      `the peer speaks Cryptully protocol version ${version}; this version speaks ${PROTOCOL_VERSION}`,
+    );
+  }
+  const spec = CHANNEL_MODES[bytes[MAGIC.length + 1]!];
+  if (!spec) {
+    throw new PreludeError('ERR_PRELUDE_MODE', 'the peer asked for an unknown handshake mode');
+  }
+  const inviteIdLength = bytes[MAGIC.length + 2]!;
+  if (inviteIdLength !== spec.inviteIdBytes || bytes.length !== FIXED_BYTES + inviteIdLength) {
+    throw new PreludeError('ERR_PRELUDE_MALFORMED', 'the peer sent a malformed prelude');
+  }
+  return {
+    version,
+    mode: spec.mode,
+    inviteId: inviteIdLength > 0 ? bytes.slice(FIXED_BYTES) : undefined,
+  };
+}
+
+/**
+ * The Noise prologue of a channel: ASCII `"Cryptully/1"` followed by the exact prelude bytes,
+ * so that a prelude changed in transit makes the handshake fail.
+ */
+export function buildPrologue(preludeBytes: Uint8Array): Uint8Array {
+  return concatBytes(LABEL, preludeBytes);
+}
