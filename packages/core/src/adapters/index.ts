@@ -4,6 +4,11 @@
  * @module
  */
 
+export * from './atomic-file.js';
+export * from './identity-store.js';
+export * from './known-peers-store.js';
 export * from './memory-transport.js';
+export * from './paths.js';
+export * from './profile-store.js';
 export * from './tcp-transport.js';
 export * from './transport.js';

@@ -1,0 +1,223 @@
+// Protects the identity on disk: created with mode 0600 in a 0700 folder, loaded with the
+// passphrase or CRYPTULLY_PASSPHRASE, never overwritten unless asked, and left byte-for-byte
+// unchanged by every failure (wrong passphrase, damage, refused overwrite, interrupted write).
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  IdentityExistsError,
+  IdentityNotFoundError,
+  IdentityStore,
+  writeFileAtomic,
+} from '../../src/adapters/index.js';
+import { x25519 } from '../../src/crypto/index.js';
+import { encodeIdentityFile } from '../../src/identity/index.js';
+
+const FAST = { N: 2 ** 10, r: 8, p: 1 };
+const PASS = 'tr0ub4dor&3';
+let home: string;
+
+beforeEach(async () => {
+  home = await mkdtemp(join(tmpdir(), 'cryptully-identity-'));
+});
+afterEach(async () => {
+  await rm(home, { recursive: true, force: true });
+});
+
+const store = (env: NodeJS.ProcessEnv = {}) =>
+  new IdentityStore(join(home, 'home'), { env, scrypt: FAST });
+const mode = async (path: string) => (await stat(path)).mode & 0o777;
+
+async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await promise;
+    return undefined;
+  } catch (error) {
+    return (error as { code?: string }).code ?? String(error);
+  }
+}
+
+describe('IdentityStore', () => {
+  it('creates an unencrypted identity with mode 0600 in a 0700 folder, and loads it', async () => {
+    const s = store();
+    expect(await s.exists()).toBe(false);
+    const keys = await s.create({ passphrase: '' });
+    expect(await s.exists()).toBe(true);
+    expect(await mode(s.path)).toBe(0o600);
+    expect(await mode(s.home)).toBe(0o700);
+    expect(await s.load()).toEqual(keys);
+    expect((await s.inspect()).encrypted).toBe(false);
+  });
+
+  it('creates an encrypted identity that loads with the passphrase or CRYPTULLY_PASSPHRASE', async () => {
+    const keys = await store().create({ passphrase: PASS });
+    expect((await store().inspect()).encrypted).toBe(true);
+    expect(await store().load(PASS)).toEqual(keys);
+    expect(await store({ CRYPTULLY_PASSPHRASE: PASS }).load()).toEqual(keys);
+    expect(await codeOf(store().load())).toBe('ERR_IDENTITY_PASSPHRASE_REQUIRED');
+  });
+
+  it('creates with CRYPTULLY_PASSPHRASE when no passphrase is given', async () => {
+    await store({ CRYPTULLY_PASSPHRASE: PASS }).create();
+    expect((await store().inspect()).encrypted).toBe(true);
+  });
+
+  it('uses CRYPTULLY_HOME when no home is given', async () => {
+    const s = new IdentityStore(undefined, { env: { CRYPTULLY_HOME: join(home, 'env-home') } });
+    expect(s.path).toBe(join(home, 'env-home', 'identity.json'));
+  });
+
+  it('never replaces an existing identity unless asked', async () => {
+    const s = store();
+    const keys = await s.create({ passphrase: '' });
+    const before = await readFile(s.path);
+    await expect(s.create({ passphrase: '' })).rejects.toBeInstanceOf(IdentityExistsError);
+    expect(await readFile(s.path)).toEqual(before);
+    expect(await s.load()).toEqual(keys);
+    const replaced = await s.create({ passphrase: '', overwrite: true });
+    expect(await s.load()).toEqual(replaced);
+  });
+
+  it('ERR_IDENTITY_NOT_FOUND when there is no identity', async () => {
+    await expect(store().load()).rejects.toBeInstanceOf(IdentityNotFoundError);
+  });
+
+  it('changes the passphrase (to another, to none, and back)', async () => {
+    const s = store();
+    const keys = await s.create({ passphrase: PASS });
+    await s.changePassphrase(PASS, 'new passphrase');
+    expect(await codeOf(s.load(PASS))).toBe('ERR_IDENTITY_WRONG_PASSPHRASE');
+    expect(await s.load('new passphrase')).toEqual(keys);
+    await s.changePassphrase('new passphrase', undefined);
+    expect((await s.inspect()).encrypted).toBe(false);
+    expect(await s.load()).toEqual(keys);
+    await s.changePassphrase(undefined, PASS);
+    expect(await s.load(PASS)).toEqual(keys);
+    expect(await mode(s.path)).toBe(0o600);
+  });
+
+  it('a wrong old passphrase leaves the file unchanged', async () => {
+    const s = store();
+    await s.create({ passphrase: PASS });
+    const before = await readFile(s.path);
+    expect(await codeOf(s.changePassphrase('wrong', 'x'))).toBe('ERR_IDENTITY_WRONG_PASSPHRASE');
+    expect(await readFile(s.path)).toEqual(before);
+  });
+
+  it('exports and imports (into another home), keeping the passphrase', async () => {
+    const s = store();
+    const keys = await s.create({ passphrase: PASS });
+    const exported = join(home, 'backup', 'me.cryptully-identity.json');
+    await s.exportTo(exported);
+    expect(await mode(exported)).toBe(0o600);
+    expect(await codeOf(s.exportTo(exported))).toBe('EEXIST');
+    const other = new IdentityStore(join(home, 'other'), { env: {}, scrypt: FAST });
+    expect(await codeOf(other.importFrom(exported))).toBe('ERR_IDENTITY_PASSPHRASE_REQUIRED');
+    expect(await other.exists()).toBe(false);
+    expect(await other.importFrom(exported, { passphrase: PASS })).toEqual(keys);
+    expect(await other.load(PASS)).toEqual(keys);
+  });
+
+  it('import refuses to replace an identity unless asked, and then keeps a copy of the old one', async () => {
+    const s = store();
+    await s.create({ passphrase: '' });
+    const before = await readFile(s.path);
+    const incoming = join(home, 'incoming.json');
+    const newKeys = x25519.generateKeyPair();
+    await writeFile(incoming, await encodeIdentityFile(newKeys));
+    await expect(s.importFrom(incoming)).rejects.toBeInstanceOf(IdentityExistsError);
+    expect(await readFile(s.path)).toEqual(before);
+    expect(await s.importFrom(incoming, { overwrite: true })).toEqual(newKeys);
+    const backups = (await readdir(s.home)).filter((n) => n.startsWith('identity.replaced-'));
+    expect(backups).toHaveLength(1);
+    expect(await readFile(join(s.home, backups[0]!))).toEqual(before);
+    expect(await mode(join(s.home, backups[0]!))).toBe(0o600);
+  });
+
+  it('import of a damaged file fails with its typed error and writes nothing', async () => {
+    const s = store();
+    const incoming = join(home, 'incoming.json');
+    await writeFile(incoming, '{"format":"cryptully-identity","version":1,"publicKey":');
+    expect(await codeOf(s.importFrom(incoming))).toBe('ERR_IDENTITY_CORRUPT');
+    expect(await s.exists()).toBe(false);
+  });
+
+  it('every damaged file gives its own typed error and stays byte-for-byte unchanged', async () => {
+    const s = store();
+    await s.create({ passphrase: PASS });
+    const good = await readFile(s.path, 'utf8');
+    const flipped = JSON.parse(good);
+    const secret = Buffer.from(flipped.secret, 'base64');
+    secret[5]! ^= 0xff;
+    flipped.secret = secret.toString('base64');
+    const cases: Array<[string, string, string | undefined]> = [
+      ['truncated', good.slice(0, good.length / 2), PASS],
+      ['empty', '', PASS],
+      ['flipped byte', JSON.stringify(flipped), PASS],
+      ['bad JSON', good.replace('{', '{{'), PASS],
+      ['foreign', '{"hello":"world"}', PASS],
+      ['newer version', good.replace('"version": 1', '"version": 7'), PASS],
+      ['wrong passphrase', good, 'not it'],
+      ['no passphrase', good, undefined],
+    ];
+    const expected: Record<string, string> = {
+      truncated: 'ERR_IDENTITY_CORRUPT',
+      empty: 'ERR_IDENTITY_CORRUPT',
+      'flipped byte': 'ERR_IDENTITY_CORRUPT',
+      'bad JSON': 'ERR_IDENTITY_CORRUPT',
+      foreign: 'ERR_IDENTITY_FOREIGN',
+      'newer version': 'ERR_IDENTITY_NEWER_VERSION',
+      'wrong passphrase': 'ERR_IDENTITY_WRONG_PASSPHRASE',
+      'no passphrase': 'ERR_IDENTITY_PASSPHRASE_REQUIRED',
+    };
+    for (const [name, content, passphrase] of cases) {
+      await writeFile(s.path, content, { mode: 0o600 });
+      expect(await codeOf(s.load(passphrase)), name).toBe(expected[name]);
+      // Nor does a passphrase change or an export touch it.
+      await codeOf(s.changePassphrase(passphrase, 'other'));
+      expect(await readFile(s.path, 'utf8'), name).toBe(content);
+    }
+  });
+
+  it('survives a crash between the temp write and the rename: the real file is intact', async () => {
+    const s = store();
+    const keys = await s.create({ passphrase: '' });
+    const before = await readFile(s.path);
+    // What a crash leaves behind: a temp file (maybe partial) beside the real one.
+    await writeFile(join(s.home, '.identity.json.0123456789abcdef.tmp'), '{"format":"cryp');
+    expect(await readFile(s.path)).toEqual(before);
+    expect(await s.load()).toEqual(keys);
+    await s.changePassphrase(undefined, PASS);
+    expect(await s.load(PASS)).toEqual(keys);
+  });
+});
+
+describe('writeFileAtomic', () => {
+  it('leaves the target and the folder as they were when the write fails', async () => {
+    const dir = join(home, 'atomic');
+    await mkdir(dir);
+    const target = join(dir, 'target');
+    await mkdir(target); // renaming a file over a folder fails
+    await expect(writeFileAtomic(target, 'data')).rejects.toThrow();
+    expect(await readdir(dir)).toEqual(['target']);
+    expect((await stat(target)).isDirectory()).toBe(true);
+  });
+
+  it('writes mode 0600 even over a file that was world-readable', async () => {
+    const target = join(home, 'loose');
+    await writeFile(target, 'old');
+    await chmod(target, 0o644);
+    await writeFileAtomic(target, 'new');
+    expect(await mode(target)).toBe(0o600);
+    expect(await readFile(target, 'utf8')).toBe('new');
+  });
+
+  it('exclusive writes refuse an existing target without touching it', async () => {
+    const target = join(home, 'exists');
+    await writeFile(target, 'keep me');
+    expect(await codeOf(writeFileAtomic(target, 'x', { exclusive: true }))).toBe('EEXIST');
+    expect(await readFile(target, 'utf8')).toBe('keep me');
+    expect(await readdir(home)).toEqual(['exists']);
+  });
+});

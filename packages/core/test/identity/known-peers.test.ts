@@ -1,0 +1,188 @@
+// Protects trust on reconnect: a known key is recognised, a known name with a new key is
+// reported as key-changed (with the old key) and never silently accepted, verification never
+// weakens by accident, and a damaged known-peers file is rejected, not silently emptied.
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { KnownPeersStore } from '../../src/adapters/index.js';
+import { x25519 } from '../../src/crypto/index.js';
+import {
+  assessPeer,
+  emptyKnownPeers,
+  forgetPeer,
+  KnownPeersCorruptError,
+  KnownPeersNewerVersionError,
+  markVerified,
+  parseKnownPeers,
+  peerIdFromPublicKey,
+  rememberPeer,
+  replacePeerKey,
+  serializeKnownPeers,
+} from '../../src/identity/index.js';
+
+const alice = x25519.generateKeyPair().publicKey;
+const mallory = x25519.generateKeyPair().publicKey;
+const bob = x25519.generateKeyPair().publicKey;
+const T = 1_800_000_000_000;
+
+describe('assessPeer', () => {
+  const book = rememberPeer(emptyKnownPeers(), { publicKey: alice, name: 'Alice', now: T });
+
+  it('says new for an unknown key and name', () => {
+    expect(assessPeer(book, bob, 'Bob')).toEqual({ status: 'new' });
+  });
+
+  it('says known for the same key', () => {
+    const verdict = assessPeer(book, alice, 'Alice');
+    expect(verdict.status).toBe('known');
+    if (verdict.status === 'known') expect(verdict.peer.peerId).toBe(peerIdFromPublicKey(alice));
+  });
+
+  it('says known, with the old name, when a known key comes under a new name', () => {
+    expect(assessPeer(book, alice, 'Alice B.')).toMatchObject({
+      status: 'known',
+      renamedFrom: 'Alice',
+    });
+  });
+
+  it('says key-changed, with the old key, for the same name and a different key', () => {
+    for (const name of ['Alice', 'alice', ' ALICE ']) {
+      const verdict = assessPeer(book, mallory, name);
+      expect(verdict.status, name).toBe('key-changed');
+      if (verdict.status === 'key-changed') expect(verdict.previous.publicKey).toEqual(alice);
+    }
+  });
+
+  it('stays key-changed until the change is explicitly accepted', () => {
+    // Merely seeing Mallory again (e.g. a rejected attempt) must not teach the book anything.
+    expect(assessPeer(book, mallory, 'Alice').status).toBe('key-changed');
+    const accepted = replacePeerKey(book, peerIdFromPublicKey(alice), {
+      publicKey: mallory,
+      name: 'Alice',
+      now: T + 1,
+    });
+    expect(assessPeer(accepted, mallory, 'Alice').status).toBe('known');
+    expect(assessPeer(accepted, alice, 'Alice').status).toBe('key-changed');
+    expect(accepted.peers.get(peerIdFromPublicKey(mallory))?.verification).toBe('unverified');
+  });
+});
+
+describe('known peers book', () => {
+  it('records first and last seen and keeps firstSeen', () => {
+    let book = rememberPeer(emptyKnownPeers(), { publicKey: alice, name: 'Alice', now: T });
+    book = rememberPeer(book, { publicKey: alice, name: 'Alice', now: T + 5000 });
+    const peer = book.peers.get(peerIdFromPublicKey(alice))!;
+    expect(peer).toMatchObject({ firstSeen: T, lastSeen: T + 5000, verification: 'unverified' });
+  });
+
+  it('marks verified and never downgrades a verification', () => {
+    const id = peerIdFromPublicKey(alice);
+    let book = rememberPeer(emptyKnownPeers(), {
+      publicKey: alice,
+      name: 'Alice',
+      now: T,
+      verification: 'invite',
+    });
+    book = markVerified(book, id, 'code');
+    expect(book.peers.get(id)?.verification).toBe('code');
+    book = markVerified(book, id, 'invite');
+    book = rememberPeer(book, { publicKey: alice, name: 'Alice', now: T + 1 });
+    expect(book.peers.get(id)?.verification).toBe('code');
+  });
+
+  it('is immutable: changes return a new book', () => {
+    const empty = emptyKnownPeers();
+    const one = rememberPeer(empty, { publicKey: alice, name: 'Alice', now: T });
+    expect(empty.peers.size).toBe(0);
+    expect(forgetPeer(one, peerIdFromPublicKey(alice)).peers.size).toBe(0);
+    expect(one.peers.size).toBe(1);
+  });
+
+  it('strips control characters from names', () => {
+    const book = rememberPeer(emptyKnownPeers(), {
+      publicKey: alice,
+      name: 'Al\u001b[31mice\n',
+      now: T,
+    });
+    expect(book.peers.get(peerIdFromPublicKey(alice))?.name).toBe('Al[31mice');
+  });
+
+  it('serializes and parses back exactly', () => {
+    let book = rememberPeer(emptyKnownPeers(), { publicKey: alice, name: 'Alice', now: T });
+    book = rememberPeer(book, { publicKey: bob, name: 'Bob', now: T + 1, verification: 'code' });
+    const text = serializeKnownPeers(book);
+    expect(parseKnownPeers(text)).toEqual(book);
+    expect(serializeKnownPeers(parseKnownPeers(text))).toBe(text);
+  });
+});
+
+describe('parseKnownPeers rejects damage instead of dropping entries', () => {
+  const good = JSON.parse(
+    serializeKnownPeers(rememberPeer(emptyKnownPeers(), { publicKey: alice, name: 'A', now: T })),
+  );
+  const variant = (patch: Record<string, unknown>) =>
+    JSON.stringify({ ...good, peers: [{ ...good.peers[0], ...patch }] });
+  const cases: Array<[string, string]> = [
+    ['bad JSON', '{"format":'],
+    ['not ours', '{"format":"cryptully-identity","version":1}'],
+    ['no list', JSON.stringify({ ...good, peers: {} })],
+    ['bad key', variant({ publicKey: 'AAAA' })],
+    ['bad base64', variant({ publicKey: '!!!' })],
+    ['bad time', variant({ firstSeen: -1 })],
+    ['last before first', variant({ lastSeen: T - 1 })],
+    ['bad verification', variant({ verification: 'trusted' })],
+    ['empty name', variant({ name: '' })],
+    ['null entry', JSON.stringify({ ...good, peers: [null] })],
+    ['duplicate', JSON.stringify({ ...good, peers: [good.peers[0], good.peers[0]] })],
+  ];
+  for (const [name, text] of cases) {
+    it(name, () => {
+      expect(() => parseKnownPeers(text)).toThrow(KnownPeersCorruptError);
+    });
+  }
+
+  it('a newer version is its own error', () => {
+    expect(() => parseKnownPeers(JSON.stringify({ ...good, version: 2 }))).toThrow(
+      KnownPeersNewerVersionError,
+    );
+  });
+});
+
+describe('KnownPeersStore', () => {
+  let home: string;
+  beforeEach(async () => {
+    home = await mkdtemp(join(tmpdir(), 'cryptully-peers-'));
+  });
+  afterEach(async () => {
+    await rm(home, { recursive: true, force: true });
+  });
+
+  it('starts empty, saves atomically with mode 0600, and loads back', async () => {
+    const store = new KnownPeersStore(home);
+    expect((await store.load()).peers.size).toBe(0);
+    const book = await store.update((b) =>
+      rememberPeer(b, { publicKey: alice, name: 'A', now: T }),
+    );
+    expect((await stat(store.path)).mode & 0o777).toBe(0o600);
+    expect(await store.load()).toEqual(book);
+  });
+
+  it('serializes concurrent updates so none is lost', async () => {
+    const store = new KnownPeersStore(home);
+    const keys = Array.from({ length: 10 }, () => x25519.generateKeyPair().publicKey);
+    await Promise.all(
+      keys.map((publicKey, i) =>
+        store.update((b) => rememberPeer(b, { publicKey, name: `p${i}`, now: T })),
+      ),
+    );
+    expect((await store.load()).peers.size).toBe(10);
+  });
+
+  it('leaves a damaged file alone and reports it', async () => {
+    const store = new KnownPeersStore(home);
+    await writeFile(store.path, '{"format":"cryptully-known-peers","version":1,"peers":[{}]}');
+    await expect(store.update((b) => b)).rejects.toBeInstanceOf(KnownPeersCorruptError);
+    expect(await readFile(store.path, 'utf8')).toContain('"peers":[{}]');
+  });
+});
