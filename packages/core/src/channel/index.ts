@@ -4,9 +4,11 @@
  * format is specified in docs/protocol.md; `@cryptully/core/transport` runs it on a stream.
  * @module
  */
+export * from './channel-handshake.js';
 export * from './constants.js';
 export * from './errors.js';
 export * from './frame-decoder.js';
 export * from './frame-encoder.js';
 export * from './handshake-status.js';
 export * from './prelude.js';
+export * from './secure-channel.js';

@@ -1,0 +1,347 @@
+import { abytes, type KeyPair, randomBytes, wipe } from '../crypto/index.js';
+import { CryptullyError, InvalidArgumentError } from '../errors.js';
+import { type CipherState, HandshakeState } from '../noise/index.js';
+import {
+  INVITE_ID_BYTES,
+  MAX_FRAME_BYTES,
+  MIN_TRANSPORT_FRAME_BYTES,
+  PSK_BYTES,
+} from './constants.js';
+import {
+  ChannelClosedError,
+  ChannelProtocolError,
+  HandshakeError,
+  HandshakeRejectedError,
+} from './errors.js';
+import { FrameDecoder } from './frame-decoder.js';
+import { encodeFrame } from './frame-encoder.js';
+import { decodeHandshakeStatus } from './handshake-status.js';
+import {
+  buildPrologue,
+  channelModeSpec,
+  decodePrelude,
+  encodePrelude,
+  MAX_PRELUDE_BYTES,
+  MIN_PRELUDE_BYTES,
+  type Prelude,
+} from './prelude.js';
+
+const EMPTY = new Uint8Array(0);
+/** DHLEN of X25519 and the AEAD tag: the sizes the handshake messages are made of. */
+const DH_BYTES = 32;
+const TAG = 16;
+
+/** Options common to both roles of {@link InitiatorHandshake} and {@link ResponderHandshake}. */
+export interface HandshakeRoleOptions {
+  /** This end's long-term X25519 key pair (its identity). */
+  staticKeyPair: KeyPair;
+  /** Fixed ephemeral private key: ONLY for reproducible examples and tests. */
+  ephemeralPrivateKey?: Uint8Array;
+}
+
+/** Options of {@link InitiatorHandshake}. */
+export interface InitiatorHandshakeOptions extends HandshakeRoleOptions {
+  /** The invite's 32-byte secret; with `inviteId`, selects mode XXpsk3. */
+  psk?: Uint8Array;
+  /** The invite's 16-byte id, sent in the prelude; with `psk`, selects mode XXpsk3. */
+  inviteId?: Uint8Array;
+  /**
+   * Called with the responder's authenticated static public key and the msg2 payload, before
+   * msg3 (which reveals our own static key) is written. Throw (preferably a
+   * {@link CryptullyError}) to abort: the handshake fails with that error and msg3 is never sent.
+   */
+  checkResponder?(remoteStatic: Uint8Array, payload: Uint8Array): void;
+}
+
+/** What a responder decides once it has read the prelude. */
+export interface PreludeDecision {
+  /** The psk of the invite named by `prelude.inviteId` (mode XXpsk3); a random one if absent. */
+  psk?: Uint8Array;
+  /** The msg2 payload: the status JSON (see `encodeHandshakeStatus`). */
+  payload: Uint8Array;
+  /** When true, the responder sends msg2 and then closes instead of waiting for msg3. */
+  close?: boolean;
+}
+
+/** Options of {@link ResponderHandshake}. */
+export interface ResponderHandshakeOptions extends HandshakeRoleOptions {
+  /** Chooses the psk and the msg2 payload from the prelude. May throw to abort. */
+  onPrelude(prelude: Prelude): PreludeDecision;
+}
+
+/** What a finished handshake hands to the transport phase (`new SecureChannel(result)`). */
+export interface HandshakeResult {
+  /** Encrypts what this end sends. */
+  readonly sendCipher: CipherState;
+  /** Decrypts what this end receives. */
+  readonly receiveCipher: CipherState;
+  /** The Noise handshake hash h, identical on both ends (for verification codes). */
+  readonly handshakeHash: Uint8Array;
+  /** The peer's authenticated static public key. */
+  readonly remoteStaticPublicKey: Uint8Array;
+  /** The prelude the initiator sent. */
+  readonly prelude: Prelude;
+  /** The responder's msg2 payload (its status). */
+  readonly responderPayload: Uint8Array;
+  /** The frame decoder, holding any transport bytes that arrived with the last handshake message. */
+  readonly decoder: FrameDecoder;
+}
+
+/** What one call of `receive` produced. */
+export interface HandshakeStep {
+  /** Bytes to write to the peer, in order (already framed). */
+  readonly frames: Uint8Array[];
+  /** Set once the handshake is complete. */
+  readonly result?: HandshakeResult;
+  /** Responder only: it refused (`PreludeDecision.close`); write `frames`, then close. */
+  readonly closeAfterSending?: boolean;
+}
+
+type Phase = 'prelude' | 'msg1' | 'msg2' | 'msg3' | 'done' | 'failed';
+
+/** Frame size bounds of each handshake message (XX over 25519/ChaChaPoly; +16 with psk). */
+function messageLimits(phase: Phase, psk: boolean) {
+  const pskTag = psk ? TAG : 0;
+  switch (phase) {
+    case 'prelude':
+      return { minFrameBytes: MIN_PRELUDE_BYTES, maxFrameBytes: MAX_PRELUDE_BYTES };
+    case 'msg1': // e (+ empty encrypted payload once psk mode has mixed e into k)
+      return { minFrameBytes: DH_BYTES + pskTag, maxFrameBytes: DH_BYTES + pskTag };
+    case 'msg2': // e, ee, s (encrypted), es, payload (encrypted)
+      return { minFrameBytes: 2 * DH_BYTES + 2 * TAG, maxFrameBytes: MAX_FRAME_BYTES };
+    case 'msg3': // s (encrypted), se, [psk], empty encrypted payload
+      return { minFrameBytes: DH_BYTES + 2 * TAG, maxFrameBytes: DH_BYTES + 2 * TAG };
+    default:
+      return { minFrameBytes: MIN_TRANSPORT_FRAME_BYTES, maxFrameBytes: MAX_FRAME_BYTES };
+  }
+}
+
+/** Runs a Noise call, turning its failure into an opaque {@link HandshakeError}. */
+function noise<T>(step: () => T): T {
+  try {
+    return step();
+  } catch (error) {
+    throw new HandshakeError(undefined, { cause: error });
+  }
+}
+
+abstract class HandshakeDriver {
+  protected phase: Phase;
+  protected readonly decoder = new FrameDecoder();
+  protected failure: CryptullyError | undefined;
+
+  protected constructor(first: Phase, psk: boolean) {
+    this.phase = first;
+    this.decoder.setLimits(messageLimits(first, psk));
+  }
+
+  /** True once the handshake has completed. */
+  get isComplete(): boolean {
+    return this.phase === 'done';
+  }
+
+  /**
+   * Feeds bytes from the peer; returns what to send and, once done, the result. Bytes after
+   * the last handshake message stay in `result.decoder` for the transport phase.
+   * @throws {ChannelError} (or the error of a hook) on any failure; the driver stays failed.
+   */
+  receive(chunk: Uint8Array): HandshakeStep {
+    if (this.failure) throw this.failure;
+    if (this.phase === 'done') throw new ChannelClosedError('the handshake is already complete');
+    try {
+      this.decoder.push(chunk);
+      const frames: Uint8Array[] = [];
+      for (let frame = this.decoder.next(); frame; frame = this.decoder.next()) {
+        const step = this.onFrame(frame);
+        frames.push(...step.frames);
+        if (step.result || step.closeAfterSending) return { ...step, frames };
+      }
+      return { frames };
+    } catch (error) {
+      this.failure =
+        error instanceof CryptullyError ? error : new HandshakeError(undefined, { cause: error });
+      this.phase = 'failed';
+      throw this.failure;
+    }
+  }
+
+  protected expect(phase: Phase, psk: boolean): void {
+    this.phase = phase;
+    this.decoder.setLimits(messageLimits(phase, psk));
+  }
+
+  protected finish(
+    hs: HandshakeState,
+    initiator: boolean,
+    prelude: Prelude,
+    responderPayload: Uint8Array,
+  ): HandshakeResult {
+    const remote = hs.remoteStaticPublicKey;
+    if (!remote) throw new HandshakeError('the peer did not send its static key');
+    const handshakeHash = Uint8Array.from(hs.handshakeHash);
+    const [initiatorToResponder, responderToInitiator] = hs.split();
+    this.expect('done', false);
+    return {
+      sendCipher: initiator ? initiatorToResponder : responderToInitiator,
+      receiveCipher: initiator ? responderToInitiator : initiatorToResponder,
+      handshakeHash,
+      remoteStaticPublicKey: Uint8Array.from(remote),
+      prelude,
+      responderPayload,
+      decoder: this.decoder,
+    };
+  }
+
+  protected abstract onFrame(frame: Uint8Array): HandshakeStep;
+}
+
+/**
+ * The initiator's side of the channel handshake, as a pure state machine: `start()` gives the
+ * prelude and msg1; `receive(bytes)` reads msg2, checks the responder (hook, then status) and
+ * gives msg3 and the result.
+ * @example
+ * const hs = new InitiatorHandshake({ staticKeyPair });
+ * write(hs.start());
+ * const step = hs.receive(bytesFromPeer); write(step.frames);
+ * if (step.result) channel = new SecureChannel(step.result);
+ */
+export class InitiatorHandshake extends HandshakeDriver {
+  readonly #options: InitiatorHandshakeOptions;
+  readonly #prelude: Prelude;
+  readonly #preludeBytes: Uint8Array;
+  readonly #hs: HandshakeState;
+  #started = false;
+
+  /**
+   * @throws {InvalidArgumentError} when only one of `psk`/`inviteId` is given or a size is wrong.
+   */
+  constructor(options: InitiatorHandshakeOptions) {
+    const psk = options.psk !== undefined;
+    if (psk !== (options.inviteId !== undefined)) {
+      throw new InvalidArgumentError('psk and inviteId go together (mode XXpsk3) or not at all');
+    }
+    if (options.psk) abytes(options.psk, PSK_BYTES, 'psk');
+    if (options.inviteId) abytes(options.inviteId, INVITE_ID_BYTES, 'inviteId');
+    super('msg2', psk);
+    this.#options = options;
+    const mode = psk ? 'XXpsk3' : 'XX';
+    const preludeBytes = encodePrelude({ mode, inviteId: options.inviteId });
+    this.#prelude = decodePrelude(preludeBytes);
+    this.#preludeBytes = preludeBytes;
+    this.#hs = new HandshakeState({
+      protocolName: channelModeSpec(mode).protocolName,
+      initiator: true,
+      prologue: buildPrologue(preludeBytes),
+      s: options.staticKeyPair.privateKey,
+      ...(options.ephemeralPrivateKey ? { e: options.ephemeralPrivateKey } : {}),
+      psks: options.psk ? [options.psk] : [],
+    });
+  }
+
+  /** The prelude frame and msg1, to write before anything else. Call once. */
+  start(): Uint8Array[] {
+    if (this.#started) throw new ChannelClosedError('the handshake has already started');
+    this.#started = true;
+    const msg1 = noise(() => this.#hs.writeMessage(EMPTY));
+    return [encodeFrame(this.#preludeBytes), encodeFrame(msg1)];
+  }
+
+  protected onFrame(frame: Uint8Array): HandshakeStep {
+    if (!this.#started) throw new ChannelProtocolError('the peer spoke before the handshake began');
+    const payload = noise(() => this.#hs.readMessage(frame));
+    const remote = this.#hs.remoteStaticPublicKey;
+    if (!remote) throw new HandshakeError('the peer did not send its static key');
+    // The hook pins the responder's key BEFORE msg3 reveals ours to a possibly wrong host.
+    this.#options.checkResponder?.(Uint8Array.from(remote), payload);
+    const status = decodeHandshakeStatus(payload);
+    if (status !== 'ok') throw new HandshakeRejectedError(status);
+    const msg3 = noise(() => this.#hs.writeMessage(EMPTY));
+    const result = this.finish(this.#hs, true, this.#prelude, payload);
+    return { frames: [encodeFrame(msg3)], result };
+  }
+}
+
+/**
+ * The responder's side of the channel handshake, as a pure state machine: it reads the
+ * prelude (asking `onPrelude` for the psk and the msg2 payload), msg1, writes msg2, and reads
+ * msg3, after which the handshake is complete.
+ * @example
+ * const hs = new ResponderHandshake({ staticKeyPair, onPrelude: () => ({ payload: ok }) });
+ * const step = hs.receive(bytesFromPeer); write(step.frames);
+ */
+export class ResponderHandshake extends HandshakeDriver {
+  readonly #options: ResponderHandshakeOptions;
+  #hs: HandshakeState | undefined;
+  #prelude: Prelude | undefined;
+  #payload: Uint8Array = EMPTY;
+  #close = false;
+  #psk = false;
+
+  constructor(options: ResponderHandshakeOptions) {
+    super('prelude', false);
+    this.#options = options;
+  }
+
+  protected onFrame(frame: Uint8Array): HandshakeStep {
+    switch (this.phase) {
+      case 'prelude':
+        return this.#readPrelude(frame);
+      case 'msg1':
+        return this.#readMessage1(frame);
+      case 'msg3':
+        return this.#readMessage3(frame);
+      default:
+        throw new ChannelProtocolError('the peer sent a message out of turn');
+    }
+  }
+
+  #readPrelude(frame: Uint8Array): HandshakeStep {
+    const preludeBytes = Uint8Array.from(frame);
+    const prelude = decodePrelude(preludeBytes);
+    const decision = this.#options.onPrelude(prelude);
+    const spec = channelModeSpec(prelude.mode);
+    this.#psk = spec.mode === 'XXpsk3';
+    if (!this.#psk && decision.psk !== undefined) {
+      throw new InvalidArgumentError('a psk was given for a handshake in mode XX');
+    }
+    // An unknown invite still gets a well-formed msg2, keyed with a psk nobody knows, so msg3
+    // can never succeed and the initiator learns only the status we chose to send.
+    const psk = this.#psk ? (decision.psk ?? randomBytes(PSK_BYTES)) : undefined;
+    if (psk) abytes(psk, PSK_BYTES, 'psk');
+    this.#hs = new HandshakeState({
+      protocolName: spec.protocolName,
+      initiator: false,
+      prologue: buildPrologue(preludeBytes),
+      s: this.#options.staticKeyPair.privateKey,
+      ...(this.#options.ephemeralPrivateKey ? { e: this.#options.ephemeralPrivateKey } : {}),
+      psks: psk ? [psk] : [],
+    });
+    if (psk && decision.psk === undefined) wipe(psk);
+    this.#prelude = prelude;
+    this.#payload = decision.payload;
+    this.#close = decision.close === true;
+    this.expect('msg1', this.#psk);
+    return { frames: [] };
+  }
+
+  #readMessage1(frame: Uint8Array): HandshakeStep {
+    const hs = this.#hs!;
+    const payload = noise(() => hs.readMessage(frame));
+    if (payload.length !== 0) throw new ChannelProtocolError('msg1 must carry an empty payload');
+    const msg2 = noise(() => hs.writeMessage(this.#payload));
+    if (this.#close) {
+      this.phase = 'failed';
+      this.failure = new ChannelClosedError('the handshake was refused');
+      return { frames: [encodeFrame(msg2)], closeAfterSending: true };
+    }
+    this.expect('msg3', this.#psk);
+    return { frames: [encodeFrame(msg2)] };
+  }
+
+  #readMessage3(frame: Uint8Array): HandshakeStep {
+    const hs = this.#hs!;
+    const payload = noise(() => hs.readMessage(frame));
+    if (payload.length !== 0) throw new ChannelProtocolError('msg3 must carry an empty payload');
+    return { frames: [], result: this.finish(hs, false, this.#prelude!, this.#payload) };
+  }
+}

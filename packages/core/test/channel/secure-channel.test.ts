@@ -1,0 +1,261 @@
+// Protects the transport phase: fragmentation and reassembly under any re-chunking, the size
+// limits on both ends, the record types, rekeying (interval and on request), nonce
+// exhaustion and the clean close that tells a goodbye from a cut stream.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  ChannelClosedError,
+  encodeFrame,
+  MAX_FRAGMENT_BYTES,
+  MAX_MESSAGE_BYTES,
+  MessageTooLargeError,
+  NONCE_CLOSE_THRESHOLD,
+  RecordType,
+  SecureChannel,
+  setChannelNoncesForTesting,
+} from '../../src/channel/index.js';
+import { concatBytes } from '../../src/crypto/index.js';
+import { channelPair, errorOf, handshake, messagesOf, sameMessages, stream } from './helpers.js';
+
+const EMPTY = new Uint8Array(0);
+
+/** A payload whose bytes depend on its index, so misplaced fragments show. */
+function payload(length: number, seed: number): Uint8Array {
+  const bytes = new Uint8Array(length);
+  for (let i = 0; i < length; i++) bytes[i] = (i * 31 + seed * 7) & 0xff;
+  return bytes;
+}
+
+/** Feeds `bytes` to `channel` cut at the given points. */
+function feed(channel: SecureChannel, bytes: Uint8Array, cuts: number[]) {
+  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((x, y) => x - y);
+  const events = [];
+  let start = 0;
+  for (const point of [...points, bytes.length]) {
+    events.push(...channel.receive(bytes.subarray(start, point)));
+    start = point;
+  }
+  return events;
+}
+
+/** A handshake whose initiator seals raw records, to play a misbehaving peer. */
+function rawPeer() {
+  const { initiatorResult, responderResult } = handshake();
+  const receiver = new SecureChannel(responderResult);
+  const raw = (type: number, body: Uint8Array = EMPTY) =>
+    encodeFrame(
+      initiatorResult.sendCipher.encryptWithAd(EMPTY, concatBytes(new Uint8Array([type]), body)),
+    );
+  return { receiver, raw };
+}
+
+describe('secure channel: messages', () => {
+  it.each([
+    0,
+    1,
+    MAX_FRAGMENT_BYTES - 1,
+    MAX_FRAGMENT_BYTES,
+    MAX_FRAGMENT_BYTES + 1,
+    3 * MAX_FRAGMENT_BYTES,
+    MAX_MESSAGE_BYTES,
+  ])('carries a message of %i bytes in ceil(n / 65518) frames', (length) => {
+    const { a, b } = channelPair();
+    const message = payload(length, length);
+    const frames = a.seal(message);
+    expect(frames).toHaveLength(Math.max(1, Math.ceil(length / MAX_FRAGMENT_BYTES)));
+    for (const frame of frames) expect(frame.length).toBeLessThanOrEqual(2 + 65535);
+    expect(sameMessages(messagesOf(b.receive(stream(frames))), [message])).toEqual([]);
+  });
+
+  it('refuses to seal a message over 1 MiB and stays usable', () => {
+    const { a, b } = channelPair();
+    expect(() => a.seal(new Uint8Array(MAX_MESSAGE_BYTES + 1))).toThrow(MessageTooLargeError);
+    expect(
+      sameMessages(messagesOf(b.receive(stream(a.seal(payload(5, 1))))), [payload(5, 1)]),
+    ).toEqual([]);
+  });
+
+  it('delivers random payload sequences under random re-chunking, both directions', () => {
+    const sizes = fc.oneof(
+      fc.integer({ min: 0, max: 40 }),
+      fc.integer({ min: 0, max: 3000 }),
+      fc.integer({ min: MAX_FRAGMENT_BYTES - 2, max: 2 * MAX_FRAGMENT_BYTES + 5 }),
+    );
+    const chunking = fc.oneof(
+      fc.constant<'one' | 'bytes' | number[]>('one'),
+      fc.constant<'one' | 'bytes' | number[]>('bytes'),
+      fc.array(fc.nat(), { maxLength: 30 }),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(sizes, { maxLength: 6 }),
+        fc.array(sizes, { maxLength: 6 }),
+        chunking,
+        chunking,
+        (forward, backward, chunksAB, chunksBA) => {
+          const { a, b } = channelPair();
+          const run = (
+            from: SecureChannel,
+            to: SecureChannel,
+            sizesOf: number[],
+            chunks: 'one' | 'bytes' | number[],
+          ) => {
+            const messages = sizesOf.map((n, i) => payload(n, i));
+            const bytes = stream([...messages.flatMap((m) => from.seal(m)), ...from.close()]);
+            const cuts =
+              chunks === 'one'
+                ? []
+                : chunks === 'bytes'
+                  ? Array.from({ length: Math.min(bytes.length, 4000) }, (_, i) => i)
+                  : chunks;
+            const events = feed(to, bytes, cuts);
+            expect(errorOf(events)).toBeUndefined();
+            expect(sameMessages(messagesOf(events), messages)).toEqual([]);
+            expect(events.at(-1)).toEqual({ type: 'close' });
+          };
+          run(a, b, forward, chunksAB);
+          run(b, a, backward, chunksBA);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+});
+
+describe('secure channel: a misbehaving peer', () => {
+  it('rejects a reassembled message over 1 MiB as soon as it grows past the limit', () => {
+    const { receiver, raw } = rawPeer();
+    const fragment = new Uint8Array(MAX_FRAGMENT_BYTES);
+    const count = Math.floor(MAX_MESSAGE_BYTES / MAX_FRAGMENT_BYTES) + 1;
+    const events = receiver.receive(stream(Array.from({ length: count }, () => raw(1, fragment))));
+    expect(sameMessages(messagesOf(events), [])).toEqual([]);
+    expect(errorOf(events)).toBeInstanceOf(MessageTooLargeError);
+  });
+
+  it.each([
+    ['an unknown record type', [[7]]],
+    ['a rekey record with a body', [[RecordType.rekey, 1]]],
+    ['a close record with a body', [[RecordType.close, 1]]],
+    ['an empty fragment', [[RecordType.dataMore]]],
+    ['a close in the middle of a message', [[RecordType.dataMore, 1], [RecordType.close]]],
+    ['data after the close record', [[RecordType.close], [RecordType.data, 1]]],
+  ])('fails closed on %s', (_name, records) => {
+    const { receiver, raw } = rawPeer();
+    const events = receiver.receive(
+      stream(records.map(([type, ...body]) => raw(type!, Uint8Array.from(body)))),
+    );
+    expect(errorOf(events)).toMatchObject({ code: 'ERR_CHANNEL_PROTOCOL' });
+    expect(sameMessages(messagesOf(events), [])).toEqual([]);
+    expect(() => receiver.receive(EMPTY)).toThrow(ChannelClosedError);
+  });
+
+  it('rejects a transport frame shorter than a record header and a tag', () => {
+    const { b } = channelPair();
+    const events = b.receive(encodeFrame(new Uint8Array(16)));
+    expect(errorOf(events)).toMatchObject({ code: 'ERR_CHANNEL_PROTOCOL' });
+  });
+});
+
+describe('secure channel: close', () => {
+  it('tells a goodbye from a cut stream', () => {
+    const { a, b } = channelPair();
+    const bytes = stream([...a.seal(payload(3, 1)), ...a.close()]);
+    expect(b.receive(bytes).map((e) => e.type)).toEqual(['message', 'close']);
+    expect(b.receiveEnd()).toEqual([]);
+    expect(b.isReceiveClosed).toBe(true);
+
+    const cut = channelPair();
+    cut.b.receive(stream(cut.a.seal(payload(3, 1))));
+    expect(errorOf(cut.b.receiveEnd())).toMatchObject({ code: 'ERR_CHANNEL_TRUNCATED' });
+  });
+
+  it('refuses to send after close, and close is idempotent', () => {
+    const { a } = channelPair();
+    expect(a.close()).toHaveLength(1);
+    expect(a.close()).toEqual([]);
+    expect(a.isSendClosed).toBe(true);
+    expect(() => a.seal(payload(1, 1))).toThrow(ChannelClosedError);
+    expect(() => a.rekey()).toThrow(expect.objectContaining({ code: 'ERR_CHANNEL_CLOSED' }));
+  });
+
+  it('still receives after sending its own goodbye (half close)', () => {
+    const { a, b } = channelPair();
+    b.receive(stream(a.close()));
+    const events = a.receive(stream([...b.seal(payload(9, 2)), ...b.close()]));
+    expect(events.map((e) => e.type)).toEqual(['message', 'close']);
+  });
+});
+
+describe('secure channel: rekeying', () => {
+  it('rekeys both ends after the same frame when the frame interval is crossed', () => {
+    const { a, b } = channelPair({ channel: { rekeyAfterFrames: 4 } });
+    const messages = Array.from({ length: 21 }, (_, i) => payload(i * 10, i));
+    const events = b.receive(stream(messages.flatMap((m) => a.seal(m))));
+    expect(sameMessages(messagesOf(events), messages)).toEqual([]);
+    expect(a.stats.sendRekeys).toBe(5);
+    expect(b.stats.receiveRekeys).toBe(5);
+    // And the other direction keeps its own count.
+    expect(a.stats.receiveRekeys).toBe(0);
+  });
+
+  it('rekeys after the byte interval, counting fragments of large messages', () => {
+    const { a, b } = channelPair({ channel: { rekeyAfterBytes: 100_000 } });
+    const messages = [payload(300_000, 1), payload(10, 2), payload(150_000, 3)];
+    const events = b.receive(stream(messages.flatMap((m) => a.seal(m))));
+    expect(sameMessages(messagesOf(events), messages)).toEqual([]);
+    expect(a.stats.sendRekeys).toBeGreaterThanOrEqual(3);
+    expect(b.stats.receiveRekeys).toBe(a.stats.sendRekeys);
+  });
+
+  it('rekeys on request with a rekey record, without delivering anything', () => {
+    const { a, b } = channelPair();
+    const events = b.receive(stream([...a.rekey(), ...a.seal(payload(4, 4))]));
+    expect(sameMessages(messagesOf(events), [payload(4, 4)])).toEqual([]);
+    expect(a.stats.sendRekeys).toBe(1);
+    expect(b.stats.receiveRekeys).toBe(1);
+  });
+
+  it('really changes the key: a receiver that does not rekey fails', () => {
+    const { initiatorResult, responderResult } = handshake();
+    const a = new SecureChannel({ ...initiatorResult, rekeyAfterFrames: 2 });
+    const b = new SecureChannel({ ...responderResult, rekeyAfterFrames: 3 });
+    const events = b.receive(stream([1, 2, 3].flatMap((i) => a.seal(payload(i, i)))));
+    expect(sameMessages(messagesOf(events), [payload(1, 1), payload(2, 2)])).toEqual([]);
+    expect(errorOf(events)).toMatchObject({ code: 'ERR_CHANNEL_DECRYPT' });
+  });
+});
+
+describe('secure channel: nonce exhaustion', () => {
+  it('closes itself before the nonce can wrap, and the peer sees a clean close', () => {
+    const { a, b } = channelPair();
+    const near = NONCE_CLOSE_THRESHOLD - 2n;
+    setChannelNoncesForTesting(a, { send: near });
+    setChannelNoncesForTesting(b, { receive: near });
+    const first = a.seal(payload(5, 1));
+    expect(first).toHaveLength(1);
+    expect(a.isSendClosed).toBe(false);
+    const second = a.seal(payload(MAX_FRAGMENT_BYTES + 5, 2)); // 2 fragments cross the threshold
+    expect(second).toHaveLength(3); // both fragments, then the close record
+    expect(a.isSendClosed).toBe(true);
+    expect(a.closeReason).toMatchObject({ code: 'ERR_CHANNEL_EXHAUSTED' });
+    expect(() => a.seal(payload(1, 1))).toThrow(
+      expect.objectContaining({ code: 'ERR_CHANNEL_EXHAUSTED' }),
+    );
+    const events = b.receive(stream([...first, ...second]));
+    expect(
+      sameMessages(messagesOf(events), [payload(5, 1), payload(MAX_FRAGMENT_BYTES + 5, 2)]),
+    ).toEqual([]);
+    expect(events.at(-1)).toEqual({ type: 'close' });
+  });
+
+  it('fails a peer that keeps sending new messages past the limit', () => {
+    const { initiatorResult, responderResult } = handshake();
+    const b = new SecureChannel(responderResult);
+    initiatorResult.sendCipher.nonce = NONCE_CLOSE_THRESHOLD;
+    setChannelNoncesForTesting(b, { receive: NONCE_CLOSE_THRESHOLD });
+    const frame = encodeFrame(
+      initiatorResult.sendCipher.encryptWithAd(EMPTY, new Uint8Array([RecordType.data, 1])),
+    );
+    expect(errorOf(b.receive(frame))).toMatchObject({ code: 'ERR_CHANNEL_PROTOCOL' });
+  });
+});
