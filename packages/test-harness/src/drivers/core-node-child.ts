@@ -6,7 +6,7 @@
  * Usage: `node core-node-child.js host [--port N] [--bind ADDR] --name NAME`
  *        `node core-node-child.js join <target> --name NAME`
  * Environment: `CRYPTULLY_HOME` (required), `CRYPTULLY_KEEPALIVE_MS`,
- * `CRYPTULLY_IDLE_TIMEOUT_MS` (short values for fault tests).
+ * `CRYPTULLY_IDLE_TIMEOUT_MS`, `CRYPTULLY_HANDSHAKE_TIMEOUT_MS` (short values for tests).
  * @module
  */
 import { createInterface } from 'node:readline';
@@ -51,8 +51,10 @@ async function main(argv: string[]): Promise<void> {
   };
   const keepAliveMs = numberFromEnv('CRYPTULLY_KEEPALIVE_MS');
   const idleTimeoutMs = numberFromEnv('CRYPTULLY_IDLE_TIMEOUT_MS');
+  const handshakeTimeoutMs = numberFromEnv('CRYPTULLY_HANDSHAKE_TIMEOUT_MS');
   if (keepAliveMs !== undefined) options.keepAliveMs = keepAliveMs;
   if (idleTimeoutMs !== undefined) options.idleTimeoutMs = idleTimeoutMs;
+  if (handshakeTimeoutMs !== undefined) options.handshakeTimeoutMs = handshakeTimeoutMs;
   const node = await ChatNode.open(options);
   node.on(write);
 

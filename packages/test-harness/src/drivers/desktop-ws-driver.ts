@@ -162,6 +162,10 @@ export class DesktopWsDriver implements ClientDriver {
     return this.log.waitFor<E>(predicate, options);
   }
 
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   alive(): boolean {
     return (
       this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null

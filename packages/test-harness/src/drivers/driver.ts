@@ -22,6 +22,8 @@ export interface DriverOptions {
   keepAliveMs?: number;
   /** Silence after which a session is declared dead (ms); only some clients accept it. */
   idleTimeoutMs?: number;
+  /** Time a connection has to finish the handshake and hello (ms); only some clients accept it. */
+  handshakeTimeoutMs?: number;
 }
 
 /** A running client. */
@@ -50,6 +52,8 @@ export interface ClientDriver {
   ): Promise<E>;
   /** Whether the client is still running. */
   alive(): boolean;
+  /** The client's process id while it runs (for memory measurements). */
+  readonly pid: number | undefined;
   /** Stops the client (gracefully, then by force) and releases everything it held. */
   stop(): Promise<void>;
 }

@@ -15,6 +15,9 @@ function keepAliveEnv(options: DriverOptions): Record<string, string> {
   const env: Record<string, string> = {};
   if (options.keepAliveMs) env.CRYPTULLY_KEEPALIVE_MS = String(options.keepAliveMs);
   if (options.idleTimeoutMs) env.CRYPTULLY_IDLE_TIMEOUT_MS = String(options.idleTimeoutMs);
+  if (options.handshakeTimeoutMs) {
+    env.CRYPTULLY_HANDSHAKE_TIMEOUT_MS = String(options.handshakeTimeoutMs);
+  }
   return env;
 }
 
