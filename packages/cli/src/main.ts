@@ -1,36 +1,75 @@
+/**
+ * The `cryptully` command: parses the command line against the table in `args/commands.ts`
+ * and runs the matching handler. Every failure a person can cause ends as one sentence on
+ * stderr and a documented exit status (see `exit-codes.ts`), never a stack trace.
+ * @module
+ */
+import { type CommandId, commandById } from './args/commands.js';
+import { renderHelp } from './args/help.js';
+import { type ParsedArgs, parseArgs } from './args/parse-args.js';
+import { inviteCommand } from './commands/invite.js';
+import { CliError, UsageError, userMessage } from './errors.js';
+import { EXIT, type ExitCode } from './exit-codes.js';
+import { type CliIo, processIo } from './io.js';
 import { VERSION } from './version.js';
 
-const HELP = `cryptully ${VERSION}: encrypted chat with a friend, no server in the middle.
+/** Runs one command. */
+export type CommandHandler = (parsed: ParsedArgs, io: CliIo) => Promise<ExitCode>;
 
-Usage:
-  cryptully host             start a chat and get an invite to send to a friend
-  cryptully join <invite>    join a friend's chat with the invite they sent you
+const notYet: CommandHandler = async (parsed) => {
+  throw new CliError(
+    'ERR_NOT_AVAILABLE',
+    `"cryptully ${parsed.command.id}" is not available in this build yet`,
+  );
+};
 
-Options:
-  -h, --help       show this help
-  -v, --version    show the version
-`;
+const help: CommandHandler = async (parsed, io) => {
+  const id = parsed.args.join(' ');
+  const command = id === '' ? commandById('') : parseArgs(parsed.args).command;
+  if (id !== '' && command.id === '') throw new UsageError(`no command "${id}"`);
+  io.stdout.write(renderHelp(command));
+  return EXIT.ok;
+};
+
+/** Which function runs each command (a table, like the commands themselves). */
+export const HANDLERS: Record<CommandId, CommandHandler> = {
+  '': help,
+  help,
+  host: notYet,
+  join: notYet,
+  id: notYet,
+  'id create': notYet,
+  'id passphrase': notYet,
+  'id export': notYet,
+  'id import': notYet,
+  peers: notYet,
+  'peers verify': notYet,
+  'peers forget': notYet,
+  invite: (_parsed, io) => inviteCommand(io),
+};
 
 /**
- * Runs the CLI with the given arguments and returns the process exit code.
+ * Runs the CLI with the given arguments and returns the process exit status.
  * @param argv arguments after the program name
  */
-export async function main(
-  argv: string[],
-  out = process.stdout,
-  err = process.stderr,
-): Promise<number> {
-  const [first] = argv;
-  if (first === undefined || first === '-h' || first === '--help' || first === 'help') {
-    out.write(HELP);
-    return 0;
+export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<ExitCode> {
+  try {
+    const parsed = parseArgs(argv);
+    if (parsed.options.version) {
+      io.stdout.write(`${VERSION}\n`);
+      return EXIT.ok;
+    }
+    if (parsed.options.help) {
+      io.stdout.write(renderHelp(parsed.command));
+      return EXIT.ok;
+    }
+    return await HANDLERS[parsed.command.id](parsed, io);
+  } catch (error) {
+    const exitCode = error instanceof CliError ? error.exitCode : EXIT.failure;
+    io.stderr.write(`cryptully: ${userMessage(error)}\n`);
+    if (!(error instanceof CliError) && io.env.CRYPTULLY_DEBUG) {
+      io.stderr.write(`${(error as Error)?.stack ?? ''}\n`);
+    }
+    return exitCode;
   }
-  if (first === '-v' || first === '--version') {
-    out.write(`${VERSION}\n`);
-    return 0;
-  }
-  err.write(
-    `cryptully: unknown command "${first}". Run "cryptully --help" to see what it can do.\n`,
-  );
-  return 2;
 }

@@ -1,0 +1,120 @@
+/**
+ * The chat loop shared by the TUI and the plain mode: events from the node go through the
+ * reducer into the view-model; typed lines go through the slash-command interpreter to the
+ * node. Front ends only draw the state and feed it lines and keys.
+ * @module
+ */
+import type { ChatCommand, ChatEvent, PeerId } from '@cryptully/core/protocol';
+import type { ChatNodeLike } from './chat-node.js';
+import { EXIT, type ExitCode } from './exit-codes.js';
+import { interpretLine, type LineOutcome } from './slash-commands.js';
+import { addLine, initialState, reduce, switchTo, type UiState } from './ui-state.js';
+
+/** How a chat ended: the exit status and, for a failure, one sentence for stderr. */
+export interface ChatEnd {
+  readonly exitCode: ExitCode;
+  readonly message?: string;
+}
+
+/** Events after which the chat has started: failures from then on are shown, not fatal. */
+const STARTED: ReadonlySet<ChatEvent['event']> = new Set([
+  'listening',
+  'waiting',
+  'connected',
+  'request',
+]);
+
+/** Drives one chat: owns the view-model, talks to the node, reports changes. */
+export class ChatController {
+  /** The view-model; replaced (never mutated) on every change. */
+  state: UiState = initialState;
+  /** Resolves when the chat is over (quit, Ctrl-C, end of input, or a failure to start). */
+  readonly done: Promise<ChatEnd>;
+  private started = false;
+  private ending = false;
+  private resolveDone!: (end: ChatEnd) => void;
+  private readonly listeners = new Set<(state: UiState, event?: ChatEvent) => void>();
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    private readonly node: ChatNodeLike,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.done = new Promise((resolve) => {
+      this.resolveDone = resolve;
+    });
+    this.unsubscribe = node.on((event) => this.apply(event));
+  }
+
+  /** Calls `listener` after every change of the state (with the event, if one caused it). */
+  onChange(listener: (state: UiState, event?: ChatEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Sends a command to the node; a failure becomes a warning line, never an exception. */
+  send(command: ChatCommand): void {
+    this.node.dispatch(command).catch((error: unknown) => {
+      const message = error instanceof Error ? error.message : String(error);
+      this.update(
+        addLine(this.state, this.state.current, { kind: 'warning', at: this.now(), text: message }),
+      );
+    });
+  }
+
+  /** Handles a line the person typed (text or a slash command). */
+  submit(line: string): LineOutcome {
+    const outcome = interpretLine(line, this.state);
+    let state = this.state;
+    if (outcome.switchTo !== undefined) state = switchTo(state, outcome.switchTo);
+    if (outcome.note !== undefined) {
+      state = addLine(state, state.current, {
+        kind: outcome.warning ? 'warning' : 'info',
+        at: this.now(),
+        text: outcome.note,
+      });
+    }
+    if (state !== this.state) this.update(state);
+    for (const command of outcome.commands ?? []) this.send(command);
+    if (outcome.quit) void this.quit();
+    return outcome;
+  }
+
+  /** Shows a conversation (`null`: the home log). */
+  show(peer: PeerId | null): void {
+    this.update(switchTo(this.state, peer));
+  }
+
+  /** Shows the next (`+1`) or previous (`-1`) conversation, wrapping through the home log. */
+  cycle(step: 1 | -1): void {
+    const order: Array<PeerId | null> = [null, ...this.state.conversations.map((c) => c.peer)];
+    const index = order.indexOf(this.state.current);
+    this.show(order[(index + step + order.length) % order.length] ?? null);
+  }
+
+  /** Says goodbye to every peer, then ends the chat with success. Safe to call twice. */
+  async quit(end: ChatEnd = { exitCode: EXIT.ok }): Promise<void> {
+    if (this.ending) return;
+    this.ending = true;
+    this.unsubscribe();
+    try {
+      await this.node.close();
+    } catch {
+      // Closing is best effort: the process is ending anyway.
+    }
+    this.resolveDone(end);
+  }
+
+  private apply(event: ChatEvent): void {
+    this.update(reduce(this.state, event, this.now()), event);
+    if (STARTED.has(event.event)) this.started = true;
+    if (!this.started && (event.event === 'error' || event.event === 'disconnected')) {
+      void this.quit({ exitCode: EXIT.failure, message: event.message });
+    }
+  }
+
+  private update(state: UiState, event?: ChatEvent): void {
+    this.state = state;
+    for (const listener of this.listeners) listener(state, event);
+  }
+}

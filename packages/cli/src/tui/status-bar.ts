@@ -1,0 +1,57 @@
+/**
+ * The status bar above the input: who you talk to, the connection, how they were verified
+ * (a red KEY CHANGED when it matters), whether they are typing, and unread messages elsewhere.
+ * @module
+ */
+import type blessed from 'blessed';
+import { statusParts } from '../format.js';
+import { currentConversation, type UiState } from '../ui-state.js';
+import type { Theme } from './theme.js';
+
+/** The status bar's text (without tags) and whether it carries a key-change warning. */
+export function statusText(state: UiState): { text: string; alarm: boolean } {
+  const conversation = currentConversation(state);
+  const unreadElsewhere = state.conversations
+    .filter((c) => c.peer !== state.current)
+    .reduce((sum, c) => sum + c.unread, 0);
+  const elsewhere = unreadElsewhere > 0 ? `${unreadElsewhere} unread elsewhere (Ctrl-N)` : '';
+  if (conversation === undefined) {
+    const me = state.me ? state.me.name : 'cryptully';
+    const where = state.listening ? `hosting on port ${state.listening.port}` : '';
+    const parts = [me, where, elsewhere || 'type /help for commands'];
+    return { text: parts.filter(Boolean).join(' │ '), alarm: false };
+  }
+  const { name, connection, verification, typing } = statusParts(conversation);
+  return {
+    text: [name, connection, verification, typing, elsewhere].filter(Boolean).join(' │ '),
+    alarm: conversation.verification === 'key-changed',
+  };
+}
+
+/** The status bar widget. */
+export class StatusBar {
+  readonly box: blessed.Widgets.BoxElement;
+
+  constructor(
+    parent: blessed.Widgets.Screen,
+    private readonly theme: Theme,
+    blessedModule: typeof blessed,
+  ) {
+    this.box = blessedModule.box({
+      parent,
+      bottom: 1,
+      left: 0,
+      right: 0,
+      height: 1,
+      tags: false,
+      style: theme.style('status'),
+    });
+  }
+
+  /** Draws the status of `state`. */
+  update(state: UiState): void {
+    const { text, alarm } = statusText(state);
+    this.box.style = this.theme.style(alarm ? 'warning' : 'status');
+    this.box.setContent(` ${text}`);
+  }
+}

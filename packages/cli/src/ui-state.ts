@@ -1,0 +1,392 @@
+/**
+ * The view-model every front end of the CLI shares: a pure reducer from {@link ChatEvent}s to
+ * conversations, their lines and their status. The TUI draws it, the plain mode prints the
+ * lines it adds. No I/O, no timers: time comes in as `now`.
+ * @module
+ */
+import type {
+  ChatEvent,
+  KnownPeerSummary,
+  PeerId,
+  TypingState,
+  Verification,
+} from '@cryptully/core/protocol';
+import { safeName, safeText } from './sanitize.js';
+
+/** Where one of our own messages is: sent (✓), queued while offline (✓), delivered (✓✓), not delivered (✗). */
+export type Delivery = 'sent' | 'queued' | 'delivered' | 'undelivered';
+
+/** The state of the link with a peer. */
+export type ConnectionState = 'connecting' | 'waiting' | 'request' | 'connected' | 'disconnected';
+
+/**
+ * What a line is: a message in or out, information, a warning (drawn red), an invite (drawn
+ * on a line of its own so it can be copied), or a request that needs an answer.
+ */
+export type LineKind = 'in' | 'out' | 'info' | 'warning' | 'invite' | 'request';
+
+/** One line of a conversation's log (or of the home log). */
+export interface ChatLine {
+  /** Increasing over the whole state: the plain mode prints lines it has not printed yet. */
+  readonly seq: number;
+  readonly kind: LineKind;
+  readonly at: number;
+  readonly text: string;
+  /** Message id, for `in` and `out` lines. */
+  readonly id?: string;
+  readonly delivery?: Delivery;
+}
+
+/** A request from a peer that waits for accept or reject. */
+export interface PendingRequest {
+  readonly known: boolean;
+  readonly invited: boolean;
+  readonly keyChanged: boolean;
+}
+
+/** One conversation: a peer, its status and its log. */
+export interface Conversation {
+  readonly peer: PeerId;
+  readonly name: string;
+  readonly fingerprint: string;
+  readonly code: string;
+  readonly state: ConnectionState;
+  readonly verification: Verification;
+  readonly typing: TypingState;
+  readonly unread: number;
+  readonly lines: readonly ChatLine[];
+  readonly request?: PendingRequest;
+}
+
+/** Everything the CLI shows. */
+export interface UiState {
+  readonly me?: { readonly name: string; readonly fingerprint: string };
+  readonly listening?: {
+    readonly host: string;
+    readonly port: number;
+    readonly addresses: readonly string[];
+  };
+  /** The latest invite, if hosting. */
+  readonly invite?: string;
+  /** The home log: what belongs to no conversation (hosting, invites, errors, /help…). */
+  readonly home: readonly ChatLine[];
+  readonly conversations: readonly Conversation[];
+  /** The conversation shown; `null` shows the home log. */
+  readonly current: PeerId | null;
+  readonly knownPeers?: readonly KnownPeerSummary[];
+  readonly nextSeq: number;
+}
+
+/** How many lines a conversation keeps (older ones are dropped from the view, not from disk). */
+export const MAX_LINES = 1000;
+
+/** The state before any event. */
+export const initialState: UiState = { home: [], conversations: [], current: null, nextSeq: 0 };
+
+/** A line to add: everything but its sequence number. */
+export type NewLine = Omit<ChatLine, 'seq'>;
+
+/** Adds a line to a conversation (or the home log when `peer` is null or unknown). */
+export function addLine(state: UiState, peer: PeerId | null, line: NewLine): UiState {
+  const withSeq: ChatLine = { ...line, seq: state.nextSeq };
+  const next = { ...state, nextSeq: state.nextSeq + 1 };
+  const target = peer === null ? undefined : state.conversations.find((c) => c.peer === peer);
+  if (target === undefined) return { ...next, home: [...state.home, withSeq].slice(-MAX_LINES) };
+  const unread = line.kind === 'in' && state.current !== peer ? target.unread + 1 : target.unread;
+  return replace(next, { ...target, unread, lines: [...target.lines, withSeq].slice(-MAX_LINES) });
+}
+
+/** Shows a conversation (or the home log with `null`) and marks it read. */
+export function switchTo(state: UiState, peer: PeerId | null): UiState {
+  const target = state.conversations.find((c) => c.peer === peer);
+  if (target === undefined) return { ...state, current: null };
+  return replace({ ...state, current: peer }, { ...target, unread: 0 });
+}
+
+/** The conversation shown, if any. */
+export function currentConversation(state: UiState): Conversation | undefined {
+  return state.conversations.find((c) => c.peer === state.current);
+}
+
+/** The conversation with a peer, if any. */
+export function conversationOf(state: UiState, peer: PeerId): Conversation | undefined {
+  return state.conversations.find((c) => c.peer === peer);
+}
+
+/** Requests waiting for an answer, oldest first. */
+export function pendingRequests(state: UiState): Conversation[] {
+  return state.conversations.filter((c) => c.request !== undefined);
+}
+
+function replace(state: UiState, conversation: Conversation): UiState {
+  return {
+    ...state,
+    conversations: state.conversations.map((c) =>
+      c.peer === conversation.peer ? conversation : c,
+    ),
+  };
+}
+
+function upsert(
+  state: UiState,
+  peer: PeerId,
+  fields: Partial<Omit<Conversation, 'peer' | 'lines' | 'unread'>>,
+): UiState {
+  const existing = conversationOf(state, peer);
+  const conversation: Conversation = existing
+    ? { ...existing, ...fields }
+    : {
+        peer,
+        name: 'someone',
+        fingerprint: '',
+        code: '',
+        state: 'connecting',
+        verification: 'unverified',
+        typing: 'idle',
+        unread: 0,
+        lines: [],
+        ...fields,
+      };
+  const next = existing
+    ? replace(state, conversation)
+    : { ...state, conversations: [...state.conversations, conversation] };
+  return next.current === null ? switchTo(next, peer) : next;
+}
+
+function nameOf(state: UiState, peer: PeerId): string {
+  return conversationOf(state, peer)?.name ?? 'your friend';
+}
+
+/** One sentence on how a peer was checked, with what to do about it. */
+export function verificationSentence(
+  name: string,
+  verification: Verification,
+  code: string,
+): string {
+  const sentences: Record<Verification, string> = {
+    invite: `${name} is verified by your invite.`,
+    code: `You compared codes with ${name} before.`,
+    unverified: `Not verified yet: ask ${name} which code they see (by phone or in person); if it is ${code}, type /verify.`,
+    'key-changed': `${name}'s key has changed since last time: see the warning above.`,
+  };
+  return sentences[verification];
+}
+
+/** The warning shown when a known peer comes back with a different key. */
+export function keyChangedWarning(name: string, oldKey: string, newKey: string): string {
+  return (
+    `WARNING: ${name}'s key has changed. This happens when ${name} reinstalled cryptully or ` +
+    `uses another computer, but it can also mean someone is pretending to be ${name}. ` +
+    `Check with ${name} by phone or in person before accepting. ` +
+    `Old fingerprint: ${oldKey}. New fingerprint: ${newKey}.`
+  );
+}
+
+function describeTarget(target: string): string {
+  return target.startsWith('cryptully://') ? "your friend's invite" : target;
+}
+
+type Handler<E extends ChatEvent['event']> = (
+  state: UiState,
+  event: Extract<ChatEvent, { event: E }>,
+  now: number,
+) => UiState;
+type Handlers = { [E in ChatEvent['event']]: Handler<E> };
+
+// Data, not branches: one small handler per event.
+const HANDLERS: Handlers = {
+  ready: (state, e, now) =>
+    addLine({ ...state, me: { name: safeName(e.name), fingerprint: e.fingerprint } }, null, {
+      kind: 'info',
+      at: now,
+      text: `You are ${safeName(e.name)}. Your fingerprint: ${e.fingerprint}`,
+    }),
+  listening: (state, e, now) => {
+    const where = e.addresses.length > 0 ? e.addresses.join(', ') : `${e.host}:${e.port}`;
+    let next: UiState = {
+      ...state,
+      listening: { host: e.host, port: e.port, addresses: e.addresses },
+      invite: e.invite,
+    };
+    next = addLine(next, null, { kind: 'info', at: now, text: `Waiting for friends on ${where}.` });
+    next = addLine(next, null, {
+      kind: 'info',
+      at: now,
+      text: 'Send this invite to one friend (it works once; /invite makes another):',
+    });
+    return addLine(next, null, { kind: 'invite', at: now, text: e.invite });
+  },
+  invite: (state, e, now) => {
+    const until = new Date(e.expiresAt).toTimeString().slice(0, 5);
+    const next = addLine({ ...state, invite: e.invite }, null, {
+      kind: 'info',
+      at: now,
+      text: `A new invite for one friend (valid until ${until}):`,
+    });
+    return addLine(next, null, { kind: 'invite', at: now, text: e.invite });
+  },
+  connecting: (state, e, now) =>
+    addLine(state, null, {
+      kind: 'info',
+      at: now,
+      text: `Connecting to ${describeTarget(e.target)}…`,
+    }),
+  request: (state, e, now) => {
+    const name = safeName(e.name);
+    const verification: Verification = e.keyChanged
+      ? 'key-changed'
+      : e.invited
+        ? 'invite'
+        : (conversationOf(state, e.peer)?.verification ?? 'unverified');
+    const next = upsert(state, e.peer, {
+      name,
+      fingerprint: e.fingerprint,
+      code: e.code,
+      state: 'request',
+      verification,
+      request: { known: e.known, invited: e.invited, keyChanged: e.keyChanged },
+    });
+    const how = e.invited ? ' with your invite' : e.known ? ' again' : '';
+    const text = e.keyChanged
+      ? `${name} wants to chat, but their key has changed. Code: ${e.code}. Type /accept yes only if you checked with ${name}, otherwise /reject.`
+      : `${name} wants to chat${how}. Code: ${e.code}. Type /accept or /reject.`;
+    return addLine(next, e.peer, { kind: e.keyChanged ? 'warning' : 'request', at: now, text });
+  },
+  waiting: (state, e, now) => {
+    const name = safeName(e.name);
+    const next = upsert(state, e.peer, {
+      name,
+      fingerprint: e.fingerprint,
+      code: e.code,
+      state: 'waiting',
+    });
+    return addLine(next, e.peer, {
+      kind: 'info',
+      at: now,
+      text: `Reached ${name}. Waiting for ${name} to accept… Code: ${e.code}`,
+    });
+  },
+  connected: (state, e, now) => {
+    const name = safeName(e.name);
+    let next = upsert(state, e.peer, {
+      name,
+      fingerprint: e.fingerprint,
+      code: e.code,
+      state: 'connected',
+      verification: e.verification,
+      request: undefined,
+    });
+    next = addLine(next, e.peer, {
+      kind: 'info',
+      at: now,
+      text: `You are now chatting with ${name}.`,
+    });
+    return addLine(next, e.peer, {
+      kind: e.verification === 'key-changed' ? 'warning' : 'info',
+      at: now,
+      text: verificationSentence(name, e.verification, e.code),
+    });
+  },
+  message: (state, e) => {
+    const next = upsert(state, e.peer, { typing: 'idle' });
+    return addLine(next, e.peer, { kind: 'in', at: e.at, id: e.id, text: safeText(e.text) });
+  },
+  sent: (state, e) =>
+    addLine(upsert(state, e.peer, {}), e.peer, {
+      kind: 'out',
+      at: e.at,
+      id: e.id,
+      text: safeText(e.text),
+      delivery: e.queued ? 'queued' : 'sent',
+    }),
+  delivered: (state, e) => setDelivery(state, e.peer, [e.id], 'delivered'),
+  undelivered: (state, e, now) => {
+    const name = nameOf(state, e.peer);
+    const count = e.ids.length === 1 ? '1 message was' : `${e.ids.length} messages were`;
+    return addLine(setDelivery(state, e.peer, e.ids, 'undelivered'), e.peer, {
+      kind: 'warning',
+      at: now,
+      text: `${count} not delivered (✗). They will be sent again when ${name} reconnects.`,
+    });
+  },
+  typing: (state, e) =>
+    conversationOf(state, e.peer) ? upsert(state, e.peer, { typing: e.state }) : state,
+  verified: (state, e, now) =>
+    addLine(upsert(state, e.peer, { verification: e.verification }), e.peer, {
+      kind: 'info',
+      at: now,
+      text: `${nameOf(state, e.peer)} is now marked as verified.`,
+    }),
+  'key-changed': (state, e, now) => {
+    const name = safeName(e.name);
+    const next = upsert(state, e.peer, { name, verification: 'key-changed' });
+    return addLine(next, e.peer, {
+      kind: 'warning',
+      at: now,
+      text: keyChangedWarning(name, e.old, e.new),
+    });
+  },
+  disconnected: (state, e, now) => {
+    const known = conversationOf(state, e.peer) !== undefined;
+    const next = known
+      ? upsert(state, e.peer, { state: 'disconnected', typing: 'idle', request: undefined })
+      : state;
+    const text = e.message || `${nameOf(state, e.peer)} disconnected (${e.reason}).`;
+    const kind = e.reason === 'goodbye' || e.reason === 'closed' ? 'info' : 'warning';
+    return addLine(next, known ? e.peer : null, { kind, at: now, text: safeText(text) });
+  },
+  peers: (state, e, now) => {
+    let next: UiState = { ...state, knownPeers: e.peers };
+    if (e.peers.length === 0) {
+      return addLine(next, null, {
+        kind: 'info',
+        at: now,
+        text: 'You have not chatted with anyone yet.',
+      });
+    }
+    next = addLine(next, state.current, {
+      kind: 'info',
+      at: now,
+      text: 'Friends you have chatted with:',
+    });
+    for (const peer of e.peers) {
+      next = addLine(next, state.current, {
+        kind: 'info',
+        at: now,
+        text: `  ${safeName(peer.name)}${peer.online ? ' (online)' : ''}: ${peer.verification}, fingerprint ${peer.fingerprint}`,
+      });
+    }
+    return next;
+  },
+  error: (state, e, now) =>
+    addLine(state, e.peer ?? state.current, {
+      kind: 'warning',
+      at: now,
+      text: safeText(e.message),
+    }),
+};
+
+function setDelivery(
+  state: UiState,
+  peer: PeerId,
+  ids: readonly string[],
+  delivery: Delivery,
+): UiState {
+  const conversation = conversationOf(state, peer);
+  if (conversation === undefined) return state;
+  const lines = conversation.lines.map((line) =>
+    line.kind === 'out' && line.id !== undefined && ids.includes(line.id)
+      ? { ...line, delivery }
+      : line,
+  );
+  return replace(state, { ...conversation, lines });
+}
+
+/**
+ * Applies one event to the view-model. Unknown events (from a newer core) leave it unchanged.
+ * @param now the time of the event in ms since the epoch, for lines the event has no time for
+ */
+export function reduce(state: UiState, event: ChatEvent, now: number): UiState {
+  const handler = HANDLERS[event.event] as Handler<ChatEvent['event']> | undefined;
+  return handler ? handler(state, event as never, now) : state;
+}

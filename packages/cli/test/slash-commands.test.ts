@@ -1,0 +1,77 @@
+import type { ChatEvent } from '@cryptully/core/protocol';
+import { describe, expect, it } from 'vitest';
+import { completeLine, interpretLine, SLASH_COMMANDS } from '../src/slash-commands.js';
+import { initialState, reduce } from '../src/ui-state.js';
+import { AT, BOB, bobConnected, CAROL, requestFromBob } from './helpers/scripted-node.js';
+
+const stateOf = (...events: ChatEvent[]) => events.reduce((s, e) => reduce(s, e, AT), initialState);
+
+describe('typed lines', () => {
+  it('sends text to the conversation shown, and // escapes a leading slash', () => {
+    const state = stateOf(bobConnected);
+    expect(interpretLine('hi there', state).commands).toEqual([
+      { cmd: 'send', peer: BOB, text: 'hi there' },
+    ]);
+    expect(interpretLine('//shrug', state).commands).toEqual([
+      { cmd: 'send', peer: BOB, text: '/shrug' },
+    ]);
+    expect(interpretLine('   ', state)).toEqual({});
+  });
+
+  it('explains instead of sending when nobody is there yet', () => {
+    expect(interpretLine('hello?', initialState).note).toMatch(/Nobody to send this to yet/);
+  });
+
+  it('accepts and rejects the pending request, by default or by name', () => {
+    const state = stateOf(requestFromBob, { ...requestFromBob, peer: CAROL, name: 'Carol' });
+    expect(interpretLine('/accept', state).commands).toEqual([{ cmd: 'accept', peer: BOB }]);
+    expect(interpretLine('/accept carol', state).commands).toEqual([
+      { cmd: 'accept', peer: CAROL },
+    ]);
+    expect(interpretLine('/reject 2', state).commands).toEqual([{ cmd: 'reject', peer: CAROL }]);
+    expect(interpretLine('/accept dave', state).note).toMatch(/Nobody called "dave"/);
+  });
+
+  it('requires "yes" to accept a changed key', () => {
+    const state = stateOf({ ...requestFromBob, keyChanged: true, known: true });
+    const refused = interpretLine('/accept', state);
+    expect(refused.commands).toBeUndefined();
+    expect(refused.note).toMatch(/key has changed.*\/accept Bob yes/);
+    expect(interpretLine('/accept yes', state).commands).toEqual([
+      { cmd: 'accept', peer: BOB, confirmKeyChange: true },
+    ]);
+  });
+
+  it('/verify shows the code first and marks verified only with yes', () => {
+    const state = stateOf(bobConnected);
+    expect(interpretLine('/verify', state).note).toMatch(
+      /Your code with Bob is 482 913.*\/verify yes/,
+    );
+    expect(interpretLine('/verify yes', state).commands).toEqual([{ cmd: 'verify', peer: BOB }]);
+  });
+
+  it('maps the other commands, abbreviations included, and explains unknown ones', () => {
+    const state = stateOf(bobConnected, { ...bobConnected, peer: CAROL, name: 'Carol' });
+    expect(interpretLine('/invite', state).commands).toEqual([{ cmd: 'invite' }]);
+    expect(interpretLine('/peers', state).commands).toEqual([{ cmd: 'peers' }]);
+    expect(interpretLine('/name Alice B', state).commands).toEqual([
+      { cmd: 'name', name: 'Alice B' },
+    ]);
+    expect(interpretLine('/switch carol', state).switchTo).toBe(CAROL);
+    expect(interpretLine('/switch 0', state).switchTo).toBeNull();
+    expect(interpretLine('/q', state).quit).toBe(true);
+    expect(interpretLine('/close', state).commands).toEqual([{ cmd: 'disconnect', peer: BOB }]);
+    expect(interpretLine('/frob', state).note).toMatch(/Unknown command \/frob. Type \/help/);
+    const help = interpretLine('/help', state).note!;
+    for (const command of SLASH_COMMANDS) expect(help).toContain(`/${command.name}`);
+  });
+
+  it("completes command names and friends' names with Tab", () => {
+    const state = stateOf(bobConnected, { ...bobConnected, peer: CAROL, name: 'Carol' });
+    expect(completeLine('/ve', state)).toBe('/verify ');
+    expect(completeLine('/s', state)).toBe('/switch ');
+    expect(completeLine('/switch ca', state)).toBe('/switch Carol');
+    expect(completeLine('/zz', state)).toBe('/zz');
+    expect(completeLine('hello', state)).toBe('hello');
+  });
+});

@@ -1,0 +1,164 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { formatTime } from '../src/format.js';
+import { startTui } from './helpers/fake-terminal.js';
+import {
+  AT,
+  BOB,
+  bobConnected,
+  CAROL,
+  listening,
+  requestFromBob,
+} from './helpers/scripted-node.js';
+
+let current: ReturnType<typeof startTui> | undefined;
+const tui = (...args: Parameters<typeof startTui>) => {
+  current = startTui(...args);
+  return current;
+};
+afterEach(() => current?.app.destroy());
+
+describe("the TUI, read from blessed's screen model", () => {
+  it('shows the home log with the invite, a conversation list and a status bar', () => {
+    const t = tui();
+    t.node.emit({ event: 'ready', name: 'Alice', fingerprint: '12345 67890' }, listening);
+    const text = t.text();
+    expect(text).toContain('0   Home');
+    expect(text).toContain('Waiting for friends on 127.0.0.1:4000.');
+    expect(text).toContain('cryptully://join/AAAA');
+    expect(text).toMatch(/Alice │ hosting on port 4000 │ type \/help for commands/);
+    expect(t.lines().at(-1)).toMatch(/^> type \/help for commands/);
+  });
+
+  it('opens a dialog for a request and accepts with "a"', () => {
+    const t = tui();
+    t.node.emit(listening, requestFromBob);
+    let text = t.text();
+    expect(text).toContain('Bob wants to chat with you.');
+    expect(text).toContain('Verification code: 482 913');
+    expect(text).toContain('a: accept      r: reject      Esc: decide later');
+    t.type('a');
+    expect(t.node.commands).toEqual([{ cmd: 'accept', peer: BOB }]);
+    t.node.emit(bobConnected);
+    text = t.text();
+    expect(text).not.toContain('a: accept');
+    expect(text).toMatch(/Bob │ connected │ unverified — type \/verify/);
+    expect(text).toContain('1 ● Bob');
+  });
+
+  it('ignores dialog keys typed in the instant the dialog appears (no accidental accept)', () => {
+    const u = tui();
+    (u.app as unknown as { dialog: { armingDelayMs: number } }).dialog.armingDelayMs = 700;
+    u.node.emit(requestFromBob);
+    u.lines();
+    u.type('a');
+    expect(u.node.commands).toEqual([]);
+    u.advance(800);
+    u.type('a');
+    expect(u.node.commands).toEqual([{ cmd: 'accept', peer: BOB }]);
+  });
+
+  it('needs "yes" and Enter to accept a changed key, and shows a plain warning', () => {
+    const t = tui();
+    t.node.emit(
+      { event: 'key-changed', peer: BOB, name: 'Bob', old: '111', new: '999' },
+      { ...requestFromBob, keyChanged: true, known: true },
+    );
+    const text = t.text();
+    expect(text).toContain('KEY CHANGED');
+    expect(text).toContain("WARNING: Bob's key has changed.");
+    expect(text).toContain('someone is pretending to be Bob');
+    t.type('a');
+    t.press('enter');
+    expect(t.node.commands).toEqual([]);
+    t.type('yes');
+    t.press('enter');
+    expect(t.node.commands).toEqual([{ cmd: 'accept', peer: BOB, confirmKeyChange: true }]);
+  });
+
+  it('shows messages with time, name and delivery marks; typing shows in the status bar', () => {
+    const t = tui();
+    t.node.emit(bobConnected, { event: 'typing', peer: BOB, state: 'typing' });
+    expect(t.text()).toContain('Bob is typing…');
+    t.node.emit({ event: 'message', peer: BOB, id: '1', text: 'hi Alice 😀', at: AT });
+    t.type('hello 日本');
+    t.press('enter');
+    expect(t.node.commands).toEqual([
+      { cmd: 'typing', peer: BOB, state: 'typing' },
+      { cmd: 'send', peer: BOB, text: 'hello 日本' },
+    ]);
+    t.node.emit(
+      { event: 'sent', peer: BOB, id: '2', text: 'hello 日本', at: AT, queued: false },
+      { event: 'sent', peer: BOB, id: '3', text: 'lost', at: AT, queued: false },
+      { event: 'delivered', peer: BOB, id: '2' },
+      { event: 'undelivered', peer: BOB, ids: ['3'] },
+    );
+    const text = t.text();
+    const time = formatTime(AT);
+    expect(text).toContain(`${time} Bob: hi Alice 😀`);
+    expect(text).toContain(`${time} You: hello 日本 ✓✓`);
+    expect(text).toContain(`${time} You: lost ✗`);
+    expect(text).not.toContain('Bob is typing');
+  });
+
+  it('keeps one input per conversation and switches with Ctrl-N / Alt-digits, counting unread', () => {
+    const t = tui();
+    t.node.emit(bobConnected, { ...bobConnected, peer: CAROL, name: 'Carol' });
+    t.type('draft for Bob');
+    t.node.emit({ event: 'message', peer: CAROL, id: 'c', text: 'psst', at: AT });
+    expect(t.text()).toContain('2 ● Carol (1)');
+    expect(t.text()).toContain('1 unread elsewhere (Ctrl-N)');
+    t.press('C-n');
+    expect(t.text()).toContain('Carol: psst');
+    expect(t.text()).not.toContain('Carol (1)');
+    expect(t.lines().at(-1)).toBe('> type a message and press Enter');
+    t.press('M-1');
+    expect(t.lines().at(-1)).toBe('> draft for Bob');
+  });
+
+  it('completes slash commands with Tab and walks history with the arrows', () => {
+    const t = tui();
+    t.node.emit(bobConnected);
+    t.type('/he');
+    t.press('tab');
+    expect(t.lines().at(-1)).toBe('> /help');
+    t.press('enter');
+    expect(t.text()).toContain('Type a message and press Enter to send it. Commands:');
+    t.press('up');
+    expect(t.lines().at(-1)).toBe('> /help');
+  });
+
+  it('survives resizing, tiny terminals and a peer leaving while someone types', () => {
+    const t = tui(100, 24);
+    t.node.emit(bobConnected);
+    t.type('half a sentence');
+    t.output.resize(40, 10);
+    t.node.emit({
+      event: 'disconnected',
+      peer: BOB,
+      reason: 'goodbye',
+      message: 'Bob left the chat.',
+    });
+    let lines = t.lines();
+    expect(lines).toHaveLength(10);
+    expect(lines.join('\n')).toContain('Bob left the chat.');
+    expect(lines.at(-1)).toBe('> half a sentence');
+    t.output.resize(120, 30);
+    lines = t.lines();
+    expect(lines).toHaveLength(30);
+    expect(lines.join('\n')).toMatch(/Bob │ offline/);
+  });
+
+  it('draws no colour with NO_COLOR but still marks a changed key', () => {
+    const t = tui(100, 24, false);
+    t.node.emit({ ...bobConnected, verification: 'key-changed' });
+    expect(t.text()).toContain('KEY CHANGED');
+  });
+
+  it('quits on Ctrl-C with a goodbye (the node is closed)', async () => {
+    const t = tui();
+    t.node.emit(bobConnected);
+    t.press('C-c', '\u0003');
+    expect(await t.controller.done).toEqual({ exitCode: 0 });
+    expect(t.node.closed).toBe(true);
+  });
+});

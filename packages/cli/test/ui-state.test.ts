@@ -1,0 +1,147 @@
+import type { ChatEvent } from '@cryptully/core/protocol';
+import { describe, expect, it } from 'vitest';
+import {
+  currentConversation,
+  initialState,
+  pendingRequests,
+  reduce,
+  switchTo,
+  type UiState,
+} from '../src/ui-state.js';
+import {
+  AT,
+  BOB,
+  bobConnected,
+  CAROL,
+  listening,
+  requestFromBob,
+} from './helpers/scripted-node.js';
+
+const run = (events: ChatEvent[], start: UiState = initialState) =>
+  events.reduce((state, event) => reduce(state, event, AT), start);
+
+describe('the view-model reducer', () => {
+  it('turns a host session into a home log with the invite on a line of its own', () => {
+    const state = run([{ event: 'ready', name: 'Alice', fingerprint: '123 456' }, listening]);
+    expect(state.me).toEqual({ name: 'Alice', fingerprint: '123 456' });
+    expect(state.invite).toBe('cryptully://join/AAAA');
+    expect(state.home.map((line) => line.kind)).toEqual(['info', 'info', 'info', 'invite']);
+    expect(state.home.at(-1)?.text).toBe('cryptully://join/AAAA');
+    expect(state.current).toBeNull();
+  });
+
+  it('opens a conversation on a request, clears the request on connect, tracks messages', () => {
+    let state = run([listening, requestFromBob]);
+    expect(state.current).toBe(BOB);
+    expect(pendingRequests(state).map((c) => c.name)).toEqual(['Bob']);
+    expect(currentConversation(state)?.lines.at(-1)?.text).toBe(
+      'Bob wants to chat. Code: 482 913. Type /accept or /reject.',
+    );
+    state = run(
+      [
+        bobConnected,
+        { event: 'typing', peer: BOB, state: 'typing' },
+        { event: 'message', peer: BOB, id: 'm1', text: 'hi', at: AT },
+        { event: 'sent', peer: BOB, id: 'o1', text: 'hello', at: AT, queued: false },
+        { event: 'sent', peer: BOB, id: 'o2', text: 'still there?', at: AT, queued: false },
+        { event: 'delivered', peer: BOB, id: 'o1' },
+        { event: 'undelivered', peer: BOB, ids: ['o2'] },
+      ],
+      state,
+    );
+    const bob = currentConversation(state)!;
+    expect(pendingRequests(state)).toEqual([]);
+    expect(bob.state).toBe('connected');
+    expect(bob.typing).toBe('idle');
+    const messages = bob.lines.filter((line) => line.kind === 'in' || line.kind === 'out');
+    expect(messages.map((line) => [line.text, line.delivery])).toEqual([
+      ['hi', undefined],
+      ['hello', 'delivered'],
+      ['still there?', 'undelivered'],
+    ]);
+    expect(bob.lines.at(-1)?.text).toMatch(/1 message was not delivered.*when Bob reconnects/);
+  });
+
+  it('counts unread messages in conversations not shown, and clears them on switch', () => {
+    let state = run([
+      bobConnected,
+      { ...bobConnected, peer: CAROL, name: 'Carol' },
+      { event: 'message', peer: CAROL, id: 'c1', text: 'psst', at: AT },
+      { event: 'message', peer: CAROL, id: 'c2', text: 'psst!', at: AT },
+      { event: 'message', peer: BOB, id: 'b1', text: 'here', at: AT },
+    ]);
+    expect(state.current).toBe(BOB);
+    expect(state.conversations.map((c) => [c.name, c.unread])).toEqual([
+      ['Bob', 0],
+      ['Carol', 2],
+    ]);
+    state = switchTo(state, CAROL);
+    expect(state.conversations.map((c) => c.unread)).toEqual([0, 0]);
+  });
+
+  it('marks a key change loudly and keeps it until the peer is verified again', () => {
+    const state = run([
+      { event: 'key-changed', peer: BOB, name: 'Bob', old: '111', new: '999' },
+      { ...requestFromBob, keyChanged: true, known: true },
+    ]);
+    const bob = currentConversation(state)!;
+    expect(bob.verification).toBe('key-changed');
+    expect(bob.request?.keyChanged).toBe(true);
+    expect(bob.lines[0]?.kind).toBe('warning');
+    expect(bob.lines[0]?.text).toMatch(
+      /WARNING: Bob's key has changed.*pretending to be Bob.*Old fingerprint: 111. New fingerprint: 999./,
+    );
+    expect(bob.lines[1]?.text).toMatch(/\/accept yes only if you checked/);
+  });
+
+  it('records verification and disconnection with the sentence the engine gave', () => {
+    const state = run([
+      bobConnected,
+      { event: 'verified', peer: BOB, verification: 'code' },
+      { event: 'disconnected', peer: BOB, reason: 'goodbye', message: 'Bob left the chat.' },
+    ]);
+    const bob = currentConversation(state)!;
+    expect(bob.verification).toBe('code');
+    expect(bob.state).toBe('disconnected');
+    expect(bob.lines.at(-1)?.text).toBe('Bob left the chat.');
+  });
+
+  it('puts errors without a conversation, and failures to join, in the home log', () => {
+    const state = run([
+      { event: 'connecting', target: 'cryptully://join/xyz' },
+      { event: 'error', code: 'ERR_UNREACHABLE', message: 'Nobody answered at 10.0.0.1:4000.' },
+    ]);
+    expect(state.home.map((line) => line.text)).toEqual([
+      "Connecting to your friend's invite…",
+      'Nobody answered at 10.0.0.1:4000.',
+    ]);
+  });
+
+  it('strips terminal control sequences from names and messages', () => {
+    const state = run([
+      { ...bobConnected, name: 'Bob\u001b[2J\u202e' },
+      {
+        event: 'message',
+        peer: BOB,
+        id: 'x',
+        text: 'a\u001b]0;owned\u0007b\u0000c\nline 2',
+        at: AT,
+      },
+    ]);
+    const bob = currentConversation(state)!;
+    expect(bob.name).toBe('Bob[2J');
+    expect(bob.lines.at(-1)?.text).toBe('a]0;ownedbc\nline 2');
+  });
+
+  it('ignores events it does not know (a newer core) instead of failing', () => {
+    const state = run([{ event: 'from-the-future' } as unknown as ChatEvent]);
+    expect(state).toEqual(initialState);
+  });
+
+  it('numbers lines in order across conversations, so the plain mode can print what is new', () => {
+    const state = run([listening, requestFromBob, bobConnected]);
+    const seqs = [...state.home, ...state.conversations.flatMap((c) => c.lines)].map((l) => l.seq);
+    expect(new Set(seqs).size).toBe(seqs.length);
+    expect(Math.max(...seqs)).toBe(state.nextSeq - 1);
+  });
+});
