@@ -29,7 +29,7 @@ export const CAPABILITIES: readonly string[] = Object.freeze(['typing', 'receipt
  */
 export const MAX_MESSAGE_BYTES = 128 * 1024;
 /** The longest display name, client name or reason string, in UTF-8 bytes. */
-export const MAX_NAME_BYTES = 128;
+export const MAX_NAME_BYTES = 256;
 /** The longest message id, in characters (ids are `[A-Za-z0-9_-]`). */
 export const MAX_ID_CHARS = 64;
 /** The most ids one receipt may carry. */

@@ -94,6 +94,11 @@ export interface SessionOptions {
   now: number;
   keepAliveMs?: number;
   idleTimeoutMs?: number;
+  /**
+   * How long the peer has to send its hello after {@link Session.start} before the session
+   * closes with `timeout` (default: `idleTimeoutMs`). Keeps a silent peer from holding a slot.
+   */
+  helloTimeoutMs?: number;
   /** Messages left unacknowledged by the previous session with this peer key: re-sent first. */
   pending?: readonly PendingMessage[];
   /** The peer's window of already-shown ids; share one per peer key across sessions. */
@@ -126,7 +131,11 @@ interface OutgoingMessage extends PendingMessage {
 }
 
 const utf8 = new TextEncoder();
-const defaultNewId = (): string => toHex(randomBytes(8));
+
+/** A fresh chat message id: 16 random hex digits (64 bits). */
+export function newMessageId(): string {
+  return toHex(randomBytes(8));
+}
 
 /** Cuts a peer-supplied sentence to a safe length for display and logs. */
 function clip(text: string | undefined, fallback: string): string {
@@ -142,6 +151,8 @@ export class Session {
   readonly #ourHello: HelloMessage;
   readonly #keepAliveMs: number;
   readonly #idleTimeoutMs: number;
+  readonly #helloTimeoutMs: number;
+  #helloDeadline = Number.POSITIVE_INFINITY;
   readonly #seen: SeenIds;
   readonly #newId: () => string;
   readonly #outgoing: OutgoingMessage[];
@@ -167,8 +178,9 @@ export class Session {
     };
     this.#keepAliveMs = options.keepAliveMs ?? DEFAULT_KEEP_ALIVE_MS;
     this.#idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+    this.#helloTimeoutMs = options.helloTimeoutMs ?? this.#idleTimeoutMs;
     this.#seen = options.seen ?? new SeenIds();
-    this.#newId = options.newId ?? defaultNewId;
+    this.#newId = options.newId ?? newMessageId;
     this.#outgoing = (options.pending ?? []).map((m) => ({ ...m, transmitted: false }));
     this.#lastSentAt = options.now;
     this.#lastReceivedAt = options.now;
@@ -200,6 +212,7 @@ export class Session {
   start(now: number): SessionStep {
     if (this.#started) throw new SessionStateError('the session has already started');
     this.#started = true;
+    this.#helloDeadline = now + this.#helloTimeoutMs;
     const step = newStep();
     this.#emit(step, this.#ourHello, now);
     return step;
@@ -290,6 +303,7 @@ export class Session {
     return Math.min(
       this.#lastSentAt + this.#keepAliveMs,
       this.#lastReceivedAt + this.#idleTimeoutMs,
+      this.#state === 'hello' ? this.#helloDeadline : Number.POSITIVE_INFINITY,
     );
   }
 
@@ -297,6 +311,11 @@ export class Session {
   tick(now: number): SessionStep {
     const step = newStep();
     if (this.#state === 'closed') return step;
+    if (this.#state === 'hello' && now >= this.#helloDeadline) {
+      this.#emit(step, { t: 'goodbye', reason: 'timeout' }, now);
+      this.#closeWith(step, 'timeout', 'The peer did not introduce itself in time.', false);
+      return step;
+    }
     if (now - this.#lastReceivedAt >= this.#idleTimeoutMs) {
       const seconds = Math.round(this.#idleTimeoutMs / 1000);
       this.#emit(step, { t: 'goodbye', reason: 'timeout' }, now);

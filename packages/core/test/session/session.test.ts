@@ -182,6 +182,13 @@ describe('session', () => {
     expect(p.joiner.nextDeadline()).toBe(Number.POSITIVE_INFINITY);
   });
 
+  it('closes a session whose peer never says hello', () => {
+    const p = pair({ host: { helloTimeoutMs: 500 } });
+    p.fromHost(p.host.start(0));
+    expect(p.host.nextDeadline()).toBe(500);
+    expect(p.host.tick(500).events).toMatchObject([{ type: 'closed', reason: 'timeout' }]);
+  });
+
   it('forwards typing changes, drops repeats and floods', () => {
     const p = connected({ host: { typingBurst: 3, typingPerSecond: 1 } });
     p.fromJoiner(p.joiner.setTyping('typing', 0));
