@@ -2,8 +2,9 @@
 // code; a man in the middle (two handshakes) makes the two ends show different codes.
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { randomBytes } from '../../src/crypto/index.js';
+import { randomBytes, x25519 } from '../../src/crypto/index.js';
 import { verificationCode, verificationCodesMatch } from '../../src/identity/index.js';
+import { HandshakeState } from '../../src/noise/index.js';
 
 // noise-handshake (holepunch) is an independent Noise implementation on libsodium; using it
 // here also keeps this test independent of our own Noise code.
@@ -32,6 +33,46 @@ function handshake(): [Uint8Array, Uint8Array] {
   expect(initiator.complete && responder.complete).toBe(true);
   return [new Uint8Array(initiator.hash), new Uint8Array(responder.hash)];
 }
+
+const XX = 'Noise_XX_25519_ChaChaPoly_BLAKE2b';
+const empty = new Uint8Array(0);
+
+/** Our own HandshakeState: XX between two static keys; returns both sides' states. */
+function ourHandshake(a: Uint8Array, b: Uint8Array): [HandshakeState, HandshakeState] {
+  const prologue = new TextEncoder().encode('Cryptully/1');
+  const initiator = new HandshakeState({ protocolName: XX, initiator: true, prologue, s: a });
+  const responder = new HandshakeState({ protocolName: XX, initiator: false, prologue, s: b });
+  responder.readMessage(initiator.writeMessage(empty));
+  initiator.readMessage(responder.writeMessage(empty));
+  responder.readMessage(initiator.writeMessage(empty));
+  return [initiator, responder];
+}
+
+describe('verificationCode over @cryptully/core/noise', () => {
+  const alice = x25519.generateKeyPair().privateKey;
+  const bob = x25519.generateKeyPair().privateKey;
+  const mallory = x25519.generateKeyPair().privateKey;
+
+  it('both ends of a real XX handshake show the same code', () => {
+    const [a, b] = ourHandshake(alice, bob);
+    expect(verificationCode(a.handshakeHash)).toBe(verificationCode(b.handshakeHash));
+  });
+
+  it('a man in the middle relaying between two handshakes makes the codes differ', () => {
+    // Alice talks to Mallory thinking it is Bob; Mallory talks to Bob pretending to be Alice.
+    const [aliceSide] = ourHandshake(alice, mallory);
+    const [, bobSide] = ourHandshake(mallory, bob);
+    expect(verificationCode(aliceSide.handshakeHash)).not.toBe(
+      verificationCode(bobSide.handshakeHash),
+    );
+  });
+
+  it('even the same two keys get a fresh code each session (fresh ephemerals)', () => {
+    const [first] = ourHandshake(alice, bob);
+    const [second] = ourHandshake(alice, bob);
+    expect(verificationCode(first.handshakeHash)).not.toBe(verificationCode(second.handshakeHash));
+  });
+});
 
 describe('verificationCode', () => {
   it('is identical on both sides of a real XX handshake', () => {
