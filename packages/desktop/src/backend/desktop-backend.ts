@@ -1,0 +1,196 @@
+import type { ChatEvent } from '@cryptully/core/protocol';
+import type { AppCommand, AppEvent, AppPhase } from '../bridge/app-protocol.js';
+import type { ChatEngine, OpenEngine } from './chat-engine.js';
+import { hasProfile } from './home.js';
+
+/** Events kept for replay to a client that (re)connects; older ones are dropped. */
+export const MAX_REPLAYED_EVENTS = 5000;
+
+/** Error codes from core that mean "this identity needs (another) passphrase". */
+const LOCKED_CODES = new Set(['ERR_IDENTITY_PASSPHRASE_REQUIRED', 'ERR_IDENTITY_WRONG_PASSPHRASE']);
+
+/** Options of {@link DesktopBackend.start}. */
+export interface BackendOptions {
+  /** Cryptully's data folder. */
+  home: string;
+  /** Opens the chat node (core's `ChatNode.open` in the app). */
+  openEngine: OpenEngine;
+  /** The passphrase to try at start (e.g. `CRYPTULLY_PASSPHRASE`). */
+  passphrase?: string;
+  /**
+   * Where "Start a chat" listens when the command names no port or address (the UI never
+   * does): `--host-port` / `--host-bind`. Default: the engine's (its standard port, every
+   * interface).
+   */
+  hostDefaults?: { port?: number; bind?: string };
+  /** Diagnostics for people (never secrets). */
+  log?: (line: string) => void;
+}
+
+function codeOf(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : 'ERR_INTERNAL';
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error && error.message ? error.message : 'Something went wrong.';
+}
+
+/**
+ * The session back end shared by the Electron main process and the browser mode: owns the
+ * chat node, turns front-end commands into `dispatch`, fans events out to every connected
+ * front end (replaying the history to late joiners, so a reload shows the same screen), and
+ * handles first run (`setup`) and unlocking (`unlock`) before the node exists.
+ */
+export class DesktopBackend {
+  readonly #options: BackendOptions;
+  readonly #listeners = new Set<(event: AppEvent) => void>();
+  readonly #history: ChatEvent[] = [];
+  #engine: ChatEngine | undefined;
+  #phase: AppPhase = 'setup';
+  #opening: Promise<void> | undefined;
+  #closed = false;
+
+  private constructor(options: BackendOptions) {
+    this.#options = options;
+  }
+
+  /**
+   * Starts the back end: `setup` on first run, otherwise opens the node (`ready`) or waits
+   * for a passphrase (`locked`).
+   */
+  static async start(options: BackendOptions): Promise<DesktopBackend> {
+    const backend = new DesktopBackend(options);
+    if (hasProfile(options.home)) {
+      backend.#phase = 'locked';
+      await backend.#open({ passphrase: options.passphrase }, true);
+    }
+    return backend;
+  }
+
+  /** Where the app is: `setup`, `locked` or `ready`. */
+  get phase(): AppPhase {
+    return this.#phase;
+  }
+
+  /**
+   * Subscribes a front end: it first receives the app state and the chat history, then every
+   * new event. Returns the unsubscribe function.
+   */
+  subscribe(listener: (event: AppEvent) => void): () => void {
+    listener(this.#stateEvent());
+    for (const event of this.#history) listener(event);
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Runs one validated command. Never throws: failures become `error` events. */
+  async handle(command: AppCommand): Promise<void> {
+    if (this.#closed) return;
+    try {
+      if (command.cmd === 'setup') {
+        if (this.#phase !== 'setup')
+          return this.#error('ERR_ALREADY_SET_UP', 'You already chose a name.');
+        await this.#open({ name: command.name, passphrase: command.passphrase }, false);
+        return;
+      }
+      if (command.cmd === 'unlock') {
+        if (this.#phase !== 'locked') return;
+        await this.#open({ passphrase: command.passphrase }, false);
+        return;
+      }
+      if (!this.#engine) {
+        return this.#error('ERR_NOT_READY', 'Choose a name (or unlock) before chatting.');
+      }
+      if (command.cmd === 'host') {
+        const defaults = this.#options.hostDefaults ?? {};
+        const port = command.port ?? defaults.port;
+        const bind = command.bind ?? defaults.bind;
+        await this.#engine.dispatch({
+          cmd: 'host',
+          ...(port !== undefined ? { port } : {}),
+          ...(bind !== undefined ? { bind } : {}),
+        });
+        return;
+      }
+      await this.#engine.dispatch(command);
+    } catch (error) {
+      this.#error(codeOf(error), messageOf(error));
+    }
+  }
+
+  /** Closes the chat node (goodbye to every peer) and drops every subscriber. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#opening?.catch(() => {});
+    const engine = this.#engine;
+    this.#engine = undefined;
+    this.#listeners.clear();
+    await engine?.close();
+  }
+
+  async #open(credentials: { name?: string; passphrase?: string }, quiet: boolean): Promise<void> {
+    if (this.#opening) return this.#opening;
+    this.#opening = (async () => {
+      try {
+        const engine = await this.#options.openEngine({
+          home: this.#options.home,
+          ...(credentials.name !== undefined ? { name: credentials.name } : {}),
+          ...(credentials.passphrase !== undefined ? { passphrase: credentials.passphrase } : {}),
+        });
+        if (this.#closed) {
+          await engine.close();
+          return;
+        }
+        this.#engine = engine;
+        engine.on((event) => this.#emitChat(event));
+        this.#phase = 'ready';
+        this.#broadcast(this.#stateEvent());
+        await engine.dispatch({ cmd: 'peers' });
+      } catch (error) {
+        const code = codeOf(error);
+        this.#options.log?.(`could not open the chat node: ${code}`);
+        // A wrong passphrase keeps the app locked; anything else is also shown to the person.
+        if (!quiet || !LOCKED_CODES.has(code)) this.#error(code, messageOf(error));
+      } finally {
+        this.#opening = undefined;
+      }
+    })();
+    return this.#opening;
+  }
+
+  #stateEvent(): AppEvent {
+    const engine = this.#engine;
+    return engine
+      ? {
+          event: 'app-state',
+          state: this.#phase,
+          name: engine.name,
+          fingerprint: engine.fingerprint,
+        }
+      : { event: 'app-state', state: this.#phase };
+  }
+
+  #emitChat(event: ChatEvent): void {
+    if (event.event !== 'typing') {
+      this.#history.push(event);
+      if (this.#history.length > MAX_REPLAYED_EVENTS) this.#history.shift();
+    }
+    this.#broadcast(event);
+  }
+
+  #error(code: string, message: string): void {
+    this.#broadcast({ event: 'error', code, message });
+  }
+
+  #broadcast(event: AppEvent): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.#options.log?.(`a front end failed on an event: ${messageOf(error)}`);
+      }
+    }
+  }
+}

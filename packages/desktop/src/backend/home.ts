@@ -1,0 +1,7 @@
+import { existsSync } from 'node:fs';
+import { profilePath } from '@cryptully/core/transport';
+
+/** True once a display name was chosen (first run is over): `<home>/profile.json` exists. */
+export function hasProfile(home: string): boolean {
+  return existsSync(profilePath(home));
+}

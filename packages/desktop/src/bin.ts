@@ -1,0 +1,130 @@
+#!/usr/bin/env node
+/**
+ * `cryptully-desktop`: starts the Electron app, or with `--web [--port N]` serves the same UI
+ * to a browser on 127.0.0.1.
+ * @module
+ */
+import { spawn } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { cryptullyHome } from '@cryptully/core/transport';
+import { openCoreEngine } from './backend/core-engine.js';
+import { DesktopBackend } from './backend/desktop-backend.js';
+import { locateElectron, missingElectronMessage } from './electron-binary.js';
+import { startWebServer } from './web/web-server.js';
+
+const USAGE = `Usage: cryptully-desktop [--web [--port N]]
+
+  (no option)   start the desktop app (needs the Electron runtime)
+  --web         serve the app to your browser at http://127.0.0.1 instead
+  --port N      the port for --web (default: a free one)
+  --host-port N the port "Start a chat" listens on (default: Cryptully's standard port;
+                0: any free port)
+  --host-bind A the address "Start a chat" listens on (default: every interface)
+  --help        show this help
+`;
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+async function runWeb(port: number, hostDefaults: { port?: number; bind?: string }): Promise<void> {
+  const backend = await DesktopBackend.start({
+    home: cryptullyHome(),
+    openEngine: openCoreEngine,
+    ...(process.env.CRYPTULLY_PASSPHRASE ? { passphrase: process.env.CRYPTULLY_PASSPHRASE } : {}),
+    hostDefaults,
+    log: (line) => process.stderr.write(`${line}\n`),
+  });
+  const server = await startWebServer({
+    backend,
+    rendererDir: join(here, 'renderer'),
+    port,
+    log: (line) => process.stderr.write(`${line}\n`),
+  });
+  process.stdout.write(
+    `Cryptully is running for your browser. Open this address (it holds a private access key, do not share it):\n\n  ${server.url}\n\nPress Ctrl+C to stop.\n`,
+  );
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    void Promise.allSettled([server.close(), backend.close()]).then(() => process.exit(0));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+function runElectron(): void {
+  const electron = locateElectron();
+  if (!electron) {
+    process.stderr.write(missingElectronMessage());
+    process.exitCode = 1;
+    return;
+  }
+  const child = spawn(electron, [join(here, 'main', 'main.js')], { stdio: 'inherit' });
+  child.on('exit', (code) => {
+    process.exitCode = code ?? 1;
+  });
+}
+
+/** A port option: undefined when absent, null (after saying why) when invalid. */
+function parsePort(value: string | undefined, option: string): number | undefined | null {
+  if (value === undefined) return undefined;
+  const port = Number(value);
+  if (/^\d+$/.test(value) && port <= 65535) return port;
+  process.stderr.write(`${option} must be a whole number from 0 to 65535\n`);
+  return null;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const args = argv[0] === '--' ? argv.slice(1) : argv;
+  let values: {
+    web?: boolean;
+    port?: string;
+    'host-port'?: string;
+    'host-bind'?: string;
+    help?: boolean;
+  };
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        web: { type: 'boolean' },
+        port: { type: 'string' },
+        'host-port': { type: 'string' },
+        'host-bind': { type: 'string' },
+        help: { type: 'boolean' },
+      },
+    }));
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const port = parsePort(values.port, '--port');
+  const hostPort = parsePort(values['host-port'], '--host-port');
+  if (port === null || hostPort === null) {
+    process.exitCode = 2;
+    return;
+  }
+  const hostDefaults = {
+    ...(hostPort !== undefined ? { port: hostPort } : {}),
+    ...(values['host-bind'] ? { bind: values['host-bind'] } : {}),
+  };
+  if (values.web) return runWeb(port ?? 0, hostDefaults);
+  runElectron();
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  const code = (error as { code?: string }).code;
+  process.stderr.write(
+    code === 'EADDRINUSE'
+      ? 'That port is already in use; choose another with --port, or leave it out.\n'
+      : `Cryptully could not start: ${(error as Error).message}\n`,
+  );
+  process.exitCode = 1;
+});

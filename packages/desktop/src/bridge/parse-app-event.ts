@@ -1,0 +1,162 @@
+import type { AppEvent } from './app-protocol.js';
+
+/**
+ * Raised for an event that does not match the vocabulary (a bug or a hostile sender).
+ * Core's `CryptullyError` is not exported from the browser-safe `protocol` entry, so this
+ * carries the same stable `code` shape on its own.
+ */
+export class EventError extends Error {
+  /** Always `ERR_BAD_EVENT`. */
+  readonly code = 'ERR_BAD_EVENT';
+  constructor(message: string) {
+    super(message);
+    this.name = 'EventError';
+  }
+}
+
+/** Longest string field an event may carry (chat text is bounded far below this by core). */
+const MAX_EVENT_STRING = 64 * 1024;
+
+type Kind =
+  | 'string'
+  | 'number'
+  | 'boolean'
+  | 'strings'
+  | 'verification'
+  | 'typing'
+  | 'phase'
+  | 'peers';
+interface Field {
+  kind: Kind;
+  optional?: boolean;
+}
+const req = (kind: Kind): Field => ({ kind });
+const opt = (kind: Kind): Field => ({ kind, optional: true });
+
+// Data, not branches: every event's fields, read by one validator (mirrors events.ts).
+const EVENTS: Record<AppEvent['event'], Record<string, Field>> = {
+  'app-state': { state: req('phase'), name: opt('string'), fingerprint: opt('string') },
+  ready: { fingerprint: req('string'), name: req('string') },
+  listening: {
+    host: req('string'),
+    port: req('number'),
+    invite: req('string'),
+    addresses: req('strings'),
+  },
+  invite: { invite: req('string'), expiresAt: req('number') },
+  connecting: { target: req('string') },
+  request: {
+    peer: req('string'),
+    name: req('string'),
+    fingerprint: req('string'),
+    code: req('string'),
+    known: req('boolean'),
+    invited: req('boolean'),
+    keyChanged: req('boolean'),
+  },
+  waiting: {
+    peer: req('string'),
+    name: req('string'),
+    fingerprint: req('string'),
+    code: req('string'),
+  },
+  connected: {
+    peer: req('string'),
+    name: req('string'),
+    fingerprint: req('string'),
+    code: req('string'),
+    verified: req('boolean'),
+    verification: req('verification'),
+  },
+  message: { peer: req('string'), id: req('string'), text: req('string'), at: req('number') },
+  sent: {
+    peer: req('string'),
+    id: req('string'),
+    text: req('string'),
+    at: req('number'),
+    queued: req('boolean'),
+  },
+  delivered: { peer: req('string'), id: req('string') },
+  undelivered: { peer: req('string'), ids: req('strings') },
+  typing: { peer: req('string'), state: req('typing') },
+  verified: { peer: req('string'), verification: req('verification') },
+  'key-changed': {
+    peer: req('string'),
+    name: req('string'),
+    old: req('string'),
+    new: req('string'),
+  },
+  disconnected: { peer: req('string'), reason: req('string'), message: req('string') },
+  peers: { peers: req('peers') },
+  error: { code: req('string'), message: req('string'), peer: opt('string') },
+};
+
+const PEER_SUMMARY: Record<string, Field> = {
+  peer: req('string'),
+  name: req('string'),
+  fingerprint: req('string'),
+  verification: req('verification'),
+  firstSeen: req('number'),
+  lastSeen: req('number'),
+  online: req('boolean'),
+};
+
+const isString = (v: unknown): v is string => typeof v === 'string' && v.length <= MAX_EVENT_STRING;
+
+const CHECKS: Record<Kind, (v: unknown) => boolean> = {
+  string: isString,
+  number: (v) => typeof v === 'number' && Number.isFinite(v),
+  boolean: (v) => typeof v === 'boolean',
+  strings: (v) => Array.isArray(v) && v.length <= 10_000 && v.every(isString),
+  verification: (v) => v === 'invite' || v === 'code' || v === 'unverified' || v === 'key-changed',
+  typing: (v) => v === 'typing' || v === 'paused' || v === 'idle',
+  phase: (v) => v === 'setup' || v === 'locked' || v === 'ready',
+  peers: (v) =>
+    Array.isArray(v) &&
+    v.length <= 10_000 &&
+    v.every((p) => isRecord(p) && checkFields(p, PEER_SUMMARY) !== null),
+};
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Copies the known fields of `record` after checking them; null when one is wrong. */
+function checkFields(
+  record: Record<string, unknown>,
+  fields: Record<string, Field>,
+): Record<string, unknown> | null {
+  const out: Record<string, unknown> = {};
+  for (const [name, field] of Object.entries(fields)) {
+    const value = record[name];
+    if (value === undefined) {
+      if (field.optional) continue;
+      return null;
+    }
+    if (!CHECKS[field.kind](value)) return null;
+    out[name] =
+      field.kind === 'peers'
+        ? (value as unknown[]).map((p) => checkFields(p as Record<string, unknown>, PEER_SUMMARY))
+        : value;
+  }
+  return out;
+}
+
+/**
+ * Validates an untrusted value as an {@link AppEvent}, the way `parseCommand` validates
+ * commands: the renderer only ever sees events that passed this check. Unknown fields are
+ * dropped.
+ * @throws {EventError} when the value is not a valid event.
+ * @example parseAppEvent({ event: 'delivered', peer: 'ab12', id: 'm1' })
+ */
+export function parseAppEvent(value: unknown): AppEvent {
+  if (!isRecord(value)) throw new EventError('an event must be an object with an "event" field');
+  const name = value.event;
+  if (typeof name !== 'string' || !Object.hasOwn(EVENTS, name)) {
+    throw new EventError(`unknown event ${JSON.stringify(name)}`);
+  }
+  const fields = EVENTS[name as AppEvent['event']];
+  const checked = checkFields(value, fields);
+  if (checked === null) throw new EventError(`event ${name} has a missing or malformed field`);
+  return { event: name, ...checked } as AppEvent;
+}

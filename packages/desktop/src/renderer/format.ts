@@ -1,0 +1,61 @@
+/**
+ * Words the views show for states, as tables (pure, tested with the reducer).
+ * @module
+ */
+import type { Verification } from '@cryptully/core/protocol';
+import type { ChatMessage, DeliveryState } from './state.js';
+
+/** The label of a delivery state under one of our messages. */
+export const DELIVERY_LABELS: Record<DeliveryState, string> = {
+  sending: 'Sending…',
+  queued: 'Waiting for them to come online',
+  delivered: 'Delivered',
+  undelivered: 'Not delivered yet, will be re-sent when they reconnect',
+};
+
+/** A message's delivery label, noting a message that went out again after a reconnect. */
+export function deliveryLabel(message: ChatMessage): string {
+  if (!message.delivery) return '';
+  if (message.delivery === 'delivered' && message.resent) return 'Delivered after re-sending';
+  return DELIVERY_LABELS[message.delivery];
+}
+
+/** The verification badge: a short label, a longer explanation and a tone for styling. */
+export const VERIFICATION_BADGES: Record<
+  Verification,
+  { label: string; explanation: string; tone: 'good' | 'neutral' | 'danger' }
+> = {
+  invite: {
+    label: 'Verified by invite',
+    explanation: 'The invite carried their key, so this is the person you invited.',
+    tone: 'good',
+  },
+  code: {
+    label: 'Code compared',
+    explanation: 'You compared the verification code with them.',
+    tone: 'good',
+  },
+  unverified: {
+    label: 'Not verified',
+    explanation: 'Compare the verification code with them to be sure nobody is listening in.',
+    tone: 'neutral',
+  },
+  'key-changed': {
+    label: 'Key changed',
+    explanation: 'Their key is different from last time. Check with them before trusting it.',
+    tone: 'danger',
+  },
+};
+
+/** A message time as the person's clock shows it (hours and minutes). */
+export function formatTime(at: number, locale?: string): string {
+  return new Date(at).toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' });
+}
+
+/** The initials shown in a friend's avatar. */
+export function initials(name: string): string {
+  const words = name.trim().split(/\s+/).filter(Boolean);
+  const letters =
+    words.length > 1 ? [words[0]![0], words[1]![0]] : [...(words[0] ?? '?')].slice(0, 2);
+  return letters.join('').toUpperCase();
+}

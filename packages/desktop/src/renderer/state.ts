@@ -1,0 +1,431 @@
+/**
+ * The renderer's view model and its reducer: events from the back end and the person's own
+ * actions in, the state every view reads out. Pure (no DOM), so it is tested in Node.
+ * @module
+ */
+import type { PeerId, TypingState, Verification } from '@cryptully/core/protocol';
+import type { AppEvent, AppPhase } from '../bridge/app-protocol.js';
+
+/** Where one of our messages is: on its way, waiting for the friend, confirmed, or not. */
+export type DeliveryState = 'sending' | 'queued' | 'delivered' | 'undelivered';
+
+/** One line of a conversation. */
+export interface ChatMessage {
+  id: string;
+  from: 'me' | 'them';
+  text: string;
+  at: number;
+  /** Ours only. */
+  delivery?: DeliveryState;
+  /** Ours only: it was not delivered at first and went out again after a reconnect. */
+  resent?: boolean;
+}
+
+/** A conversation with one friend, kept across reconnects (keyed by their peer id). */
+export interface Conversation {
+  peer: PeerId;
+  name: string;
+  fingerprint: string;
+  code: string;
+  verification: Verification;
+  online: boolean;
+  messages: ChatMessage[];
+  unread: number;
+  typing: TypingState;
+  /** Why the friend went offline, in one sentence. */
+  note: string | null;
+  lastActivity: number;
+}
+
+/** Someone who wants to chat with us and is waiting for Accept or Reject. */
+export interface IncomingRequest {
+  peer: PeerId;
+  name: string;
+  fingerprint: string;
+  code: string;
+  known: boolean;
+  invited: boolean;
+  keyChanged: boolean;
+}
+
+/** A remembered friend came back with a different key: needs a decision. */
+export interface KeyWarning {
+  peer: PeerId;
+  name: string;
+  oldFingerprint: string;
+  newFingerprint: string;
+}
+
+/** Our attempt to join someone else's chat. */
+export interface JoinAttempt {
+  target: string;
+  status: 'connecting' | 'waiting' | 'failed';
+  peer?: PeerId;
+  name?: string;
+  code?: string;
+  message?: string;
+}
+
+/** What we are hosting: the invite to send and where we listen. */
+export interface Hosting {
+  host: string;
+  port: number;
+  invite: string;
+  addresses: string[];
+  expiresAt: number | null;
+}
+
+/** A short message for the person (an error from the back end, mostly). */
+export interface Notice {
+  id: number;
+  kind: 'error' | 'info';
+  text: string;
+}
+
+/** The screen in the main pane. */
+export type Screen = 'start' | 'host' | 'join' | 'chat';
+
+/** Everything the views show. */
+export interface ViewState {
+  bridge: 'connecting' | 'open' | 'closed';
+  phase: AppPhase | 'loading';
+  me: { name: string; fingerprint: string } | null;
+  busy: boolean;
+  screen: Screen;
+  hosting: Hosting | null;
+  join: JoinAttempt | null;
+  requests: IncomingRequest[];
+  keyWarnings: KeyWarning[];
+  conversations: Record<PeerId, Conversation>;
+  selected: PeerId | null;
+  verifyOpen: boolean;
+  focused: boolean;
+  notices: Notice[];
+  nextNoticeId: number;
+}
+
+/** Everything that changes the view model. */
+export type Action =
+  | { type: 'event'; event: AppEvent; now?: number }
+  | { type: 'bridge'; status: ViewState['bridge'] }
+  | { type: 'show'; screen: Exclude<Screen, 'chat'> }
+  | { type: 'select'; peer: PeerId }
+  | { type: 'busy' }
+  | { type: 'open-verify' }
+  | { type: 'close-dialog' }
+  | { type: 'focus'; focused: boolean }
+  | { type: 'dismiss'; id: number };
+
+/** The most notices kept on screen at once. */
+export const MAX_NOTICES = 3;
+
+/** The state before the back end has said anything. */
+export function initialState(focused = true): ViewState {
+  return {
+    bridge: 'connecting',
+    phase: 'loading',
+    me: null,
+    busy: false,
+    screen: 'start',
+    hosting: null,
+    join: null,
+    requests: [],
+    keyWarnings: [],
+    conversations: {},
+    selected: null,
+    verifyOpen: false,
+    focused,
+    notices: [],
+    nextNoticeId: 1,
+  };
+}
+
+/** Conversations, most recent first. */
+export function conversationList(state: ViewState): Conversation[] {
+  return Object.values(state.conversations).sort((a, b) => b.lastActivity - a.lastActivity);
+}
+
+/** The conversation on screen, if any. */
+export function currentConversation(state: ViewState): Conversation | null {
+  return state.screen === 'chat' && state.selected
+    ? (state.conversations[state.selected] ?? null)
+    : null;
+}
+
+function isReading(state: ViewState, peer: PeerId): boolean {
+  return state.screen === 'chat' && state.selected === peer && state.focused;
+}
+
+function updateConversation(
+  state: ViewState,
+  peer: PeerId,
+  change: (c: Conversation) => Conversation,
+): ViewState {
+  const existing = state.conversations[peer] ?? blankConversation(peer);
+  return { ...state, conversations: { ...state.conversations, [peer]: change(existing) } };
+}
+
+function blankConversation(peer: PeerId): Conversation {
+  return {
+    peer,
+    name: 'Unknown friend',
+    fingerprint: '',
+    code: '',
+    verification: 'unverified',
+    online: false,
+    messages: [],
+    unread: 0,
+    typing: 'idle',
+    note: null,
+    lastActivity: 0,
+  };
+}
+
+function notice(state: ViewState, kind: Notice['kind'], text: string): ViewState {
+  const notices = [...state.notices, { id: state.nextNoticeId, kind, text }].slice(-MAX_NOTICES);
+  return { ...state, notices, nextNoticeId: state.nextNoticeId + 1 };
+}
+
+function setDelivery(
+  messages: ChatMessage[],
+  ids: ReadonlySet<string>,
+  delivery: DeliveryState,
+): ChatMessage[] {
+  return messages.map((m) => {
+    if (m.from !== 'me' || !ids.has(m.id)) return m;
+    const resent = m.resent || (m.delivery === 'undelivered' && delivery === 'delivered');
+    return { ...m, delivery, ...(resent ? { resent: true } : {}) };
+  });
+}
+
+/** Errors that end an attempt to join (as opposed to, say, a failed send). */
+const JOIN_ERRORS = new Set([
+  'ERR_UNREACHABLE',
+  'ERR_BAD_INVITE',
+  'ERR_INVITE_EXPIRED',
+  'ERR_BAD_TARGET',
+  'ERR_BAD_ADDRESS',
+  'ERR_KEY_MISMATCH',
+  'ERR_TIMEOUT',
+]);
+
+type Handler<E extends AppEvent['event']> = (
+  state: ViewState,
+  event: Extract<AppEvent, { event: E }>,
+  now: number,
+) => ViewState;
+
+// Data, not branches: one small handler per event name.
+const ON_EVENT: { [E in AppEvent['event']]: Handler<E> } = {
+  'app-state': (state, e) => ({
+    ...state,
+    phase: e.state,
+    busy: false,
+    me: e.name !== undefined ? { name: e.name, fingerprint: e.fingerprint ?? '' } : state.me,
+  }),
+  ready: (state, e) => ({ ...state, me: { name: e.name, fingerprint: e.fingerprint } }),
+  listening: (state, e) => ({
+    ...state,
+    hosting: {
+      host: e.host,
+      port: e.port,
+      invite: e.invite,
+      addresses: e.addresses,
+      expiresAt: state.hosting?.expiresAt ?? null,
+    },
+  }),
+  invite: (state, e) =>
+    state.hosting
+      ? { ...state, hosting: { ...state.hosting, invite: e.invite, expiresAt: e.expiresAt } }
+      : state,
+  connecting: (state, e) => ({ ...state, join: { target: e.target, status: 'connecting' } }),
+  request: (state, e) => {
+    const { event: _event, ...request } = e;
+    return {
+      ...state,
+      requests: [...state.requests.filter((r) => r.peer !== e.peer), request],
+    };
+  },
+  waiting: (state, e) => ({
+    ...state,
+    join: {
+      target: state.join?.target ?? '',
+      status: 'waiting',
+      peer: e.peer,
+      name: e.name,
+      code: e.code,
+    },
+  }),
+  connected: (state, e, now) => {
+    const next = updateConversation(state, e.peer, (c) => ({
+      ...c,
+      name: e.name,
+      fingerprint: e.fingerprint,
+      code: e.code,
+      verification: e.verification,
+      online: true,
+      note: null,
+      lastActivity: Math.max(c.lastActivity, now),
+    }));
+    const focusIt = state.screen !== 'chat' || state.selected === null;
+    return {
+      ...next,
+      requests: next.requests.filter((r) => r.peer !== e.peer),
+      keyWarnings: next.keyWarnings.filter((w) => w.peer !== e.peer),
+      join: null,
+      ...(focusIt ? { screen: 'chat' as const, selected: e.peer } : {}),
+    };
+  },
+  message: (state, e) =>
+    updateConversation(state, e.peer, (c) =>
+      c.messages.some((m) => m.id === e.id && m.from === 'them')
+        ? c
+        : {
+            ...c,
+            typing: 'idle',
+            messages: [...c.messages, { id: e.id, from: 'them', text: e.text, at: e.at }],
+            unread: isReading(state, e.peer) ? 0 : c.unread + 1,
+            lastActivity: Math.max(c.lastActivity, e.at),
+          },
+    ),
+  sent: (state, e) =>
+    updateConversation(state, e.peer, (c) => {
+      const delivery: DeliveryState = e.queued ? 'queued' : 'sending';
+      if (c.messages.some((m) => m.from === 'me' && m.id === e.id)) {
+        return { ...c, messages: setDelivery(c.messages, new Set([e.id]), delivery) };
+      }
+      return {
+        ...c,
+        messages: [...c.messages, { id: e.id, from: 'me', text: e.text, at: e.at, delivery }],
+        lastActivity: Math.max(c.lastActivity, e.at),
+      };
+    }),
+  delivered: (state, e) =>
+    updateConversation(state, e.peer, (c) => ({
+      ...c,
+      messages: setDelivery(c.messages, new Set([e.id]), 'delivered'),
+    })),
+  undelivered: (state, e) =>
+    updateConversation(state, e.peer, (c) => ({
+      ...c,
+      messages: setDelivery(c.messages, new Set(e.ids), 'undelivered'),
+    })),
+  typing: (state, e) =>
+    state.conversations[e.peer]
+      ? updateConversation(state, e.peer, (c) => ({ ...c, typing: e.state }))
+      : state,
+  verified: (state, e) =>
+    updateConversation(state, e.peer, (c) => ({ ...c, verification: e.verification })),
+  'key-changed': (state, e) => {
+    const warning = {
+      peer: e.peer,
+      name: e.name,
+      oldFingerprint: e.old,
+      newFingerprint: e.new,
+    };
+    const next = state.conversations[e.peer]
+      ? updateConversation(state, e.peer, (c) => ({ ...c, verification: 'key-changed' }))
+      : state;
+    return {
+      ...next,
+      keyWarnings: [...next.keyWarnings.filter((w) => w.peer !== e.peer), warning],
+    };
+  },
+  disconnected: (state, e) => {
+    const joinEnded =
+      state.join !== null &&
+      state.join.status !== 'failed' &&
+      (state.join.peer === e.peer || !state.conversations[e.peer]?.online);
+    const next = state.conversations[e.peer]
+      ? updateConversation(state, e.peer, (c) => ({
+          ...c,
+          online: false,
+          typing: 'idle',
+          note: e.message,
+        }))
+      : state;
+    return {
+      ...next,
+      requests: next.requests.filter((r) => r.peer !== e.peer),
+      keyWarnings: next.keyWarnings.filter((w) => w.peer !== e.peer),
+      join:
+        joinEnded && state.join
+          ? { ...state.join, status: 'failed', message: e.message }
+          : next.join,
+    };
+  },
+  peers: (state, e) => {
+    let next = state;
+    for (const p of e.peers) {
+      if (!next.conversations[p.peer]) continue;
+      next = updateConversation(next, p.peer, (c) => ({
+        ...c,
+        name: p.name,
+        verification: p.verification,
+        online: p.online,
+      }));
+    }
+    return next;
+  },
+  error: (state, e) => {
+    const next = notice({ ...state, busy: false }, 'error', e.message);
+    if (state.join?.status === 'connecting' && JOIN_ERRORS.has(e.code)) {
+      return { ...next, join: { ...state.join, status: 'failed', message: e.message } };
+    }
+    return next;
+  },
+};
+
+/**
+ * The reducer: returns the next view model for an action. Never mutates `state`; the time
+ * comes in with the action (`now`, for ordering new conversations), never from a clock.
+ * @example reduce(initialState(), { type: 'event', event: { event: 'app-state', state: 'setup' } })
+ */
+export function reduce(state: ViewState, action: Action): ViewState {
+  switch (action.type) {
+    case 'event': {
+      const handler = ON_EVENT[action.event.event] as Handler<AppEvent['event']>;
+      return handler(state, action.event, action.now ?? 0);
+    }
+    case 'bridge':
+      // After a lost connection the back end replays everything: start from a clean slate.
+      return action.status === 'open' && state.bridge === 'closed'
+        ? { ...initialState(state.focused), bridge: 'open' }
+        : { ...state, bridge: action.status };
+    case 'show':
+      return { ...state, screen: action.screen, verifyOpen: false };
+    case 'select': {
+      if (!state.conversations[action.peer]) return state;
+      const next: ViewState = {
+        ...state,
+        screen: 'chat',
+        selected: action.peer,
+        verifyOpen: false,
+      };
+      return updateConversation(next, action.peer, (c) => ({ ...c, unread: 0 }));
+    }
+    case 'busy':
+      return { ...state, busy: true };
+    case 'open-verify':
+      return currentConversation(state) ? { ...state, verifyOpen: true } : state;
+    case 'close-dialog':
+      return { ...state, verifyOpen: false };
+    case 'focus': {
+      const next = { ...state, focused: action.focused };
+      const current = currentConversation(next);
+      return action.focused && current && current.unread > 0
+        ? updateConversation(next, current.peer, (c) => ({ ...c, unread: 0 }))
+        : next;
+    }
+    case 'dismiss':
+      return { ...state, notices: state.notices.filter((n) => n.id !== action.id) };
+  }
+}
+
+/**
+ * Whether an event deserves a system notification: a friend's message while the window is
+ * not focused.
+ */
+export function shouldNotify(state: ViewState, event: AppEvent): boolean {
+  return event.event === 'message' && !state.focused;
+}

@@ -1,0 +1,34 @@
+import type { IncomingRequest } from '../state.js';
+import { useActions } from './app-context.js';
+
+/** Someone asking to chat: their name, the code to compare, Accept / Reject. */
+export function RequestCard({ request }: { request: IncomingRequest }) {
+  const { send } = useActions();
+  return (
+    <article class="card request" aria-label={`Request from ${request.name}`}>
+      <div class="request-text">
+        <strong>{request.name}</strong> wants to chat
+        {request.invited ? ' (used your invite)' : request.known ? ' (a friend you know)' : ''}.
+        <div class="code-line">
+          Verification code <span class="code">{request.code}</span>
+        </div>
+      </div>
+      <div class="actions">
+        <button
+          class="secondary"
+          type="button"
+          onClick={() => send({ cmd: 'reject', peer: request.peer })}
+        >
+          Reject
+        </button>
+        <button
+          class="primary"
+          type="button"
+          onClick={() => send({ cmd: 'accept', peer: request.peer })}
+        >
+          Accept
+        </button>
+      </div>
+    </article>
+  );
+}

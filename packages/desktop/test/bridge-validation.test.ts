@@ -1,0 +1,162 @@
+import { EventEmitter } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import type { AppEvent } from '../src/bridge/app-protocol.js';
+import { IPC_CHANNELS } from '../src/bridge/ipc-channels.js';
+import { parseAppCommand } from '../src/bridge/parse-app-command.js';
+import { EventError, parseAppEvent } from '../src/bridge/parse-app-event.js';
+import { createPreloadApi, type IpcRendererLike } from '../src/preload/preload-api.js';
+
+/** A stand-in for ipcRenderer that records what the preload sends and lets a test emit. */
+function fakeIpc() {
+  const emitter = new EventEmitter();
+  const sent: Array<{ channel: string; args: unknown[] }> = [];
+  const ipc: IpcRendererLike = {
+    send: (channel, ...args) => sent.push({ channel, args }),
+    on: (channel, listener) => emitter.on(channel, listener),
+    removeListener: (channel, listener) => emitter.removeListener(channel, listener),
+  };
+  return { ipc, sent, emit: (raw: unknown) => emitter.emit(IPC_CHANNELS.event, {}, raw), emitter };
+}
+
+describe('parseAppCommand (every command crossing the bridge)', () => {
+  const valid: Array<[unknown, unknown]> = [
+    [
+      { cmd: 'setup', name: '  Ada ' },
+      { cmd: 'setup', name: 'Ada' },
+    ],
+    [
+      { cmd: 'setup', name: 'Ada', passphrase: '' },
+      { cmd: 'setup', name: 'Ada' },
+    ],
+    [
+      { cmd: 'setup', name: 'Ada', passphrase: 'pw' },
+      { cmd: 'setup', name: 'Ada', passphrase: 'pw' },
+    ],
+    [
+      { cmd: 'unlock', passphrase: 'pw' },
+      { cmd: 'unlock', passphrase: 'pw' },
+    ],
+    [
+      { cmd: 'send', peer: 'p', text: 'hi', extra: 'dropped' },
+      { cmd: 'send', peer: 'p', text: 'hi' },
+    ],
+    [
+      { cmd: 'accept', peer: 'p', confirmKeyChange: true },
+      { cmd: 'accept', peer: 'p', confirmKeyChange: true },
+    ],
+    [{ cmd: 'host' }, { cmd: 'host' }],
+  ];
+  it.each(valid)('accepts %j', (input, output) => {
+    expect(parseAppCommand(input)).toEqual(output);
+  });
+
+  const invalid: unknown[] = [
+    null,
+    'send',
+    [],
+    { cmd: 'eval', code: '1' },
+    { cmd: 'setup' },
+    { cmd: 'setup', name: '   ' },
+    { cmd: 'setup', name: 'x'.repeat(65) },
+    { cmd: 'setup', name: 'Ada', passphrase: 7 },
+    { cmd: 'unlock' },
+    { cmd: 'unlock', passphrase: '' },
+    { cmd: 'send', text: 5 },
+    { cmd: 'send', text: 'x'.repeat(16 * 1024 + 1) },
+    { cmd: 'accept', peer: 'p', confirmKeyChange: 'yes' },
+    { cmd: 'host', port: 70000 },
+    { cmd: '__proto__' },
+  ];
+  it.each(invalid)('rejects %j with ERR_BAD_COMMAND', (input) => {
+    expect(() => parseAppCommand(input)).toThrow(
+      expect.objectContaining({ code: 'ERR_BAD_COMMAND' }),
+    );
+  });
+});
+
+describe('parseAppEvent (every event reaching the renderer)', () => {
+  const valid: AppEvent[] = [
+    { event: 'app-state', state: 'ready', name: 'Ada', fingerprint: '1 2' },
+    { event: 'message', peer: 'p', id: 'i', text: 't', at: 1 },
+    { event: 'undelivered', peer: 'p', ids: ['a', 'b'] },
+    {
+      event: 'peers',
+      peers: [
+        {
+          peer: 'p',
+          name: 'n',
+          fingerprint: 'f',
+          verification: 'code',
+          firstSeen: 1,
+          lastSeen: 2,
+          online: false,
+        },
+      ],
+    },
+    { event: 'error', code: 'E', message: 'm' },
+  ];
+  it.each(valid)('accepts $event', (event) => {
+    expect(parseAppEvent(event)).toEqual(event);
+  });
+
+  it('drops fields that are not in the vocabulary', () => {
+    expect(
+      parseAppEvent({ event: 'delivered', peer: 'p', id: 'i', html: '<img onerror>' }),
+    ).toEqual({
+      event: 'delivered',
+      peer: 'p',
+      id: 'i',
+    });
+  });
+
+  const invalid: unknown[] = [
+    undefined,
+    { event: 'nope' },
+    { event: 'message', peer: 'p', id: 'i', text: 1, at: 1 },
+    { event: 'message', peer: 'p', id: 'i', text: 't' },
+    { event: 'message', peer: 'p', id: 'i', text: 't', at: Number.NaN },
+    { event: 'typing', peer: 'p', state: 'shouting' },
+    { event: 'verified', peer: 'p', verification: 'trust-me' },
+    { event: 'app-state', state: 'root' },
+    { event: 'undelivered', peer: 'p', ids: [1] },
+    { event: 'peers', peers: [{ peer: 'p' }] },
+    { event: 'message', peer: 'p', id: 'i', text: 'x'.repeat(64 * 1024 + 1), at: 1 },
+  ];
+  it.each(invalid)('rejects %j', (input) => {
+    expect(() => parseAppEvent(input)).toThrow(EventError);
+  });
+});
+
+describe('the preload API', () => {
+  it('sends only validated commands, on the command channel', () => {
+    const { ipc, sent } = fakeIpc();
+    const api = createPreloadApi(ipc);
+    api.send({ cmd: 'send', text: 'hi', sneaky: 1 } as never);
+    expect(sent).toEqual([{ channel: IPC_CHANNELS.command, args: [{ cmd: 'send', text: 'hi' }] }]);
+    expect(() => api.send({ cmd: 'rm -rf' } as never)).toThrow(/unknown command/);
+    expect(sent).toHaveLength(1);
+  });
+
+  it('passes valid events to the listener and drops malformed ones', () => {
+    const { ipc, sent, emit } = fakeIpc();
+    const invalid: Error[] = [];
+    const api = createPreloadApi(ipc, (error) => invalid.push(error));
+    const seen: AppEvent[] = [];
+    const unsubscribe = api.onEvent((event) => seen.push(event));
+    expect(sent).toEqual([{ channel: IPC_CHANNELS.subscribe, args: [] }]);
+    emit({ event: 'delivered', peer: 'p', id: 'i' });
+    emit({ event: 'delivered', peer: 'p' });
+    emit('not an object');
+    expect(seen).toEqual([{ event: 'delivered', peer: 'p', id: 'i' }]);
+    expect(invalid).toHaveLength(2);
+    unsubscribe();
+    emit({ event: 'delivered', peer: 'p', id: 'j' });
+    expect(seen).toHaveLength(1);
+  });
+
+  it('exposes nothing but send and onEvent (no ipcRenderer, no Node)', () => {
+    const api = createPreloadApi(fakeIpc().ipc);
+    expect(Object.keys(api).sort()).toEqual(['onEvent', 'send']);
+    expect(() => api.onEvent('x' as never)).toThrow(TypeError);
+  });
+});

@@ -1,0 +1,324 @@
+import { describe, expect, it } from 'vitest';
+import type { AppEvent } from '../src/bridge/app-protocol.js';
+import { deliveryLabel, initials, VERIFICATION_BADGES } from '../src/renderer/format.js';
+import {
+  type Action,
+  conversationList,
+  currentConversation,
+  initialState,
+  reduce,
+  shouldNotify,
+  type ViewState,
+} from '../src/renderer/state.js';
+
+const ev = (event: AppEvent): Action => ({ type: 'event', event });
+const run = (actions: Action[], state: ViewState = initialState()): ViewState =>
+  actions.reduce(reduce, state);
+
+const ready = ev({ event: 'app-state', state: 'ready', name: 'Ada', fingerprint: '12345 67890' });
+const bobConnected = ev({
+  event: 'connected',
+  peer: 'bob1',
+  name: 'Bob',
+  fingerprint: '11111 22222',
+  code: '482 913',
+  verified: true,
+  verification: 'invite',
+});
+const bobRequest = ev({
+  event: 'request',
+  peer: 'bob1',
+  name: 'Bob',
+  fingerprint: '11111 22222',
+  code: '482 913',
+  known: false,
+  invited: true,
+  keyChanged: false,
+});
+
+describe('renderer state: first run and unlocking', () => {
+  it('shows setup, then ready with our name, and clears the busy flag', () => {
+    const setup = run([ev({ event: 'app-state', state: 'setup' }), { type: 'busy' }]);
+    expect(setup.phase).toBe('setup');
+    expect(setup.busy).toBe(true);
+    const done = reduce(setup, ready);
+    expect(done.phase).toBe('ready');
+    expect(done.busy).toBe(false);
+    expect(done.me).toEqual({ name: 'Ada', fingerprint: '12345 67890' });
+  });
+
+  it('a wrong passphrase ends the busy state with an error notice', () => {
+    const s = run([
+      ev({ event: 'app-state', state: 'locked' }),
+      { type: 'busy' },
+      ev({ event: 'error', code: 'ERR_IDENTITY_WRONG_PASSPHRASE', message: 'Wrong passphrase.' }),
+    ]);
+    expect(s.phase).toBe('locked');
+    expect(s.busy).toBe(false);
+    expect(s.notices.map((n) => n.text)).toEqual(['Wrong passphrase.']);
+  });
+});
+
+describe('renderer state: hosting and requests', () => {
+  it('keeps the invite, replaces it on a new one, and lists requests once per peer', () => {
+    const s = run([
+      ready,
+      { type: 'show', screen: 'host' },
+      ev({
+        event: 'listening',
+        host: '0.0.0.0',
+        port: 7000,
+        invite: 'cryptully://join/A',
+        addresses: ['192.0.2.1:7000'],
+      }),
+      ev({ event: 'invite', invite: 'cryptully://join/B', expiresAt: 99 }),
+      bobRequest,
+      bobRequest,
+    ]);
+    expect(s.hosting).toMatchObject({ invite: 'cryptully://join/B', expiresAt: 99, port: 7000 });
+    expect(s.requests).toHaveLength(1);
+    expect(s.screen).toBe('host');
+  });
+
+  it('accepting (connected) removes the request and opens the conversation', () => {
+    const s = run([ready, { type: 'show', screen: 'host' }, bobRequest, bobConnected]);
+    expect(s.requests).toEqual([]);
+    expect(s.screen).toBe('chat');
+    expect(currentConversation(s)?.name).toBe('Bob');
+    expect(currentConversation(s)?.verification).toBe('invite');
+  });
+
+  it('a rejected or vanished requester is removed from the waiting room', () => {
+    const s = run([
+      ready,
+      bobRequest,
+      ev({ event: 'disconnected', peer: 'bob1', reason: 'rejected', message: 'You said no.' }),
+    ]);
+    expect(s.requests).toEqual([]);
+  });
+});
+
+describe('renderer state: joining', () => {
+  it('follows connecting → waiting (with the code) → connected', () => {
+    const waiting = run([
+      ready,
+      { type: 'show', screen: 'join' },
+      ev({ event: 'connecting', target: 'example.org:7000' }),
+      ev({ event: 'waiting', peer: 'h1', name: 'Host', fingerprint: 'f', code: '111 222' }),
+    ]);
+    expect(waiting.join).toMatchObject({ status: 'waiting', name: 'Host', code: '111 222' });
+    const connected = reduce(
+      waiting,
+      ev({
+        event: 'connected',
+        peer: 'h1',
+        name: 'Host',
+        fingerprint: 'f',
+        code: '111 222',
+        verified: false,
+        verification: 'unverified',
+      }),
+    );
+    expect(connected.join).toBeNull();
+    expect(connected.selected).toBe('h1');
+  });
+
+  it('a rejection turns the attempt into a failure with the plain sentence', () => {
+    const s = run([
+      ready,
+      ev({ event: 'connecting', target: 'x' }),
+      ev({ event: 'waiting', peer: 'h1', name: 'Host', fingerprint: 'f', code: '1' }),
+      ev({ event: 'disconnected', peer: 'h1', reason: 'rejected', message: 'Host said no.' }),
+    ]);
+    expect(s.join).toMatchObject({ status: 'failed', message: 'Host said no.' });
+  });
+
+  it('an unreachable host fails the attempt; an unrelated error does not', () => {
+    const connecting = run([ready, ev({ event: 'connecting', target: 'x' })]);
+    const other = reduce(
+      connecting,
+      ev({ event: 'error', code: 'ERR_NO_SUCH_PEER', message: 'm' }),
+    );
+    expect(other.join?.status).toBe('connecting');
+    const failed = reduce(
+      connecting,
+      ev({ event: 'error', code: 'ERR_UNREACHABLE', message: 'No.' }),
+    );
+    expect(failed.join).toMatchObject({ status: 'failed', message: 'No.' });
+  });
+});
+
+describe('renderer state: messages and delivery', () => {
+  const chatting = run([ready, bobConnected]);
+
+  it('our message goes sending → delivered; a queued one says it waits', () => {
+    const sending = reduce(
+      chatting,
+      ev({ event: 'sent', peer: 'bob1', id: 'm1', text: 'hi', at: 10, queued: false }),
+    );
+    expect(currentConversation(sending)?.messages[0]).toMatchObject({
+      from: 'me',
+      delivery: 'sending',
+    });
+    const delivered = reduce(sending, ev({ event: 'delivered', peer: 'bob1', id: 'm1' }));
+    expect(currentConversation(delivered)?.messages[0]?.delivery).toBe('delivered');
+    const queued = reduce(
+      chatting,
+      ev({ event: 'sent', peer: 'bob1', id: 'm2', text: 'later', at: 11, queued: true }),
+    );
+    expect(currentConversation(queued)?.messages[0]?.delivery).toBe('queued');
+  });
+
+  it('undelivered, then delivered after the reconnect, is shown as re-sent', () => {
+    const s = run(
+      [
+        ev({ event: 'sent', peer: 'bob1', id: 'm1', text: 'hi', at: 10, queued: false }),
+        ev({ event: 'undelivered', peer: 'bob1', ids: ['m1'] }),
+      ],
+      chatting,
+    );
+    const message = currentConversation(s)?.messages[0];
+    expect(message?.delivery).toBe('undelivered');
+    expect(deliveryLabel(message!)).toMatch(/not delivered/i);
+    const after = reduce(s, ev({ event: 'delivered', peer: 'bob1', id: 'm1' }));
+    expect(currentConversation(after)?.messages[0]).toMatchObject({
+      delivery: 'delivered',
+      resent: true,
+    });
+    expect(deliveryLabel(currentConversation(after)!.messages[0]!)).toBe(
+      'Delivered after re-sending',
+    );
+  });
+
+  it('a message shown twice (re-sent by the peer) appears once', () => {
+    const m = ev({ event: 'message', peer: 'bob1', id: 'x', text: 'yo', at: 5 });
+    expect(currentConversation(run([m, m], chatting))?.messages).toHaveLength(1);
+  });
+
+  it('counts unread messages only for conversations not being read, and clears on select', () => {
+    const s = run(
+      [
+        ev({
+          event: 'connected',
+          peer: 'cy',
+          name: 'Cy',
+          fingerprint: 'f',
+          code: 'c',
+          verified: false,
+          verification: 'unverified',
+        }),
+        ev({ event: 'message', peer: 'cy', id: '1', text: 'a', at: 20 }),
+        ev({ event: 'message', peer: 'cy', id: '2', text: 'b', at: 21 }),
+        ev({ event: 'message', peer: 'bob1', id: '3', text: 'c', at: 22 }),
+      ],
+      chatting,
+    );
+    expect(s.conversations.cy?.unread).toBe(2);
+    expect(s.conversations.bob1?.unread).toBe(0);
+    expect(conversationList(s).map((c) => c.peer)).toEqual(['bob1', 'cy']);
+    expect(reduce(s, { type: 'select', peer: 'cy' }).conversations.cy?.unread).toBe(0);
+  });
+
+  it('counts unread in the open conversation while the window is not focused', () => {
+    const s = run(
+      [
+        { type: 'focus', focused: false },
+        ev({ event: 'message', peer: 'bob1', id: '1', text: 'a', at: 1 }),
+      ],
+      chatting,
+    );
+    expect(s.conversations.bob1?.unread).toBe(1);
+    expect(shouldNotify(s, { event: 'message', peer: 'bob1', id: '2', text: 'b', at: 2 })).toBe(
+      true,
+    );
+    const back = reduce(s, { type: 'focus', focused: true });
+    expect(back.conversations.bob1?.unread).toBe(0);
+    expect(shouldNotify(back, { event: 'message', peer: 'bob1', id: '2', text: 'b', at: 2 })).toBe(
+      false,
+    );
+  });
+
+  it('typing shows while typing and ends with the message', () => {
+    const typing = reduce(chatting, ev({ event: 'typing', peer: 'bob1', state: 'typing' }));
+    expect(currentConversation(typing)?.typing).toBe('typing');
+    const after = reduce(typing, ev({ event: 'message', peer: 'bob1', id: '1', text: 'a', at: 1 }));
+    expect(currentConversation(after)?.typing).toBe('idle');
+  });
+});
+
+describe('renderer state: verification and key changes', () => {
+  const chatting = run([ready, bobConnected]);
+
+  it('opens the verify panel only on a conversation, closes it, and records the code check', () => {
+    expect(reduce(run([ready]), { type: 'open-verify' }).verifyOpen).toBe(false);
+    const open = reduce(chatting, { type: 'open-verify' });
+    expect(open.verifyOpen).toBe(true);
+    expect(reduce(open, { type: 'close-dialog' }).verifyOpen).toBe(false);
+    const verified = reduce(open, ev({ event: 'verified', peer: 'bob1', verification: 'code' }));
+    expect(VERIFICATION_BADGES[currentConversation(verified)!.verification].label).toBe(
+      'Code compared',
+    );
+  });
+
+  it('a key change raises a warning until the decision (accept → connected, or reject)', () => {
+    const warned = run(
+      [
+        ev({ event: 'disconnected', peer: 'bob1', reason: 'goodbye', message: 'Bob left.' }),
+        ev({ event: 'key-changed', peer: 'bob1', name: 'Bob', old: 'old fp', new: 'new fp' }),
+        ev({
+          event: 'request',
+          peer: 'bob1',
+          name: 'Bob',
+          fingerprint: 'new fp',
+          code: '9',
+          known: true,
+          invited: false,
+          keyChanged: true,
+        }),
+      ],
+      chatting,
+    );
+    expect(warned.keyWarnings).toEqual([
+      { peer: 'bob1', name: 'Bob', oldFingerprint: 'old fp', newFingerprint: 'new fp' },
+    ]);
+    expect(warned.conversations.bob1?.verification).toBe('key-changed');
+    expect(reduce(warned, bobConnected).keyWarnings).toEqual([]);
+    const rejected = reduce(
+      warned,
+      ev({ event: 'disconnected', peer: 'bob1', reason: 'rejected', message: 'Rejected.' }),
+    );
+    expect(rejected.keyWarnings).toEqual([]);
+    expect(rejected.requests).toEqual([]);
+  });
+});
+
+describe('renderer state: the bridge', () => {
+  it('starts from a clean slate when the connection comes back (the back end replays)', () => {
+    const s = run([
+      { type: 'bridge', status: 'open' },
+      ready,
+      bobConnected,
+      { type: 'bridge', status: 'closed' },
+    ]);
+    expect(s.bridge).toBe('closed');
+    const back = reduce(s, { type: 'bridge', status: 'open' });
+    expect(back.bridge).toBe('open');
+    expect(back.conversations).toEqual({});
+    expect(back.phase).toBe('loading');
+  });
+
+  it('keeps at most three notices and dismisses them by id', () => {
+    const errors = [1, 2, 3, 4].map((n) => ev({ event: 'error', code: 'E', message: `e${n}` }));
+    const s = run(errors);
+    expect(s.notices.map((n) => n.text)).toEqual(['e2', 'e3', 'e4']);
+    expect(reduce(s, { type: 'dismiss', id: s.notices[0]!.id }).notices).toHaveLength(2);
+  });
+});
+
+describe('format', () => {
+  it('makes initials from one or two words', () => {
+    expect(initials('Ada Lovelace')).toBe('AL');
+    expect(initials('bob')).toBe('BO');
+    expect(initials('  ')).toBe('?');
+  });
+});
