@@ -1,0 +1,98 @@
+/**
+ * The engine's errors. Every user mistake becomes an `error {code, message}` event; every
+ * failed join becomes `disconnected {peer, reason, message}` (or `error` when the peer's key
+ * is not known yet). Messages are one plain sentence, never key material.
+ * @module
+ */
+import { CryptullyError } from '../errors.js';
+
+/** A command the engine cannot carry out as asked (unknown peer, not hosting, …). */
+export class EngineCommandError extends CryptullyError {}
+
+/** `ERR_NO_SUCH_PEER`. */
+export function noSuchPeer(detail?: string): EngineCommandError {
+  return new EngineCommandError(
+    'ERR_NO_SUCH_PEER',
+    detail ?? 'There is no such peer. Use the peer id shown in the conversation list.',
+  );
+}
+
+/** What the joiner makes of each msg2 status and failure, before the session starts. */
+export interface JoinFailure {
+  /** The `disconnected.reason` (and, upper-cased, the `error.code`). */
+  reason: string;
+  code: string;
+  message: string;
+}
+
+/**
+ * Data, not branches: every way a join can fail after the host's key is known. The reasons
+ * are the msg2 statuses of docs/protocol.md plus the joiner's own checks.
+ */
+export const JOIN_FAILURES: Readonly<Record<string, JoinFailure>> = Object.freeze({
+  'invite-unknown': {
+    reason: 'invite-unknown',
+    code: 'ERR_INVITE_UNKNOWN',
+    message:
+      'The host does not know this invite: it may have been withdrawn, mistyped or made before the host restarted. Ask for a new one.',
+  },
+  'invite-expired': {
+    reason: 'invite-expired',
+    code: 'ERR_INVITE_EXPIRED',
+    message: 'This invite has expired. Ask your friend for a new one.',
+  },
+  'invite-used': {
+    reason: 'invite-used',
+    code: 'ERR_INVITE_USED',
+    message: 'This invite has already been used. Each invite works once: ask for a new one.',
+  },
+  busy: {
+    reason: 'busy',
+    code: 'ERR_HOST_BUSY',
+    message: 'The host has too many conversations right now. Try again later.',
+  },
+  refused: {
+    reason: 'refused',
+    code: 'ERR_HOST_REFUSED',
+    message: 'The host refused the connection.',
+  },
+  'key-mismatch': {
+    reason: 'key-mismatch',
+    code: 'ERR_KEY_MISMATCH',
+    message:
+      'The computer at this address is not the one the invite was made for. Nothing was sent; do not trust this connection.',
+  },
+  unreachable: {
+    reason: 'unreachable',
+    code: 'ERR_UNREACHABLE',
+    message: 'Could not reach the host. Check the address, and that the host is still running.',
+  },
+  'handshake-failed': {
+    reason: 'handshake-failed',
+    code: 'ERR_HANDSHAKE_FAILED',
+    message:
+      'The secure handshake with the host failed (the invite may be wrong, or the connection was tampered with).',
+  },
+  timeout: {
+    reason: 'timeout',
+    code: 'ERR_HANDSHAKE_TIMEOUT',
+    message: 'The host did not complete the secure handshake in time.',
+  },
+});
+
+/** Thrown from `checkResponder` to stop a handshake before msg3. */
+export class JoinRefusedError extends CryptullyError {
+  readonly failure: JoinFailure;
+  constructor(failure: JoinFailure) {
+    super(failure.code, failure.message);
+    this.failure = failure;
+  }
+}
+
+/** The failure for a msg2 status other than `ok`. */
+export function failureForStatus(status: string): JoinFailure {
+  return (
+    (Object.hasOwn(JOIN_FAILURES, status) ? JOIN_FAILURES[status] : undefined) ??
+    JOIN_FAILURES.refused!
+  );
+}

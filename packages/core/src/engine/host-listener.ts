@@ -1,0 +1,191 @@
+/**
+ * The host's door: accepts byte streams from the transport, enforces the limits (pending
+ * handshakes, connections per address, sessions), answers the prelude (invite lookup, msg2
+ * status) and hands each completed handshake to the chat node. Junk, slow and refused
+ * connections are dropped with one log line each and never touch established sessions.
+ * @module
+ */
+import type { Duplex } from 'node:stream';
+import {
+  formatAddress,
+  type Listener,
+  type RemoteAddress,
+  type Transport,
+} from '../adapters/transport.js';
+import { encodeHandshakeStatus, type HandshakeStatus } from '../channel/handshake-status.js';
+import type { Prelude } from '../channel/prelude.js';
+import { fromHex, type KeyPair, randomBytes, toHex } from '../crypto/index.js';
+import type { InviteBook } from '../identity/invite-book.js';
+import type { HostLimits } from './limits.js';
+import type { ChannelConnection, SecureChannelFactory } from './secure-channel.js';
+
+/** A handshake the host completed. */
+export interface AcceptedChannel {
+  channel: ChannelConnection;
+  remote: RemoteAddress;
+  /** The peer redeemed one of our invites. */
+  invited: boolean;
+}
+
+/** What the listener needs from the chat node. */
+export interface HostListenerOptions {
+  transport: Transport;
+  secure: SecureChannelFactory;
+  keyPair: KeyPair;
+  limits: HostLimits;
+  handshakeTimeoutMs: number;
+  invites: InviteBook;
+  clock: () => number;
+  /** Sessions now open (requests included), for `maxSessions`. */
+  sessionCount: () => number;
+  onChannel: (accepted: AcceptedChannel) => void;
+  log: (line: string) => void;
+}
+
+/** Log text for each refused msg2 status. */
+const REFUSAL_LOG: Record<Exclude<HandshakeStatus, 'ok'>, string> = {
+  'invite-unknown': 'an unknown invite (never made here, withdrawn, or forged)',
+  'invite-expired': 'an expired invite',
+  'invite-used': 'an invite that was already used',
+  busy: 'no room: the maximum number of sessions is reached',
+};
+
+/** Listens for joiners; see the module documentation. */
+export class HostListener {
+  readonly #o: HostListenerOptions;
+  #listener: Listener | undefined;
+  #pending = 0;
+  readonly #perAddress = new Map<string, number>();
+  /** Invite ids (hex) whose handshake is in progress: a second concurrent use is refused. */
+  readonly #reserved = new Set<string>();
+  readonly #streams = new Set<Duplex>();
+
+  constructor(options: HostListenerOptions) {
+    this.#o = options;
+  }
+
+  /** The bound address, once listening. */
+  get address(): { host: string; port: number } | undefined {
+    return this.#listener?.address;
+  }
+
+  /** Handshakes in progress (for tests and diagnostics). */
+  get pendingHandshakes(): number {
+    return this.#pending;
+  }
+
+  /**
+   * Starts listening.
+   * @throws the transport's errors (`ERR_ADDRESS_IN_USE`, `ERR_BAD_ADDRESS`, …).
+   */
+  async listen(host: string | undefined, port: number): Promise<{ host: string; port: number }> {
+    const options = host === undefined ? { port } : { host, port };
+    this.#listener = await this.#o.transport.listen(options, (stream, remote) =>
+      this.#onConnection(stream, remote),
+    );
+    return this.#listener.address;
+  }
+
+  /** Stops accepting and drops connections still in their handshake. */
+  async close(): Promise<void> {
+    const listener = this.#listener;
+    this.#listener = undefined;
+    for (const stream of this.#streams) stream.destroy();
+    await listener?.close();
+  }
+
+  #onConnection(stream: Duplex, remote: RemoteAddress): void {
+    const where = formatAddress(remote);
+    const { limits } = this.#o;
+    // Errors on a stream we drop must not become uncaught exceptions.
+    stream.on('error', () => {});
+    if (this.#pending >= limits.maxPendingHandshakes) {
+      this.#o.log(`dropped connection from ${where}: ${this.#pending} handshakes already pending`);
+      stream.destroy();
+      return;
+    }
+    const fromAddress = this.#perAddress.get(remote.host) ?? 0;
+    if (fromAddress >= limits.maxPerAddress) {
+      this.#o.log(
+        `dropped connection from ${where}: ${fromAddress} connections already open from ${remote.host}`,
+      );
+      stream.destroy();
+      return;
+    }
+    this.#perAddress.set(remote.host, fromAddress + 1);
+    this.#pending += 1;
+    this.#streams.add(stream);
+    stream.once('close', () => {
+      const left = (this.#perAddress.get(remote.host) ?? 1) - 1;
+      if (left > 0) this.#perAddress.set(remote.host, left);
+      else this.#perAddress.delete(remote.host);
+    });
+    let reserved: string | undefined;
+    let invited = false;
+    let refused = false;
+    const release = () => {
+      if (reserved !== undefined) this.#reserved.delete(reserved);
+      reserved = undefined;
+    };
+    this.#o.secure
+      .respond(stream, {
+        staticKeyPair: this.#o.keyPair,
+        handshakeTimeoutMs: this.#o.handshakeTimeoutMs,
+        onPrelude: (prelude) => {
+          const answer = this.#answerPrelude(prelude, where);
+          reserved = answer.reserved;
+          invited = answer.reserved !== undefined;
+          refused = answer.reply.close === true;
+          return answer.reply;
+        },
+      })
+      .then(
+        (channel) => {
+          this.#pending -= 1;
+          this.#streams.delete(stream);
+          if (reserved !== undefined) this.#o.invites.markUsed(fromHex(reserved), this.#o.clock());
+          release();
+          if (!this.#listener) {
+            channel.destroy();
+            return;
+          }
+          this.#o.onChannel({ channel, remote, invited });
+        },
+        (error: unknown) => {
+          this.#pending -= 1;
+          this.#streams.delete(stream);
+          release();
+          // Refusals were logged when the prelude was answered.
+          if (!refused) {
+            const code = (error as { code?: string }).code ?? 'ERR_UNKNOWN';
+            this.#o.log(`handshake from ${where} failed: ${code}`);
+          }
+          stream.destroy();
+        },
+      );
+  }
+
+  #answerPrelude(
+    prelude: Prelude,
+    where: string,
+  ): { reply: { psk?: Uint8Array; payload: Uint8Array; close?: boolean }; reserved?: string } {
+    const refuse = (status: Exclude<HandshakeStatus, 'ok'>) => {
+      this.#o.log(`refused ${where}: ${REFUSAL_LOG[status]}`);
+      // A random psk: the handshake can never complete, yet msg2 carries the status.
+      const psk = prelude.mode === 'XXpsk3' ? randomBytes(32) : undefined;
+      const reply = { payload: encodeHandshakeStatus(status), close: true };
+      return { reply: psk ? { ...reply, psk } : reply };
+    };
+    if (this.#o.sessionCount() >= this.#o.limits.maxSessions) return refuse('busy');
+    if (prelude.mode !== 'XXpsk3' || prelude.inviteId === undefined) {
+      return { reply: { payload: encodeHandshakeStatus('ok') } };
+    }
+    const found = this.#o.invites.lookup(prelude.inviteId, this.#o.clock());
+    const id = toHex(prelude.inviteId);
+    if (found.status === 'unknown') return refuse('invite-unknown');
+    if (found.status === 'expired') return refuse('invite-expired');
+    if (found.status === 'used' || this.#reserved.has(id)) return refuse('invite-used');
+    this.#reserved.add(id);
+    return { reply: { psk: found.secret, payload: encodeHandshakeStatus('ok') }, reserved: id };
+  }
+}

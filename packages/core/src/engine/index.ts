@@ -1,0 +1,11 @@
+/**
+ * The chat engine every front end uses: {@link ChatNode} wires sessions to transports,
+ * timers and storage. Node-only. See docs/protocol-session.md.
+ * @module
+ */
+export * from './chat-node.js';
+export * from './errors.js';
+export * from './file-storage.js';
+export * from './limits.js';
+export type * from './secure-channel.js';
+export * from './storage.js';

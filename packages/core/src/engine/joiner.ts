@@ -1,0 +1,121 @@
+/**
+ * The joiner's way in: reads the target (an invite or `host:port`), checks the invite's
+ * expiry locally, dials each address in turn, and runs the initiator handshake, checking the
+ * host's key against the invite BEFORE msg3 so our identity is never revealed to the wrong
+ * host. Pure of chat-node state: it returns a channel or a {@link JoinFailure}.
+ * @module
+ */
+import type { Duplex } from 'node:stream';
+import { formatAddress, type Transport } from '../adapters/transport.js';
+import { decodeHandshakeStatus } from '../channel/handshake-status.js';
+import { constantTimeEqual, type KeyPair } from '../crypto/index.js';
+import { CryptullyError } from '../errors.js';
+import { type HostPort, parseAddress } from '../identity/address.js';
+import { peerIdFromPublicKey } from '../identity/fingerprint.js';
+import {
+  decodeInvite,
+  type Invite,
+  inviteIdFromSecret,
+  isExpired,
+  looksLikeInvite,
+} from '../identity/invite.js';
+import { failureForStatus, JOIN_FAILURES, type JoinFailure, JoinRefusedError } from './errors.js';
+import type { ChannelConnection, SecureChannelFactory } from './secure-channel.js';
+
+/** A parsed join target. */
+export interface JoinTarget {
+  /** Addresses to try, in order. */
+  addresses: HostPort[];
+  /** The invite, when the target was one (pins the host key, carries the psk). */
+  invite?: Invite;
+  /** What to show in `connecting` (never the invite's secret). */
+  label: string;
+}
+
+/**
+ * Reads a join target.
+ * @throws {CryptullyError} `ERR_BAD_INVITE`, `ERR_INVITE_EXPIRED` (checked locally, nothing is
+ *   dialed) or `ERR_BAD_ADDRESS`.
+ */
+export function parseJoinTarget(target: string, now: number): JoinTarget {
+  if (looksLikeInvite(target)) {
+    const invite = decodeInvite(target);
+    if (isExpired(invite, now)) {
+      throw new CryptullyError(
+        JOIN_FAILURES['invite-expired']!.code,
+        JOIN_FAILURES['invite-expired']!.message,
+      );
+    }
+    const addresses = invite.addresses.map((host) => ({ host, port: invite.port }));
+    return { addresses, invite, label: addresses.map(formatAddress).join(', ') };
+  }
+  const address = parseAddress(target);
+  return { addresses: [address], label: formatAddress(address) };
+}
+
+/** The outcome of {@link joinHandshake}. */
+export type JoinOutcome =
+  | { ok: true; channel: ChannelConnection; remote: string }
+  | { ok: false; failure: JoinFailure; peerId?: string; detail?: string };
+
+/** Dials and runs the initiator handshake; never throws. */
+export async function joinHandshake(
+  target: JoinTarget,
+  options: {
+    transport: Transport;
+    secure: SecureChannelFactory;
+    keyPair: KeyPair;
+    dialTimeoutMs: number;
+    handshakeTimeoutMs: number;
+  },
+): Promise<JoinOutcome> {
+  const invite = target.invite;
+  let peerId = invite ? peerIdFromPublicKey(invite.hostPublicKey) : undefined;
+  let stream: Duplex | undefined;
+  let remote = '';
+  let lastError: unknown;
+  for (const address of target.addresses) {
+    try {
+      stream = await options.transport.dial(address, { timeoutMs: options.dialTimeoutMs });
+      remote = formatAddress(address);
+      break;
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  if (!stream) {
+    const message =
+      lastError instanceof CryptullyError ? lastError.message : JOIN_FAILURES.unreachable!.message;
+    return { ok: false, failure: { ...JOIN_FAILURES.unreachable!, message }, peerId };
+  }
+  const psk = invite?.secret;
+  try {
+    const channel = await options.secure.initiate(stream, {
+      staticKeyPair: options.keyPair,
+      handshakeTimeoutMs: options.handshakeTimeoutMs,
+      ...(psk ? { psk, inviteId: inviteIdFromSecret(psk) } : {}),
+      checkResponder(remoteStatic, payload) {
+        peerId = peerIdFromPublicKey(remoteStatic);
+        // The key first: a status from an impostor means nothing.
+        if (invite && !constantTimeEqual(remoteStatic, invite.hostPublicKey)) {
+          throw new JoinRefusedError(JOIN_FAILURES['key-mismatch']!);
+        }
+        const status = decodeHandshakeStatus(payload);
+        if (status !== 'ok') throw new JoinRefusedError(failureForStatus(status));
+      },
+    });
+    return { ok: true, channel, remote };
+  } catch (error) {
+    stream.destroy();
+    // The channel may pass our refusal through as is, or wrap it (as `cause`).
+    const refusal = [error, (error as { cause?: unknown } | undefined)?.cause].find(
+      (e): e is JoinRefusedError => e instanceof JoinRefusedError,
+    );
+    if (refusal) return { ok: false, failure: refusal.failure, peerId };
+    const code = (error as { code?: string }).code ?? '';
+    const failure = /TIMEOUT/.test(code)
+      ? JOIN_FAILURES.timeout!
+      : JOIN_FAILURES['handshake-failed']!;
+    return { ok: false, failure, peerId, detail: code };
+  }
+}

@@ -1,0 +1,132 @@
+// Setups the engine tests run on, and tools to misbehave: a transport whose streams can be
+// cut or made to drop what they receive, and a raw peer that speaks the session by hand.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Duplex } from 'node:stream';
+import { MemoryNetwork, memoryTransport } from '../../src/adapters/memory-transport.js';
+import { tcpTransport } from '../../src/adapters/tcp-transport.js';
+import type { Transport } from '../../src/adapters/transport.js';
+import { x25519 } from '../../src/crypto/index.js';
+import type { ChatNodeOptions } from '../../src/engine/index.js';
+import type { ChannelConnection, SecureChannelFactory } from '../../src/engine/secure-channel.js';
+import { plaintextChannel } from './plaintext-channel.js';
+
+const noiseAdapter = join(import.meta.dirname, '../../src/adapters/secure-connection.ts');
+/** Whether the Noise channel adapter is in the tree. */
+export const noiseAvailable = existsSync(noiseAdapter);
+
+async function noiseChannel(): Promise<SecureChannelFactory> {
+  const module = (await import('../../src/adapters/secure-connection.js')) as {
+    secureInitiate: SecureChannelFactory['initiate'];
+    secureRespond: SecureChannelFactory['respond'];
+  };
+  return { initiate: module.secureInitiate, respond: module.secureRespond };
+}
+
+/** A way to run nodes: which transport, which channel. */
+export interface Setup {
+  name: string;
+  available: boolean;
+  /** Fresh per test: a transport and channel all nodes of the test share. */
+  make(): Promise<{ transport: Transport; secure: SecureChannelFactory }>;
+}
+
+export const SETUPS: Setup[] = [
+  {
+    name: 'TCP loopback + Noise channel',
+    available: noiseAvailable,
+    make: async () => ({ transport: tcpTransport(), secure: await noiseChannel() }),
+  },
+  {
+    name: 'memory transport + plaintext stand-in channel',
+    available: true,
+    make: async () => {
+      const network = new MemoryNetwork();
+      return { transport: memoryTransport({ network }), secure: plaintextChannel };
+    },
+  },
+];
+
+/** A transport wrapper whose dialed streams can be cut, or made deaf (drop what arrives). */
+export function faultyTransport(inner: Transport) {
+  const streams = new Set<Duplex>();
+  let deaf = false;
+  const transport: Transport = {
+    listen: (options, onConnection) => inner.listen(options, onConnection),
+    async dial(address, options) {
+      const real = await inner.dial(address, options);
+      const outer = new Duplex({
+        allowHalfOpen: true,
+        read() {},
+        write(chunk, _encoding, callback) {
+          real.write(chunk, callback);
+        },
+        final(callback) {
+          real.end();
+          callback();
+        },
+        destroy(error, callback) {
+          real.destroy();
+          callback(error);
+        },
+      });
+      real.on('data', (data) => {
+        if (!deaf) outer.push(data);
+      });
+      real.on('end', () => outer.push(null));
+      real.on('close', () => outer.destroy());
+      real.on('error', () => {});
+      streams.add(outer);
+      outer.on('close', () => streams.delete(outer));
+      return outer;
+    },
+  };
+  return {
+    transport,
+    /** From now on, dialed streams drop everything they receive (the peer's receipts are lost). */
+    deafen(on = true) {
+      deaf = on;
+    },
+    /** Destroys every dialed stream, like a pulled cable noticed by this end. */
+    cut() {
+      for (const s of streams) s.destroy();
+    },
+  };
+}
+
+/** A hand-driven joiner: a completed channel to the host, and what it received. */
+export async function rawPeer(
+  make: { transport: Transport; secure: SecureChannelFactory },
+  address: { host: string; port: number },
+) {
+  const stream = await make.transport.dial(address);
+  const channel: ChannelConnection = await make.secure.initiate(stream, {
+    staticKeyPair: x25519.generateKeyPair(),
+    handshakeTimeoutMs: 2000,
+  });
+  const received: Uint8Array[] = [];
+  let closed = false;
+  channel.on('message', (m) => received.push(m));
+  channel.on('close', () => {
+    closed = true;
+  });
+  const text = (m: Uint8Array) => JSON.parse(new TextDecoder().decode(m));
+  return {
+    channel,
+    received: () => received.map(text),
+    closed: () => closed,
+    sendJson: (value: unknown) => channel.send(new TextEncoder().encode(JSON.stringify(value))),
+    sendBytes: (bytes: Uint8Array) => channel.send(bytes),
+  };
+}
+
+/** Waits until `condition()` holds, polling; fails with `what` after `ms`. */
+export async function until(condition: () => boolean, what: string, ms = 8000): Promise<void> {
+  const start = Date.now();
+  while (!condition()) {
+    if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+export type { ChatNodeOptions };

@@ -1,0 +1,191 @@
+// Nothing lost silently, and hostile or broken peers cannot disturb established sessions.
+import { afterEach, describe, expect, it } from 'vitest';
+import { memoryStorage } from '../../src/engine/index.js';
+import { encodeMessage } from '../../src/session/messages.js';
+import { faultyTransport, rawPeer, SETUPS, until } from './fixtures.js';
+import { cleanup, connectPair, host, openNode } from './helpers.js';
+
+afterEach(cleanup);
+
+for (const setup of SETUPS) {
+  describe.skipIf(!setup.available)(`resilience (${setup.name})`, () => {
+    it('reports messages cut off with the connection, and delivers them exactly once after reconnecting', async () => {
+      const make = await setup.make();
+      const faulty = faultyTransport(make.transport);
+      const alice = await openNode('Alice', make);
+      const bob = await openNode('Bob', {
+        ...make,
+        transport: faulty.transport,
+        keepAliveMs: 60_000,
+        idleTimeoutMs: 120_000,
+      });
+      const { port } = await connectPair(alice, bob);
+      // Alice's receipts stop reaching Bob: "one" arrives, but Bob cannot know.
+      faulty.deafen();
+      await bob.node.dispatch({ cmd: 'send', text: 'one' });
+      await alice.next('message', (e) => e.text === 'one');
+      await bob.node.dispatch({ cmd: 'send', text: 'two' });
+      await alice.next('message', (e) => e.text === 'two');
+      faulty.cut();
+      const undelivered = await bob.next('undelivered');
+      const sent = bob.of('sent');
+      expect(undelivered).toEqual({
+        event: 'undelivered',
+        peer: alice.node.peerId,
+        ids: sent.map((s) => s.id),
+      });
+      await bob.next('disconnected');
+      await alice.next('disconnected');
+      // Written while offline: queued.
+      await bob.node.dispatch({ cmd: 'send', peer: alice.node.peerId, text: 'three' });
+      expect(bob.of('sent').at(-1)).toMatchObject({ queued: true, text: 'three' });
+
+      faulty.deafen(false);
+      await bob.node.dispatch({ cmd: 'join', target: `127.0.0.1:${port}` });
+      const again = await alice.next('request', (e) => e.known);
+      expect(again).toMatchObject({ peer: bob.node.peerId, keyChanged: false });
+      await alice.node.dispatch({ cmd: 'accept', peer: again.peer });
+      await until(() => bob.of('delivered').length === 3, 'three receipts');
+      expect(bob.of('delivered').map((d) => d.id)).toEqual(bob.of('sent').map((s) => s.id));
+      await until(() => alice.of('message').length >= 3, 'three messages');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(alice.of('message').map((m) => m.text)).toEqual(['one', 'two', 'three']);
+    });
+
+    it('drops junk bytes and a slow-handshake flood without disturbing an established session', async () => {
+      const make = await setup.make();
+      const alice = await openNode('Alice', {
+        ...make,
+        handshakeTimeoutMs: 500,
+        limits: { maxPendingHandshakes: 40, maxPerAddress: 60 },
+      });
+      const bob = await openNode('Bob', make);
+      const { port } = await connectPair(alice, bob);
+      const address = { host: '127.0.0.1', port };
+      const streams = [];
+      for (let i = 0; i < 100; i++) {
+        const stream = await make.transport.dial(address);
+        stream.on('error', () => {});
+        if (i % 3 === 0) stream.write(Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'));
+        if (i % 3 === 1) stream.write(Buffer.from('\x00\x0cCRYPTULLY\x01\x00\x00')); // a prelude, then nothing
+        streams.push(stream);
+      }
+      // Meanwhile the conversation goes on.
+      for (let i = 0; i < 5; i++) {
+        await bob.node.dispatch({ cmd: 'send', text: `during flood ${i}` });
+        await alice.next('message', (e) => e.text === `during flood ${i}`);
+      }
+      await until(
+        () => alice.logs.some((l) => /dropped connection .* handshakes already pending/.test(l)),
+        'a drop',
+      );
+      await until(
+        () => alice.logs.filter((l) => /handshake from .* failed/.test(l)).length >= 30,
+        'failed handshakes logged',
+      );
+      for (const stream of streams) stream.destroy();
+      await alice.node.dispatch({ cmd: 'send', text: 'after the flood' });
+      await bob.next('message', (e) => e.text === 'after the flood');
+      expect(bob.of('disconnected')).toEqual([]);
+      expect(alice.of('request')).toHaveLength(1);
+      // And a real joiner still gets in afterwards.
+      const carol = await openNode('Carol', make);
+      await carol.node.dispatch({ cmd: 'join', target: `127.0.0.1:${port}` });
+      await alice.next('request', (e) => e.name === 'Carol');
+    });
+
+    it('caps connections per address', async () => {
+      const make = await setup.make();
+      const alice = await openNode('Alice', { ...make, limits: { maxPerAddress: 2 } });
+      const { port } = await host(alice);
+      const streams = await Promise.all(
+        [0, 1, 2].map(() => make.transport.dial({ host: '127.0.0.1', port })),
+      );
+      await until(
+        () => alice.logs.some((l) => /2 connections already open from 127\.0\.0\.1/.test(l)),
+        'per-address drop',
+      );
+      for (const s of streams) s.destroy();
+    });
+
+    it('hosts 50 peers at once', async () => {
+      const make = await setup.make();
+      const alice = await openNode('Alice', {
+        ...make,
+        limits: { maxPerAddress: 64, maxPendingHandshakes: 64 },
+      });
+      const { port } = await host(alice);
+      alice.node.on((e) => {
+        if (e.event === 'request') void alice.node.dispatch({ cmd: 'accept', peer: e.peer });
+      });
+      const joiners = await Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          openNode(`Peer ${i}`, { ...make, storage: memoryStorage() }),
+        ),
+      );
+      await Promise.all(
+        joiners.map((j) => j.node.dispatch({ cmd: 'join', target: `127.0.0.1:${port}` })),
+      );
+      await Promise.all(joiners.map((j) => j.next('connected')));
+      await Promise.all(joiners.map((j, i) => j.node.dispatch({ cmd: 'send', text: `from ${i}` })));
+      await until(() => alice.of('message').length === 50, '50 messages');
+      for (const j of joiners) {
+        await alice.node.dispatch({ cmd: 'send', peer: j.node.peerId, text: `to ${j.node.name}` });
+      }
+      await Promise.all(
+        joiners.map((j) => j.next('message', (e) => e.text === `to ${j.node.name}`)),
+      );
+      expect(new Set(alice.of('connected').map((c) => c.peer)).size).toBe(50);
+    });
+
+    it('ignores an unknown optional message type and closes on an unknown mandatory one', async () => {
+      const make = await setup.make();
+      const alice = await openNode('Alice', make);
+      alice.node.on((e) => {
+        if (e.event === 'request') void alice.node.dispatch({ cmd: 'accept', peer: e.peer });
+      });
+      const { port } = await host(alice);
+      const raw = await rawPeer(make, { host: '127.0.0.1', port });
+      raw.sendJson({
+        t: 'hello',
+        v: 2,
+        name: 'Future',
+        client: 'future-client',
+        version: '9',
+        caps: ['smp'],
+      });
+      await alice.next('connected');
+      raw.sendJson({ t: 'reaction', o: true, id: 'x', emoji: '👍' });
+      raw.sendJson({ t: 'chat', id: 'm1', at: 1, text: 'still fine', extra: 'ignored field' });
+      expect(await alice.next('message')).toMatchObject({ text: 'still fine' });
+      raw.sendJson({ t: 'smp-init', question: '?' });
+      const gone = await alice.next('disconnected');
+      expect(gone.reason).toBe('protocol-error');
+      expect(gone.message).toMatch(/does not know/);
+      await until(() => raw.closed(), 'the channel to close');
+      expect(raw.received().at(-1)).toMatchObject({ t: 'error', code: 'ERR_SESSION_UNKNOWN_TYPE' });
+    });
+
+    it('closes the session with a clear reason on a malformed inner message', async () => {
+      const make = await setup.make();
+      const alice = await openNode('Alice', make);
+      const bob = await openNode('Bob', make);
+      await connectPair(alice, bob);
+      const raw = await rawPeer(make, { host: '127.0.0.1', port: alice.node.address!.port });
+      raw.sendBytes(
+        encodeMessage({ t: 'hello', v: 1, name: 'Eve', client: 'raw', version: '1', caps: [] }),
+      );
+      const request = await alice.next('request', (e) => e.name === 'Eve');
+      await alice.node.dispatch({ cmd: 'accept', peer: request.peer });
+      await alice.next('connected', (e) => e.name === 'Eve');
+      raw.sendJson({ t: 'chat', id: 'has spaces', at: 1, text: 'x' });
+      const gone = await alice.next('disconnected', (e) => e.peer === request.peer);
+      expect(gone).toMatchObject({ reason: 'protocol-error' });
+      expect(gone.message).toMatch(/chat\.id/);
+      raw.sendBytes(new Uint8Array([0xff]));
+      // Bob's conversation is untouched.
+      await bob.node.dispatch({ cmd: 'send', text: 'unaffected' });
+      await alice.next('message', (e) => e.text === 'unaffected');
+    });
+  });
+}
