@@ -75,6 +75,11 @@ export interface FaultProxy {
   cutAll(): void;
   /** Number of connection pairs currently open. */
   openConnections(): number;
+  /**
+   * Frames seen after the handshake in `direction` on the newest open connection: pass it as
+   * `frame` to target the very next frame (keep-alives make absolute indexes unpredictable).
+   */
+  nextFrame(direction: Direction): number;
   /** Resolves when a frame fault has fired (`stats.fired` grew past `count`). */
   waitFired(count?: number, timeoutMs?: number): Promise<string>;
   close(): Promise<void>;
@@ -311,6 +316,11 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       }
     },
     openConnections: () => pairs.size,
+    nextFrame(direction) {
+      const newest = [...pairs].at(-1);
+      const pipe = newest?.pipes.find((p) => p.direction === direction);
+      return pipe ? Math.max(0, pipe.framesSeen - handshakeFrames[direction]) : 0;
+    },
     waitFired(count = 0, timeoutMs = 10_000) {
       return new Promise((resolve, reject) => {
         const check = (): boolean => {

@@ -24,6 +24,10 @@ export interface DriverOptions {
   idleTimeoutMs?: number;
   /** Time a connection has to finish the handshake and hello (ms); only some clients accept it. */
   handshakeTimeoutMs?: number;
+  /** Address to host on; default 127.0.0.1. */
+  bind?: string;
+  /** A command that runs the client, e.g. `['ip', 'netns', 'exec', 'ns1']` (process clients). */
+  launcher?: string[];
 }
 
 /** A running client. */

@@ -25,7 +25,7 @@ function keepAliveEnv(options: DriverOptions): Record<string, string> {
 export const CORE_CHILD: NdjsonClientSpec = {
   kind: 'core',
   script: repoPath('packages/test-harness/dist/drivers/core-node-child.js'),
-  hostArgs: (o) => ['host', '--bind', '127.0.0.1', '--port', '0', '--name', o.name],
+  hostArgs: (o) => ['host', '--bind', o.bind ?? '127.0.0.1', '--port', '0', '--name', o.name],
   joinArgs: (o, target) => ['join', target, '--name', o.name],
   env: keepAliveEnv,
 };
@@ -34,7 +34,16 @@ export const CORE_CHILD: NdjsonClientSpec = {
 export const CLI_JSON: NdjsonClientSpec = {
   kind: 'cli',
   script: repoPath('packages/cli/dist/bin.js'),
-  hostArgs: (o) => ['host', '--bind', '127.0.0.1', '--port', '0', '--json', '--name', o.name],
+  hostArgs: (o) => [
+    'host',
+    '--bind',
+    o.bind ?? '127.0.0.1',
+    '--port',
+    '0',
+    '--json',
+    '--name',
+    o.name,
+  ],
   joinArgs: (o, target) => ['join', target, '--json', '--name', o.name],
   env: keepAliveEnv,
 };

@@ -51,7 +51,8 @@ export class NdjsonProcessDriver implements ClientDriver {
 
   private spawnWith(args: string[]): void {
     if (this.alive()) throw new Error(`${this.label} is already running`);
-    const child = spawn(process.execPath, [this.spec.script, ...args], {
+    const [command, ...prefix] = [...(this.options.launcher ?? []), process.execPath];
+    const child = spawn(command!, [...prefix, this.spec.script, ...args], {
       env: {
         ...process.env,
         CRYPTULLY_HOME: this.options.home,
