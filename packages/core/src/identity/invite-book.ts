@@ -6,6 +6,7 @@
  */
 import { abytes, randomBytes, toHex } from '../crypto/index.js';
 import {
+  encodeInvite,
   INVITE_ID_BYTES,
   INVITE_SECRET_BYTES,
   INVITE_VERSION,
@@ -77,7 +78,11 @@ export class InviteBook {
     return this.#entries.size;
   }
 
-  /** Makes a new invite and records it. */
+  /**
+   * Makes a new invite and records it.
+   * @throws {BadAddressError} (`ERR_BAD_ADDRESS`) for an address that is not an IP or host name.
+   * @throws {RangeError} for a bad port, lifetime, use count or number of addresses.
+   */
   create(options: CreateInviteOptions): InviteEntry {
     const ttlMs = options.ttlMs ?? DEFAULT_INVITE_TTL_MS;
     const uses = options.uses ?? 1;
@@ -96,6 +101,7 @@ export class InviteBook {
       // Whole seconds on the wire; rounded up so the invite lives at least ttlMs.
       expiresAt: Math.ceil((options.now + ttlMs) / 1000),
     };
+    encodeInvite(invite); // validates addresses, port and expiry now, not when it is shared
     const id = inviteIdFromSecret(secret);
     this.#makeRoom(options.now);
     const entry: InviteEntry = { invite, id, createdAt: options.now, usesLeft: uses };

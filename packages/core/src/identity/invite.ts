@@ -17,6 +17,8 @@ export const INVITE_VERSION = 1;
 export const MAX_INVITE_ADDRESSES = 8;
 /** Length of an invite secret (the Noise PSK). */
 export const INVITE_SECRET_BYTES = 32;
+/** Longest text {@link decodeInvite} looks at, whitespace included. */
+export const MAX_INVITE_CHARS = 8192;
 /** Length of an invite id (what the wire carries instead of the secret). */
 export const INVITE_ID_BYTES = 16;
 
@@ -162,6 +164,8 @@ export function looksLikeInvite(text: string): boolean {
  *   intact version-1 invite.
  */
 export function decodeInvite(text: string): Invite {
+  // The longest valid invite is under 3 000 characters; refuse to process megabytes.
+  if (text.length > MAX_INVITE_CHARS) throw new BadInviteError('malformed');
   const compact = text.replace(/\s+/g, '');
   if (compact.slice(0, INVITE_PREFIX.length).toLowerCase() !== INVITE_PREFIX) {
     throw new BadInviteError(

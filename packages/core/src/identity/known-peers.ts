@@ -113,13 +113,16 @@ export function assessPeer(
   abytes(publicKey, 32, 'public key');
   const known = findPeerByKey(book, publicKey);
   if (known) {
-    return nameKey(known.name) === nameKey(name)
+    return nameKey(known.name) === nameKey(cleanPeerName(name))
       ? { status: 'known', peer: known }
       : { status: 'known', peer: known, renamedFrom: known.name };
   }
   let previous: KnownPeer | undefined;
+  const key = nameKey(cleanPeerName(name));
+  // An empty name identifies nobody: it cannot claim anyone's place.
+  if (key === '') return { status: 'new' };
   for (const peer of book.peers.values()) {
-    if (nameKey(peer.name) === nameKey(name) && (!previous || peer.lastSeen > previous.lastSeen)) {
+    if (nameKey(peer.name) === key && (!previous || peer.lastSeen > previous.lastSeen)) {
       previous = peer;
     }
   }
@@ -245,7 +248,8 @@ export function parseKnownPeers(text: string): KnownPeerBook {
     const bad = (what: string) => new KnownPeersCorruptError(`entry ${index + 1}: ${what}`);
     if (typeof entry !== 'object' || entry === null) throw bad('not an object');
     const e = entry as Record<string, unknown>;
-    if (typeof e.name !== 'string' || e.name !== cleanPeerName(e.name) || e.name === '') {
+    // Names are stored cleaned (possibly empty, if a peer sent only control characters).
+    if (typeof e.name !== 'string' || e.name !== cleanPeerName(e.name)) {
       throw bad('bad name');
     }
     const publicKey = typeof e.publicKey === 'string' ? fromBase64(e.publicKey) : undefined;

@@ -80,6 +80,14 @@ describe('InviteBook', () => {
     expect(book.outstanding(T0)).toHaveLength(3);
   });
 
+  it('refuses bad addresses and ports when the invite is made, not when it is used', () => {
+    const book = new InviteBook();
+    expect(() => make(book, { addresses: ['no such thing!'] })).toThrow(/not a valid host/);
+    expect(() => make(book, { addresses: [] })).toThrow(RangeError);
+    expect(() => make(book, { port: 70000 })).toThrow(RangeError);
+    expect(book.size).toBe(0);
+  });
+
   it('prunes expired invites and wipes their secrets', () => {
     const book = new InviteBook();
     const { invite } = make(book, { ttlMs: 1000 });

@@ -125,6 +125,12 @@ describe('invite encoding', () => {
     }
   });
 
+  it('refuses oversized text without processing it', () => {
+    expect(codeOf(() => decodeInvite(`cryptully://join/${'A'.repeat(100_000)}`))).toBe(
+      'ERR_BAD_INVITE',
+    );
+  });
+
   it('catches swapped neighbouring characters', () => {
     const line = encodeInvite(EXAMPLE);
     for (let i = INVITE_PREFIX.length; i + 1 < line.length; i++) {

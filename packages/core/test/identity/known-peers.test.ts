@@ -54,6 +54,13 @@ describe('assessPeer', () => {
     }
   });
 
+  it('an empty or control-only name claims nobody, and such an entry still saves and loads', () => {
+    const nameless = rememberPeer(book, { publicKey: bob, name: '\u0007', now: T });
+    expect(assessPeer(nameless, mallory, '').status).toBe('new');
+    expect(assessPeer(nameless, mallory, '\u0007').status).toBe('new');
+    expect(parseKnownPeers(serializeKnownPeers(nameless))).toEqual(nameless);
+  });
+
   it('stays key-changed until the change is explicitly accepted', () => {
     // Merely seeing Mallory again (e.g. a rejected attempt) must not teach the book anything.
     expect(assessPeer(book, mallory, 'Alice').status).toBe('key-changed');
@@ -132,7 +139,8 @@ describe('parseKnownPeers rejects damage instead of dropping entries', () => {
     ['bad time', variant({ firstSeen: -1 })],
     ['last before first', variant({ lastSeen: T - 1 })],
     ['bad verification', variant({ verification: 'trusted' })],
-    ['empty name', variant({ name: '' })],
+    ['uncleaned name', variant({ name: ' padded ' })],
+    ['name not a string', variant({ name: 7 })],
     ['null entry', JSON.stringify({ ...good, peers: [null] })],
     ['duplicate', JSON.stringify({ ...good, peers: [good.peers[0], good.peers[0]] })],
   ];
