@@ -140,7 +140,6 @@ export class ChatNode {
   readonly #listeners = new Set<Listener>();
   readonly #buffered: ChatEvent[] = [];
   readonly #peers = new Map<PeerId, PeerMemory>();
-  readonly #connecting = new Set<Promise<unknown>>();
   #book: KnownPeerBook;
   #bookWrite: Promise<void> = Promise.resolve();
   #name: string;
@@ -247,7 +246,6 @@ export class ChatNode {
       connection.run((now) => connection.session.close('quit', now, 'You left.'));
       closing.push(connection.closed);
     }
-    await Promise.allSettled([...this.#connecting]);
     let timer: NodeJS.Timeout | undefined;
     const grace = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, CLOSE_GRACE_MS);
@@ -354,15 +352,13 @@ export class ChatNode {
   async #join(text: string): Promise<void> {
     const target = parseJoinTarget(text, Date.now());
     this.#emit({ event: 'connecting', target: target.label });
-    const attempt = joinHandshake(target, {
+    const outcome = await joinHandshake(target, {
       transport: this.#transport,
       secure: this.#secure,
       keyPair: this.#keyPair,
       dialTimeoutMs: this.#options.dialTimeoutMs ?? DEFAULT_DIAL_TIMEOUT_MS,
       handshakeTimeoutMs: this.#handshakeTimeoutMs,
     });
-    this.#connecting.add(attempt);
-    const outcome = await attempt.finally(() => this.#connecting.delete(attempt));
     if (!outcome.ok) {
       const { failure, peerId } = outcome;
       this.#log(
@@ -540,6 +536,8 @@ export class ChatNode {
       );
     }
     this.#log(`session with ${c.remote} ended: ${e.reason}`);
+    // A joiner that never introduced itself was never shown to the user: nothing to report.
+    if (c.session.role === 'host' && c.session.peerHello === undefined) return;
     if (e.undelivered.length > 0) {
       this.#emit({ event: 'undelivered', peer: c.peerId, ids: e.undelivered.map((m) => m.id) });
     }

@@ -189,3 +189,55 @@ for (const setup of SETUPS) {
     });
   });
 }
+
+for (const setup of SETUPS) {
+  describe.skipIf(!setup.available)(`timeouts and limits (${setup.name})`, () => {
+    it('tells a joiner the host is busy when the sessions are full', async () => {
+      const make = await setup.make();
+      const alice = await openNode('Alice', { ...make, limits: { maxSessions: 1 } });
+      const bob = await openNode('Bob', make);
+      const { port } = await connectPair(alice, bob);
+      const carol = await openNode('Carol', make);
+      await carol.node.dispatch({ cmd: 'join', target: `127.0.0.1:${port}` });
+      const refused = await carol.next('disconnected');
+      expect(refused).toMatchObject({ peer: alice.node.peerId, reason: 'busy' });
+      expect(alice.logs.some((l) => /refused .*no room/.test(l))).toBe(true);
+    });
+
+    it('drops a peer that never says hello, without a request or a disconnected event', async () => {
+      const make = await setup.make();
+      const alice = await openNode('Alice', { ...make, handshakeTimeoutMs: 300 });
+      const { port } = await host(alice);
+      const raw = await rawPeer(make, { host: '127.0.0.1', port });
+      await until(() => raw.closed(), 'the host to close the silent session');
+      expect(raw.received().map((m) => m.t)).toEqual(['hello', 'goodbye']);
+      expect(alice.logs.some((l) => /ended: timeout/.test(l))).toBe(true);
+      expect(alice.of('request')).toEqual([]);
+      expect(alice.of('disconnected')).toEqual([]);
+    });
+
+    it('keeps a quiet session alive with pings and times out a peer that went silent', async () => {
+      const make = await setup.make();
+      const quick = { keepAliveMs: 100, idleTimeoutMs: 400 };
+      const alice = await openNode('Alice', { ...make, ...quick });
+      alice.node.on((e) => {
+        if (e.event === 'request') void alice.node.dispatch({ cmd: 'accept', peer: e.peer });
+      });
+      const bob = await openNode('Bob', { ...make, ...quick });
+      const { port } = await host(alice);
+      await bob.node.dispatch({ cmd: 'join', target: `127.0.0.1:${port}` });
+      await bob.next('connected');
+      // Several idle timeouts pass in silence: pings keep the session up.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      expect(bob.of('disconnected')).toEqual([]);
+      expect(alice.of('disconnected')).toEqual([]);
+      // A raw peer that answers nothing is timed out.
+      const raw = await rawPeer(make, { host: '127.0.0.1', port });
+      raw.sendJson({ t: 'hello', v: 1, name: 'Mute', client: 'raw', version: '1', caps: [] });
+      const connected = await alice.next('connected', (e) => e.name === 'Mute');
+      const gone = await alice.next('disconnected', (e) => e.peer === connected.peer);
+      expect(gone.reason).toBe('timeout');
+      expect(raw.received().some((m) => m.t === 'ping')).toBe(true);
+    });
+  });
+}
