@@ -40,6 +40,16 @@ export class IdentityNotFoundError extends CryptullyError {
   }
 }
 
+/** `ERR_FILE_EXISTS`: an export would replace an existing file. */
+export class FileExistsError extends CryptullyError {
+  /** The file that would have been replaced. */
+  readonly path: string;
+  constructor(path: string) {
+    super('ERR_FILE_EXISTS', `${path} already exists; choose another name or allow overwriting.`);
+    this.path = path;
+  }
+}
+
 /** Options of an {@link IdentityStore}. */
 export interface IdentityStoreOptions {
   /** Environment for `CRYPTULLY_PASSPHRASE` (and the default home); default `process.env`. */
@@ -127,13 +137,18 @@ export class IdentityStore {
 
   /**
    * Copies the identity file, as it is (encrypted or not), to `path` (mode 0600).
-   * @throws {IdentityNotFoundError} when there is no identity; an error with code `EEXIST` when
-   *   `path` exists and `overwrite` is not set.
+   * @throws {IdentityNotFoundError} when there is no identity.
+   * @throws {FileExistsError} `ERR_FILE_EXISTS` when `path` exists and `overwrite` is not set.
    */
   async exportTo(path: string, options: { overwrite?: boolean } = {}): Promise<void> {
     const text = await this.#read();
     inspectIdentityFile(text); // refuse to export a damaged file
-    await writeFileAtomic(path, text, { exclusive: !options.overwrite });
+    try {
+      await writeFileAtomic(path, text, { exclusive: !options.overwrite });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new FileExistsError(path);
+      throw error;
+    }
   }
 
   /**

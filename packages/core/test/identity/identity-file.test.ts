@@ -2,6 +2,7 @@
 // passphrase, and every kind of damage (truncation, flipped bytes, bad JSON, foreign or newer
 // files, wrong passphrase, fields swapped between files) gives its own typed error instead of a
 // wrong key or a crash.
+import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type KeyPair, x25519 } from '../../src/crypto/index.js';
 import {
@@ -62,6 +63,26 @@ describe('identity file round trips', () => {
       scrypt: FAST,
     });
     expect(await decodeIdentityFile(text, PASS)).toEqual(keyPair);
+  });
+
+  it('round-trips any key under any passphrase, and no other passphrase opens it', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 }),
+        fc.string({ unit: 'binary', minLength: 1, maxLength: 40 }),
+        async (privateKey, passphrase, other) => {
+          const pair = { privateKey, publicKey: x25519.publicKeyFromPrivate(privateKey) };
+          const text = await encodeIdentityFile(pair, { passphrase, scrypt: FAST });
+          expect(await decodeIdentityFile(text, passphrase)).toEqual(pair);
+          if (other.normalize('NFC') !== passphrase.normalize('NFC')) {
+            const error = await decodeIdentityFile(text, other).catch((e: unknown) => e);
+            expect(error).toBeInstanceOf(WrongPassphraseError);
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
   });
 
   it('normalizes the passphrase (NFC), so a composed and a decomposed é both work', async () => {

@@ -111,7 +111,8 @@ describe('IdentityStore', () => {
     const exported = join(home, 'backup', 'me.cryptully-identity.json');
     await s.exportTo(exported);
     expect(await mode(exported)).toBe(0o600);
-    expect(await codeOf(s.exportTo(exported))).toBe('EEXIST');
+    expect(await codeOf(s.exportTo(exported))).toBe('ERR_FILE_EXISTS');
+    await s.exportTo(exported, { overwrite: true });
     const other = new IdentityStore(join(home, 'other'), { env: {}, scrypt: FAST });
     expect(await codeOf(other.importFrom(exported))).toBe('ERR_IDENTITY_PASSPHRASE_REQUIRED');
     expect(await other.exists()).toBe(false);
