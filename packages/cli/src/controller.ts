@@ -34,7 +34,7 @@ export class ChatController {
   private ending = false;
   private resolveDone!: (end: ChatEnd) => void;
   private readonly listeners = new Set<(state: UiState, event?: ChatEvent) => void>();
-  private readonly unsubscribe: () => void;
+  private unsubscribe: (() => void) | undefined;
 
   constructor(
     private readonly node: ChatNodeLike,
@@ -43,7 +43,16 @@ export class ChatController {
     this.done = new Promise((resolve) => {
       this.resolveDone = resolve;
     });
-    this.unsubscribe = node.on((event) => this.apply(event));
+  }
+
+  /**
+   * Subscribes to the node's events. Call it once the front end listens to this controller:
+   * the node hands its first subscriber the events it buffered (such as `ready`).
+   */
+  start(): void {
+    if (this.unsubscribe === undefined && !this.ending) {
+      this.unsubscribe = this.node.on((event) => this.apply(event));
+    }
   }
 
   /** Calls `listener` after every change of the state (with the event, if one caused it). */
@@ -96,7 +105,7 @@ export class ChatController {
   async quit(end: ChatEnd = { exitCode: EXIT.ok }): Promise<void> {
     if (this.ending) return;
     this.ending = true;
-    this.unsubscribe();
+    this.unsubscribe?.();
     try {
       await this.node.close();
     } catch {

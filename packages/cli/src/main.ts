@@ -7,7 +7,16 @@
 import { type CommandId, commandById } from './args/commands.js';
 import { renderHelp } from './args/help.js';
 import { type ParsedArgs, parseArgs } from './args/parse-args.js';
+import { chatCommand } from './commands/chat.js';
+import {
+  changePassphrase,
+  createIdentity,
+  exportIdentity,
+  importIdentity,
+  showIdentity,
+} from './commands/identity.js';
 import { inviteCommand } from './commands/invite.js';
+import { forgetKnownPeer, listPeers, verifyPeer } from './commands/peers.js';
 import { CliError, UsageError, userMessage } from './errors.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { type CliIo, processIo } from './io.js';
@@ -15,13 +24,6 @@ import { VERSION } from './version.js';
 
 /** Runs one command. */
 export type CommandHandler = (parsed: ParsedArgs, io: CliIo) => Promise<ExitCode>;
-
-const notYet: CommandHandler = async (parsed) => {
-  throw new CliError(
-    'ERR_NOT_AVAILABLE',
-    `"cryptully ${parsed.command.id}" is not available in this build yet`,
-  );
-};
 
 const help: CommandHandler = async (parsed, io) => {
   const id = parsed.args.join(' ');
@@ -35,16 +37,16 @@ const help: CommandHandler = async (parsed, io) => {
 export const HANDLERS: Record<CommandId, CommandHandler> = {
   '': help,
   help,
-  host: notYet,
-  join: notYet,
-  id: notYet,
-  'id create': notYet,
-  'id passphrase': notYet,
-  'id export': notYet,
-  'id import': notYet,
-  peers: notYet,
-  'peers verify': notYet,
-  'peers forget': notYet,
+  host: chatCommand,
+  join: chatCommand,
+  id: showIdentity,
+  'id create': createIdentity,
+  'id passphrase': changePassphrase,
+  'id export': exportIdentity,
+  'id import': importIdentity,
+  peers: listPeers,
+  'peers verify': verifyPeer,
+  'peers forget': forgetKnownPeer,
   invite: (_parsed, io) => inviteCommand(io),
 };
 

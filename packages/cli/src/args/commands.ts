@@ -81,7 +81,7 @@ export const COMMAND_OPTIONS: readonly OptionSpec[] = [
     short: 'p',
     kind: 'port',
     placeholder: 'N',
-    summary: 'port to listen on (default: any free port, shown on screen)',
+    summary: 'port to listen on (default 7677; 0 picks any free port)',
   },
   {
     name: 'bind',
@@ -135,7 +135,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     args: [],
     options: ['port', 'bind', 'name'],
     examples: [
-      ['cryptully host', 'listen on any free port and show the invite'],
+      ['cryptully host', 'listen on port 7677 and show the invite'],
       ['cryptully host --port 4000', 'listen on port 4000 (forward it in your router)'],
       ['cryptully host --bind 127.0.0.1 --port 0 --json', 'for a script: local only, JSON events'],
     ],

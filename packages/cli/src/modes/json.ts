@@ -43,6 +43,7 @@ export function runJson(controller: ChatController, io: JsonIo): Promise<ChatEnd
   const stop = controller.onChange((_state, event) => {
     if (event !== undefined) writeEvent(io.output, event);
   });
+  controller.start();
   const reader = createInterface({
     input: io.input,
     crlfDelay: Number.POSITIVE_INFINITY,

@@ -48,6 +48,7 @@ export function runPlain(controller: ChatController, io: PlainIo): Promise<ChatE
     printed = state.nextSeq;
   };
   const stop = controller.onChange(flush);
+  controller.start();
   const reader = createInterface({
     input: io.input,
     crlfDelay: Number.POSITIVE_INFINITY,

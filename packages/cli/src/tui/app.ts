@@ -85,6 +85,7 @@ export class TuiApp {
       }
     });
     this.screen.on('resize', () => this.renderNow());
+    this.controller.start();
     this.ticker = setInterval(() => this.tick(), 1000);
     this.ticker.unref();
     this.renderNow();

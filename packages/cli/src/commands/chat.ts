@@ -1,0 +1,138 @@
+/**
+ * `cryptully host` and `cryptully join`: prepare the identity, open the chat node, and run
+ * one of the three front ends (TUI, `--plain`, `--json`) until the chat ends.
+ * @module
+ */
+import type { ChatCommand } from '@cryptully/core/protocol';
+import { cryptullyHome } from '@cryptully/core/transport';
+import type { ParsedArgs } from '../args/parse-args.js';
+import { lineAsker, screenAsker } from '../askers.js';
+import type { ChatNodeLike } from '../chat-node.js';
+import { ChatController, type ChatEnd } from '../controller.js';
+import { CliError, userMessage } from '../errors.js';
+import type { ExitCode } from '../exit-codes.js';
+import type { CliIo } from '../io.js';
+import { runJson } from '../modes/json.js';
+import { runPlain } from '../modes/plain.js';
+import { type ChatIdentity, NOBODY, prepareIdentity } from '../onboarding.js';
+import { colorWanted, createPalette } from '../palette.js';
+import { TuiApp } from '../tui/app.js';
+import { createScreen } from '../tui/screen.js';
+import { createTheme } from '../tui/theme.js';
+import { VERSION } from '../version.js';
+
+/** The three ways to show a chat. */
+export type ChatMode = 'tui' | 'plain' | 'json';
+
+/** Which front end a command line asks for: the TUI needs a terminal on stdin and stdout. */
+export function chooseMode(parsed: ParsedArgs, io: CliIo): ChatMode {
+  if (parsed.options.json) return 'json';
+  if (parsed.options.plain || !io.interactive) return 'plain';
+  return 'tui';
+}
+
+/** The first command of the chat: host or join. */
+export function startCommand(parsed: ParsedArgs): ChatCommand {
+  if (parsed.command.id === 'host') {
+    const { port, bind } = parsed.options;
+    return {
+      cmd: 'host',
+      ...(port === undefined ? {} : { port }),
+      ...(bind === undefined ? {} : { bind }),
+    };
+  }
+  const target = parsed.args[0]!.trim();
+  // An invite copied from a narrow window may have picked up line breaks: they are never part of it.
+  return {
+    cmd: 'join',
+    target: target.startsWith('cryptully://') ? target.replace(/\s+/g, '') : target,
+  };
+}
+
+/** Opens the engine's chat node (imported lazily: `--help` must not load the engine). */
+async function openNode(
+  identity: ChatIdentity,
+  log: (line: string) => void,
+): Promise<ChatNodeLike> {
+  const { ChatNode } = await import('@cryptully/core/engine');
+  try {
+    return await ChatNode.open({
+      home: identity.home,
+      name: identity.name,
+      passphrase: identity.passphrase,
+      clientName: 'cryptully-cli',
+      clientVersion: VERSION,
+      log,
+    });
+  } catch (error) {
+    throw new CliError('ERR_OPEN', userMessage(error).replace(/\.$/, ''));
+  }
+}
+
+function onSignals(quit: () => void): () => void {
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const signal of signals) process.on(signal, quit);
+  return () => {
+    for (const signal of signals) process.off(signal, quit);
+  };
+}
+
+function finish(end: ChatEnd, io: CliIo): ExitCode {
+  if (end.message)
+    io.stderr.write(`cryptully: ${userMessage(new CliError('ERR_CHAT', end.message))}\n`);
+  return end.exitCode;
+}
+
+async function runTui(parsed: ParsedArgs, io: CliIo): Promise<ExitCode> {
+  const theme = createTheme(colorWanted(io.env));
+  const screen = createScreen({ input: io.stdin, output: io.stdout });
+  let app: TuiApp | undefined;
+  try {
+    const identity = await prepareIdentity(
+      cryptullyHome(io.env),
+      parsed.options,
+      io.env,
+      screenAsker(screen, theme),
+    );
+    // The full screen leaves no room for diagnostics: CRYPTULLY_DEBUG sends them to stderr.
+    const log = io.env.CRYPTULLY_DEBUG ? (line: string) => io.stderr.write(`${line}\n`) : () => {};
+    const node = await openNode(identity, log);
+    const controller = new ChatController(node);
+    app = new TuiApp({ screen, controller, theme });
+    const stop = onSignals(() => void controller.quit());
+    controller.send(startCommand(parsed));
+    const end = await app.run().finally(stop);
+    return finish(end, io);
+  } finally {
+    if (app) app.destroy();
+    else screen.destroy();
+  }
+}
+
+async function runLines(parsed: ParsedArgs, io: CliIo, mode: 'plain' | 'json'): Promise<ExitCode> {
+  const asker = mode === 'plain' && io.interactive ? lineAsker(io) : NOBODY;
+  const identity = await prepareIdentity(cryptullyHome(io.env), parsed.options, io.env, asker);
+  if (identity.note) io.stderr.write(`${identity.note}\n`);
+  const debug = mode === 'json' || Boolean(io.env.CRYPTULLY_DEBUG);
+  const log = debug ? (line: string) => io.stderr.write(`[cryptully] ${line}\n`) : () => {};
+  const node = await openNode(identity, log);
+  const controller = new ChatController(node);
+  const stop = onSignals(() => void controller.quit());
+  const running =
+    mode === 'json'
+      ? runJson(controller, { input: io.stdin, output: io.stdout })
+      : runPlain(controller, {
+          input: io.stdin,
+          output: io.stdout,
+          palette: createPalette(colorWanted(io.env) && io.interactive),
+        });
+  controller.send(startCommand(parsed));
+  const end = await running.finally(stop);
+  return finish(end, io);
+}
+
+/** Runs `cryptully host` or `cryptully join` in the mode the command line asks for. */
+export async function chatCommand(parsed: ParsedArgs, io: CliIo): Promise<ExitCode> {
+  const mode = chooseMode(parsed, io);
+  return mode === 'tui' ? runTui(parsed, io) : runLines(parsed, io, mode);
+}

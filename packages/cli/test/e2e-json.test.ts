@@ -1,0 +1,92 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { cleanup, type JsonProcess, startJson, tempHome } from './helpers/json-process.js';
+
+const folders: string[] = [];
+const processes: JsonProcess[] = [];
+afterAll(async () => {
+  for (const p of processes) p.child.kill();
+  await cleanup(folders);
+});
+
+async function home(): Promise<string> {
+  const folder = await tempHome();
+  folders.push(folder);
+  return folder;
+}
+
+describe('two cryptully processes in --json mode', () => {
+  it('host and join by invite, accept, chat both ways with receipts, and quit cleanly', async () => {
+    const host = startJson(
+      ['host', '--json', '--port', '0', '--bind', '127.0.0.1', '--name', 'Alice'],
+      await home(),
+    );
+    processes.push(host);
+    const listening = await host.next('listening');
+    const joiner = startJson(['join', listening.invite, '--json', '--name', 'Bob'], await home());
+    processes.push(joiner);
+
+    const request = await host.next('request');
+    expect(request).toMatchObject({ name: 'Bob', invited: true, keyChanged: false });
+    host.send('this line is not JSON');
+    host.send({ cmd: 'accept', peer: request.peer });
+    const [hostSide, joinSide] = await Promise.all([
+      host.next('connected'),
+      joiner.next('connected'),
+    ]);
+    expect(hostSide.code).toBe(joinSide.code);
+    expect(joinSide).toMatchObject({ name: 'Alice', verification: 'invite' });
+
+    joiner.send({ cmd: 'send', text: 'hi Alice 😀' });
+    const incoming = await host.next('message');
+    expect(incoming.text).toBe('hi Alice 😀');
+    const sent = await joiner.next('sent');
+    await joiner.next('delivered', (e) => e.id === sent.id);
+    host.send({ cmd: 'send', peer: request.peer, text: 'hello Bob' });
+    expect((await joiner.next('message')).text).toBe('hello Bob');
+
+    expect(await host.next('error')).toMatchObject({ code: 'ERR_BAD_COMMAND' });
+    joiner.send({ cmd: 'quit' });
+    expect(await joiner.exit()).toBe(0);
+    expect((await host.next('disconnected')).peer).toBe(request.peer);
+    host.child.stdin.end(); // the end of input quits too
+    expect(await host.exit()).toBe(0);
+
+    for (const p of [host, joiner]) {
+      expect(p.lines.length).toBeGreaterThan(3);
+      for (const line of p.lines) expect(() => JSON.parse(line)).not.toThrow();
+      expect(p.events[0]).toMatchObject({ event: 'ready' });
+    }
+  });
+
+  it('fails with exit status 1 and one sentence when the port is taken', async () => {
+    const first = startJson(
+      ['host', '--json', '--port', '0', '--bind', '127.0.0.1', '--name', 'A'],
+      await home(),
+    );
+    processes.push(first);
+    const { port } = await first.next('listening');
+    const second = startJson(
+      ['host', '--json', '--port', String(port), '--bind', '127.0.0.1', '--name', 'B'],
+      await home(),
+    );
+    expect(await second.exit()).toBe(1);
+    expect(second.events.at(-1)).toMatchObject({ event: 'error' });
+    expect(second.stderr()).toMatch(/^cryptully: .*in use.*\n$/m);
+    expect(second.stderr()).not.toMatch(/\n\s+at /);
+    first.child.stdin.end();
+    expect(await first.exit()).toBe(0);
+  });
+
+  it('fails with exit status 1 when nobody answers at the address', async () => {
+    const joiner = startJson(['join', '127.0.0.1:1', '--json', '--name', 'Bob'], await home());
+    expect(await joiner.exit()).toBe(1);
+    expect(joiner.stderr()).toMatch(/cryptully: Nobody is listening at 127.0.0.1:1/);
+  });
+
+  it('refuses to start without a name when there is no identity and no terminal', async () => {
+    const joiner = startJson(['join', '127.0.0.1:1', '--json'], await home());
+    expect(await joiner.exit()).toBe(1);
+    expect(joiner.stderr()).toMatch(/cryptully: no identity yet.*--name NAME/);
+    expect(joiner.lines).toEqual([]);
+  });
+});
