@@ -613,8 +613,8 @@ export class ChatNode {
       }
       const now = Date.now();
       const sent = c.session.send(text, now);
-      c.run(() => sent.step);
       this.#emit({ event: 'sent', peer: id, id: sent.id, text, at: now, queued: sent.queued });
+      c.run(() => sent.step);
       return;
     }
     const problem = chatTextProblem(text);

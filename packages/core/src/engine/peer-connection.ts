@@ -121,7 +121,17 @@ export class PeerConnection {
     }
     for (const bytes of step.out) {
       if (this.#ended) break;
-      this.channel.send(bytes);
+      try {
+        this.channel.send(bytes);
+      } catch (error) {
+        // The channel closed under us (its close event is on its way): the session is over.
+        this.#hooks.log(
+          `send to ${this.remote} failed: ${(error as { code?: string }).code ?? 'error'}`,
+        );
+        const lost = this.session.abort(CONNECTION_LOST.reason, CONNECTION_LOST.message);
+        step.events.push(...lost.events);
+        break;
+      }
     }
     if (this.session.state === 'closed') this.#end();
     else this.#arm();
