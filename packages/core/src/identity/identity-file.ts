@@ -57,6 +57,15 @@ export const IDENTITY_SCRYPT_LIMITS = Object.freeze({
   maxMemoryBytes: 2 ** 30,
 });
 
+/**
+ * What front ends tell a user who chooses no passphrase, in the same words everywhere.
+ */
+export const UNENCRYPTED_IDENTITY_NOTICE =
+  'Your identity key will be stored without a passphrase. Anyone who can read the file ' +
+  '(a backup, a shared or stolen computer, another program running as you) can pretend to be ' +
+  'you to your friends. Choose a passphrase to protect it; you will need it each time ' +
+  'Cryptully starts (or set CRYPTULLY_PASSPHRASE).';
+
 /** Largest identity file we parse; real ones are about 400 bytes. */
 export const MAX_IDENTITY_FILE_CHARS = 64 * 1024;
 
