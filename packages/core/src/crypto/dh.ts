@@ -31,6 +31,24 @@ export interface DhFunction {
    * @throws {DhError} when the result is invalid (e.g. a low-order public key gives all zeros).
    */
   dh(privateKey: Uint8Array, publicKey: Uint8Array): Uint8Array;
+  /**
+   * Imports a private key once for several DH computations (a handshake's `s` and `e`), which
+   * saves one key import per DH. The returned object holds the key inside OpenSSL (freed
+   * and cleansed by OpenSSL when garbage-collected); drop it when done.
+   * @throws {InvalidArgumentError} when the key has the wrong length.
+   */
+  preparePrivateKey(privateKey: Uint8Array): PreparedPrivateKey;
+}
+
+/** A private key imported once: its public key and DH with any peer public key. */
+export interface PreparedPrivateKey {
+  /** The public key of this private key. */
+  readonly publicKey: Uint8Array;
+  /**
+   * DH(this private key, publicKey).
+   * @throws {DhError} on an invalid public key or an all-zero result.
+   */
+  dh(publicKey: Uint8Array): Uint8Array;
 }
 
 /** Raised when a Diffie-Hellman computation fails, e.g. on a low-order point. */
@@ -88,6 +106,14 @@ function makeDh(name: DhName): DhFunction {
   };
   const publicKeyFromPrivate = (privateKey: Uint8Array): Uint8Array =>
     derive(privateKeyObject(privateKey), basePointKey);
+  const remoteKeyObject = (publicKey: Uint8Array): KeyObject => {
+    abytes(publicKey, len, 'public key');
+    try {
+      return publicKeyObject(publicKey);
+    } catch {
+      throw new DhError('invalid public key');
+    }
+  };
   return {
     name,
     dhLen: len,
@@ -97,14 +123,14 @@ function makeDh(name: DhName): DhFunction {
     },
     publicKeyFromPrivate,
     dh(privateKey, publicKey) {
-      abytes(publicKey, len, 'public key');
-      let remote: KeyObject;
-      try {
-        remote = publicKeyObject(publicKey);
-      } catch {
-        throw new DhError('invalid public key');
-      }
-      return derive(privateKeyObject(privateKey), remote);
+      return derive(privateKeyObject(privateKey), remoteKeyObject(publicKey));
+    },
+    preparePrivateKey(privateKey) {
+      const key = privateKeyObject(privateKey);
+      return {
+        publicKey: derive(key, basePointKey),
+        dh: (publicKey) => derive(key, remoteKeyObject(publicKey)),
+      };
     },
   };
 }

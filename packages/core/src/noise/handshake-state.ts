@@ -1,4 +1,11 @@
-import { concatBytes, DhError, type DhFunction, type KeyPair, wipe } from '../crypto/index.js';
+import {
+  concatBytes,
+  DhError,
+  type DhFunction,
+  type PreparedPrivateKey,
+  randomBytes,
+  wipe,
+} from '../crypto/index.js';
 import { type CipherState, cipherKeyForTesting } from './cipher-state.js';
 import {
   NoiseDhError,
@@ -28,9 +35,12 @@ export interface HandshakeOptions {
   initiator: boolean;
   /** Prologue (spec §6), bound into the handshake hash; both sides must agree. Default empty. */
   prologue?: Uint8Array;
-  /** Local static PRIVATE key (DHLEN bytes); the public key is derived. Copied, wiped later. */
+  /**
+   * Local static PRIVATE key (DHLEN bytes); the public key is derived. Imported once into an
+   * OpenSSL key object; this buffer is neither kept nor modified.
+   */
   s?: Uint8Array;
-  /** Local ephemeral PRIVATE key: only for test vectors; normally generated. Copied. */
+  /** Local ephemeral PRIVATE key: only for test vectors; normally generated. Not modified. */
   e?: Uint8Array;
   /** The peer's static PUBLIC key, known in advance (patterns with `<- s`/`-> s` pre-messages). */
   rs?: Uint8Array;
@@ -61,7 +71,9 @@ let secretsOf: (hs: HandshakeState) => Uint8Array[];
  * out of turn throws {@link NoiseStateError} and changes nothing.
  *
  * After {@link isComplete}, {@link split} returns the transport CipherStates and wipes `ck`,
- * `k`, the ephemeral and static private keys and the psks held by this state.
+ * `k` and the psk copies held by this state, and drops the OpenSSL key objects of the static
+ * and ephemeral private keys (OpenSSL cleanses them when they are freed). A generated
+ * ephemeral private key exists as bytes only until it is imported, then is wiped.
  * @example
  * const alice = new HandshakeState({ protocolName: 'Noise_XX_25519_ChaChaPoly_BLAKE2b',
  *   initiator: true, s: aliceStatic.privateKey });
@@ -78,8 +90,6 @@ export class HandshakeState {
       const found = [...symmetricSecretsForTesting(hs.#symmetric), ...hs.#psks];
       const k = cipherKeyForTesting(hs.#symmetric.cipherState);
       if (k) found.push(k);
-      if (hs.#s) found.push(hs.#s.privateKey);
-      if (hs.#e) found.push(hs.#e.privateKey);
       return found;
     };
   }
@@ -93,8 +103,10 @@ export class HandshakeState {
   readonly #symmetric: SymmetricState;
   readonly #psks: Uint8Array[];
   readonly #isPsk: boolean;
-  #s: KeyPair | undefined;
-  #e: KeyPair | undefined;
+  // Private keys live only inside OpenSSL KeyObjects (imported once, our byte copies wiped at
+  // once); the references are dropped at split() or on failure.
+  #s: PreparedPrivateKey | undefined;
+  #e: PreparedPrivateKey | undefined;
   #rs: Uint8Array | undefined;
   #re: Uint8Array | undefined;
   #messageIndex = 0;
@@ -180,8 +192,8 @@ export class HandshakeState {
       throw new NoiseProtocolError('prologue must be a Uint8Array');
     }
     // Validation done: copy secrets in.
-    if (options.s !== undefined) this.#s = this.#keyPair(checkKey(options.s, 's'));
-    if (options.e !== undefined) this.#e = this.#keyPair(checkKey(options.e, 'e'));
+    if (options.s !== undefined) this.#s = this.#prepare(checkKey(options.s, 's'), false);
+    if (options.e !== undefined) this.#e = this.#prepare(checkKey(options.e, 'e'), false);
     this.#psks = psks.map((psk) => Uint8Array.from(psk));
     this.#isPsk = protocol.pskCount > 0;
 
@@ -249,7 +261,7 @@ export class HandshakeState {
       const ss = this.#symmetric;
       for (const token of tokens) {
         if (token === 'e') {
-          this.#e ??= this.#dh.generateKeyPair();
+          this.#e ??= this.#prepare(randomBytes(this.#dh.dhLen), true);
           parts.push(this.#e.publicKey);
           ss.mixHash(this.#e.publicKey);
           if (this.#isPsk) ss.mixKey(this.#e.publicKey);
@@ -316,7 +328,7 @@ export class HandshakeState {
   /**
    * Split() of spec §5.2: the transport CipherStates `[initiator→responder,
    * responder→initiator]` (for a one-way pattern only the first is used). Then wipes `ck`, the
-   * handshake key, the ephemeral and static private keys and the psks. Callable once.
+   * handshake key and the psks, and drops the private key objects. Callable once.
    * @throws {NoiseStateError} before completion, after a failure or when called twice.
    */
   split(): [CipherState, CipherState] {
@@ -331,14 +343,14 @@ export class HandshakeState {
     return result;
   }
 
-  #keyPair(privateKey: Uint8Array): KeyPair {
+  // Imports a private key into OpenSSL once; wipes `privateKey` when we own it (a fresh e).
+  #prepare(privateKey: Uint8Array, owned: boolean): PreparedPrivateKey {
     try {
-      return {
-        privateKey: Uint8Array.from(privateKey),
-        publicKey: this.#dh.publicKeyFromPrivate(privateKey),
-      };
+      return this.#dh.preparePrivateKey(privateKey);
     } catch {
       throw new NoiseProtocolError('invalid private key');
+    } finally {
+      if (owned) wipe(privateKey);
     }
   }
 
@@ -373,7 +385,7 @@ export class HandshakeState {
     }
     let shared: Uint8Array;
     try {
-      shared = this.#dh.dh(local.privateKey, remote);
+      shared = local.dh(remote);
     } catch (error) {
       if (error instanceof DhError) throw new NoiseDhError();
       throw error;
@@ -426,7 +438,9 @@ export class HandshakeState {
 
   #wipeSecrets(): void {
     this.#symmetric.wipeSecrets();
-    wipe(this.#s?.privateKey, this.#e?.privateKey, ...this.#psks);
+    wipe(...this.#psks);
+    this.#s = undefined;
+    this.#e = undefined;
   }
 }
 

@@ -110,7 +110,9 @@ describe('interop with noise-handshake (holepunch, libsodium)', () => {
           expect(toHex(theirs.rs!)).toBe(toHex(ourStatic.publicKey));
         }
         const [c1, c2] = ours.split();
-        const [ourSend, ourReceive]: [CipherState, CipherState] = oursIsInitiator ? [c1, c2] : [c2, c1];
+        const [ourSend, ourReceive]: [CipherState, CipherState] = oursIsInitiator
+          ? [c1, c2]
+          : [c2, c1];
         const theirSend = new Cipher(theirs.tx);
         const theirReceive = new Cipher(theirs.rx);
         const empty = new Uint8Array(0);

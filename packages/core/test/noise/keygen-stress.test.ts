@@ -40,6 +40,21 @@ describe('X25519/X448 key generation under load', () => {
     );
   });
 
+  it('a prepared private key gives the same public key and DH results as the one-shot calls', () => {
+    for (const dh of [x25519, x448]) {
+      const a = dh.generateKeyPair();
+      const b = dh.generateKeyPair();
+      const prepared = dh.preparePrivateKey(a.privateKey);
+      expect(Buffer.from(prepared.publicKey).equals(a.publicKey)).toBe(true);
+      expect(Buffer.from(prepared.dh(b.publicKey)).equals(dh.dh(a.privateKey, b.publicKey))).toBe(
+        true,
+      );
+      expect(() => prepared.dh(new Uint8Array(dh.dhLen))).toThrow(
+        expect.objectContaining({ code: 'ERR_DH' }),
+      );
+    }
+  });
+
   it('rejects a low-order public key (all-zero DH output) with a typed error', () => {
     const a = x25519.generateKeyPair();
     expect(() => x25519.dh(a.privateKey, new Uint8Array(32))).toThrow(
