@@ -30,7 +30,15 @@ export function Sidebar({ state }: { state: ViewState }) {
           onClick={() => dispatch({ type: 'show', screen: 'host' })}
         >
           <span class="nav-icon" aria-hidden="true">
-            ⌂
+            <svg viewBox="0 0 24 24" width="18" height="18" focusable="false" aria-hidden="true">
+              <path
+                d="M4 7h16v10H4zM4 7l8 6 8-6"
+                stroke="currentColor"
+                stroke-width="2"
+                stroke-linejoin="round"
+                fill="none"
+              />
+            </svg>
           </span>
           <span class="nav-text">Your invite</span>
           {pending > 0 && (
@@ -88,13 +96,13 @@ export function Sidebar({ state }: { state: ViewState }) {
         )}
       </nav>
       {state.me && (
-        <footer class="me" title={`Your fingerprint: ${state.me.fingerprint}`}>
+        <footer class="profile" title={`Your fingerprint: ${state.me.fingerprint}`}>
           <span class="avatar small" aria-hidden="true">
             {initials(state.me.name)}
           </span>
-          <span class="me-text">
-            <span class="me-name">{state.me.name}</span>
-            <span class="me-fp">{state.me.fingerprint.split(' ').slice(0, 3).join(' ')}…</span>
+          <span class="profile-text">
+            <span class="profile-name">{state.me.name}</span>
+            <span class="profile-fp">{state.me.fingerprint.split(' ').slice(0, 3).join(' ')}…</span>
           </span>
         </footer>
       )}

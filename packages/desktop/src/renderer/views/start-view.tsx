@@ -27,7 +27,14 @@ export function StartView({ state }: { state: ViewState }) {
       <div class="choices">
         <div class="card choice">
           <div class="choice-icon" aria-hidden="true">
-            ＋
+            <svg viewBox="0 0 24 24" width="22" height="22" focusable="false" aria-hidden="true">
+              <path
+                d="M12 5v14M5 12h14"
+                stroke="currentColor"
+                stroke-width="2.2"
+                stroke-linecap="round"
+              />
+            </svg>
           </div>
           <h2>Host</h2>
           <p>Get an invite to send to your friend, then let them in when they arrive.</p>
@@ -37,7 +44,16 @@ export function StartView({ state }: { state: ViewState }) {
         </div>
         <div class="card choice">
           <div class="choice-icon" aria-hidden="true">
-            →
+            <svg viewBox="0 0 24 24" width="22" height="22" focusable="false" aria-hidden="true">
+              <path
+                d="M5 12h13M13 6l6 6-6 6"
+                stroke="currentColor"
+                stroke-width="2.2"
+                stroke-linecap="round"
+                stroke-linejoin="round"
+                fill="none"
+              />
+            </svg>
           </div>
           <h2>Join</h2>
           <p>Paste the invite a friend sent you, or type their address.</p>
