@@ -10,5 +10,6 @@ export * from './known-peers-store.js';
 export * from './memory-transport.js';
 export * from './paths.js';
 export * from './profile-store.js';
+export * from './secure-connection.js';
 export * from './tcp-transport.js';
 export * from './transport.js';

@@ -237,6 +237,15 @@ export class SecureChannel {
     return this.#fail([], new ChannelTruncatedError());
   }
 
+  /**
+   * Wipes both keys and ends the channel without a goodbye (e.g. when the stream is gone);
+   * later calls throw {@link ChannelClosedError}. Idempotent.
+   */
+  dispose(): void {
+    if (this.#failure) return;
+    this.#fail([], new ChannelClosedError());
+  }
+
   /** Whether this end has sent its goodbye (or closed itself at nonce exhaustion). */
   get isSendClosed(): boolean {
     return this.#send.closed;

@@ -1,0 +1,402 @@
+/**
+ * The Cryptully channel on a Node byte stream (a TCP socket, an in-memory pair): runs the
+ * pure handshake driver and {@link SecureChannel} against a `Duplex`, adding what pure code
+ * may not have: a handshake timer, backpressure, and the mapping of stream failures to
+ * typed errors.
+ * @module
+ */
+import { EventEmitter } from 'node:events';
+import type { Duplex } from 'node:stream';
+import {
+  ChannelClosedError,
+  type ChannelEvent,
+  ChannelTruncatedError,
+  ConnectionFailedError,
+  decodeHandshakeStatus,
+  HandshakeError,
+  HandshakeRejectedError,
+  type HandshakeResult,
+  type HandshakeStep,
+  HandshakeTimeoutError,
+  InitiatorHandshake,
+  type Prelude,
+  type PreludeDecision,
+  ResponderHandshake,
+  SecureChannel,
+} from '../channel/index.js';
+import type { KeyPair } from '../crypto/index.js';
+import { CryptullyError } from '../errors.js';
+
+/** Default time allowed for the whole handshake. */
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
+/** Time allowed, after {@link SecureConnection.end}, for the peer's goodbye. */
+export const CLOSE_TIMEOUT_MS = 5_000;
+
+/** Options of both {@link secureInitiate} and {@link secureRespond}. */
+export interface SecureConnectOptions {
+  /** This end's long-term X25519 key pair. */
+  staticKeyPair: KeyPair;
+  /** Time allowed for the handshake (default {@link DEFAULT_HANDSHAKE_TIMEOUT_MS}). */
+  handshakeTimeoutMs?: number;
+}
+
+/** Options of {@link secureInitiate}. */
+export interface InitiatorOptions extends SecureConnectOptions {
+  /** The invite's 32-byte secret; with `inviteId`, mode XXpsk3. */
+  psk?: Uint8Array;
+  /** The invite's 16-byte id; with `psk`, mode XXpsk3. */
+  inviteId?: Uint8Array;
+  /**
+   * Called with the responder's static key and msg2 payload; throw a CryptullyError to abort
+   * before msg3 (so our identity is not revealed). A status other than `ok` aborts afterwards
+   * with {@link HandshakeRejectedError}.
+   */
+  checkResponder?(remoteStatic: Uint8Array, payload: Uint8Array): void;
+}
+
+/** Options of {@link secureRespond}. */
+export interface ResponderOptions extends SecureConnectOptions {
+  /**
+   * Called with the decoded prelude; returns the psk to use (mode XXpsk3) and the msg2
+   * payload; after msg2 is sent the responder closes if `close` is true.
+   */
+  onPrelude(prelude: Prelude): PreludeDecision;
+}
+
+/** An established, authenticated, encrypted connection to one peer. */
+export interface SecureConnection {
+  /** The peer's static public key, authenticated by the handshake. */
+  readonly remoteStaticPublicKey: Uint8Array;
+  /** The Noise handshake hash, the same on both ends (for verification codes). */
+  readonly handshakeHash: Uint8Array;
+  /**
+   * Sends one message (up to 1 MiB). Returns false when the stream's buffer is full: wait for
+   * `drain` before sending more.
+   * @throws {MessageTooLargeError} over 1 MiB. @throws {ChannelClosedError} after close.
+   */
+  send(message: Uint8Array): boolean;
+  /** One authenticated message from the peer. Messages wait (reading pauses) until a listener exists. */
+  on(event: 'message', fn: (m: Uint8Array) => void): this;
+  /** The stream's buffer emptied after `send` returned false. */
+  on(event: 'drain', fn: () => void): this;
+  /** Emitted once when the connection is over; `error` says why it failed, absent after a clean goodbye. */
+  on(event: 'close', fn: (error?: CryptullyError) => void): this;
+  /** Graceful close: sends the goodbye after what is queued, then waits for the peer's. */
+  end(): void;
+  /** Closes at once, reporting `error` (if any) in the `close` event. */
+  destroy(error?: CryptullyError): void;
+}
+
+/**
+ * Runs the initiator's handshake on `stream` and resolves with the secure connection.
+ * @throws (rejects) {HandshakeTimeoutError}, {HandshakeError}, {HandshakeRejectedError}, the
+ *   error thrown by `checkResponder`, {ConnectionFailedError}, or a {@link PreludeError};
+ *   the stream is destroyed then.
+ * @example
+ * const connection = await secureInitiate(socket, { staticKeyPair, psk, inviteId });
+ * connection.on('message', (m) => console.log(new TextDecoder().decode(m)));
+ * connection.send(new TextEncoder().encode('hello'));
+ */
+export function secureInitiate(stream: Duplex, o: InitiatorOptions): Promise<SecureConnection> {
+  let driver: InitiatorHandshake;
+  try {
+    driver = new InitiatorHandshake(o);
+  } catch (error) {
+    stream.destroy();
+    return Promise.reject(error);
+  }
+  return runHandshake(
+    stream,
+    o.handshakeTimeoutMs,
+    (chunk) => driver.receive(chunk),
+    () => driver.start(),
+  );
+}
+
+/**
+ * Runs the responder's handshake on `stream` and resolves with the secure connection. When
+ * `onPrelude` asks to close, msg2 is sent and the promise rejects with
+ * {@link HandshakeRejectedError} carrying the status it sent.
+ * @example
+ * server.on('connection', async (socket) => {
+ *   const connection = await secureRespond(socket, { staticKeyPair, onPrelude: () => ({ payload: ok }) });
+ * });
+ */
+export function secureRespond(stream: Duplex, o: ResponderOptions): Promise<SecureConnection> {
+  let payload: Uint8Array | undefined;
+  const driver = new ResponderHandshake({
+    staticKeyPair: o.staticKeyPair,
+    onPrelude(prelude) {
+      const decision = o.onPrelude(prelude);
+      payload = decision.payload;
+      return decision;
+    },
+  });
+  return runHandshake(
+    stream,
+    o.handshakeTimeoutMs,
+    (chunk) => driver.receive(chunk),
+    () => [],
+    () => new HandshakeRejectedError(statusOf(payload)),
+  );
+}
+
+function statusOf(payload: Uint8Array | undefined): string {
+  try {
+    return payload ? decodeHandshakeStatus(payload) : 'refused';
+  } catch {
+    return 'refused';
+  }
+}
+
+/** Writes frames as one batch (corked so a socket sends them in one system call). */
+function writeFrames(stream: Duplex, frames: Uint8Array[]): boolean {
+  if (frames.length === 1) return stream.write(frames[0]!);
+  if (frames.length === 0) return !stream.writableNeedDrain;
+  stream.cork();
+  let ok = true;
+  for (const frame of frames) ok = stream.write(frame);
+  stream.uncork();
+  return ok;
+}
+
+/** The typed error for a stream's `error` event. */
+function streamError(error: unknown, during: string): ConnectionFailedError {
+  const code = (error as { code?: unknown }).code;
+  const reason = typeof code === 'string' && /^E[A-Z]+$/.test(code) ? ` (${code})` : '';
+  return new ConnectionFailedError(`the connection failed ${during}${reason}`, { cause: error });
+}
+
+function runHandshake(
+  stream: Duplex,
+  timeoutMs = DEFAULT_HANDSHAKE_TIMEOUT_MS,
+  receive: (chunk: Uint8Array) => HandshakeStep,
+  start: () => Uint8Array[],
+  rejection?: () => CryptullyError,
+): Promise<SecureConnection> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const timer = setTimeout(() => fail(new HandshakeTimeoutError(timeoutMs)), timeoutMs);
+    const cleanup = () => {
+      settled = true;
+      clearTimeout(timer);
+      stream.off('data', onData);
+      stream.off('end', onEnd);
+      stream.off('error', onError);
+      stream.off('close', onClose);
+    };
+    const fail = (error: unknown) => {
+      if (settled) return;
+      cleanup();
+      stream.destroy();
+      reject(
+        error instanceof CryptullyError ? error : new HandshakeError(undefined, { cause: error }),
+      );
+    };
+    const onData = (chunk: Uint8Array) => {
+      if (settled) return;
+      let step: HandshakeStep;
+      try {
+        step = receive(chunk);
+      } catch (error) {
+        fail(error);
+        return;
+      }
+      writeFrames(stream, step.frames);
+      if (step.closeAfterSending && rejection) {
+        cleanup();
+        stream.pause();
+        // Reject once msg2 has left, so that destroying the stream then cannot drop it.
+        const error = rejection();
+        const done = () => reject(error);
+        stream.once('close', done);
+        stream.end(done);
+        setTimeout(() => stream.destroy(), CLOSE_TIMEOUT_MS).unref();
+      } else if (step.result) {
+        cleanup();
+        stream.pause();
+        resolve(new NodeSecureConnection(stream, step.result));
+      }
+    };
+    const onEnd = () =>
+      fail(new ConnectionFailedError('the peer closed the connection during the handshake'));
+    const onError = (error: unknown) => fail(streamError(error, 'during the handshake'));
+    const onClose = () =>
+      fail(new ConnectionFailedError('the connection closed during the handshake'));
+    stream.on('data', onData);
+    stream.on('end', onEnd);
+    stream.on('error', onError);
+    stream.on('close', onClose);
+    if (stream.destroyed) {
+      onClose();
+      return;
+    }
+    try {
+      writeFrames(stream, start());
+    } catch (error) {
+      fail(error);
+    }
+  });
+}
+
+/** {@link SecureConnection} over a Node Duplex. */
+class NodeSecureConnection extends EventEmitter implements SecureConnection {
+  readonly remoteStaticPublicKey: Uint8Array;
+  readonly handshakeHash: Uint8Array;
+  readonly #stream: Duplex;
+  readonly #channel: SecureChannel;
+  /** Events from the channel not yet emitted (messages wait for a listener). */
+  #queue: ChannelEvent[] = [];
+  #error: CryptullyError | undefined;
+  #aborted = false;
+  #finished = false;
+  #flushScheduled = false;
+  #closeTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Set once `close` has been emitted, for listeners added later. */
+  #outcome: { error: CryptullyError | undefined } | undefined;
+
+  constructor(stream: Duplex, result: HandshakeResult) {
+    super();
+    this.remoteStaticPublicKey = result.remoteStaticPublicKey;
+    this.handshakeHash = result.handshakeHash;
+    this.#stream = stream;
+    this.#channel = new SecureChannel(result);
+    stream.on('data', this.#onData);
+    stream.on('end', this.#onEnd);
+    stream.on('error', this.#onError);
+    stream.on('close', this.#onClose);
+    stream.on('drain', this.#onDrain);
+    this.on('newListener', (event: string, listener: (error?: CryptullyError) => void) => {
+      if (event === 'message') this.#scheduleFlush();
+      // A connection can be over before its owner had a chance to listen: replay the outcome.
+      if (event === 'close' && this.#outcome) {
+        const { error } = this.#outcome;
+        queueMicrotask(() => listener(error));
+      }
+    });
+    // Bytes that came with the last handshake message, then resume reading.
+    this.#queue.push(...this.#channel.receive(new Uint8Array(0)));
+    this.#scheduleFlush();
+  }
+
+  send(message: Uint8Array): boolean {
+    if (this.#finished || this.#aborted) throw new ChannelClosedError();
+    const ok = writeFrames(this.#stream, this.#channel.seal(message));
+    if (this.#channel.isSendClosed) {
+      // Nonce exhaustion: the channel appended its goodbye; report why when it is over.
+      this.#error ??= this.#channel.closeReason;
+      this.#endStream();
+    }
+    return ok;
+  }
+
+  end(): void {
+    if (this.#finished || this.#aborted || this.#channel.isSendClosed) return;
+    writeFrames(this.#stream, this.#channel.close());
+    this.#endStream();
+  }
+
+  destroy(error?: CryptullyError): void {
+    if (this.#finished) return;
+    this.#aborted = true;
+    this.#error ??= error;
+    this.#stream.destroy();
+  }
+
+  #endStream(): void {
+    this.#stream.end();
+    if (this.#closeTimer) return;
+    this.#closeTimer = setTimeout(() => this.#fail(new ChannelTruncatedError()), CLOSE_TIMEOUT_MS);
+    this.#closeTimer.unref();
+  }
+
+  #fail(error: CryptullyError): void {
+    if (this.#finished || this.#aborted) return;
+    this.#error ??= error;
+    this.#aborted = true;
+    this.#stream.destroy();
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    // After the listener being added is in place, and after the handshake promise resolves.
+    queueMicrotask(() => {
+      this.#flushScheduled = false;
+      this.#flush();
+    });
+  }
+
+  /** Emits queued events in order; pauses reading while messages have no listener. */
+  #flush(): void {
+    while (this.#queue.length > 0 && !this.#aborted) {
+      const event = this.#queue[0]!;
+      if (event.type === 'message') {
+        if (this.listenerCount('message') === 0) {
+          this.#stream.pause();
+          return;
+        }
+        this.#queue.shift();
+        this.emit('message', event.message);
+      } else if (event.type === 'close') {
+        this.#queue.shift();
+        // The peer said goodbye: answer with ours, then the stream can close.
+        if (!this.#channel.isSendClosed) writeFrames(this.#stream, this.#channel.close());
+        this.#stream.end();
+      } else {
+        this.#queue.shift();
+        this.#fail(event.error);
+      }
+    }
+    if (!this.#aborted && !this.#finished) this.#stream.resume();
+  }
+
+  #onData = (chunk: Uint8Array): void => {
+    if (this.#aborted || this.#channel.failure) return;
+    this.#queue.push(...this.#channel.receive(chunk));
+    this.#flush();
+  };
+
+  #onEnd = (): void => {
+    if (this.#aborted || this.#channel.failure) return;
+    this.#queue.push(...this.#channel.receiveEnd());
+    this.#flush();
+  };
+
+  #onError = (error: unknown): void => {
+    this.#error ??= streamError(error, '');
+  };
+
+  #onDrain = (): void => {
+    this.emit('drain');
+  };
+
+  #onClose = (): void => {
+    if (this.#finished) return;
+    this.#finished = true;
+    clearTimeout(this.#closeTimer);
+    this.#detach();
+    let error = this.#error;
+    if (!error && !this.#aborted && !this.#channel.isReceiveClosed) {
+      error = this.#channel.failure ?? new ChannelTruncatedError();
+    }
+    this.#queue = [];
+    this.#channel.dispose();
+    // Deferred, so that an owner still awaiting the handshake promise can listen first.
+    queueMicrotask(() => {
+      this.#outcome = { error };
+      this.emit('close', error);
+    });
+  };
+
+  #detach(): void {
+    const stream = this.#stream;
+    stream.off('data', this.#onData);
+    stream.off('end', this.#onEnd);
+    stream.off('error', this.#onError);
+    stream.off('drain', this.#onDrain);
+    stream.off('close', this.#onClose);
+    // A late error event on a closed stream must not become an uncaught exception.
+    stream.on('error', () => {});
+  }
+}
