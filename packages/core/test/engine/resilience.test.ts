@@ -206,7 +206,7 @@ for (const setup of SETUPS) {
 
     it('drops a peer that never says hello, without a request or a disconnected event', async () => {
       const make = await setup.make();
-      const alice = await openNode('Alice', { ...make, handshakeTimeoutMs: 300 });
+      const alice = await openNode('Alice', { ...make, handshakeTimeoutMs: 500 });
       const { port } = await host(alice);
       const raw = await rawPeer(make, { host: '127.0.0.1', port });
       await until(() => raw.closed(), 'the host to close the silent session');
@@ -218,7 +218,7 @@ for (const setup of SETUPS) {
 
     it('keeps a quiet session alive with pings and times out a peer that went silent', async () => {
       const make = await setup.make();
-      const quick = { keepAliveMs: 100, idleTimeoutMs: 400 };
+      const quick = { keepAliveMs: 150, idleTimeoutMs: 1000 };
       const alice = await openNode('Alice', { ...make, ...quick });
       alice.node.on((e) => {
         if (e.event === 'request') void alice.node.dispatch({ cmd: 'accept', peer: e.peer });
@@ -227,8 +227,8 @@ for (const setup of SETUPS) {
       const { port } = await host(alice);
       await bob.node.dispatch({ cmd: 'join', target: `127.0.0.1:${port}` });
       await bob.next('connected');
-      // Several idle timeouts pass in silence: pings keep the session up.
-      await new Promise((resolve) => setTimeout(resolve, 1000));
+      // More than an idle timeout passes in silence: pings keep the session up.
+      await new Promise((resolve) => setTimeout(resolve, 1600));
       expect(bob.of('disconnected')).toEqual([]);
       expect(alice.of('disconnected')).toEqual([]);
       // A raw peer that answers nothing is timed out.
