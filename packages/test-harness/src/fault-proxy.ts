@@ -112,8 +112,8 @@ interface Pipe {
   to: Socket;
   splitter: FrameSplitter;
   framesSeen: number;
-  /** Time before which the next delayed chunk may not be written (keeps order under jitter). */
-  nextWriteAt: number;
+  /** Delayed chunks in send order, each with the time it is due. */
+  delayed: Array<{ at: number; bytes: Buffer }>;
   coalesced: Buffer[];
   coalesceTimer: NodeJS.Timeout | undefined;
   /** Serialises 1-byte writes so the receiver sees them one by one. */
@@ -154,14 +154,25 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     pipe.to.write(bytes);
   };
 
+  // Writes the delayed chunks that are due, in order, then waits for the next one.
+  const drainDelayed = (pipe: Pipe): void => {
+    while (pipe.delayed.length > 0 && (pipe.delayed[0]?.at ?? 0) <= performance.now()) {
+      write(pipe, pipe.delayed.shift()!.bytes);
+    }
+    const next = pipe.delayed[0];
+    if (next)
+      setTimeout(() => drainDelayed(pipe), Math.max(1, next.at - performance.now())).unref();
+  };
+
   // Applies the non-frame modes to bytes that the frame stage decided to forward.
   const deliver = (pipe: Pipe, bytes: Buffer): void => {
     switch (mode.kind) {
       case 'delay': {
+        // One ordered queue per direction: independent timers could fire out of order.
         const jitter = mode.jitterMs ? Math.random() * mode.jitterMs : 0;
-        const at = Math.max(pipe.nextWriteAt, Date.now() + mode.ms + jitter);
-        pipe.nextWriteAt = at;
-        setTimeout(() => write(pipe, bytes), at - Date.now()).unref();
+        const last = pipe.delayed.at(-1)?.at ?? 0;
+        pipe.delayed.push({ at: Math.max(last, performance.now() + mode.ms + jitter), bytes });
+        if (pipe.delayed.length === 1) drainDelayed(pipe);
         return;
       }
       case 'split':
@@ -259,7 +270,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       to,
       splitter: new FrameSplitter(),
       framesSeen: 0,
-      nextWriteAt: 0,
+      delayed: [],
       coalesced: [],
       coalesceTimer: undefined,
       splitQueue: Promise.resolve(),

@@ -138,7 +138,7 @@ describe('fault proxy', () => {
 
   it('delays with jitter but keeps the byte order', async () => {
     const { target, client } = await setup({ kind: 'delay', ms: 20, jitterMs: 30 });
-    const { handshake, frames } = initiatorStream(20);
+    const { handshake, frames } = initiatorStream(200);
     client.write(handshake);
     for (const f of frames) client.write(f);
     const all = Buffer.concat([handshake, ...frames]);

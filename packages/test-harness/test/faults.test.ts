@@ -98,6 +98,22 @@ async function bothEnd(l: Linked, marks: { host: number; joiner: number }) {
   return { atHost, atJoiner };
 }
 
+const FAULT_NAMES = { flip: 'flipped bit', replay: 'replayed frame', drop: 'dropped frame' };
+
+/** Reasons that tell the user the connection was tampered with. */
+const TAMPER_REASONS = ['decrypt-failed', 'protocol-error'];
+
+/**
+ * Engine defects this file found, reported to their owner; each is warned about loudly
+ * instead of failing main, and must be removed from here once fixed.
+ */
+const KNOWN_ISSUES: Partial<Record<'flip' | 'replay' | 'drop', string>> = {
+  replay:
+    'when the receipt for the replayed (genuine) message is sent in the same tick as the ' +
+    'duplicate fails to decrypt, the engine reports the send failure (ERR_CHANNEL_CLOSED, ' +
+    '"closed") instead of ERR_CHANNEL_DECRYPT; its own log shows the decrypt failure',
+};
+
 const marksOf = (l: Linked) => ({ host: l.host.events.length, joiner: l.joiner.events.length });
 
 describe.skipIf(core.state === 'unavailable')('faults between two clients', () => {
@@ -123,7 +139,7 @@ describe.skipIf(core.state === 'unavailable')('faults between two clients', () =
   });
 
   for (const fault of ['flip', 'replay', 'drop'] as const) {
-    it(`a ${fault === 'flip' ? 'flipped bit' : `${fault}ed frame`} ends the session on both sides, nothing forged shown`, async () => {
+    it(`a ${FAULT_NAMES[fault]} ends the session on both sides, nothing forged shown`, async () => {
       const l = await linked();
       await chatOnce(l.joiner, l.joinerPeer, l.host, 'before the fault');
       const marks = marksOf(l);
@@ -136,6 +152,14 @@ describe.skipIf(core.state === 'unavailable')('faults between two clients', () =
       console.log(
         `${fired}: host "${atHost.reason}" (${atHost.message}); joiner "${atJoiner.reason}"`,
       );
+      // The side that received the bad frame must say why: tampering, not a lost connection.
+      if (TAMPER_REASONS.includes(atHost.reason) || !KNOWN_ISSUES[fault]) {
+        expect(TAMPER_REASONS).toContain(atHost.reason);
+      } else {
+        console.warn(
+          `KNOWN ISSUE (${fault}): host said "${atHost.reason}": ${KNOWN_ISSUES[fault]}`,
+        );
+      }
       const shown = l.host.events.slice(marks.host).filter(is('message'));
       // Nothing after a tampered or missing frame is shown; a replay is never shown twice
       // (the original frame, before its copy, may be shown once).
@@ -294,24 +318,22 @@ describe.skipIf(netnsProblem !== undefined)('two clients in separate network nam
     ] as const) {
       sh('ip', '-n', ns, 'link', 'set', 'lo', 'up');
       sh('ip', '-n', ns, 'link', 'set', dev, 'up');
-      sh(
-        'ip',
-        'netns',
-        'exec',
-        ns,
-        'tc',
-        'qdisc',
-        'add',
-        'dev',
-        dev,
-        'root',
-        'netem',
-        'delay',
-        '40ms',
-        '15ms',
-        'loss',
-        '5%',
-      );
+      const netemArgs = ['delay', '40ms', '15ms', 'loss', '5%'];
+      if (netem)
+        sh(
+          'ip',
+          'netns',
+          'exec',
+          ns,
+          'tc',
+          'qdisc',
+          'add',
+          'dev',
+          dev,
+          'root',
+          'netem',
+          ...netemArgs,
+        );
     }
   });
   afterAll(async () => {
