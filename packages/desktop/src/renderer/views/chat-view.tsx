@@ -46,7 +46,9 @@ export function ChatView({ conversation }: { conversation: Conversation }) {
       >
         {conversation.messages.length === 0 && (
           <li class="empty-chat">
-            You are connected to {conversation.name}. Say hello! Messages are end-to-end encrypted.
+            {conversation.online
+              ? `You are connected to ${conversation.name}. Say hello! Messages are end-to-end encrypted.`
+              : `No messages with ${conversation.name} yet.`}
           </li>
         )}
         {conversation.messages.map((m) => (

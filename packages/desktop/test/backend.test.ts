@@ -1,0 +1,104 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openCoreEngine } from '../src/backend/core-engine.js';
+import { DesktopBackend } from '../src/backend/desktop-backend.js';
+import type { AppEvent } from '../src/bridge/app-protocol.js';
+
+const engineBuilt = existsSync(
+  fileURLToPath(new URL('../../core/dist/engine/index.js', import.meta.url)),
+);
+if (!engineBuilt) console.warn('skipped: @cryptully/core/engine is not built yet');
+
+let home: string;
+const backends: DesktopBackend[] = [];
+const savedPassphrase = process.env.CRYPTULLY_PASSPHRASE;
+
+beforeEach(() => {
+  home = mkdtempSync(join(tmpdir(), 'cryptully-backend-'));
+  delete process.env.CRYPTULLY_PASSPHRASE;
+});
+afterEach(async () => {
+  await Promise.all(backends.splice(0).map((b) => b.close()));
+  rmSync(home, { recursive: true, force: true });
+  if (savedPassphrase !== undefined) process.env.CRYPTULLY_PASSPHRASE = savedPassphrase;
+});
+
+async function start(): Promise<{ backend: DesktopBackend; events: AppEvent[] }> {
+  const backend = await DesktopBackend.start({ home, openEngine: openCoreEngine });
+  backends.push(backend);
+  const events: AppEvent[] = [];
+  backend.subscribe((event) => events.push(event));
+  return { backend, events };
+}
+
+const states = (events: AppEvent[]) =>
+  events.flatMap((e) => (e.event === 'app-state' ? [e.state] : []));
+const errors = (events: AppEvent[]) => events.flatMap((e) => (e.event === 'error' ? [e.code] : []));
+
+describe.skipIf(!engineBuilt)('desktop back end on the real chat node', () => {
+  it('first run: setup with a name (and passphrase) opens the node', async () => {
+    const { backend, events } = await start();
+    expect(states(events)).toEqual(['setup']);
+    await backend.handle({ cmd: 'send', text: 'too early' });
+    expect(errors(events)).toEqual(['ERR_NOT_READY']);
+    await backend.handle({ cmd: 'setup', name: 'Ada', passphrase: 'correct horse' });
+    expect(backend.phase).toBe('ready');
+    const ready = events.find((e) => e.event === 'app-state' && e.state === 'ready');
+    expect(ready).toMatchObject({ name: 'Ada', fingerprint: expect.stringMatching(/^\d{5} /) });
+  });
+
+  it('a protected identity starts locked; a wrong passphrase says so; the right one unlocks', async () => {
+    const first = await start();
+    await first.backend.handle({ cmd: 'setup', name: 'Ada', passphrase: 'correct horse' });
+    const fingerprintOf = (events: AppEvent[]) =>
+      events.flatMap((e) => (e.event === 'app-state' && e.fingerprint ? [e.fingerprint] : []))[0];
+    const fingerprint = fingerprintOf(first.events);
+    expect(fingerprint).toBeDefined();
+    await first.backend.close();
+
+    const { backend, events } = await start();
+    expect(states(events)).toEqual(['locked']);
+    expect(errors(events)).toEqual([]);
+    await backend.handle({ cmd: 'unlock', passphrase: 'wrong' });
+    expect(backend.phase).toBe('locked');
+    expect(errors(events)).toEqual(['ERR_IDENTITY_WRONG_PASSPHRASE']);
+    await backend.handle({ cmd: 'unlock', passphrase: 'correct horse' });
+    expect(backend.phase).toBe('ready');
+    expect(fingerprintOf(events)).toBe(fingerprint);
+  });
+
+  it('without a passphrase the next start opens at once', async () => {
+    const first = await start();
+    await first.backend.handle({ cmd: 'setup', name: 'Bo' });
+    await first.backend.close();
+    const { events } = await start();
+    expect(states(events)).toEqual(['ready']);
+  });
+
+  it('replays the state and history to a front end that connects later (a reload)', async () => {
+    const { backend } = await start();
+    await backend.handle({ cmd: 'setup', name: 'Cy' });
+    await backend.handle({ cmd: 'host', port: 0, bind: '127.0.0.1' });
+    const late: AppEvent[] = [];
+    backend.subscribe((event) => late.push(event));
+    expect(late[0]).toMatchObject({ event: 'app-state', state: 'ready', name: 'Cy' });
+    expect(late.map((e) => e.event)).toContain('listening');
+  });
+
+  it('uses the host defaults (--host-port/--host-bind) when the UI names none', async () => {
+    const backend = await DesktopBackend.start({
+      home,
+      openEngine: openCoreEngine,
+      hostDefaults: { port: 0, bind: '127.0.0.1' },
+    });
+    backends.push(backend);
+    const events: AppEvent[] = [];
+    backend.subscribe((event) => events.push(event));
+    await backend.handle({ cmd: 'setup', name: 'Di' });
+    await backend.handle({ cmd: 'host' });
+    expect(events.find((e) => e.event === 'listening')).toMatchObject({ host: '127.0.0.1' });
+  });
+});
