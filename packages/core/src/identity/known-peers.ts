@@ -45,8 +45,12 @@ export interface KnownPeerBook {
 
 /** The verdict on a peer who just completed a handshake. */
 export type PeerAssessment =
-  /** The key is known (perhaps under another name: `renamedFrom`). */
-  | { status: 'known'; peer: KnownPeer; renamedFrom?: string }
+  /**
+   * The key is known, perhaps under another name (`renamedFrom`). `nameTakenBy` is set when the
+   * new name belongs to a different known peer: show the known name, not the claimed one, so
+   * one friend cannot pass for another.
+   */
+  | { status: 'known'; peer: KnownPeer; renamedFrom?: string; nameTakenBy?: KnownPeer }
   /** Neither the key nor the name is known. */
   | { status: 'new' }
   /**
@@ -111,21 +115,26 @@ export function assessPeer(
   name: string,
 ): PeerAssessment {
   abytes(publicKey, 32, 'public key');
+  const key = nameKey(cleanPeerName(name));
+  const holder = (except?: KnownPeer): KnownPeer | undefined => {
+    // An empty name identifies nobody: it cannot claim anyone's place.
+    if (key === '') return undefined;
+    let found: KnownPeer | undefined;
+    for (const peer of book.peers.values()) {
+      if (peer === except || nameKey(peer.name) !== key) continue;
+      if (!found || peer.lastSeen > found.lastSeen) found = peer;
+    }
+    return found;
+  };
   const known = findPeerByKey(book, publicKey);
   if (known) {
-    return nameKey(known.name) === nameKey(cleanPeerName(name))
-      ? { status: 'known', peer: known }
+    if (nameKey(known.name) === key) return { status: 'known', peer: known };
+    const nameTakenBy = holder(known);
+    return nameTakenBy
+      ? { status: 'known', peer: known, renamedFrom: known.name, nameTakenBy }
       : { status: 'known', peer: known, renamedFrom: known.name };
   }
-  let previous: KnownPeer | undefined;
-  const key = nameKey(cleanPeerName(name));
-  // An empty name identifies nobody: it cannot claim anyone's place.
-  if (key === '') return { status: 'new' };
-  for (const peer of book.peers.values()) {
-    if (nameKey(peer.name) === key && (!previous || peer.lastSeen > previous.lastSeen)) {
-      previous = peer;
-    }
-  }
+  const previous = holder();
   return previous ? { status: 'key-changed', previous } : { status: 'new' };
 }
 

@@ -46,6 +46,14 @@ describe('assessPeer', () => {
     });
   });
 
+  it('flags a known peer who takes the name of another known peer', () => {
+    const two = rememberPeer(book, { publicKey: bob, name: 'Bob', now: T });
+    const verdict = assessPeer(two, bob, 'alice');
+    expect(verdict).toMatchObject({ status: 'known', renamedFrom: 'Bob' });
+    if (verdict.status === 'known') expect(verdict.nameTakenBy?.publicKey).toEqual(alice);
+    expect(assessPeer(two, bob, 'Robert')).not.toHaveProperty('nameTakenBy');
+  });
+
   it('says key-changed, with the old key, for the same name and a different key', () => {
     for (const name of ['Alice', 'alice', ' ALICE ']) {
       const verdict = assessPeer(book, mallory, name);
