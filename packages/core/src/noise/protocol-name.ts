@@ -21,8 +21,11 @@ export interface NoiseProtocol {
   readonly pattern: HandshakePattern;
   /** Number of `psk` tokens, i.e. how many psks the handshake needs. */
   readonly pskCount: number;
+  /** The DH function (spec §12.1 `25519`, §12.2 `448`). */
   readonly dh: DhFunction;
+  /** The cipher function (spec §12.3 `ChaChaPoly`, §12.4 `AESGCM`). */
   readonly cipher: CipherFunction;
+  /** The hash function (spec §12.5-§12.8 `SHA256`, `SHA512`, `BLAKE2s`, `BLAKE2b`). */
   readonly hash: HashFunction;
 }
 

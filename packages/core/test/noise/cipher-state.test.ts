@@ -3,7 +3,8 @@
 // allocation-light encryptWithAdInto used by the channel.
 import { describe, expect, it } from 'vitest';
 import { aesGcm, chaChaPoly, randomBytes, toHex } from '../../src/crypto/index.js';
-import { CipherState, cipherKeyForTesting, MAX_NONCE } from '../../src/noise/index.js';
+import { cipherKeyForTesting } from '../../src/noise/cipher-state.js';
+import { CipherState, MAX_NONCE } from '../../src/noise/index.js';
 
 const code = (c: string) => expect.objectContaining({ code: c });
 const ad = new TextEncoder().encode('associated data');

@@ -4,7 +4,8 @@
 // documented test-only accessor, so keys replaced mid-handshake are checked too.
 import { describe, expect, it } from 'vitest';
 import { randomBytes } from '../../src/crypto/index.js';
-import { type HandshakeState, handshakeSecretsForTesting } from '../../src/noise/index.js';
+import { handshakeSecretsForTesting } from '../../src/noise/handshake-state.js';
+import type { HandshakeState } from '../../src/noise/index.js';
 import { makePair } from './pair.js';
 
 const isZero = (b: Uint8Array) => b.every((byte) => byte === 0);
