@@ -7,6 +7,7 @@
  * @module
  */
 import { networkInterfaces } from 'node:os';
+import { secureInitiate, secureRespond } from '../adapters/secure-connection.js';
 import { tcpTransport } from '../adapters/tcp-transport.js';
 import { formatAddress, type Transport } from '../adapters/transport.js';
 import type { KeyPair } from '../crypto/index.js';
@@ -111,16 +112,8 @@ export class NoNameError extends CryptullyError {
   }
 }
 
-/** The Noise channel adapter, loaded on first use (it lands in a separate change). */
-const SECURE_CONNECTION_MODULE = '../adapters/secure-connection.js';
-
-async function defaultSecure(): Promise<SecureChannelFactory> {
-  const module = (await import(SECURE_CONNECTION_MODULE)) as {
-    secureInitiate: SecureChannelFactory['initiate'];
-    secureRespond: SecureChannelFactory['respond'];
-  };
-  return { initiate: module.secureInitiate, respond: module.secureRespond };
-}
+/** The Noise channel of `adapters/secure-connection.ts`. */
+const noiseChannel: SecureChannelFactory = { initiate: secureInitiate, respond: secureRespond };
 
 /**
  * A Cryptully chat node: host, join, chat. See docs/protocol-session.md for the flows.
@@ -188,7 +181,7 @@ export class ChatNode {
       await storage.saveName(name);
       name = (await storage.loadName()) ?? name;
     }
-    const secure = options.secure ?? (await defaultSecure());
+    const secure = options.secure ?? noiseChannel;
     const node = new ChatNode({ keyPair, storage, options, secure, book, name });
     node.#emit({ event: 'ready', fingerprint: node.fingerprint, name: node.name });
     return node;

@@ -1,6 +1,5 @@
-// Two chat nodes talking: the flows front ends rely on, over real TCP with the Noise channel
-// (and over the memory transport with a plaintext stand-in, so the engine logic is covered
-// on its own).
+// Two chat nodes talking: the flows front ends rely on, over TCP loopback and over the memory
+// transport, always through the real Noise channel.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';

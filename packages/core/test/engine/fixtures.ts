@@ -1,27 +1,16 @@
 // Setups the engine tests run on, and tools to misbehave: a transport whose streams can be
 // cut or made to drop what they receive, and a raw peer that speaks the session by hand.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { Duplex } from 'node:stream';
 import { MemoryNetwork, memoryTransport } from '../../src/adapters/memory-transport.js';
+import { secureInitiate, secureRespond } from '../../src/adapters/secure-connection.js';
 import { tcpTransport } from '../../src/adapters/tcp-transport.js';
 import type { Transport } from '../../src/adapters/transport.js';
 import { x25519 } from '../../src/crypto/index.js';
 import type { ChatNodeOptions } from '../../src/engine/index.js';
 import type { ChannelConnection, SecureChannelFactory } from '../../src/engine/secure-channel.js';
-import { plaintextChannel } from './plaintext-channel.js';
 
-const noiseAdapter = join(import.meta.dirname, '../../src/adapters/secure-connection.ts');
-/** Whether the Noise channel adapter is in the tree. */
-export const noiseAvailable = existsSync(noiseAdapter);
-
-async function noiseChannel(): Promise<SecureChannelFactory> {
-  const module = (await import('../../src/adapters/secure-connection.js')) as {
-    secureInitiate: SecureChannelFactory['initiate'];
-    secureRespond: SecureChannelFactory['respond'];
-  };
-  return { initiate: module.secureInitiate, respond: module.secureRespond };
-}
+/** The real Noise channel, as the engine uses it by default. */
+const noiseChannel: SecureChannelFactory = { initiate: secureInitiate, respond: secureRespond };
 
 /** A way to run nodes: which transport, which channel. */
 export interface Setup {
@@ -33,17 +22,17 @@ export interface Setup {
 
 export const SETUPS: Setup[] = [
   {
-    name: 'TCP loopback + Noise channel',
-    available: noiseAvailable,
-    make: async () => ({ transport: tcpTransport(), secure: await noiseChannel() }),
+    name: 'TCP loopback',
+    available: true,
+    make: async () => ({ transport: tcpTransport(), secure: noiseChannel }),
   },
   {
-    name: 'memory transport + plaintext stand-in channel',
+    name: 'memory transport',
     available: true,
-    make: async () => {
-      const network = new MemoryNetwork();
-      return { transport: memoryTransport({ network }), secure: plaintextChannel };
-    },
+    make: async () => ({
+      transport: memoryTransport({ network: new MemoryNetwork() }),
+      secure: noiseChannel,
+    }),
   },
 ];
 
