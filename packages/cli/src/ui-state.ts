@@ -164,7 +164,7 @@ export function verificationSentence(
   code: string,
 ): string {
   const sentences: Record<Verification, string> = {
-    invite: `${name} is verified by your invite.`,
+    invite: `${name}'s identity was checked through the invite.`,
     code: `You compared codes with ${name} before.`,
     unverified: `Not verified yet: ask ${name} which code they see (by phone or in person); if it is ${code}, type /verify.`,
     'key-changed': `${name}'s key has changed since last time: see the warning above.`,
@@ -331,7 +331,12 @@ const HANDLERS: Handlers = {
     const next = known
       ? upsert(state, e.peer, { state: 'disconnected', typing: 'idle', request: undefined })
       : state;
-    const text = e.message || `${nameOf(state, e.peer)} disconnected (${e.reason}).`;
+    const name = nameOf(state, e.peer);
+    // A goodbye's sentence may come from the peer: say it in our words, with the name.
+    const text =
+      e.reason === 'goodbye'
+        ? `${name} left the chat.`
+        : e.message || `${name} disconnected (${e.reason}).`;
     const kind = e.reason === 'goodbye' || e.reason === 'closed' ? 'info' : 'warning';
     return addLine(next, known ? e.peer : null, { kind, at: now, text: safeText(text) });
   },

@@ -18,15 +18,32 @@ const tui = (...args: Parameters<typeof startTui>) => {
 afterEach(() => current?.app.destroy());
 
 describe("the TUI, read from blessed's screen model", () => {
-  it('shows the home log with the invite, a conversation list and a status bar', () => {
+  it('shows the home log full width with the invite alone on its line, and a status bar', () => {
     const t = tui();
-    t.node.emit({ event: 'ready', name: 'Alice', fingerprint: '12345 67890' }, listening);
-    const text = t.text();
-    expect(text).toContain('0   Home');
-    expect(text).toContain('Waiting for friends on 127.0.0.1:4000.');
-    expect(text).toContain('cryptully://join/AAAA');
-    expect(text).toMatch(/Alice │ hosting on port 4000 │ type \/help for commands/);
-    expect(t.lines().at(-1)).toMatch(/^> type \/help for commands/);
+    const invite = `cryptully://join/${'A'.repeat(150)}`;
+    t.node.emit(
+      { event: 'ready', name: 'Alice', fingerprint: '12345 67890' },
+      { ...listening, invite },
+    );
+    const lines = t.lines();
+    expect(lines.join('\n')).toContain('Waiting for friends on 127.0.0.1:4000.');
+    // Wrapped rows hold nothing but the invite, so selecting them copies exactly the invite.
+    const first = lines.findIndex((line) => line.includes('cryptully://join/'));
+    expect((lines[first]! + lines[first + 1]!).replace(/\s/g, '')).toBe(invite);
+    expect(lines.join('\n')).not.toContain('Home');
+    expect(lines.join('\n')).toMatch(/Alice │ hosting on port 4000 │ nobody connected yet/);
+    expect(lines.at(-1)).toMatch(/^> type \/help for commands/);
+  });
+
+  it('draws emoji two columns wide, with a filler cell as for CJK characters', () => {
+    const t = tui();
+    t.node.emit(bobConnected, { event: 'message', peer: BOB, id: '1', text: 'ok 😀 日', at: AT });
+    t.lines();
+    const rows = (t.screen as unknown as { lines: Array<Array<[number, string]>> }).lines;
+    const row = rows.find((cells) => cells.some((cell) => cell[1] === '😀'))!;
+    const at = row.findIndex((cell) => cell[1] === '😀');
+    expect(row[at + 1]![1]).toBe('\u0003');
+    expect(row[at + 2]![1]).toBe(' ');
   });
 
   it('opens a dialog for a request and accepts with "a"', () => {
@@ -43,6 +60,7 @@ describe("the TUI, read from blessed's screen model", () => {
     expect(text).not.toContain('a: accept');
     expect(text).toMatch(/Bob │ connected │ unverified — type \/verify/);
     expect(text).toContain('1 ● Bob');
+    expect(text).toContain('0   Home');
   });
 
   it('ignores dialog keys typed in the instant the dialog appears (no accidental accept)', () => {

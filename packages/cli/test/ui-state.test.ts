@@ -94,11 +94,11 @@ describe('the view-model reducer', () => {
     expect(bob.lines[1]?.text).toMatch(/\/accept yes only if you checked/);
   });
 
-  it('records verification and disconnection with the sentence the engine gave', () => {
+  it('records verification, and says a goodbye in its own words (the peer chose the text)', () => {
     const state = run([
       bobConnected,
       { event: 'verified', peer: BOB, verification: 'code' },
-      { event: 'disconnected', peer: BOB, reason: 'goodbye', message: 'Bob left the chat.' },
+      { event: 'disconnected', peer: BOB, reason: 'goodbye', message: 'The peer left: ESC[2J' },
     ]);
     const bob = currentConversation(state)!;
     expect(bob.verification).toBe('code');

@@ -222,7 +222,9 @@ export class TuiApp {
   renderNow(): void {
     if (this.destroyed) return;
     const state: UiState = this.controller.state;
-    const wide = (this.screen.width as number) >= MIN_WIDTH_FOR_LIST;
+    // The home log takes the whole width, so that a long invite wraps without the list's
+    // column in the way of copying it; conversations show the list.
+    const wide = (this.screen.width as number) >= MIN_WIDTH_FOR_LIST && state.current !== null;
     if (wide) this.list.box.show();
     else this.list.box.hide();
     this.log.box.left = wide ? LIST_WIDTH : 0;
@@ -232,7 +234,9 @@ export class TuiApp {
     const request = pendingRequests(state).find((c) => !this.setAside.has(c.peer));
     this.dialog.show(request, this.now());
     const placeholder =
-      state.current === null ? 'type /help for commands' : 'type a message and press Enter';
+      state.current === null
+        ? 'type /help for commands, Ctrl-N for the next conversation'
+        : 'type a message and press Enter';
     const column = this.input.update(this.currentInput(), placeholder);
     this.screen.render();
     const program = this.screen.program;

@@ -5,6 +5,7 @@
  */
 import blessed from 'blessed';
 import { InputModel } from './input-model.js';
+import { stringWidth } from './text-width.js';
 import type { Theme } from './theme.js';
 
 /** One question. */
@@ -57,10 +58,13 @@ export function askInScreen(
         : theme.paint('gray', 'Enter: continue   Esc: cancel'),
     ];
     box.setContent(body.join('\n'));
-    box.height = Math.min(
-      (screen.height as number) - 2,
-      (box.getScreenLines?.().length ?? body.length) + 4,
+    // Rows the text takes once wrapped inside the border and padding, plus the border itself.
+    const inner = width - 4;
+    const rows = [...question.lines, '', '', ''].reduce(
+      (sum, line) => sum + Math.max(1, Math.ceil(stringWidth(line) / inner)),
+      0,
     );
+    box.height = Math.min((screen.height as number) - 2, rows + 2);
     screen.render();
   };
   return new Promise((resolve) => {

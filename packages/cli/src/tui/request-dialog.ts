@@ -41,7 +41,7 @@ export function dialogLines(request: Conversation, typed: string): string[] {
     ];
   }
   const how = request.request?.invited
-    ? `${name} used your invite, so you know it is the friend you invited.`
+    ? `${name} joined with an invite you made: it is whoever you sent it to.`
     : request.request?.known
       ? `You have chatted with ${name} before (same key as last time).`
       : `Ask ${name} which code they see. If it is not ${code}, reject.`;
@@ -97,7 +97,7 @@ export class RequestDialog {
     const lines = dialogLines(request, this.typed);
     this.box.setLabel(alarm ? ' KEY CHANGED ' : ' Someone wants to chat ');
     this.box.style = this.theme.style(alarm ? 'warning' : 'dialog');
-    this.box.height = lines.length + 4;
+    this.box.height = lines.length + 2; // the border's two rows
     this.box.setContent(
       lines.map((line, i) => (i === 0 ? this.theme.bold(line) : this.theme.text(line))).join('\n'),
     );

@@ -6,6 +6,7 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import blessed from 'blessed';
+import './wide-chars.js';
 
 /** Where the screen reads keys and draws; defaults to the process's terminal. */
 export interface ScreenStreams {

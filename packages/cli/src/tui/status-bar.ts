@@ -18,7 +18,14 @@ export function statusText(state: UiState): { text: string; alarm: boolean } {
   if (conversation === undefined) {
     const me = state.me ? state.me.name : 'cryptully';
     const where = state.listening ? `hosting on port ${state.listening.port}` : '';
-    const parts = [me, where, elsewhere || 'type /help for commands'];
+    const count = state.conversations.filter((c) => c.state === 'connected').length;
+    const people =
+      count === 0
+        ? 'nobody connected yet'
+        : count === 1
+          ? '1 friend connected'
+          : `${count} friends connected`;
+    const parts = [me, where, people, elsewhere];
     return { text: parts.filter(Boolean).join(' │ '), alarm: false };
   }
   const { name, connection, verification, typing } = statusParts(conversation);

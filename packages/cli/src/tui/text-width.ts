@@ -4,6 +4,7 @@
  * @module
  */
 import { createRequire } from 'node:module';
+import './wide-chars.js';
 
 const require = createRequire(import.meta.url);
 const unicode = require('blessed/lib/unicode.js') as { strWidth(text: string): number };

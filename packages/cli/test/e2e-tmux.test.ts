@@ -1,0 +1,87 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { BIN, cleanup, tempHome } from './helpers/json-process.js';
+import { Tmux, tmuxAvailable } from './helpers/tmux.js';
+
+if (!tmuxAvailable) console.warn('tmux is not installed: the end-to-end TUI test is skipped');
+
+const tmux = new Tmux();
+const folders: string[] = [];
+afterAll(async () => {
+  tmux.killServer();
+  await cleanup(folders);
+});
+
+function command(home: string, args: string, env = ''): string {
+  // The pane stays open after exit so the test can read the exit status.
+  return `env CRYPTULLY_HOME=${home} NCURSES_NO_UTF8_ACS=1 ${env} ${process.execPath} ${BIN} ${args}; echo EXIT=$?; sleep 30`;
+}
+
+describe('two cryptully TUIs in tmux, as two people would use them', () => {
+  it.skipIf(!tmuxAvailable)(
+    'first run, host and join, accept, same code on both screens, chat both ways, quit',
+    async () => {
+      const [aliceHome, bobHome] = [await tempHome(), await tempHome()];
+      folders.push(aliceHome, bobHome);
+
+      // Alice's first run: the TUI asks her name and offers a passphrase.
+      tmux.start('alice', command(aliceHome, 'host --port 0 --bind 127.0.0.1'));
+      await tmux.waitFor('alice', /What name should your friends see\?/);
+      tmux.keys('alice', ['Alice'], true);
+      tmux.keys('alice', ['Enter']);
+      await tmux.waitFor('alice', /Passphrase \(press Enter for none\)/);
+      tmux.keys('alice', ['Enter']);
+      const [, port] = await tmux.waitFor('alice', /hosting on port (\d+)/);
+      await tmux.waitFor('alice', /cryptully:\/\/join\//);
+
+      // Bob joins by address, with a passphrase from the environment.
+      tmux.start(
+        'bob',
+        command(bobHome, `join 127.0.0.1:${port} --name Bob`, 'CRYPTULLY_PASSPHRASE=correct-horse'),
+      );
+      const [, bobCode] = await tmux.waitFor(
+        'bob',
+        /Waiting for Alice to accept… Code: (\d{3} \d{3})/,
+      );
+      await tmux.waitFor('alice', /Bob wants to chat with you\./);
+      const [, aliceCode] = await tmux.waitFor('alice', /Verification code: (\d{3} \d{3})/);
+      expect(aliceCode).toBe(bobCode);
+
+      // The dialog ignores keys for a moment after it opens (no accidental accept): retry.
+      for (let attempt = 0; attempt < 20; attempt++) {
+        tmux.keys('alice', ['a']);
+        try {
+          await tmux.waitFor('alice', /Bob │ connected/, 300);
+          break;
+        } catch {
+          // still arming
+        }
+      }
+      tmux.keys('alice', ['C-u']);
+      await tmux.waitFor('bob', /Alice │ connected │ unverified — type \/verify/);
+      const bobScreen = tmux.capture('bob');
+      expect(bobScreen).toContain(`if it is ${aliceCode}`);
+
+      tmux.keys('alice', ['hello Bob'], true);
+      tmux.keys('alice', ['Enter']);
+      await tmux.waitFor('bob', /\d\d:\d\d Alice: hello Bob/);
+      await tmux.waitFor('alice', /You: hello Bob ✓✓/);
+
+      tmux.keys('bob', ['hi Alice 日本 😀 ok'], true);
+      await tmux.waitFor('alice', /Bob is typing…/);
+      tmux.keys('bob', ['Enter']);
+      await tmux.waitFor('alice', /\d\d:\d\d Bob: hi Alice 日本 😀 ok/);
+      await tmux.waitFor('bob', /You: hi Alice 日本 😀 ok ✓✓/);
+
+      // Bob leaves with Ctrl-C: his terminal is restored, Alice is told.
+      tmux.keys('bob', ['C-c']);
+      await tmux.waitFor('bob', /^EXIT=0$/m);
+      expect(tmux.capture('bob').trim()).toBe('EXIT=0');
+      await tmux.waitFor('alice', /Bob left the chat\./);
+      await tmux.waitFor('alice', /Bob │ offline/);
+      tmux.keys('alice', ['/quit'], true);
+      tmux.keys('alice', ['Enter']);
+      await tmux.waitFor('alice', /^EXIT=0$/m);
+    },
+    60_000,
+  );
+});
