@@ -45,8 +45,11 @@ export class DesktopWsDriver implements ClientDriver {
     return this.log.events;
   }
 
-  /** Starts the back end (once) and connects the WebSocket; completes first-run setup. */
-  async launch(): Promise<void> {
+  /**
+   * Starts the back end (once) and connects the WebSocket. Completes first-run setup itself
+   * unless `setupViaUi` (a browser test then fills in the welcome form).
+   */
+  async launch(options: { setupViaUi?: boolean } = {}): Promise<void> {
     if (this.alive()) return;
     const env: Record<string, string> = {
       ...(process.env as Record<string, string>),
@@ -107,7 +110,7 @@ export class DesktopWsDriver implements ClientDriver {
       if (event.event === 'app-state') {
         this.appState = (event as AppStateEvent).state;
         this.logs.push(`app-state ${this.appState}`);
-        if (this.appState === 'setup') {
+        if (this.appState === 'setup' && !options.setupViaUi) {
           socket.send(JSON.stringify({ cmd: 'setup', name: this.options.name }));
         }
         return;
@@ -121,7 +124,7 @@ export class DesktopWsDriver implements ClientDriver {
       socket.once('error', reject);
     });
     const deadline = Date.now() + 15_000;
-    while (this.appState !== 'ready') {
+    while (this.appState !== 'ready' && !options.setupViaUi) {
       if (Date.now() > deadline || !this.alive()) {
         throw new Error(`${this.label}: never became ready (state ${this.appState})`);
       }
