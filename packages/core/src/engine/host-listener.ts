@@ -54,11 +54,11 @@ const REFUSAL_LOG: Record<Exclude<HandshakeStatus, 'ok'>, string> = {
 export class HostListener {
   readonly #o: HostListenerOptions;
   #listener: Listener | undefined;
-  #pending = 0;
   readonly #perAddress = new Map<string, number>();
   /** Invite ids (hex) whose handshake is in progress: a second concurrent use is refused. */
   readonly #reserved = new Set<string>();
-  readonly #streams = new Set<Duplex>();
+  /** Streams in their handshake, oldest first, with their address for log lines. */
+  readonly #streams = new Map<Duplex, string>();
 
   constructor(options: HostListenerOptions) {
     this.#o = options;
@@ -71,7 +71,7 @@ export class HostListener {
 
   /** Handshakes in progress (for tests and diagnostics). */
   get pendingHandshakes(): number {
-    return this.#pending;
+    return this.#streams.size;
   }
 
   /**
@@ -90,7 +90,7 @@ export class HostListener {
   async close(): Promise<void> {
     const listener = this.#listener;
     this.#listener = undefined;
-    for (const stream of this.#streams) stream.destroy();
+    for (const stream of this.#streams.keys()) stream.destroy();
     await listener?.close();
   }
 
@@ -99,11 +99,6 @@ export class HostListener {
     const { limits } = this.#o;
     // Errors on a stream we drop must not become uncaught exceptions.
     stream.on('error', () => {});
-    if (this.#pending >= limits.maxPendingHandshakes) {
-      this.#o.log(`dropped connection from ${where}: ${this.#pending} handshakes already pending`);
-      stream.destroy();
-      return;
-    }
     const fromAddress = this.#perAddress.get(remote.host) ?? 0;
     if (fromAddress >= limits.maxPerAddress) {
       this.#o.log(
@@ -112,9 +107,19 @@ export class HostListener {
       stream.destroy();
       return;
     }
+    if (this.#streams.size >= limits.maxPendingHandshakes) {
+      // Drop the oldest handshake, not the newcomer: an honest handshake takes milliseconds,
+      // so the oldest is the likeliest to be a slow or silent one, and a flood of them cannot
+      // lock real joiners out until the handshake timeout.
+      const [oldest, oldestWhere] = this.#streams.entries().next().value!;
+      this.#o.log(
+        `dropped the oldest pending handshake (from ${oldestWhere}): ${this.#streams.size} handshakes pending`,
+      );
+      this.#streams.delete(oldest);
+      oldest.destroy();
+    }
     this.#perAddress.set(remote.host, fromAddress + 1);
-    this.#pending += 1;
-    this.#streams.add(stream);
+    this.#streams.set(stream, where);
     stream.once('close', () => {
       const left = (this.#perAddress.get(remote.host) ?? 1) - 1;
       if (left > 0) this.#perAddress.set(remote.host, left);
@@ -141,7 +146,6 @@ export class HostListener {
       })
       .then(
         (channel) => {
-          this.#pending -= 1;
           this.#streams.delete(stream);
           if (reserved !== undefined) this.#o.invites.markUsed(fromHex(reserved), this.#o.clock());
           release();
@@ -152,7 +156,6 @@ export class HostListener {
           this.#o.onChannel({ channel, remote, invited });
         },
         (error: unknown) => {
-          this.#pending -= 1;
           this.#streams.delete(stream);
           release();
           // Refusals were logged when the prelude was answered.

@@ -76,7 +76,10 @@ for (const setup of SETUPS) {
         await alice.next('message', (e) => e.text === `during flood ${i}`);
       }
       await until(
-        () => alice.logs.some((l) => /dropped connection .* handshakes already pending/.test(l)),
+        () =>
+          alice.logs.some((l) =>
+            /dropped the oldest pending handshake .* handshakes pending/.test(l),
+          ),
         'a drop',
       );
       await until(
@@ -92,6 +95,33 @@ for (const setup of SETUPS) {
       const carol = await openNode('Carol', make);
       await carol.node.dispatch({ cmd: 'join', target: `127.0.0.1:${port}` });
       await alice.next('request', (e) => e.name === 'Carol');
+    });
+
+    it('lets a real joiner in while silent connections fill every pending-handshake slot', async () => {
+      const make = await setup.make();
+      // A long handshake timeout: the joiner must get in because the oldest silent connection
+      // is dropped to make room, not because the silent ones time out.
+      const alice = await openNode('Alice', {
+        ...make,
+        handshakeTimeoutMs: 30_000,
+        limits: { maxPendingHandshakes: 8, maxPerAddress: 100 },
+      });
+      const { port } = await host(alice);
+      const silent = [];
+      for (let i = 0; i < 30; i++) {
+        const stream = await make.transport.dial({ host: '127.0.0.1', port });
+        stream.on('error', () => {});
+        silent.push(stream);
+      }
+      const carol = await openNode('Carol', make);
+      await carol.node.dispatch({ cmd: 'join', target: `127.0.0.1:${port}` });
+      const request = await alice.next('request', (e) => e.name === 'Carol');
+      await alice.node.dispatch({ cmd: 'accept', peer: request.peer });
+      await carol.next('connected');
+      expect(
+        alice.logs.filter((l) => /dropped the oldest pending handshake/.test(l)).length,
+      ).toBeGreaterThanOrEqual(22);
+      for (const stream of silent) stream.destroy();
     });
 
     it('caps connections per address', async () => {
