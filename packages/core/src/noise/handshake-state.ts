@@ -14,39 +14,15 @@ import {
   NoiseProtocolError,
   NoiseStateError,
 } from './errors.js';
+import { checkHandshakeOptions, type HandshakeOptions } from './handshake-options.js';
 import type { PreMessageToken, Token } from './patterns.js';
-import { type NoiseProtocol, parseProtocolName } from './protocol-name.js';
+import type { NoiseProtocol } from './protocol-name.js';
 import { SymmetricState, symmetricSecretsForTesting } from './symmetric-state.js';
 
 /** Noise messages never exceed 65535 bytes (spec §3). */
 export const MAX_MESSAGE_LENGTH = 65535;
 
-/** Length of a pre-shared key (spec §9.1: 32 bytes). */
-export const PSK_LENGTH = 32;
-
 const TAG = 16;
-const EMPTY = new Uint8Array(0);
-
-/** Options of {@link HandshakeState} (spec §5.3 Initialize). */
-export interface HandshakeOptions {
-  /** A Noise protocol name (spec §8), e.g. `Noise_XXpsk3_25519_ChaChaPoly_BLAKE2b`. */
-  protocolName: string;
-  /** Whether this side sends the first message. */
-  initiator: boolean;
-  /** Prologue (spec §6), bound into the handshake hash; both sides must agree. Default empty. */
-  prologue?: Uint8Array;
-  /**
-   * Local static PRIVATE key (DHLEN bytes); the public key is derived. Imported once into an
-   * OpenSSL key object; this buffer is neither kept nor modified.
-   */
-  s?: Uint8Array;
-  /** Local ephemeral PRIVATE key: only for test vectors; normally generated. Not modified. */
-  e?: Uint8Array;
-  /** The peer's static PUBLIC key, known in advance (patterns with `<- s`/`-> s` pre-messages). */
-  rs?: Uint8Array;
-  /** Pre-shared keys (32 bytes each), one per `psk` token in pattern order. Copied. */
-  psks?: readonly Uint8Array[];
-}
 
 type Party = 'initiator' | 'responder';
 
@@ -117,88 +93,26 @@ export class HandshakeState {
    * Initialize() of spec §5.3: InitializeSymmetric(protocol_name), MixHash(prologue), then
    * MixHash of each pre-message public key (initiator's first; in psk handshakes a pre-message
    * `e` is also MixKey'd, §9.2).
-   * @throws {NoiseProtocolError} for an invalid protocol name (see {@link parseProtocolName}),
-   *   a missing key the pattern needs (`s`, `rs`, psks), a key it does not use, or a key of the
-   *   wrong size.
+   * @throws {NoiseProtocolError} for an invalid protocol name, a missing key the pattern needs
+   *   (`s`, `rs`, psks), a key it does not use, or a key of the wrong size (see
+   *   {@link checkHandshakeOptions}).
    */
   constructor(options: HandshakeOptions) {
-    if (options === null || typeof options !== 'object') {
-      throw new NoiseProtocolError('HandshakeState needs an options object');
-    }
-    const protocol = parseProtocolName(options.protocolName);
-    if (typeof options.initiator !== 'boolean') {
-      throw new NoiseProtocolError('options.initiator must be true or false');
-    }
+    const checked = checkHandshakeOptions(options);
+    const { protocol } = checked;
     this.protocol = protocol;
     this.initiator = options.initiator;
     this.#party = options.initiator ? 'initiator' : 'responder';
     this.#dh = protocol.dh;
     const { pattern } = protocol;
-    const localPre = options.initiator ? pattern.initiatorPreMessage : pattern.responderPreMessage;
-    const remotePre = options.initiator ? pattern.responderPreMessage : pattern.initiatorPreMessage;
-    const sends = (party: Party, token: PreMessageToken) =>
-      (party === 'initiator' ? pattern.initiatorPreMessage : pattern.responderPreMessage).includes(
-        token,
-      ) ||
-      pattern.messages.some(
-        (m, i) => (i % 2 === 0) === (party === 'initiator') && m.includes(token),
-      );
-
-    const dhLen = this.#dh.dhLen;
-    const checkKey = (key: unknown, what: string): Uint8Array => {
-      if (!(key instanceof Uint8Array) || key.length !== dhLen) {
-        throw new NoiseProtocolError(`${what} must be a ${dhLen}-byte Uint8Array`);
-      }
-      return key;
-    };
-    const pattern_ = pattern.name;
-    if (sends(this.#party, 's')) {
-      if (options.s === undefined) {
-        throw new NoiseProtocolError(`${pattern_} needs the local static key s`);
-      }
-    } else if (options.s !== undefined) {
-      throw new NoiseProtocolError(`${pattern_} does not use a local static key s`);
-    }
-    if (remotePre.includes('s')) {
-      if (options.rs === undefined) {
-        throw new NoiseProtocolError(`${pattern_} needs the remote static public key rs`);
-      }
-      this.#rs = Uint8Array.from(checkKey(options.rs, 'rs'));
-    } else if (options.rs !== undefined) {
-      throw new NoiseProtocolError(`${pattern_} does not take a remote static key rs in advance`);
-    }
-    if (remotePre.includes('e')) {
-      throw new NoiseProtocolError(`${pattern_} needs a remote ephemeral key in advance`);
-    }
-    if (localPre.includes('e') && options.e === undefined) {
-      throw new NoiseProtocolError(`${pattern_} needs the local ephemeral key e`);
-    }
-    if (options.e !== undefined && !sends(this.#party, 'e')) {
-      throw new NoiseProtocolError(`${pattern_} does not use a local ephemeral key e`);
-    }
-    const psks = options.psks ?? [];
-    if (!Array.isArray(psks) || psks.length !== protocol.pskCount) {
-      throw new NoiseProtocolError(
-        `${pattern_} needs ${protocol.pskCount} psk(s), got ${Array.isArray(psks) ? psks.length : 'none'}`,
-      );
-    }
-    for (const psk of psks) {
-      if (!(psk instanceof Uint8Array) || psk.length !== PSK_LENGTH) {
-        throw new NoiseProtocolError(`each psk must be a ${PSK_LENGTH}-byte Uint8Array`);
-      }
-    }
-    const prologue = options.prologue ?? EMPTY;
-    if (!(prologue instanceof Uint8Array)) {
-      throw new NoiseProtocolError('prologue must be a Uint8Array');
-    }
-    // Validation done: copy secrets in.
-    if (options.s !== undefined) this.#s = this.#prepare(checkKey(options.s, 's'), false);
-    if (options.e !== undefined) this.#e = this.#prepare(checkKey(options.e, 'e'), false);
-    this.#psks = psks.map((psk) => Uint8Array.from(psk));
+    if (checked.rs !== undefined) this.#rs = Uint8Array.from(checked.rs);
+    if (checked.s !== undefined) this.#s = this.#prepare(checked.s, false);
+    if (checked.e !== undefined) this.#e = this.#prepare(checked.e, false);
+    this.#psks = checked.psks.map((psk) => Uint8Array.from(psk));
     this.#isPsk = protocol.pskCount > 0;
 
     this.#symmetric = new SymmetricState(protocol.name, protocol.cipher, protocol.hash);
-    this.#symmetric.mixHash(prologue);
+    this.#symmetric.mixHash(checked.prologue);
     for (const [party, tokens] of [
       ['initiator', pattern.initiatorPreMessage],
       ['responder', pattern.responderPreMessage],

@@ -21,11 +21,12 @@ export {
   NoiseStateError,
 } from './errors.js';
 export {
+  type CheckedHandshakeOptions,
+  checkHandshakeOptions,
   type HandshakeOptions,
-  HandshakeState,
-  MAX_MESSAGE_LENGTH,
   PSK_LENGTH,
-} from './handshake-state.js';
+} from './handshake-options.js';
+export { HandshakeState, MAX_MESSAGE_LENGTH } from './handshake-state.js';
 export { hkdf } from './hkdf.js';
 export {
   type HandshakePattern,
