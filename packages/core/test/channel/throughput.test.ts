@@ -1,0 +1,60 @@
+// A throughput probe, not a benchmark gate: prints how fast the pure channel moves 64 KiB
+// messages (seal + receive in one process) next to the bare ChaCha20-Poly1305 of the crypto
+// module on the same sizes. Only correctness is asserted; timings are printed for people
+// (the benchmark suite of the test harness owns real measurements).
+import { describe, expect, it } from 'vitest';
+import { MAX_FRAGMENT_BYTES } from '../../src/channel/index.js';
+import { chaChaPoly } from '../../src/crypto/index.js';
+import { channelPair } from './helpers.js';
+
+const TOTAL_BYTES = 96 * 1024 * 1024;
+
+function rate(bytes: number, ms: number): string {
+  return `${((bytes / 1e6) * (1000 / ms)).toFixed(0)} MB/s`;
+}
+
+function channelRun(size: number): { ms: number; delivered: number } {
+  const { a, b } = channelPair();
+  const message = new Uint8Array(size).fill(7);
+  const count = Math.floor(TOTAL_BYTES / size);
+  let delivered = 0;
+  const start = performance.now();
+  for (let i = 0; i < count; i++) {
+    for (const frame of a.seal(message)) {
+      for (const event of b.receive(frame)) if (event.type === 'message') delivered += 1;
+    }
+  }
+  return { ms: performance.now() - start, delivered };
+}
+
+function cipherRun(size: number): number {
+  const key = new Uint8Array(32).fill(1);
+  const empty = new Uint8Array(0);
+  const message = new Uint8Array(size).fill(7);
+  const count = Math.floor(TOTAL_BYTES / size);
+  const start = performance.now();
+  for (let i = 0; i < count; i++) {
+    const nonce = BigInt(i);
+    chaChaPoly.decrypt(key, nonce, empty, chaChaPoly.encrypt(key, nonce, empty, message));
+  }
+  return performance.now() - start;
+}
+
+describe('channel throughput (printed, not asserted)', () => {
+  it('moves 64 KiB messages through seal + receive and prints MB/s next to the bare cipher', () => {
+    const lines: string[] = [];
+    for (const size of [64 * 1024, MAX_FRAGMENT_BYTES]) {
+      const count = Math.floor(TOTAL_BYTES / size);
+      cipherRun(size); // warm-up
+      const bare = cipherRun(size);
+      const channel = channelRun(size);
+      expect(channel.delivered).toBe(count);
+      lines.push(
+        `${size}-byte messages: channel ${rate(count * size, channel.ms)}, ` +
+          `bare ChaCha20-Poly1305 encrypt+decrypt ${rate(count * size, bare)} ` +
+          `(channel/bare time ${(channel.ms / bare).toFixed(2)}x)`,
+      );
+    }
+    console.log(`[throughput] ${lines.join('\n[throughput] ')}`);
+  });
+});
