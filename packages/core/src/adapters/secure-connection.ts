@@ -164,7 +164,8 @@ function writeFrames(stream: Duplex, frames: Uint8Array[]): boolean {
 function streamError(error: unknown, during: string): ConnectionFailedError {
   const code = (error as { code?: unknown }).code;
   const reason = typeof code === 'string' && /^E[A-Z]+$/.test(code) ? ` (${code})` : '';
-  return new ConnectionFailedError(`the connection failed ${during}${reason}`, { cause: error });
+  const message = during ? `the connection failed ${during}` : 'the connection failed';
+  return new ConnectionFailedError(`${message}${reason}`, { cause: error });
 }
 
 function runHandshake(

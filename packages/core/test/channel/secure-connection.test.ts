@@ -265,3 +265,17 @@ describe('secure connection over tcp: backpressure', () => {
     await closed(bob);
   });
 });
+
+describe('secure connection over tcp: a reset', () => {
+  it('maps a connection reset by the peer to ERR_CONNECTION_FAILED', async () => {
+    const pair = await pairs.tcp();
+    const [alice, bob] = await connect(pair, false);
+    const whyClosed = closed(alice);
+    (pair[1] as import('node:net').Socket).resetAndDestroy();
+    expect(await whyClosed).toMatchObject({
+      code: 'ERR_CONNECTION_FAILED',
+      message: expect.stringContaining('ECONNRESET'),
+    });
+    bob.destroy();
+  });
+});

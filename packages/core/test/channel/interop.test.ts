@@ -1,0 +1,112 @@
+// Independent check of the channel's wire format: our pure channel drivers talk mode XX to
+// holepunch's noise-handshake (libsodium), which knows nothing of Cryptully. The other side's
+// prelude, prologue, framing and records are built by hand here, straight from
+// docs/protocol.md, so a convention that only our writer and reader share would show up.
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+import {
+  encodeHandshakeStatus,
+  InitiatorHandshake,
+  RecordType,
+  ResponderHandshake,
+  SecureChannel,
+} from '../../src/channel/index.js';
+import { concatBytes, fromHex, toHex, x25519 } from '../../src/crypto/index.js';
+import { messagesOf, stream } from './helpers.js';
+
+interface TheirNoise {
+  complete: boolean;
+  tx: Buffer;
+  rx: Buffer;
+  hash: Buffer;
+  rs: Buffer | null;
+  initialise(prologue: Uint8Array, remoteStatic?: Uint8Array): void;
+  send(payload?: Uint8Array): Buffer;
+  recv(message: Uint8Array): Buffer;
+}
+interface TheirCipher {
+  encrypt(plaintext: Uint8Array, ad?: Uint8Array): Buffer;
+  decrypt(ciphertext: Uint8Array, ad?: Uint8Array): Buffer;
+}
+const require = createRequire(import.meta.url);
+const Noise = require('noise-handshake') as new (
+  pattern: string,
+  initiator: boolean,
+  staticKeyPair: { publicKey: Buffer; secretKey: Buffer },
+) => TheirNoise;
+const Cipher = require('noise-handshake/cipher.js') as new (key: Uint8Array) => TheirCipher;
+
+const text = (s: string) => new TextEncoder().encode(s);
+/** The XX prelude and prologue, written from the spec rather than with our encoder. */
+const XX_PRELUDE = fromHex('4352595054554c4c59010000');
+const XX_PROLOGUE = concatBytes(text('Cryptully/1'), XX_PRELUDE);
+/** Our frame format, by hand: a 2-byte big-endian length, then the bytes. */
+const frame = (bytes: Uint8Array) =>
+  concatBytes(new Uint8Array([bytes.length >> 8, bytes.length & 0xff]), bytes);
+const unframe = (bytes: Uint8Array) => {
+  expect((bytes[0]! << 8) | bytes[1]!).toBe(bytes.length - 2);
+  return bytes.subarray(2);
+};
+
+function theirSide(initiator: boolean) {
+  const pair = x25519.generateKeyPair();
+  const theirs = new Noise('XX', initiator, {
+    publicKey: Buffer.from(pair.publicKey),
+    secretKey: Buffer.from(pair.privateKey),
+  });
+  theirs.initialise(XX_PROLOGUE);
+  return { theirs, pair };
+}
+
+/** Checks transport both ways: their records decoded by hand, ours by the channel. */
+function checkTransport(channel: SecureChannel, theirs: TheirNoise) {
+  const theirSend = new Cipher(theirs.tx);
+  const theirReceive = new Cipher(theirs.rx);
+  const [hello] = channel.seal(text('hello'));
+  expect(toHex(theirReceive.decrypt(unframe(hello!)))).toBe(`00${toHex(text('hello'))}`);
+  const fromThem = [
+    frame(theirSend.encrypt(concatBytes(new Uint8Array([RecordType.data]), text('hi')))),
+    frame(theirSend.encrypt(new Uint8Array([RecordType.close]))),
+  ];
+  const events = channel.receive(stream(fromThem));
+  expect(messagesOf(events)).toEqual([text('hi')]);
+  expect(events.at(-1)).toEqual({ type: 'close' });
+  const [close] = channel.close();
+  expect(toHex(theirReceive.decrypt(unframe(close!)))).toBe('03');
+}
+
+describe('channel interop with noise-handshake (mode XX)', () => {
+  it('our initiator and their responder agree on keys, hash, status and records', () => {
+    const ourStatic = x25519.generateKeyPair();
+    const { theirs, pair } = theirSide(false);
+    const ours = new InitiatorHandshake({ staticKeyPair: ourStatic });
+    const [preludeFrame, msg1] = ours.start() as [Uint8Array, Uint8Array];
+    expect(toHex(unframe(preludeFrame))).toBe(toHex(XX_PRELUDE));
+    expect(theirs.recv(unframe(msg1)).length).toBe(0);
+    const step = ours.receive(frame(theirs.send(encodeHandshakeStatus('ok'))));
+    theirs.recv(unframe(step.frames[0]!));
+    expect(theirs.complete).toBe(true);
+    const result = step.result!;
+    expect(toHex(result.handshakeHash)).toBe(toHex(theirs.hash));
+    expect(toHex(result.remoteStaticPublicKey)).toBe(toHex(pair.publicKey));
+    expect(toHex(theirs.rs!)).toBe(toHex(ourStatic.publicKey));
+    checkTransport(new SecureChannel(result), theirs);
+  });
+
+  it('their initiator and our responder agree on keys, hash, status and records', () => {
+    const ourStatic = x25519.generateKeyPair();
+    const { theirs, pair } = theirSide(true);
+    const ours = new ResponderHandshake({
+      staticKeyPair: ourStatic,
+      onPrelude: () => ({ payload: encodeHandshakeStatus('ok') }),
+    });
+    const msg2 = ours.receive(concatBytes(frame(XX_PRELUDE), frame(theirs.send()))).frames;
+    expect(new TextDecoder().decode(theirs.recv(unframe(msg2[0]!)))).toBe('{"status":"ok"}');
+    const step = ours.receive(frame(theirs.send()));
+    expect(theirs.complete).toBe(true);
+    const result = step.result!;
+    expect(toHex(result.handshakeHash)).toBe(toHex(theirs.hash));
+    expect(toHex(result.remoteStaticPublicKey)).toBe(toHex(pair.publicKey));
+    checkTransport(new SecureChannel(result), theirs);
+  });
+});
