@@ -1,0 +1,82 @@
+/**
+ * The shape of a benchmark report (what `--json` prints) and how figures are grouped.
+ * @module
+ */
+
+/** The benchmark groups, in the order they run and print. */
+export const GROUPS = ['handshake', 'throughput', 'latency', 'scale', 'startup'] as const;
+
+/** One benchmark group. */
+export type GroupName = (typeof GROUPS)[number];
+
+/** One measured figure. */
+export interface Figure {
+  /** Stable identifier, e.g. `handshake.tls13-tcp`. */
+  id: string;
+  group: GroupName;
+  /** What was measured, for people. */
+  label: string;
+  value: number;
+  unit: string;
+  /** Which direction is better. */
+  better: 'higher' | 'lower';
+  /** `id` of the figure this one is compared with (its reference, measured in the same run). */
+  reference?: string;
+  /** Whether this figure is itself a reference (something a user might pick instead). */
+  isReference?: boolean;
+  /** Secondary numbers (CPU time, percentiles, counts). */
+  details?: Record<string, number>;
+  /** What is measured differently from the plan (a fallback, a limit hit). */
+  note?: string;
+}
+
+/** What a group child hands back. */
+export interface GroupResult {
+  group: GroupName;
+  figures: Figure[];
+  /** Plain sentences: fallbacks taken, limits hit, things skipped. */
+  notes: string[];
+  durationMs: number;
+}
+
+/** One target of issue 8 and how far the run is from it. */
+export interface TargetCheck {
+  id: string;
+  /** The target in words, as issue 8 states it. */
+  goal: string;
+  /** The figure (or ratio of figures) it is checked on. */
+  measured: number;
+  target: number;
+  unit: string;
+  /** `measured` compared with `target` in the direction of the goal. */
+  met: boolean;
+  /** How far, in words: "2.4x headroom", "at 61% of target". */
+  distance: string;
+}
+
+/** The machine a report was measured on. */
+export interface MachineInfo {
+  cpuModel: string;
+  cores: number;
+  ramBytes: number;
+  node: string;
+  openssl: string;
+  kernel: string;
+  platform: string;
+  /** The file descriptor limit the benchmarks ran under (soft, after any raise). */
+  fdLimit?: number;
+  /** 1-minute load average when the run started: other work on the machine skews figures. */
+  loadAverage1m?: number;
+}
+
+/** The whole report: `pnpm bench -- --json` prints this. */
+export interface BenchReport {
+  schema: 'cryptully-bench/1';
+  startedAt: string;
+  durationMs: number;
+  options: { quick: boolean; only: GroupName[] };
+  machine: MachineInfo;
+  figures: Figure[];
+  targets: TargetCheck[];
+  notes: string[];
+}

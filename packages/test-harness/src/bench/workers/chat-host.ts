@@ -1,0 +1,30 @@
+/**
+ * A hosting ChatNode for the latency and scale benchmarks: listens on 127.0.0.1, accepts every
+ * request at once, and reports its port; answers RSS requests (see `answerRssRequests`).
+ * Args: `[maxSessions]`.
+ * @module
+ */
+import { loadEngine } from '../net/engine-api.js';
+import { answerRssRequests, tellParent } from './ipc.js';
+
+const maxSessions = Number(process.argv[2] ?? 64);
+const engine = await loadEngine();
+if (typeof engine === 'string') {
+  tellParent({ type: 'unavailable', reason: engine });
+  process.exit(0);
+}
+const node = await engine.open('bench-host', {
+  // Every benchmark peer comes from 127.0.0.1: lift the per-address cap with the session cap.
+  limits: { maxSessions, maxPendingHandshakes: 256, maxPerAddress: maxSessions },
+});
+let connected = 0;
+node.on((event) => {
+  if (event.event === 'request') {
+    void node.dispatch({ cmd: 'accept', peer: event.peer, confirmKeyChange: event.keyChanged });
+  } else if (event.event === 'connected') connected++;
+  else if (event.event === 'disconnected') connected--;
+  else if (event.event === 'listening') tellParent({ type: 'ready', port: event.port });
+  else if (event.event === 'error') tellParent({ type: 'engine-error', message: event.message });
+});
+answerRssRequests(() => connected);
+await node.dispatch({ cmd: 'host', port: 0, bind: '127.0.0.1' });
