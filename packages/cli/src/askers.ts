@@ -7,7 +7,7 @@ import { CliError } from './errors.js';
 import type { Asker } from './onboarding.js';
 import { PASSPHRASE_EXPLANATION } from './onboarding.js';
 import { ask, type PromptIo } from './prompt.js';
-import { askInScreen } from './tui/prompt-form.js';
+import { askInScreen, showNotice } from './tui/prompt-form.js';
 import type { Theme } from './tui/theme.js';
 
 const cancelled = () => new CliError('ERR_CANCELLED', 'cancelled; nothing was saved');
@@ -44,13 +44,20 @@ export function lineAsker(io: PromptIo): Asker {
 
 /** Asks in the middle of the TUI's screen. */
 export function screenAsker(screen: blessed.Widgets.Screen, theme: Theme): Asker {
+  let hideNotice: (() => void) | undefined;
   const question = async (q: Parameters<typeof askInScreen>[2]) => {
+    hideNotice?.();
+    hideNotice = undefined;
     const answer = await askInScreen(screen, theme, q);
     if (answer === null) throw cancelled();
     return answer;
   };
   return {
     interactive: true,
+    working(what) {
+      hideNotice?.();
+      hideNotice = showNotice(screen, theme, what);
+    },
     askName: (check) =>
       question({
         title: 'Welcome to cryptully',

@@ -27,7 +27,7 @@ export type CommandHandler = (parsed: ParsedArgs, io: CliIo) => Promise<ExitCode
 
 const help: CommandHandler = async (parsed, io) => {
   const id = parsed.args.join(' ');
-  const command = id === '' ? commandById('') : parseArgs(parsed.args).command;
+  const command = id === '' ? commandById('') : parseArgs([...parsed.args, '--help']).command;
   if (id !== '' && command.id === '') throw new UsageError(`no command "${id}"`);
   io.stdout.write(renderHelp(command));
   return EXIT.ok;

@@ -25,6 +25,8 @@ export interface Asker {
   askNewPassphrase(): Promise<string>;
   /** The passphrase of a protected identity; `wrong` when the previous try failed. */
   askPassphrase(wrong: boolean): Promise<string>;
+  /** Says that something slow is happening (scrypt takes seconds), e.g. to draw a notice. */
+  working?(what: string): void;
 }
 
 /** What a chat node needs from onboarding. */
@@ -89,6 +91,9 @@ export async function prepareIdentity(
     const name = savedName ?? (await asker.askName(nameProblem));
     const fromEnv = env.CRYPTULLY_PASSPHRASE;
     const passphrase = fromEnv ?? (await asker.askNewPassphrase());
+    asker.working?.(
+      passphrase ? 'Protecting your key with your passphrase…' : 'Creating your key…',
+    );
     await store.create({ passphrase });
     await profile.save({ name });
     const note =
@@ -111,6 +116,7 @@ async function unlock(store: IdentityStore, asker: Asker): Promise<string> {
   let wrong = false;
   for (let attempt = 0; attempt < PASSPHRASE_ATTEMPTS; attempt++) {
     const passphrase = await asker.askPassphrase(wrong);
+    asker.working?.('Unlocking your key…');
     try {
       const keyPair = await store.load(passphrase);
       keyPair.privateKey.fill(0);

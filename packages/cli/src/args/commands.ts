@@ -25,6 +25,8 @@ export interface ArgumentSpec {
   readonly name: string;
   readonly required: boolean;
   readonly summary: string;
+  /** Takes every remaining word (only the last argument). */
+  readonly variadic?: boolean;
 }
 
 /** The identifier of a command: its words joined by a space, e.g. `id export`. */
@@ -266,7 +268,9 @@ export const COMMANDS: readonly CommandSpec[] = [
     id: 'help',
     summary: 'show help for a command',
     description: 'Shows the help of a command, the same as adding --help to it.',
-    args: [{ name: 'command', required: false, summary: 'e.g. host, join, id export' }],
+    args: [
+      { name: 'command', required: false, variadic: true, summary: 'e.g. host, join, id export' },
+    ],
     options: [],
     examples: [['cryptully help join', 'how to join a chat']],
   },

@@ -152,7 +152,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
         `Run "cryptully ${command.id} --help" for examples`,
     );
   }
-  if (rest.length > command.args.length) {
+  if (rest.length > command.args.length && !command.args.at(-1)?.variadic) {
     throw new UsageError(
       `"cryptully ${command.id}" does not take "${rest[command.args.length]}". ` +
         `Run "cryptully ${command.id} --help" for examples`,

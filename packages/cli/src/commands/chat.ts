@@ -17,6 +17,7 @@ import { runPlain } from '../modes/plain.js';
 import { type ChatIdentity, NOBODY, prepareIdentity } from '../onboarding.js';
 import { colorWanted, createPalette } from '../palette.js';
 import { TuiApp } from '../tui/app.js';
+import { showNotice } from '../tui/prompt-form.js';
 import { createScreen } from '../tui/screen.js';
 import { createTheme } from '../tui/theme.js';
 import { VERSION } from '../version.js';
@@ -96,7 +97,12 @@ async function runTui(parsed: ParsedArgs, io: CliIo): Promise<ExitCode> {
     );
     // The full screen leaves no room for diagnostics: CRYPTULLY_DEBUG sends them to stderr.
     const log = io.env.CRYPTULLY_DEBUG ? (line: string) => io.stderr.write(`${line}\n`) : () => {};
-    const node = await openNode(identity, log);
+    const hide = showNotice(
+      screen,
+      theme,
+      identity.passphrase ? 'Unlocking your key…' : 'Starting…',
+    );
+    const node = await openNode(identity, log).finally(hide);
     const controller = new ChatController(node);
     app = new TuiApp({ screen, controller, theme });
     const stop = onSignals(() => void controller.quit());

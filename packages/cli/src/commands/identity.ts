@@ -113,7 +113,8 @@ export async function exportIdentity(parsed: ParsedArgs, io: CliIo): Promise<Exi
   try {
     await identity.exportTo(file);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+    const code = String((error as { code?: unknown }).code ?? '');
+    if (code === 'EEXIST' || code.endsWith('_EXISTS')) {
       throw new CliError('ERR_FILE_EXISTS', `${file} already exists; choose another file name`);
     }
     throw error;

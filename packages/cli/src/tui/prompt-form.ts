@@ -99,3 +99,26 @@ export function askInScreen(
     draw();
   });
 }
+
+/**
+ * Shows a one-line notice in the middle of the screen while something slow runs (deriving a
+ * key from a passphrase takes seconds); returns the function that removes it.
+ */
+export function showNotice(screen: blessed.Widgets.Screen, theme: Theme, text: string): () => void {
+  const box = blessed.box({
+    parent: screen,
+    top: 'center',
+    left: 'center',
+    width: Math.min(stringWidth(text) + 4, (screen.width as number) - 2),
+    height: 3,
+    border: { type: 'line' },
+    style: theme.style('dialog'),
+    content: text,
+    padding: { left: 1 },
+  });
+  screen.render();
+  return () => {
+    box.destroy();
+    screen.render();
+  };
+}

@@ -18,6 +18,9 @@ export interface ScreenStreams {
 
 /** Creates a full-screen blessed screen. */
 export function createScreen(streams: ScreenStreams = {}): blessed.Widgets.Screen {
+  // Draw borders with Unicode box characters rather than the terminal's alternate character
+  // set, which tmux and screen often show as "lqqk" (the ncurses variable, unless the user set it).
+  process.env.NCURSES_NO_UTF8_ACS ??= '1';
   return blessed.screen({
     input: streams.input as never,
     output: streams.output as never,
