@@ -12,6 +12,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumAvailable, launchChromium } from './support/browser.js';
 import {
+  cliJsonAvailable,
   type DesktopProcess,
   JsonPeer,
   killAll,
@@ -41,6 +42,11 @@ beforeAll(async () => {
   if (!canRun) return;
   mkdirSync(SHOTS, { recursive: true });
   browser = await launchChromium();
+  console.info(
+    cliJsonAvailable()
+      ? 'the friend is `cryptully --json` (packages/cli)'
+      : 'the friend is json-peer.mjs on core (the CLI --json mode is not built)',
+  );
 }, 30_000);
 
 afterAll(async () => {
