@@ -12,8 +12,8 @@ import {
   NONCE_CLOSE_THRESHOLD,
   RecordType,
   SecureChannel,
-  setChannelNoncesForTesting,
 } from '../../src/channel/index.js';
+import { setChannelNoncesForTesting } from '../../src/channel/secure-channel.js';
 import { concatBytes } from '../../src/crypto/index.js';
 import { channelPair, errorOf, handshake, messagesOf, sameMessages, stream } from './helpers.js';
 
