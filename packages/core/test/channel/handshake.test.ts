@@ -7,6 +7,7 @@ import {
   encodeHandshakeStatus,
   FrameTooLargeError,
   HandshakeRejectedError,
+  type HandshakeResult,
   InitiatorHandshake,
   type Prelude,
   ResponderHandshake,
@@ -161,6 +162,24 @@ describe('channel handshake', () => {
     expect(done.result).toBeDefined();
     const channel = new SecureChannel(done.result!);
     expect(messagesOf(channel.receive(new Uint8Array(0)))).toEqual([text('early'), text('bird')]);
+  });
+
+  it.each([false, true])('completes (psk=%s) when every byte arrives on its own', (psk) => {
+    const { initiator, responder } = drivers({ psk });
+    const feed = (driver: { receive: typeof responder.receive }, bytes: Uint8Array) => {
+      const frames: Uint8Array[] = [];
+      let result: HandshakeResult | undefined;
+      for (const byte of bytes) {
+        const step = driver.receive(new Uint8Array([byte]));
+        frames.push(...step.frames);
+        result ??= step.result;
+      }
+      return { frames, result };
+    };
+    const msg2 = feed(responder, stream(initiator.start()));
+    const msg3 = feed(initiator, stream(msg2.frames));
+    const done = feed(responder, stream(msg3.frames));
+    expect(done.result!.handshakeHash).toEqual(msg3.result!.handshakeHash);
   });
 
   it('refuses psk without inviteId and a second start', () => {
