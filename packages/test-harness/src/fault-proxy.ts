@@ -36,7 +36,8 @@ export type FaultMode =
   | ({ kind: 'flip'; bit?: number } & FrameTarget)
   | ({ kind: 'replay' } & FrameTarget)
   | ({ kind: 'drop' } & FrameTarget)
-  | { kind: 'stall' };
+  /** Accept bytes and forward none (in `direction` only, when given). */
+  | { kind: 'stall'; direction?: Direction };
 
 /** The kinds of {@link FaultMode}. */
 export type FaultKind = FaultMode['kind'];
@@ -197,7 +198,10 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
         return;
       }
       case 'stall':
-        return; // accepted and discarded: the path looks alive but nothing arrives
+        // Accepted and discarded: the path looks alive but nothing arrives.
+        if (mode.direction === undefined || mode.direction === pipe.direction) return;
+        write(pipe, bytes);
+        return;
       default:
         write(pipe, bytes);
     }
@@ -215,7 +219,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     const armed =
       FRAME_MODES.has(mode.kind) &&
       !frameFaultSpent &&
-      'direction' in mode &&
+      'frame' in mode &&
       mode.direction === pipe.direction &&
       mode.frame === index;
     if (!armed) {

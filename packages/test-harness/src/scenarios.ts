@@ -103,6 +103,13 @@ export async function chatOnce(
   return sent.id;
 }
 
+/** Sends `text` to `peer` and resolves with the id the sender gave it. */
+async function sendAndGetId(from: ClientDriver, peer: string, text: string): Promise<string> {
+  const mark = from.events.length;
+  await from.send({ cmd: 'send', peer, text });
+  return (await from.waitFor<EventOf<'sent'>>(is('sent', { text }), { from: mark })).id;
+}
+
 /** Asserts that no event of the forged/unwanted kind appeared. */
 function assertNone(driver: ClientDriver, kind: 'connected' | 'message', why: string): void {
   assert.equal(count(driver, is(kind)), 0, `${driver.label}: ${why}`);
@@ -237,24 +244,36 @@ export const SCENARIOS: readonly Scenario[] = [
       await joiner.startJoin(proxy.address);
       const { request, atJoiner } = await acceptJoiner(host, joiner, 'Jo');
       await chatOnce(host, request.peer, joiner, 'before the cut');
+      // 1. The joiner gets this one but its receipt is lost: the host must re-send it, and
+      //    the joiner must not show it twice (dedupe by id).
+      proxy.setMode({ kind: 'stall', direction: 'c2s' });
+      const seen = unique('seen but unacknowledged');
+      const seenId = await sendAndGetId(host, request.peer, seen);
+      await joiner.waitFor(is('message', { text: seen }), { what: 'the unacknowledged message' });
+      // 2. Nothing gets through either way: these are lost in flight.
       proxy.setMode({ kind: 'stall' });
       const texts = [unique('lost one'), unique('lost two')];
       const ids: string[] = [];
-      for (const text of texts) {
-        const mark = host.events.length;
-        await host.send({ cmd: 'send', peer: request.peer, text });
-        ids.push((await host.waitFor<EventOf<'sent'>>(is('sent', { text }), { from: mark })).id);
-      }
+      for (const text of texts) ids.push(await sendAndGetId(host, request.peer, text));
+      const fromJoiner = unique('lost from the joiner');
+      const fromJoinerId = await sendAndGetId(joiner, atJoiner.peer, fromJoiner);
       const marks = { host: host.events.length, joiner: joiner.events.length };
       proxy.cutAll();
       proxy.setMode({ kind: 'pass' });
       await host.waitFor(is('disconnected', { peer: request.peer }), { from: marks.host });
-      const undelivered = await host.waitFor<EventOf<'undelivered'>>(
-        is('undelivered', { peer: request.peer }),
-        { what: 'undelivered list' },
-      );
-      for (const id of ids) assert.ok(undelivered.ids.includes(id), `undelivered lists ${id}`);
       await joiner.waitFor(is('disconnected'), { from: marks.joiner, what: 'joiner disconnected' });
+      const atHost = await host.waitFor<EventOf<'undelivered'>>(
+        is('undelivered', { peer: request.peer }),
+        {
+          from: marks.host - 1,
+          what: 'undelivered list at the host',
+        },
+      );
+      for (const id of [seenId, ...ids]) assert.ok(atHost.ids.includes(id), `host lists ${id}`);
+      const atJoinerList = await joiner.waitFor<EventOf<'undelivered'>>(is('undelivered'), {
+        what: 'undelivered list at the joiner',
+      });
+      assert.ok(atJoinerList.ids.includes(fromJoinerId), 'the joiner lists its lost message');
       const rejoin = { host: host.events.length, joiner: joiner.events.length };
       await joiner.startJoin(proxy.address);
       // A known peer may be let in directly or asked about again: both are fine here.
@@ -270,10 +289,18 @@ export const SCENARIOS: readonly Scenario[] = [
         });
         await host.waitFor(is('delivered', { id }), { what: `receipt of ${id}` });
       }
+      await host.waitFor(is('delivered', { id: seenId }), {
+        what: 'receipt of the re-sent seen one',
+      });
+      await host.waitFor(is('message', { text: fromJoiner }), {
+        what: "the joiner's lost message",
+      });
+      await joiner.waitFor(is('delivered', { id: fromJoinerId }), { what: 'its receipt' });
       await chatOnce(host, request.peer, joiner, 'after the reconnect');
-      for (const text of texts) {
+      for (const text of [seen, ...texts]) {
         assert.equal(count(joiner, is('message', { text })), 1, `"${text}" shown exactly once`);
       }
+      assert.equal(count(host, is('message', { text: fromJoiner })), 1, 'shown once at the host');
     },
   },
   {

@@ -232,6 +232,25 @@ describe('fault proxy', () => {
     expect(client.destroyed).toBe(false);
   });
 
+  it('stalls one direction only when asked, forwarding the other', async () => {
+    const { target, client, proxy } = await setup({ kind: 'stall', direction: 'c2s' });
+    await target.waitBytes(0);
+    client.write(frame('swallowed'));
+    const back = new Promise<Buffer>((resolve) => client.once('data', resolve));
+    await new Promise<void>((resolve) => {
+      const check = () => (target.sockets.length > 0 ? resolve() : setTimeout(check, 5));
+      check();
+    });
+    target.sockets[0]?.write(frame('still flows back'));
+    expect((await back).equals(frame('still flows back'))).toBe(true);
+    await new Promise<void>((resolve) => {
+      const check = () =>
+        proxy.stats.bytesIn.c2s >= frame('swallowed').length ? resolve() : setTimeout(check, 5);
+      check();
+    });
+    expect(target.received().length).toBe(0);
+  });
+
   it('fires a frame fault once, so a reconnect through the proxy is clean', async () => {
     const { target, client, proxy } = await setup({ kind: 'drop', direction: 'c2s', frame: 0 });
     const { handshake, frames } = initiatorStream(1);
