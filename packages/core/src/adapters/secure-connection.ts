@@ -211,6 +211,7 @@ function runHandshake(
         const error = rejection();
         const done = () => reject(error);
         stream.once('close', done);
+        stream.on('error', done); // e.g. a reset while msg2 leaves: already failing anyway
         stream.end(done);
         setTimeout(() => stream.destroy(), CLOSE_TIMEOUT_MS).unref();
       } else if (step.result) {
@@ -281,7 +282,7 @@ class NodeSecureConnection extends EventEmitter implements SecureConnection {
   }
 
   send(message: Uint8Array): boolean {
-    if (this.#finished || this.#aborted) throw new ChannelClosedError();
+    if (this.#finished || this.#aborted || this.#stream.destroyed) throw new ChannelClosedError();
     const ok = writeFrames(this.#stream, this.#channel.seal(message));
     if (this.#channel.isSendClosed) {
       // Nonce exhaustion: the channel appended its goodbye; report why when it is over.
