@@ -2,10 +2,13 @@
 // messages (seal + receive in one process) next to the bare ChaCha20-Poly1305 of the crypto
 // module on the same sizes. Only correctness is asserted; timings are printed for people
 // (the benchmark suite of the test harness owns real measurements).
+import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
+import { secureInitiate, secureRespond } from '../../src/adapters/secure-connection.js';
 import { MAX_FRAGMENT_BYTES } from '../../src/channel/index.js';
 import { chaChaPoly } from '../../src/crypto/index.js';
-import { channelPair } from './helpers.js';
+import { channelPair, FIXED, OK } from './helpers.js';
+import { tcpPair } from './streams.js';
 
 const TOTAL_BYTES = 96 * 1024 * 1024;
 
@@ -56,5 +59,40 @@ describe('channel throughput (printed, not asserted)', () => {
       );
     }
     console.log(`[throughput] ${lines.join('\n[throughput] ')}`);
+  });
+});
+
+describe('secure connection throughput over TCP loopback (printed, not asserted)', () => {
+  it('moves 64 KiB messages from one process socket to another and prints MB/s', async () => {
+    const [left, right] = await tcpPair();
+    const [alice, bob] = await Promise.all([
+      secureInitiate(left, { staticKeyPair: FIXED.initiatorStatic }),
+      secureRespond(right, {
+        staticKeyPair: FIXED.responderStatic,
+        onPrelude: () => ({ payload: OK }),
+      }),
+    ]);
+    const size = 64 * 1024;
+    const count = Math.floor((64 * 1024 * 1024) / size);
+    const message = new Uint8Array(size).fill(9);
+    let received = 0;
+    const done = new Promise<void>((resolve) =>
+      bob.on('message', () => {
+        received += 1;
+        if (received === count) resolve();
+      }),
+    );
+    const start = performance.now();
+    for (let i = 0; i < count; i++) {
+      if (!alice.send(message)) await once(alice as unknown as NodeJS.EventEmitter, 'drain');
+    }
+    await done;
+    const ms = performance.now() - start;
+    expect(received).toBe(count);
+    console.log(
+      `[throughput] TCP loopback, one process, ${size}-byte messages: ${rate(count * size, ms)}`,
+    );
+    alice.end();
+    await new Promise((resolve) => bob.on('close', resolve));
   });
 });
