@@ -1,7 +1,7 @@
 /**
  * Hostile peers for the host-hardening tests: raw TCP connections that send garbage or stall,
- * and a real Noise session (built from core's own channel state machines, so the host cannot
- * tell it from a friend) that then misbehaves inside the encrypted channel.
+ * and a real Noise session (core's own `secureInitiate`, so the host cannot tell it from a
+ * friend) that then misbehaves inside the encrypted channel.
  * @module
  */
 import { connect, type Socket } from 'node:net';
@@ -72,23 +72,21 @@ export function garbage(length: number): Uint8Array {
   return randomBytes(length);
 }
 
-// The pure channel, imported by name at run time so the harness builds before it lands.
-const CHANNEL_MODULE = '@cryptully/core/channel';
-interface HandshakeStepLike {
-  frames: Uint8Array[];
-  result?: unknown;
+// Core's secure connection, imported by name at run time so the harness builds without it.
+const TRANSPORT_MODULE = '@cryptully/core/transport';
+interface SecureConnectionLike {
+  send(message: Uint8Array): boolean;
+  on(event: 'message', fn: (m: Uint8Array) => void): unknown;
+  on(event: 'close', fn: (error?: { code?: string }) => void): unknown;
 }
-interface ChannelEventLike {
-  type: 'message' | 'close' | 'error';
-  message?: Uint8Array;
-}
-interface ChannelModuleLike {
-  InitiatorHandshake: new (options: {
-    staticKeyPair: { publicKey: Uint8Array; privateKey: Uint8Array };
-  }) => { start(): Uint8Array[]; receive(bytes: Uint8Array): HandshakeStepLike };
-  SecureChannel: new (
-    result: unknown,
-  ) => { seal(message: Uint8Array): Uint8Array[]; receive(bytes: Uint8Array): ChannelEventLike[] };
+interface TransportModuleLike {
+  secureInitiate(
+    stream: Socket,
+    options: {
+      staticKeyPair: { publicKey: Uint8Array; privateKey: Uint8Array };
+      handshakeTimeoutMs?: number;
+    },
+  ): Promise<SecureConnectionLike>;
 }
 
 /** An authenticated session with the host, driven by the test. */
@@ -102,58 +100,28 @@ export interface HostileSession {
   waitFor(predicate: (message: unknown) => boolean, timeoutMs?: number): Promise<unknown>;
 }
 
-/** Runs the Noise XX handshake as an initiator with a fresh identity; resolves when complete. */
+/**
+ * Runs the real Noise XX handshake (core's `secureInitiate`) as an initiator with a fresh
+ * identity, so the host cannot tell this peer from a friend until it misbehaves.
+ */
 export async function hostileSession(target: Target, timeoutMs = 10_000): Promise<HostileSession> {
-  const channel = (await import(CHANNEL_MODULE)) as ChannelModuleLike;
+  const { secureInitiate } = (await import(TRANSPORT_MODULE)) as TransportModuleLike;
   const connection = await openRaw(target);
-  const { socket } = connection;
-  const handshake = new channel.InitiatorHandshake({ staticKeyPair: x25519.generateKeyPair() });
-  for (const bytes of handshake.start()) socket.write(bytes);
+  const secure = await secureInitiate(connection.socket, {
+    staticKeyPair: x25519.generateKeyPair(),
+    handshakeTimeoutMs: timeoutMs,
+  });
   const received: unknown[] = [];
   const wakers = new Set<() => void>();
-  let secure: InstanceType<ChannelModuleLike['SecureChannel']> | undefined;
-
-  const onTransport = (chunk: Uint8Array): void => {
-    if (!secure) return;
-    for (const event of secure.receive(chunk)) {
-      if (event.type !== 'message' || !event.message) continue;
-      const text = Buffer.from(event.message).toString('utf8');
-      try {
-        received.push(JSON.parse(text));
-      } catch {
-        received.push(text);
-      }
+  secure.on('close', () => {});
+  secure.on('message', (message) => {
+    const text = Buffer.from(message).toString('utf8');
+    try {
+      received.push(JSON.parse(text));
+    } catch {
+      received.push(text);
     }
     for (const wake of wakers) wake();
-  };
-
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('hostile handshake timed out')), timeoutMs);
-    const onData = (chunk: Buffer): void => {
-      if (secure) {
-        onTransport(chunk);
-        return;
-      }
-      try {
-        const step = handshake.receive(chunk);
-        for (const bytes of step.frames) socket.write(bytes);
-        if (step.result) {
-          secure = new channel.SecureChannel(step.result);
-          // Transport bytes that came with msg2 are held by the result's decoder.
-          onTransport(new Uint8Array(0));
-          clearTimeout(timer);
-          resolve();
-        }
-      } catch (error) {
-        clearTimeout(timer);
-        reject(error);
-      }
-    };
-    socket.on('data', onData);
-    connection.closed.then(() => {
-      clearTimeout(timer);
-      reject(new Error('the host closed during the handshake'));
-    });
   });
 
   return {
@@ -164,8 +132,12 @@ export async function hostileSession(target: Target, timeoutMs = 10_000): Promis
         message instanceof Uint8Array
           ? message
           : Buffer.from(typeof message === 'string' ? message : JSON.stringify(message));
-      if (socket.destroyed || !secure) return;
-      for (const out of secure.seal(bytes)) socket.write(out);
+      if (connection.socket.destroyed) return;
+      try {
+        secure.send(bytes);
+      } catch {
+        // closed by the host already: that is what the attack tests expect
+      }
     },
     waitFor(predicate, waitMs = 10_000) {
       return new Promise((resolve, reject) => {
