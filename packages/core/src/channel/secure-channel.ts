@@ -298,7 +298,6 @@ export class SecureChannel {
     frame[0] = length >>> 8;
     frame[1] = length & 0xff;
     this.#send.cipher.encryptWithAdInto(EMPTY, plaintext, frame, FRAME_HEADER_BYTES);
-    plaintext.fill(0, RECORD_HEADER_BYTES);
     this.#send.account(length, type);
     return frame;
   }
@@ -307,6 +306,8 @@ export class SecureChannel {
     const frame = this.#sealRecord(RecordType.close, EMPTY);
     this.#send.closed = true;
     this.#send.cipher.dispose();
+    // The staging buffer still holds the last plaintext sent: wipe it with the key.
+    this.#staging.fill(0);
     return frame;
   }
 

@@ -15,6 +15,7 @@ import {
 } from '../../src/channel/index.js';
 import { setChannelNoncesForTesting } from '../../src/channel/secure-channel.js';
 import { concatBytes } from '../../src/crypto/index.js';
+import { cipherKeyForTesting } from '../../src/noise/cipher-state.js';
 import { channelPair, errorOf, handshake, messagesOf, sameMessages, stream } from './helpers.js';
 
 const EMPTY = new Uint8Array(0);
@@ -183,6 +184,24 @@ describe('secure channel: close', () => {
     b.receive(stream(a.close()));
     const events = a.receive(stream([...b.seal(payload(9, 2)), ...b.close()]));
     expect(events.map((e) => e.type)).toEqual(['message', 'close']);
+  });
+});
+
+describe('secure channel: key hygiene', () => {
+  it("wipes the send key after its goodbye, the receive key after the peer's, both on failure", () => {
+    const pair = channelPair();
+    const sendKey = cipherKeyForTesting(pair.initiatorResult.sendCipher)!;
+    pair.b.receive(stream(pair.a.close()));
+    expect(sendKey.every((byte) => byte === 0)).toBe(true);
+    expect(cipherKeyForTesting(pair.responderResult.receiveCipher)).toBeUndefined();
+
+    const failing = channelPair();
+    const keys = [
+      cipherKeyForTesting(failing.responderResult.sendCipher)!,
+      cipherKeyForTesting(failing.responderResult.receiveCipher)!,
+    ];
+    expect(errorOf(failing.b.receive(encodeFrame(new Uint8Array(40))))).toBeDefined();
+    for (const key of keys) expect(key.every((byte) => byte === 0)).toBe(true);
   });
 });
 
