@@ -55,7 +55,9 @@ describe('renderer state: first run and unlocking', () => {
     ]);
     expect(s.phase).toBe('locked');
     expect(s.busy).toBe(false);
-    expect(s.notices.map((n) => n.text)).toEqual(['Wrong passphrase.']);
+    expect(s.setupError).toBe('Wrong passphrase.');
+    expect(s.notices).toEqual([]);
+    expect(reduce(s, { type: 'busy' }).setupError).toBeNull();
   });
 });
 

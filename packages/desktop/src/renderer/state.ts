@@ -99,6 +99,8 @@ export interface ViewState {
   conversations: Record<PeerId, Conversation>;
   selected: PeerId | null;
   verifyOpen: boolean;
+  /** The last error while choosing a name or unlocking, shown in the form itself. */
+  setupError: string | null;
   focused: boolean;
   notices: Notice[];
   nextNoticeId: number;
@@ -134,6 +136,7 @@ export function initialState(focused = true): ViewState {
     conversations: {},
     selected: null,
     verifyOpen: false,
+    setupError: null,
     focused,
     notices: [],
     nextNoticeId: 1,
@@ -193,7 +196,9 @@ function setDelivery(
 ): ChatMessage[] {
   return messages.map((m) => {
     if (m.from !== 'me' || !ids.has(m.id)) return m;
-    const resent = m.resent || (m.delivery === 'undelivered' && delivery === 'delivered');
+    // Delivered after it waited (friend offline) or failed: it went out again on a reconnect.
+    const waited = m.delivery === 'undelivered' || m.delivery === 'queued';
+    const resent = m.resent || (waited && delivery === 'delivered');
     return { ...m, delivery, ...(resent ? { resent: true } : {}) };
   });
 }
@@ -368,6 +373,9 @@ const ON_EVENT: { [E in AppEvent['event']]: Handler<E> } = {
     return next;
   },
   error: (state, e) => {
+    if (state.phase === 'setup' || state.phase === 'locked') {
+      return { ...state, busy: false, setupError: e.message };
+    }
     const next = notice({ ...state, busy: false }, 'error', e.message);
     if (state.join?.status === 'connecting' && JOIN_ERRORS.has(e.code)) {
       return { ...next, join: { ...state.join, status: 'failed', message: e.message } };
@@ -405,7 +413,7 @@ export function reduce(state: ViewState, action: Action): ViewState {
       return updateConversation(next, action.peer, (c) => ({ ...c, unread: 0 }));
     }
     case 'busy':
-      return { ...state, busy: true };
+      return { ...state, busy: true, setupError: null };
     case 'open-verify':
       return currentConversation(state) ? { ...state, verifyOpen: true } : state;
     case 'close-dialog':

@@ -60,8 +60,17 @@ function keep<T extends { stop(): Promise<void> }>(thing: T): T {
   return thing;
 }
 
+/**
+ * Saves a screenshot, and checks on the way that every control on screen has an accessible
+ * name (an unnamed button or text box shows in the ARIA snapshot without a quoted name).
+ */
 async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: `${SHOTS}${name}.png` });
+  const tree = await page.locator('body').ariaSnapshot();
+  const unnamed = tree
+    .split('\n')
+    .filter((line) => /^\s*- (button|textbox|link|checkbox)\b(?! ")/.test(line));
+  expect(unnamed, `unnamed controls on ${name}`).toEqual([]);
 }
 
 /** Opens the app for a fresh user and completes first run with `name`. */
@@ -266,5 +275,147 @@ describe.skipIf(!canRun)('desktop UI in Chromium (browser mode)', () => {
     await impostor.waitFor(isEvent('connected'), 'connected after the key change was accepted');
     await warning.waitFor({ state: 'detached' });
     await page.getByRole('heading', { name: 'Erin', level: 1 }).waitFor();
+  });
+
+  it('keeps a message for a friend who went away and re-sends it when they are back', async () => {
+    const { page } = await openAsNewUser('Hal');
+    const hostHome = tempHome('ivy');
+    const ivy = keep(new JsonPeer('host', { name: 'Ivy', home: hostHome }));
+    const first = await ivy.waitFor<Extract<ChatEvent, { event: 'listening' }>>(
+      isEvent('listening'),
+      'listening',
+    );
+    await page.getByRole('button', { name: 'Join a chat' }).click();
+    await page.getByRole('textbox', { name: 'Invite or address' }).fill(first.invite);
+    await page.getByRole('button', { name: 'Join', exact: true }).click();
+    const request = await ivy.waitFor<Extract<ChatEvent, { event: 'request' }>>(
+      isEvent('request'),
+      'request',
+    );
+    ivy.send({ cmd: 'accept', peer: request.peer });
+    await page.getByRole('heading', { name: 'Ivy', level: 1 }).waitFor();
+
+    await ivy.stop();
+    await page.getByRole('button', { name: 'Ivy, offline' }).waitFor();
+    const box = page.getByRole('textbox', { name: 'Message to Ivy' });
+    await box.fill('Are you there?');
+    await box.press('Enter');
+    await page.getByText('Waiting for them to come online').waitFor();
+    await shot(page, '13-offline-queued');
+
+    const back = keep(new JsonPeer('host', { name: 'Ivy', home: hostHome }));
+    const again = await back.waitFor<Extract<ChatEvent, { event: 'listening' }>>(
+      isEvent('listening'),
+      'listening',
+    );
+    await page.getByRole('button', { name: 'New chat' }).click();
+    await page.getByRole('button', { name: 'Join a chat' }).click();
+    await page.getByRole('textbox', { name: 'Invite or address' }).fill(`127.0.0.1:${again.port}`);
+    await page.getByRole('button', { name: 'Join', exact: true }).click();
+    const known = await back.waitFor<Extract<ChatEvent, { event: 'request' }>>(
+      isEvent('request'),
+      'request',
+    );
+    expect(known.known).toBe(true);
+    back.send({ cmd: 'accept', peer: known.peer });
+    await back.waitFor(
+      isEvent('message', (e) => e.text === 'Are you there?'),
+      're-sent message',
+    );
+    await page.getByText('Delivered after re-sending').waitFor();
+    await shot(page, '14-resent');
+  });
+
+  it('counts unread messages per conversation and notifies while the window is in the background', async () => {
+    const desktop = keep(await startDesktop());
+    const context = await browser!.newContext({ viewport: { width: 1100, height: 720 } });
+    // Record notifications instead of showing them (headless Chromium has no notification UI).
+    await context.addInitScript(() => {
+      const shown: Array<{ title: string; body: string }> = [];
+      (window as unknown as { shownNotifications: typeof shown }).shownNotifications = shown;
+      class RecordingNotification {
+        static permission = 'granted';
+        static requestPermission = async () => 'granted';
+        constructor(title: string, options?: { body?: string }) {
+          shown.push({ title, body: options?.body ?? '' });
+        }
+      }
+      (window as unknown as { Notification: unknown }).Notification = RecordingNotification;
+    });
+    const page = await context.newPage();
+    page.setDefaultTimeout(UI_TIMEOUT);
+    await page.goto(desktop.url);
+    await page.getByRole('textbox', { name: 'Your name' }).fill('Jo');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('button', { name: 'Start a chat' }).click();
+    const invite = await page.getByRole('textbox', { name: 'Invite' }).inputValue();
+    const address = (await page.locator('.addresses code').first().textContent()) ?? '';
+
+    const kim = keep(new JsonPeer('join', { name: 'Kim', target: invite }));
+    await page
+      .getByRole('article', { name: 'Request from Kim' })
+      .getByRole('button', { name: 'Accept' })
+      .click();
+    const kimConnected = await kim.waitFor<Extract<ChatEvent, { event: 'connected' }>>(
+      isEvent('connected'),
+      'connected',
+    );
+    const lee = keep(new JsonPeer('join', { name: 'Lee', target: address }));
+    await page
+      .getByRole('article', { name: 'Request from Lee' })
+      .getByRole('button', { name: 'Accept' })
+      .click();
+    const leeConnected = await lee.waitFor<Extract<ChatEvent, { event: 'connected' }>>(
+      isEvent('connected'),
+      'connected',
+    );
+    await page.getByRole('heading', { name: 'Kim', level: 1 }).waitFor();
+
+    lee.send({ cmd: 'send', peer: leeConnected.peer, text: 'Lee one' });
+    lee.send({ cmd: 'send', peer: leeConnected.peer, text: 'Lee two' });
+    await page.getByRole('button', { name: 'Lee, 2 unread, online' }).waitFor();
+    await shot(page, '15-unread');
+
+    // In the background: a message in the open conversation counts as unread and notifies.
+    await page.evaluate(() => window.dispatchEvent(new Event('blur')));
+    kim.send({ cmd: 'send', peer: kimConnected.peer, text: 'Psst, Jo' });
+    await page.getByRole('button', { name: 'Kim, 1 unread, online' }).waitFor();
+    const shown = await page.evaluate(
+      () => (window as unknown as { shownNotifications: unknown[] }).shownNotifications,
+    );
+    expect(shown).toEqual([{ title: 'Kim', body: 'Psst, Jo' }]);
+    await page.evaluate(() => window.dispatchEvent(new Event('focus')));
+    await page.getByRole('button', { name: 'Kim, online' }).waitFor();
+
+    await page.getByRole('button', { name: 'Lee, 2 unread, online' }).click();
+    await page.getByRole('log', { name: 'Messages with Lee' }).getByText('Lee two').waitFor();
+    await page.getByRole('button', { name: 'Lee, online' }).waitFor();
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await shot(page, '16-two-conversations-dark');
+  });
+
+  it('asks for the passphrase of a protected identity, and says when it is wrong', async () => {
+    const home = tempHome('locked');
+    const first = keep(await startDesktop(home));
+    const context = await browser!.newContext({ viewport: { width: 1100, height: 720 } });
+    const page = await context.newPage();
+    page.setDefaultTimeout(UI_TIMEOUT);
+    await page.goto(first.url);
+    await page.getByRole('textbox', { name: 'Your name' }).fill('Max');
+    await page.getByLabel('Passphrase (optional)').fill('blue whale seven');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('heading', { name: 'Hello, Max' }).waitFor();
+    await first.stop();
+
+    const second = keep(await startDesktop(home));
+    await page.goto(second.url);
+    await page.getByRole('heading', { name: 'Unlock Cryptully' }).waitFor();
+    await page.getByLabel('Passphrase').fill('red whale seven');
+    await page.getByRole('button', { name: 'Unlock' }).click();
+    await page.getByRole('alert').getByText('Wrong passphrase', { exact: false }).waitFor();
+    await shot(page, '17-unlock-wrong');
+    await page.getByLabel('Passphrase').fill('blue whale seven');
+    await page.getByRole('button', { name: 'Unlock' }).click();
+    await page.getByRole('heading', { name: 'Hello, Max' }).waitFor();
   });
 });

@@ -71,6 +71,11 @@ export function SetupView({ state }: { state: ViewState }) {
             ? 'It is never stored: if it is lost, your identity cannot be recovered.'
             : 'A passphrase encrypts your key on this computer, so someone who copies your files cannot pretend to be you.'}
         </p>
+        {state.setupError && (
+          <p class="form-error" role="alert">
+            {state.setupError}
+          </p>
+        )}
         <button class="primary wide" type="submit" disabled={state.busy}>
           {state.busy ? 'One moment…' : locked ? 'Unlock' : 'Continue'}
         </button>
