@@ -90,3 +90,44 @@ describe('two cryptully processes in --json mode', () => {
     expect(joiner.lines).toEqual([]);
   });
 });
+
+describe('a --plain host and a --json joiner', () => {
+  it('prints readable lines, takes /accept and text from stdin, and quits on end of input', async () => {
+    const host = startJson(
+      ['host', '--plain', '--port', '0', '--bind', '127.0.0.1', '--name', 'Alice'],
+      await home(),
+    );
+    processes.push(host);
+    const waitLine = async (pattern: RegExp) => {
+      for (let i = 0; i < 100 && !host.lines.some((line) => pattern.test(line)); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const found = host.lines.find((line) => pattern.test(line));
+      if (!found) throw new Error(`no line ${pattern} in ${host.lines.join('\n')}`);
+      return found;
+    };
+    const port = /127\.0\.0\.1:(\d+)/.exec(await waitLine(/Waiting for friends on/))![1]!;
+    const invite = await waitLine(/^cryptully:\/\/join\/\S+$/);
+    expect(invite).toMatch(/^cryptully:\/\/join\//);
+    const joiner = startJson(
+      ['join', `127.0.0.1:${port}`, '--json', '--name', 'Bob'],
+      await home(),
+    );
+    processes.push(joiner);
+    const request = await waitLine(
+      /Bob wants to chat\. Code: \d{3} \d{3}\. Type \/accept or \/reject\./,
+    );
+    host.send('/accept');
+    const connected = await joiner.next('connected');
+    expect(request).toContain(`Code: ${connected.code}`);
+    host.send('hello from a screen reader');
+    expect((await joiner.next('message')).text).toBe('hello from a screen reader');
+    joiner.send({ cmd: 'send', text: 'hi!' });
+    await waitLine(/^\[\d\d:\d\d\] Bob: hi!$/);
+    host.child.stdin.end();
+    expect(await host.exit()).toBe(0);
+    await joiner.next('disconnected');
+    joiner.child.stdin.end();
+    expect(await joiner.exit()).toBe(0);
+  });
+});
