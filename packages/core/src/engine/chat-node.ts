@@ -10,7 +10,7 @@ import { networkInterfaces } from 'node:os';
 import { secureInitiate, secureRespond } from '../adapters/secure-connection.js';
 import { tcpTransport } from '../adapters/tcp-transport.js';
 import { formatAddress, type Transport } from '../adapters/transport.js';
-import type { KeyPair } from '../crypto/index.js';
+import { constantTimeEqual, type KeyPair } from '../crypto/index.js';
 import { CryptullyError } from '../errors.js';
 import { DEFAULT_PORT } from '../identity/address.js';
 import { fingerprint, peerIdFromPublicKey } from '../identity/fingerprint.js';
@@ -42,7 +42,7 @@ import {
   Session,
   type SessionEvent,
 } from '../session/session.js';
-import { EngineCommandError, JOIN_FAILURES, noSuchPeer } from './errors.js';
+import { EngineCommandError, errorEvent, JOIN_FAILURES, noSuchPeer } from './errors.js';
 import { fileStorage } from './file-storage.js';
 import { type AcceptedChannel, HostListener } from './host-listener.js';
 import { joinHandshake, parseJoinTarget } from './joiner.js';
@@ -215,14 +215,16 @@ export class ChatNode {
    * untrusted input may be passed as is.
    */
   async dispatch(command: ChatCommand): Promise<void> {
+    let peer: PeerId | undefined;
     try {
       const checked = parseCommand(command);
+      peer = 'peer' in checked ? checked.peer : undefined;
       if (this.#closed && checked.cmd !== 'quit') {
         throw new EngineCommandError('ERR_CLOSED', 'This chat node has been closed.');
       }
       await this.#commands[checked.cmd](checked as never);
     } catch (error) {
-      this.#emitError(error);
+      this.#emitError(error, peer);
     }
   }
 
@@ -344,6 +346,9 @@ export class ChatNode {
 
   async #join(text: string): Promise<void> {
     const target = parseJoinTarget(text, Date.now());
+    if (target.invite && constantTimeEqual(target.invite.hostPublicKey, this.#keyPair.publicKey)) {
+      throw new EngineCommandError(JOIN_FAILURES.self!.code, JOIN_FAILURES.self!.message);
+    }
     this.#emit({ event: 'connecting', target: target.label });
     const outcome = await joinHandshake(target, {
       transport: this.#transport,
@@ -357,7 +362,7 @@ export class ChatNode {
       this.#log(
         `join ${target.label} failed: ${failure.reason}${outcome.detail ? ` (${outcome.detail})` : ''}`,
       );
-      if (peerId !== undefined) {
+      if (peerId !== undefined && peerId !== this.peerId) {
         this.#emit({
           event: 'disconnected',
           peer: peerId,
@@ -730,9 +735,9 @@ export class ChatNode {
     }
   }
 
-  #emitError(error: unknown): void {
+  #emitError(error: unknown, peer: PeerId | undefined): void {
     if (error instanceof CryptullyError) {
-      this.#emit({ event: 'error', code: error.code, message: error.message });
+      this.#emit(errorEvent(error, peer));
       return;
     }
     // Not a user mistake: a bug. Say so plainly; the details go to the log, never a stack trace.

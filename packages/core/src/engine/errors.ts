@@ -9,6 +9,15 @@ import { CryptullyError } from '../errors.js';
 /** A command the engine cannot carry out as asked (unknown peer, not hosting, …). */
 export class EngineCommandError extends CryptullyError {}
 
+/** The `error` event for a thrown error: its code and message, never a stack trace. */
+export function errorEvent(
+  error: CryptullyError,
+  peer: string | undefined,
+): { event: 'error'; code: string; message: string; peer?: string } {
+  const event = { event: 'error' as const, code: error.code, message: error.message };
+  return peer === undefined ? event : { ...event, peer };
+}
+
 /** `ERR_NO_SUCH_PEER`. */
 export function noSuchPeer(detail?: string): EngineCommandError {
   return new EngineCommandError(
@@ -72,6 +81,11 @@ export const JOIN_FAILURES: Readonly<Record<string, JoinFailure>> = Object.freez
     code: 'ERR_HANDSHAKE_FAILED',
     message:
       'The secure handshake with the host failed (the invite may be wrong, or the connection was tampered with).',
+  },
+  self: {
+    reason: 'self',
+    code: 'ERR_SELF',
+    message: 'That is your own address or invite: give it to a friend instead.',
   },
   timeout: {
     reason: 'timeout',

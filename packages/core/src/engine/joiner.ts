@@ -96,6 +96,9 @@ export async function joinHandshake(
       ...(psk ? { psk, inviteId: inviteIdFromSecret(psk) } : {}),
       checkResponder(remoteStatic, payload) {
         peerId = peerIdFromPublicKey(remoteStatic);
+        if (constantTimeEqual(remoteStatic, options.keyPair.publicKey)) {
+          throw new JoinRefusedError(JOIN_FAILURES.self!);
+        }
         // The key first: a status from an impostor means nothing.
         if (invite && !constantTimeEqual(remoteStatic, invite.hostPublicKey)) {
           throw new JoinRefusedError(JOIN_FAILURES['key-mismatch']!);

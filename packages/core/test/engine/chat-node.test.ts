@@ -151,9 +151,19 @@ for (const setup of SETUPS) {
         expect(error?.code, JSON.stringify(command)).toBe(code);
         expect(error?.message).not.toMatch(/\n\s+at /);
       }
-      await host(alice);
+      const { invite, port } = await host(alice);
       await alice.node.dispatch({ cmd: 'host', port: 0, bind: '127.0.0.1' });
       expect(alice.of('error').at(-1)?.code).toBe('ERR_ALREADY_HOSTING');
+      await alice.node.dispatch({ cmd: 'join', target: invite });
+      expect(alice.of('error').at(-1)?.code).toBe('ERR_SELF');
+      await alice.node.dispatch({ cmd: 'join', target: `127.0.0.1:${port}` });
+      expect(alice.of('error').at(-1)?.code).toBe('ERR_SELF');
+      expect(alice.of('request')).toEqual([]);
+      await alice.node.dispatch({ cmd: 'accept', peer: 'ffffffffffffffff' });
+      expect(alice.of('error').at(-1)).toMatchObject({
+        code: 'ERR_NO_SUCH_PEER',
+        peer: 'ffffffffffffffff',
+      });
       if (setup.name.startsWith('TCP')) {
         const carol = await openNode('Carol', make);
         await carol.node.dispatch({
