@@ -110,6 +110,20 @@ async function sendAndGetId(from: ClientDriver, peer: string, text: string): Pro
   return (await from.waitFor<EventOf<'sent'>>(is('sent', { text }), { from: mark })).id;
 }
 
+/**
+ * A plain `accept` of a changed key is refused (it needs `confirmKeyChange`), then the user
+ * rejects it.
+ */
+async function refuseKeyChange(driver: ClientDriver, peer: string, from: number): Promise<void> {
+  await driver.send({ cmd: 'accept', peer });
+  await driver.waitFor(is('error'), {
+    from,
+    what: 'an error for accepting a changed key unconfirmed',
+  });
+  assert.equal(count(driver, is('connected', { peer })), 0, 'a plain accept does not let it in');
+  await driver.send({ cmd: 'reject', peer });
+}
+
 /** Asserts that no event of the forged/unwanted kind appeared. */
 function assertNone(driver: ClientDriver, kind: 'connected' | 'message', why: string): void {
   assert.equal(count(driver, is(kind)), 0, `${driver.label}: ${why}`);
@@ -324,10 +338,47 @@ export const SCENARIOS: readonly Scenario[] = [
       });
       assert.equal(changed.keyChanged, true, 'the request says the key changed');
       assert.ok(count(host, is('key-changed')) >= 1, 'a key-changed warning was emitted');
-      await host.send({ cmd: 'reject', peer: changed.peer });
+      await refuseKeyChange(host, changed.peer, from);
       await impostor.waitFor(is('disconnected'), { what: 'refused' });
       assertNone(impostor, 'connected', 'the new key never connects');
       assert.equal(count(host, is('connected', { peer: changed.peer })), 0);
+    },
+  },
+  {
+    id: 'host-key-change-refused',
+    title: "a known host's name with a new key is flagged to the joiner, who refuses it",
+    async run(ctx) {
+      const first = await ctx.host('Hana');
+      const joiner = ctx.joiner('Jo');
+      await joiner.startJoin(`127.0.0.1:${first.listening.port}`);
+      const { atJoiner } = await acceptJoiner(first.host, joiner, 'Jo');
+      const mark = joiner.events.length;
+      await joiner.send({ cmd: 'disconnect', peer: atJoiner.peer });
+      await joiner.waitFor(is('disconnected', { peer: atJoiner.peer }), { from: mark });
+      await first.host.stop();
+      // Someone else now answers as "Hana", with another key.
+      const impostor = await ctx.host('Hana');
+      const from = joiner.events.length;
+      await joiner.startJoin(`127.0.0.1:${impostor.listening.port}`);
+      const warned = await joiner.waitFor<EventOf<'key-changed'>>(
+        is('key-changed', { name: 'Hana' }),
+        {
+          from,
+          what: 'key-changed warning at the joiner',
+        },
+      );
+      assert.notEqual(warned.old, warned.new, 'old and new fingerprints are shown');
+      const request = await joiner.waitFor<EventOf<'request'>>(
+        is('request', { keyChanged: true }),
+        {
+          from,
+          what: 'a request to confirm the new key',
+        },
+      );
+      await refuseKeyChange(joiner, request.peer, from);
+      await joiner.waitFor(is('disconnected', { peer: request.peer }), { from, what: 'refused' });
+      assert.equal(count(joiner, is('connected', { peer: request.peer })), 0, 'never connected');
+      assert.equal(count(impostor.host, is('connected')), 0, 'the impostor never connected');
     },
   },
 ];
