@@ -4,7 +4,13 @@ import { randomBytes } from '@cryptully/core/crypto';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { AppCommand, AppEvent } from '../bridge/app-protocol.js';
 import { parseAppCommand } from '../bridge/parse-app-command.js';
-import { checkHost, checkUpgrade, LOOPBACK_HOST, type Refusal } from './request-guard.js';
+import {
+  checkHost,
+  checkUpgrade,
+  LOOPBACK_HOST,
+  type Refusal,
+  tokensEqual,
+} from './request-guard.js';
 import { loadStaticFiles, type StaticFile, securityHeaders } from './static-files.js';
 
 /** The largest command a client may send over the WebSocket, in bytes. */
@@ -30,9 +36,10 @@ export interface WebServerOptions {
 
 /** A running browser-mode server. */
 export interface WebServer {
-  /** The URL to open, with the access token in the fragment (never sent over HTTP). */
+  /** The URL to open, with the one-time access token in the fragment (never sent over HTTP). */
   readonly url: string;
   readonly port: number;
+  /** The one-time token of {@link WebServer.url}; the first WebSocket trades it for a session token. */
   readonly token: string;
   /** Closes every WebSocket and the server. */
   close(): Promise<void>;
@@ -60,7 +67,18 @@ function refuseUpgrade(socket: Duplex, refusal: Refusal): void {
  */
 export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
   const files = await loadStaticFiles(options.rendererDir);
-  const token = options.token ?? Buffer.from(randomBytes(32)).toString('base64url');
+  const newToken = () => Buffer.from(randomBytes(32)).toString('base64url');
+  const token = options.token ?? newToken();
+  // The printed token opens one WebSocket; that page then gets a session token of its own
+  // (kept by the tab for reloads). A copy of the address seen later is worth nothing.
+  let launchTokenUsed = false;
+  const sessionTokens = new Set<string>();
+  const isLaunchToken = (given: string) => !launchTokenUsed && tokensEqual(given, token);
+  const isValidToken = (given: string) => {
+    let valid = isLaunchToken(given);
+    for (const session of sessionTokens) valid = tokensEqual(given, session) || valid;
+    return valid;
+  };
   let port = 0;
   const sockets = new Set<WebSocket>();
 
@@ -101,20 +119,29 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     const refusal = checkUpgrade(
       { host: request.headers.host, origin: request.headers.origin, url: request.url },
       port,
-      token,
+      isValidToken,
     );
     if (refusal) {
       options.log?.(`refused a WebSocket: ${refusal.reason}`);
-      return refuseUpgrade(socket, refusal);
+      refuseUpgrade(socket, refusal);
+      return;
     }
-    wss.handleUpgrade(request, socket, head, (ws) => attach(ws));
+    const given = new URL(request.url ?? '/', 'http://x').searchParams.get('token') ?? '';
+    let session: string | undefined;
+    if (isLaunchToken(given)) {
+      launchTokenUsed = true;
+      session = newToken();
+      sessionTokens.add(session);
+    }
+    wss.handleUpgrade(request, socket, head, (ws) => attach(ws, session));
   });
 
-  const attach = (ws: WebSocket): void => {
+  const attach = (ws: WebSocket, session: string | undefined): void => {
     sockets.add(ws);
     const send = (event: AppEvent) => {
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(event));
     };
+    if (session) send({ event: 'session', token: session });
     const unsubscribe = options.backend.subscribe(send);
     ws.on('message', (data, isBinary) => {
       let command: AppCommand;

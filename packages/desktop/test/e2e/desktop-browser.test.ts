@@ -101,7 +101,7 @@ const isEvent =
 
 describe.skipIf(!canRun)('desktop UI in Chromium (browser mode)', () => {
   it('joins a host --json with an invite and chats both ways', async () => {
-    const { page } = await openAsNewUser('Ada', '01-first-run');
+    const { page, desktop } = await openAsNewUser('Ada', '01-first-run');
     await shot(page, '02-start');
     const carol = keep(new JsonPeer('host', { name: 'Carol' }));
     const listening = await carol.waitFor<Extract<ChatEvent, { event: 'listening' }>>(
@@ -153,6 +153,21 @@ describe.skipIf(!canRun)('desktop UI in Chromium (browser mode)', () => {
     await shot(page, '05-chat');
     await page.emulateMedia({ colorScheme: 'dark' });
     await shot(page, '06-chat-dark');
+
+    // A reload keeps the conversation (the tab's session token, and the back end replays).
+    await page.reload();
+    await page
+      .getByRole('log', { name: 'Messages with Carol' })
+      .getByText('Hi Ada! Carol here.')
+      .waitFor();
+
+    // The printed address opens the app once: a second tab (or someone who saw it) cannot.
+    const other = await page.context().browser()!.newPage();
+    await other.goto(desktop.url);
+    await other
+      .getByRole('heading', { name: 'Cannot reach Cryptully' })
+      .waitFor({ timeout: UI_TIMEOUT });
+    await other.close();
   });
 
   it('hosts from the UI, accepts a join --json friend, and compares the code', async () => {

@@ -73,8 +73,19 @@ export function App({ client }: { client: Client }) {
   let body: preact.JSX.Element;
   if (state.phase === 'loading') {
     body = (
-      <main class="loading" aria-busy="true">
-        <p>Starting Cryptully…</p>
+      <main class="loading" aria-busy={state.bridge !== 'closed'}>
+        {state.bridge === 'closed' ? (
+          <div class="card setup-card">
+            <h1>Cannot reach Cryptully</h1>
+            <p>
+              Each address printed by <code>cryptully-desktop --web</code> opens the app once, in
+              one tab. If you opened it already, use that tab, or start{' '}
+              <code>cryptully-desktop --web</code> again for a new address.
+            </p>
+          </div>
+        ) : (
+          <p>Starting Cryptully…</p>
+        )}
       </main>
     );
   } else if (state.phase !== 'ready') {
@@ -113,7 +124,7 @@ export function App({ client }: { client: Client }) {
 
   return (
     <ActionsContext.Provider value={actions}>
-      {state.bridge === 'closed' && (
+      {state.bridge === 'closed' && state.phase !== 'loading' && (
         <div class="connection-lost" role="alert">
           Lost contact with Cryptully. Reconnecting…
         </div>
