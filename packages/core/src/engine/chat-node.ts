@@ -6,7 +6,6 @@
  * through {@link ChatNode.on}.
  * @module
  */
-import { networkInterfaces } from 'node:os';
 import { secureInitiate, secureRespond } from '../adapters/secure-connection.js';
 import { tcpTransport } from '../adapters/tcp-transport.js';
 import { formatAddress, type Transport } from '../adapters/transport.js';
@@ -16,49 +15,27 @@ import { DEFAULT_PORT } from '../identity/address.js';
 import { fingerprint, peerIdFromPublicKey } from '../identity/fingerprint.js';
 import { encodeInvite } from '../identity/invite.js';
 import { DEFAULT_INVITE_TTL_MS, InviteBook } from '../identity/invite-book.js';
-import {
-  assessPeer,
-  forgetPeer,
-  type KnownPeerBook,
-  markVerified,
-  rememberPeer,
-  replacePeerKey,
-} from '../identity/known-peers.js';
-import { verificationCode } from '../identity/verification-code.js';
-import type {
-  ChatCommand,
-  ChatEvent,
-  KnownPeerSummary,
-  PeerId,
-  TypingState,
-} from '../protocol/events.js';
+import { forgetPeer, type KnownPeerBook } from '../identity/known-peers.js';
+import type { ChatCommand, ChatEvent, KnownPeerSummary, PeerId } from '../protocol/events.js';
 import { parseCommand } from '../protocol/parse-command.js';
-import { chatTextProblem, MAX_NAME_BYTES } from '../session/messages.js';
-import { SeenIds } from '../session/seen-ids.js';
-import {
-  InvalidTextError,
-  newMessageId,
-  type PendingMessage,
-  Session,
-  type SessionEvent,
-} from '../session/session.js';
+import { Conversations } from './conversations.js';
+import { checkDisplayName } from './display-name.js';
 import { EngineCommandError, errorEvent, JOIN_FAILURES, noSuchPeer } from './errors.js';
+import { type ChatEventListener, EventHub } from './event-hub.js';
 import { fileStorage } from './file-storage.js';
 import { type AcceptedChannel, HostListener } from './host-listener.js';
+import { inviteAddresses } from './invite-addresses.js';
 import { joinHandshake, parseJoinTarget } from './joiner.js';
+import { KnownPeerHolder } from './known-peer-book.js';
 import {
-  CLOSE_GRACE_MS,
   DEFAULT_DIAL_TIMEOUT_MS,
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
   DEFAULT_IDLE_TIMEOUT_MS,
   DEFAULT_KEEP_ALIVE_MS,
   type HostLimits,
-  MAX_BUFFERED_EVENTS,
-  MAX_HELD_MESSAGES,
   resolveLimits,
 } from './limits.js';
-import { PeerConnection } from './peer-connection.js';
-import type { ChannelConnection, SecureChannelFactory } from './secure-channel.js';
+import type { SecureChannelFactory } from './secure-channel.js';
 import type { NodeStorage } from './storage.js';
 
 /** Options of {@link ChatNode.open}. */
@@ -94,17 +71,6 @@ export interface ChatNodeOptions {
   secure?: SecureChannelFactory;
 }
 
-/** What outlives one connection with a peer key. */
-interface PeerMemory {
-  publicKey: Uint8Array;
-  /** Unacknowledged messages while no session runs (a session owns them while it runs). */
-  pending: PendingMessage[];
-  seen: SeenIds;
-  connection?: PeerConnection;
-}
-
-type Listener = (event: ChatEvent) => void;
-
 /** `ERR_NO_NAME`: no display name was given and none is saved. */
 export class NoNameError extends CryptullyError {
   constructor() {
@@ -130,11 +96,9 @@ export class ChatNode {
   readonly #secure: SecureChannelFactory;
   readonly #limits: HostLimits;
   readonly #invites = new InviteBook();
-  readonly #listeners = new Set<Listener>();
-  readonly #buffered: ChatEvent[] = [];
-  readonly #peers = new Map<PeerId, PeerMemory>();
-  #book: KnownPeerBook;
-  #bookWrite: Promise<void> = Promise.resolve();
+  readonly #events: EventHub;
+  readonly #conversations: Conversations;
+  readonly #known: KnownPeerHolder;
   #name: string;
   #host: HostListener | undefined;
   #hostAddresses: string[] = [];
@@ -159,7 +123,23 @@ export class ChatNode {
     this.#transport = init.options.transport ?? tcpTransport();
     this.#secure = init.secure;
     this.#limits = resolveLimits(init.options.limits);
-    this.#book = init.book;
+    this.#events = new EventHub((line) => this.#log(line));
+    this.#known = new KnownPeerHolder(
+      init.book,
+      (book) => init.storage.saveKnownPeers(book),
+      (line) => this.#log(line),
+    );
+    this.#conversations = new Conversations({
+      clientName: init.options.clientName,
+      clientVersion: init.options.clientVersion,
+      keepAliveMs: init.options.keepAliveMs ?? DEFAULT_KEEP_ALIVE_MS,
+      idleTimeoutMs: init.options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+      helloTimeoutMs: init.options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
+      name: () => this.#name,
+      known: this.#known,
+      emit: (event) => this.#emit(event),
+      log: (line) => this.#log(line),
+    });
     this.#name = init.name;
     this.fingerprint = fingerprint(init.keyPair.publicKey);
     this.peerId = peerIdFromPublicKey(init.keyPair.publicKey);
@@ -175,7 +155,8 @@ export class ChatNode {
     const storage = options.storage ?? fileStorage(options.home);
     const keyPair = await storage.loadIdentity(options.passphrase);
     const book = await storage.loadKnownPeers();
-    let name = options.name === undefined ? await storage.loadName() : checkName(options.name);
+    let name =
+      options.name === undefined ? await storage.loadName() : checkDisplayName(options.name);
     if (name === undefined) throw new NoNameError();
     if (options.name !== undefined) {
       await storage.saveName(name);
@@ -201,12 +182,8 @@ export class ChatNode {
    * Subscribes to events. Events emitted before the first subscriber (such as `ready`) are
    * delivered to it at once. Returns the function that unsubscribes.
    */
-  on(listener: Listener): () => void {
-    this.#listeners.add(listener);
-    if (this.#listeners.size === 1 && this.#buffered.length > 0) {
-      for (const event of this.#buffered.splice(0)) this.#deliver(listener, event);
-    }
-    return () => this.#listeners.delete(listener);
+  on(listener: ChatEventListener): () => void {
+    return this.#events.on(listener);
   }
 
   /**
@@ -234,21 +211,8 @@ export class ChatNode {
     this.#closed = true;
     await this.#host?.close();
     this.#host = undefined;
-    const closing: Promise<void>[] = [];
-    for (const memory of this.#peers.values()) {
-      const connection = memory.connection;
-      if (!connection) continue;
-      connection.run((now) => connection.session.close('quit', now, 'You left.'));
-      closing.push(connection.closed);
-    }
-    let timer: NodeJS.Timeout | undefined;
-    const grace = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, CLOSE_GRACE_MS);
-    });
-    await Promise.race([Promise.all(closing), grace]);
-    clearTimeout(timer);
-    for (const memory of this.#peers.values()) memory.connection?.destroy();
-    await this.#bookWrite;
+    await this.#conversations.closeAll();
+    await this.#known.flushed();
   }
 
   // Data, not branches: one handler per command.
@@ -257,16 +221,16 @@ export class ChatNode {
   } = {
     host: (c) => this.#hostCommand(c.port, c.bind),
     join: (c) => this.#join(c.target),
-    accept: (c) => this.#accept(c.peer, c.confirmKeyChange === true),
-    reject: (c) => this.#reject(c.peer),
-    send: (c) => this.#send(c.peer, c.text),
-    typing: (c) => this.#typing(c.peer, c.state),
+    accept: (c) => this.#conversations.accept(c.peer, c.confirmKeyChange === true),
+    reject: (c) => this.#conversations.reject(c.peer),
+    send: (c) => this.#conversations.send(c.peer, c.text),
+    typing: (c) => this.#conversations.typing(c.peer, c.state),
     invite: () => this.#invite(),
-    verify: (c) => this.#verify(c.peer),
+    verify: (c) => this.#conversations.verify(c.peer),
     peers: () => this.#emit({ event: 'peers', peers: this.#summaries() }),
     forget: (c) => this.#forget(c.peer),
     name: (c) => this.#rename(c.name),
-    disconnect: (c) => this.#disconnect(c.peer),
+    disconnect: (c) => this.#conversations.disconnect(c.peer),
     quit: () => this.close(),
   };
 
@@ -287,7 +251,7 @@ export class ChatNode {
       handshakeTimeoutMs: this.#handshakeTimeoutMs,
       invites: this.#invites,
       clock: Date.now,
-      sessionCount: () => this.#sessionCount(),
+      sessionCount: () => this.#conversations.count(),
       onChannel: (accepted) => this.#onHostChannel(accepted),
       log: (line) => this.#log(line),
     });
@@ -333,13 +297,7 @@ export class ChatNode {
       channel.destroy();
       return;
     }
-    this.#startConnection(channel, formatAddress(remote), 'host', invited);
-  }
-
-  #sessionCount(): number {
-    let count = 0;
-    for (const memory of this.#peers.values()) if (memory.connection) count += 1;
-    return count;
+    this.#conversations.start(channel, formatAddress(remote), 'host', invited);
   }
 
   // ---- joining ---------------------------------------------------------------------------
@@ -378,282 +336,25 @@ export class ChatNode {
       outcome.channel.destroy();
       return;
     }
-    this.#startConnection(outcome.channel, outcome.remote, 'joiner', target.invite !== undefined);
-  }
-
-  // ---- sessions ----------------------------------------------------------------------------
-
-  #startConnection(
-    channel: ChannelConnection,
-    remote: string,
-    role: 'host' | 'joiner',
-    invited: boolean,
-  ): void {
-    const publicKey = channel.remoteStaticPublicKey.slice();
-    const peerId = peerIdFromPublicKey(publicKey);
-    const memory = this.#memory(peerId, publicKey);
-    const previous = memory.connection;
-    if (previous) {
-      // The same key connected again (e.g. after a cut): the new connection wins.
-      this.#log(`${remote} replaces the earlier connection of the same peer`);
-      previous.run(() => previous.session.abort('replaced', 'The peer connected again.'));
-      previous.destroy();
-    }
-    const session = new Session({
-      role,
-      hello: {
-        name: this.#name,
-        client: this.#options.clientName,
-        version: this.#options.clientVersion,
-      },
-      now: Date.now(),
-      keepAliveMs: this.#options.keepAliveMs ?? DEFAULT_KEEP_ALIVE_MS,
-      idleTimeoutMs: this.#options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
-      helloTimeoutMs: this.#handshakeTimeoutMs,
-      pending: memory.pending,
-      seen: memory.seen,
-    });
-    memory.pending = [];
-    const connection = new PeerConnection({
-      channel,
-      session,
-      peerId,
-      publicKey,
-      remote,
-      invited,
-      code: verificationCode(channel.handshakeHash),
-      fingerprint: fingerprint(publicKey),
-      clock: Date.now,
-      hooks: {
-        onEvents: (c, events) => this.#onSessionEvents(c, events),
-        log: (line) => this.#log(line),
-      },
-    });
-    memory.connection = connection;
-    connection.start();
-  }
-
-  #onSessionEvents(connection: PeerConnection, events: SessionEvent[]): void {
-    for (const event of events) this.#sessionEventHandlers[event.type](connection, event as never);
-  }
-
-  readonly #sessionEventHandlers: {
-    [T in SessionEvent['type']]: (c: PeerConnection, e: Extract<SessionEvent, { type: T }>) => void;
-  } = {
-    hello: (c, e) => this.#onHello(c, e.hello.name),
-    active: (c) => this.#announce(c),
-    message: (c, e) => {
-      if (!c.approved) {
-        if (c.held.length < MAX_HELD_MESSAGES) c.held.push(e);
-        return;
-      }
-      this.#emit({ event: 'message', peer: c.peerId, id: e.id, text: e.text, at: e.at });
-    },
-    delivered: (c, e) => this.#emit({ event: 'delivered', peer: c.peerId, id: e.id }),
-    typing: (c, e) => {
-      if (c.approved) this.#emit({ event: 'typing', peer: c.peerId, state: e.state });
-    },
-    closed: (c, e) => this.#onClosed(c, e),
-  };
-
-  #onHello(c: PeerConnection, name: string): void {
-    const assessment = assessPeer(this.#book, c.publicKey, name);
-    c.known = assessment.status === 'known';
-    if (assessment.status === 'key-changed') {
-      c.keyChangedFrom = assessment.previous;
-      this.#log(`${c.remote}: "${name}" comes with a different key than before`);
-      this.#emit({
-        event: 'key-changed',
-        peer: c.peerId,
-        name,
-        old: fingerprint(assessment.previous.publicKey),
-        new: c.fingerprint,
-      });
-    }
-    const details = { peer: c.peerId, name, fingerprint: c.fingerprint, code: c.code };
-    if (c.session.role === 'host' || c.keyChangedFrom) {
-      this.#emit({
-        event: 'request',
-        ...details,
-        known: c.known,
-        invited: c.invited,
-        keyChanged: c.keyChangedFrom !== undefined,
-      });
-      return;
-    }
-    c.approved = true;
-    this.#emit({ event: 'waiting', ...details });
-  }
-
-  /** Emits `connected` once the session is active and our side approved it. */
-  #announce(c: PeerConnection): void {
-    if (c.announced || !c.approved || c.session.state !== 'active') return;
-    c.announced = true;
-    const name = c.session.peerHello?.name ?? '';
-    const now = Date.now();
-    const invited = c.invited ? ({ verification: 'invite' } as const) : {};
-    const peer = { publicKey: c.publicKey, name, now, ...invited };
-    this.#updateBook((book) =>
-      c.keyChangedFrom
-        ? replacePeerKey(book, c.keyChangedFrom.peerId, peer)
-        : rememberPeer(book, peer),
+    this.#conversations.start(
+      outcome.channel,
+      outcome.remote,
+      'joiner',
+      target.invite !== undefined,
     );
-    const verification = this.#book.peers.get(c.peerId)?.verification ?? 'unverified';
-    this.#log(`connected with ${c.remote}`);
-    this.#emit({
-      event: 'connected',
-      peer: c.peerId,
-      name,
-      fingerprint: c.fingerprint,
-      code: c.code,
-      verified: verification !== 'unverified',
-      verification,
-    });
-    for (const held of c.held.splice(0)) this.#sessionEventHandlers.message(c, held as never);
-  }
-
-  #onClosed(c: PeerConnection, e: Extract<SessionEvent, { type: 'closed' }>): void {
-    const memory = this.#peers.get(c.peerId);
-    if (memory && memory.connection === c) {
-      memory.connection = undefined;
-      memory.pending = e.undelivered;
-    } else if (memory) {
-      // A newer connection took over: hand it nothing, keep the messages for the next one.
-      memory.pending = [...e.undelivered, ...memory.pending];
-    }
-    if (c.announced) {
-      const now = Date.now();
-      this.#updateBook((book) =>
-        book.peers.has(c.peerId)
-          ? rememberPeer(book, {
-              publicKey: c.publicKey,
-              name: book.peers.get(c.peerId)!.name,
-              now,
-            })
-          : book,
-      );
-    }
-    this.#log(`session with ${c.remote} ended: ${e.reason}`);
-    // A joiner that never introduced itself was never shown to the user: nothing to report.
-    if (c.session.role === 'host' && c.session.peerHello === undefined) return;
-    if (e.undelivered.length > 0) {
-      this.#emit({ event: 'undelivered', peer: c.peerId, ids: e.undelivered.map((m) => m.id) });
-    }
-    this.#emit({ event: 'disconnected', peer: c.peerId, reason: e.reason, message: e.message });
-  }
-
-  // ---- commands on peers -----------------------------------------------------------------
-
-  #accept(peer: PeerId, confirmKeyChange: boolean): void {
-    const c = this.#live(peer);
-    if (c.approved) {
-      throw new EngineCommandError(
-        'ERR_NOTHING_TO_ACCEPT',
-        'There is no request from this peer to accept.',
-      );
-    }
-    if (c.session.state === 'hello') {
-      throw new EngineCommandError(
-        'ERR_NOTHING_TO_ACCEPT',
-        'This peer has not introduced itself yet.',
-      );
-    }
-    if (c.keyChangedFrom && !confirmKeyChange) {
-      throw new EngineCommandError(
-        'ERR_CONFIRM_KEY_CHANGE',
-        "This peer's key has changed since you last talked. Compare the verification code, then accept with confirmKeyChange.",
-      );
-    }
-    c.approved = true;
-    if (c.session.role === 'host') {
-      c.run((now) => c.session.accept(now));
-      return;
-    }
-    // A joiner that confirmed a changed host key: now wait for the host, or go on if it said yes.
-    if (c.session.state === 'active') this.#announce(c);
-    else {
-      const name = c.session.peerHello?.name ?? '';
-      this.#emit({
-        event: 'waiting',
-        peer: c.peerId,
-        name,
-        fingerprint: c.fingerprint,
-        code: c.code,
-      });
-    }
-  }
-
-  #reject(peer: PeerId): void {
-    const c = this.#live(peer);
-    if (c.approved) {
-      throw new EngineCommandError(
-        'ERR_NOTHING_TO_REJECT',
-        'There is no request from this peer to reject.',
-      );
-    }
-    if (c.session.role === 'host' && c.session.state === 'deciding') {
-      c.run((now) => c.session.reject(now));
-    } else {
-      c.run((now) => c.session.close('rejected', now, 'You refused the changed key.'));
-    }
-  }
-
-  #send(peer: PeerId | undefined, text: string): void {
-    const id = peer ?? this.#onlyPeer();
-    const memory = this.#peers.get(id) ?? this.#rememberedMemory(id);
-    const c = memory.connection;
-    if (c && c.session.state !== 'closed') {
-      if (c.session.role === 'joiner' && !c.approved && c.keyChangedFrom) {
-        throw new EngineCommandError(
-          'ERR_CONFIRM_KEY_CHANGE',
-          "Confirm this peer's changed key before sending.",
-        );
-      }
-      const now = Date.now();
-      const sent = c.session.send(text, now);
-      this.#emit({ event: 'sent', peer: id, id: sent.id, text, at: now, queued: sent.queued });
-      c.run(() => sent.step);
-      return;
-    }
-    const problem = chatTextProblem(text);
-    if (problem !== undefined)
-      throw new InvalidTextError('ERR_BAD_TEXT', `This message cannot be sent: ${problem}.`);
-    const message = { id: newMessageId(), text, at: Date.now() };
-    memory.pending.push(message);
-    this.#emit({ event: 'sent', peer: id, id: message.id, text, at: message.at, queued: true });
-  }
-
-  #typing(peer: PeerId | undefined, state: TypingState): void {
-    const id = peer ?? this.#onlyPeer();
-    const c = this.#peers.get(id)?.connection;
-    if (c?.approved) c.run((now) => c.session.setTyping(state, now));
-  }
-
-  #verify(peer: PeerId): void {
-    const c = this.#peers.get(peer)?.connection;
-    if (!c?.announced) {
-      throw noSuchPeer('Verify a peer while connected to it, after comparing the code with them.');
-    }
-    this.#updateBook((book) => markVerified(book, peer, 'code'));
-    this.#emit({ event: 'verified', peer, verification: 'code' });
   }
 
   #forget(peer: PeerId): void {
-    if (!this.#book.peers.has(peer)) throw noSuchPeer();
-    this.#updateBook((book) => forgetPeer(book, peer));
+    if (!this.#known.get(peer)) throw noSuchPeer();
+    this.#known.update((book) => forgetPeer(book, peer));
     this.#emit({ event: 'peers', peers: this.#summaries() });
   }
 
   async #rename(name: string): Promise<void> {
-    const clean = checkName(name);
+    const clean = checkDisplayName(name);
     await this.#storage.saveName(clean);
     this.#name = clean;
     this.#emit({ event: 'ready', fingerprint: this.fingerprint, name: clean });
-  }
-
-  #disconnect(peer: PeerId): void {
-    const c = this.#live(peer);
-    c.run((now) => c.session.close('closed', now, 'You ended the conversation.'));
   }
 
   // ---- helpers -------------------------------------------------------------------------------
@@ -662,77 +363,12 @@ export class ChatNode {
     return this.#options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
   }
 
-  #memory(peerId: PeerId, publicKey: Uint8Array): PeerMemory {
-    let memory = this.#peers.get(peerId);
-    if (!memory) {
-      memory = { publicKey, pending: [], seen: new SeenIds() };
-      this.#peers.set(peerId, memory);
-    }
-    return memory;
-  }
-
-  /** The memory of a peer known only from the book (to queue messages for it). */
-  #rememberedMemory(peerId: PeerId): PeerMemory {
-    const known = this.#book.peers.get(peerId);
-    if (!known) throw noSuchPeer();
-    return this.#memory(peerId, known.publicKey);
-  }
-
-  #live(peer: PeerId): PeerConnection {
-    const c = this.#peers.get(peer)?.connection;
-    if (!c || c.session.state === 'closed')
-      throw noSuchPeer('There is no open conversation with this peer.');
-    return c;
-  }
-
-  /** The one peer a command without `peer` means: the only open conversation. */
-  #onlyPeer(): PeerId {
-    const open = [...this.#peers.entries()].filter(([, m]) => m.connection?.approved);
-    if (open.length === 1) return open[0]![0];
-    throw noSuchPeer(
-      open.length === 0
-        ? 'You are not talking to anyone yet.'
-        : 'Several conversations are open: say which peer.',
-    );
-  }
-
   #summaries(): KnownPeerSummary[] {
-    return [...this.#book.peers.values()].map((peer) => ({
-      peer: peer.peerId,
-      name: peer.name,
-      fingerprint: fingerprint(peer.publicKey),
-      verification: peer.verification,
-      firstSeen: peer.firstSeen,
-      lastSeen: peer.lastSeen,
-      online: this.#peers.get(peer.peerId)?.connection?.announced === true,
-    }));
-  }
-
-  /** Applies a change to the known-peers book now, and saves it in order in the background. */
-  #updateBook(change: (book: KnownPeerBook) => KnownPeerBook): void {
-    this.#book = change(this.#book);
-    const book = this.#book;
-    this.#bookWrite = this.#bookWrite
-      .then(() => this.#storage.saveKnownPeers(book))
-      .catch((error: unknown) => {
-        this.#log(`could not save known peers: ${(error as Error).message}`);
-      });
+    return this.#known.summaries((peerId) => this.#conversations.isOnline(peerId));
   }
 
   #emit(event: ChatEvent): void {
-    if (this.#listeners.size === 0) {
-      if (this.#buffered.length < MAX_BUFFERED_EVENTS) this.#buffered.push(event);
-      return;
-    }
-    for (const listener of [...this.#listeners]) this.#deliver(listener, event);
-  }
-
-  #deliver(listener: Listener, event: ChatEvent): void {
-    try {
-      listener(event);
-    } catch (error) {
-      this.#log(`an event listener failed on ${event.event}: ${(error as Error).message}`);
-    }
+    this.#events.emit(event);
   }
 
   #emitError(error: unknown, peer: PeerId | undefined): void {
@@ -752,42 +388,6 @@ export class ChatNode {
   #log(line: string): void {
     this.#options.log?.(line);
   }
-}
-
-/** Checks a display name against the wire's limits. */
-function checkName(name: string): string {
-  const clean = name.normalize('NFC').trim();
-  if (
-    clean.length === 0 ||
-    new TextEncoder().encode(clean).length > MAX_NAME_BYTES ||
-    /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(clean)
-  ) {
-    throw new CryptullyError(
-      'ERR_BAD_NAME',
-      'A name must be 1 to 64 characters, without control characters.',
-    );
-  }
-  return clean;
-}
-
-/**
- * The addresses an invite carries: the bound address, or for a wildcard bind the machine's
- * external addresses (IPv4 first; link-local IPv6 left out: it needs a zone), else loopback.
- */
-function inviteAddresses(bound: string): string[] {
-  if (bound !== '0.0.0.0' && bound !== '::') return [bound];
-  const v4: string[] = [];
-  const v6: string[] = [];
-  for (const list of Object.values(networkInterfaces())) {
-    for (const info of list ?? []) {
-      if (info.internal) continue;
-      if (info.family === 'IPv4') v4.push(info.address);
-      else if (bound === '::' && !info.address.toLowerCase().startsWith('fe80'))
-        v6.push(info.address);
-    }
-  }
-  const all = [...v4, ...v6].slice(0, 8);
-  return all.length > 0 ? all : ['127.0.0.1'];
 }
 
 export { JOIN_FAILURES };

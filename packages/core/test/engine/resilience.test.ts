@@ -52,6 +52,22 @@ for (const setup of SETUPS) {
       expect(alice.of('message').map((m) => m.text)).toEqual(['one', 'two', 'three']);
     });
 
+    it('reports messages still queued for an offline peer as undelivered when the node closes', async () => {
+      const make = await setup.make();
+      const alice = await openNode('Alice', make);
+      const bob = await openNode('Bob', make);
+      await connectPair(alice, bob);
+      await alice.node.close();
+      await bob.next('disconnected');
+      await bob.node.dispatch({ cmd: 'send', peer: alice.node.peerId, text: 'are you there?' });
+      const queued = bob.of('sent').at(-1)!;
+      expect(queued.queued).toBe(true);
+      await bob.node.close();
+      expect(bob.of('undelivered')).toEqual([
+        { event: 'undelivered', peer: alice.node.peerId, ids: [queued.id] },
+      ]);
+    });
+
     it('drops junk bytes and a slow-handshake flood without disturbing an established session', async () => {
       const make = await setup.make();
       const alice = await openNode('Alice', {

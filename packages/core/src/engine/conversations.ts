@@ -1,0 +1,414 @@
+/**
+ * The conversations of a chat node: one {@link PeerConnection} per live peer, what outlives a
+ * connection (unacknowledged messages, ids already shown), and the trust decisions around each
+ * session (requests, key changes, who is shown what and when).
+ * @module
+ */
+import { fingerprint, peerIdFromPublicKey } from '../identity/fingerprint.js';
+import { assessPeer, markVerified, rememberPeer, replacePeerKey } from '../identity/known-peers.js';
+import { verificationCode } from '../identity/verification-code.js';
+import type { ChatEvent, PeerId, TypingState } from '../protocol/events.js';
+import { chatTextProblem } from '../session/messages.js';
+import { SeenIds } from '../session/seen-ids.js';
+import {
+  InvalidTextError,
+  newMessageId,
+  type PendingMessage,
+  Session,
+  type SessionEvent,
+} from '../session/session.js';
+import { EngineCommandError, noSuchPeer } from './errors.js';
+import type { KnownPeerHolder } from './known-peer-book.js';
+import { CLOSE_GRACE_MS, MAX_HELD_MESSAGES } from './limits.js';
+import { PeerConnection } from './peer-connection.js';
+import type { ChannelConnection } from './secure-channel.js';
+
+/** What outlives one connection with a peer key. */
+interface PeerMemory {
+  publicKey: Uint8Array;
+  /** Unacknowledged messages while no session runs (a session owns them while it runs). */
+  pending: PendingMessage[];
+  seen: SeenIds;
+  connection?: PeerConnection;
+}
+
+/** What {@link Conversations} needs from its chat node. */
+export interface ConversationOptions {
+  clientName: string;
+  clientVersion: string;
+  keepAliveMs: number;
+  idleTimeoutMs: number;
+  /** Time the peer has to send its hello. */
+  helloTimeoutMs: number;
+  /** Our display name now (it may change between sessions). */
+  name: () => string;
+  known: KnownPeerHolder;
+  emit: (event: ChatEvent) => void;
+  log: (line: string) => void;
+}
+
+/** See the module documentation. */
+export class Conversations {
+  readonly #o: ConversationOptions;
+  readonly #peers = new Map<PeerId, PeerMemory>();
+
+  constructor(options: ConversationOptions) {
+    this.#o = options;
+  }
+
+  /** Sessions now open (requests awaiting a decision included). */
+  count(): number {
+    let count = 0;
+    for (const memory of this.#peers.values()) if (memory.connection) count += 1;
+    return count;
+  }
+
+  /** Whether a conversation with the peer is connected right now. */
+  isOnline(peerId: PeerId): boolean {
+    return this.#peers.get(peerId)?.connection?.announced === true;
+  }
+
+  /**
+   * Ends everything: reports messages queued for offline peers as undelivered, says goodbye to
+   * every peer, waits briefly for the goodbyes to flush, then drops what is left.
+   */
+  async closeAll(): Promise<void> {
+    for (const [peer, memory] of this.#peers) {
+      if (memory.connection || memory.pending.length === 0) continue;
+      this.#o.emit({ event: 'undelivered', peer, ids: memory.pending.map((m) => m.id) });
+    }
+    const closing: Promise<void>[] = [];
+    for (const memory of this.#peers.values()) {
+      const connection = memory.connection;
+      if (!connection) continue;
+      connection.run((now) => connection.session.close('quit', now, 'You left.'));
+      closing.push(connection.closed);
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, CLOSE_GRACE_MS);
+    });
+    await Promise.race([Promise.all(closing), grace]);
+    clearTimeout(timer);
+    for (const memory of this.#peers.values()) memory.connection?.destroy();
+  }
+
+  /**
+   * Starts the session over a channel that just completed its handshake. A connection from
+   * a key that already has one replaces it (the old one's messages carry over).
+   */
+  start(
+    channel: ChannelConnection,
+    remote: string,
+    role: 'host' | 'joiner',
+    invited: boolean,
+  ): void {
+    const publicKey = channel.remoteStaticPublicKey.slice();
+    const peerId = peerIdFromPublicKey(publicKey);
+    const memory = this.#memory(peerId, publicKey);
+    const previous = memory.connection;
+    if (previous) {
+      // The same key connected again (e.g. after a cut): the new connection wins.
+      this.#o.log(`${remote} replaces the earlier connection of the same peer`);
+      previous.run(() => previous.session.abort('replaced', 'The peer connected again.'));
+      previous.destroy();
+    }
+    const session = new Session({
+      role,
+      hello: {
+        name: this.#o.name(),
+        client: this.#o.clientName,
+        version: this.#o.clientVersion,
+      },
+      now: Date.now(),
+      keepAliveMs: this.#o.keepAliveMs,
+      idleTimeoutMs: this.#o.idleTimeoutMs,
+      helloTimeoutMs: this.#o.helloTimeoutMs,
+      pending: memory.pending,
+      seen: memory.seen,
+    });
+    memory.pending = [];
+    const connection = new PeerConnection({
+      channel,
+      session,
+      peerId,
+      publicKey,
+      remote,
+      invited,
+      code: verificationCode(channel.handshakeHash),
+      fingerprint: fingerprint(publicKey),
+      clock: Date.now,
+      hooks: {
+        onEvents: (c, events) => this.#onSessionEvents(c, events),
+        log: (line) => this.#o.log(line),
+      },
+    });
+    memory.connection = connection;
+    connection.start();
+  }
+
+  #onSessionEvents(connection: PeerConnection, events: SessionEvent[]): void {
+    for (const event of events) this.#sessionEventHandlers[event.type](connection, event as never);
+  }
+
+  readonly #sessionEventHandlers: {
+    [T in SessionEvent['type']]: (c: PeerConnection, e: Extract<SessionEvent, { type: T }>) => void;
+  } = {
+    hello: (c, e) => this.#onHello(c, e.hello.name),
+    active: (c) => this.#announce(c),
+    message: (c, e) => {
+      if (!c.approved) {
+        if (c.held.length < MAX_HELD_MESSAGES) c.held.push(e);
+        return;
+      }
+      this.#o.emit({ event: 'message', peer: c.peerId, id: e.id, text: e.text, at: e.at });
+    },
+    delivered: (c, e) => this.#o.emit({ event: 'delivered', peer: c.peerId, id: e.id }),
+    typing: (c, e) => {
+      if (c.approved) this.#o.emit({ event: 'typing', peer: c.peerId, state: e.state });
+    },
+    closed: (c, e) => this.#onClosed(c, e),
+  };
+
+  #onHello(c: PeerConnection, name: string): void {
+    const assessment = assessPeer(this.#o.known.book, c.publicKey, name);
+    c.known = assessment.status === 'known';
+    if (assessment.status === 'key-changed') {
+      c.keyChangedFrom = assessment.previous;
+      this.#o.log(`${c.remote}: "${name}" comes with a different key than before`);
+      this.#o.emit({
+        event: 'key-changed',
+        peer: c.peerId,
+        name,
+        old: fingerprint(assessment.previous.publicKey),
+        new: c.fingerprint,
+      });
+    }
+    const details = { peer: c.peerId, name, fingerprint: c.fingerprint, code: c.code };
+    if (c.session.role === 'host' || c.keyChangedFrom) {
+      this.#o.emit({
+        event: 'request',
+        ...details,
+        known: c.known,
+        invited: c.invited,
+        keyChanged: c.keyChangedFrom !== undefined,
+      });
+      return;
+    }
+    c.approved = true;
+    this.#o.emit({ event: 'waiting', ...details });
+  }
+
+  /** Emits `connected` once the session is active and our side approved it. */
+  #announce(c: PeerConnection): void {
+    if (c.announced || !c.approved || c.session.state !== 'active') return;
+    c.announced = true;
+    const name = c.session.peerHello?.name ?? '';
+    const now = Date.now();
+    const invited = c.invited ? ({ verification: 'invite' } as const) : {};
+    const peer = { publicKey: c.publicKey, name, now, ...invited };
+    this.#o.known.update((book) =>
+      c.keyChangedFrom
+        ? replacePeerKey(book, c.keyChangedFrom.peerId, peer)
+        : rememberPeer(book, peer),
+    );
+    const verification = this.#o.known.get(c.peerId)?.verification ?? 'unverified';
+    this.#o.log(`connected with ${c.remote}`);
+    this.#o.emit({
+      event: 'connected',
+      peer: c.peerId,
+      name,
+      fingerprint: c.fingerprint,
+      code: c.code,
+      verified: verification !== 'unverified',
+      verification,
+    });
+    for (const held of c.held.splice(0)) this.#sessionEventHandlers.message(c, held as never);
+  }
+
+  #onClosed(c: PeerConnection, e: Extract<SessionEvent, { type: 'closed' }>): void {
+    const memory = this.#peers.get(c.peerId);
+    if (memory && memory.connection === c) {
+      memory.connection = undefined;
+      memory.pending = e.undelivered;
+    } else if (memory) {
+      // A newer connection took over: hand it nothing, keep the messages for the next one.
+      memory.pending = [...e.undelivered, ...memory.pending];
+    }
+    if (c.announced) {
+      const now = Date.now();
+      this.#o.known.update((book) =>
+        book.peers.has(c.peerId)
+          ? rememberPeer(book, {
+              publicKey: c.publicKey,
+              name: book.peers.get(c.peerId)!.name,
+              now,
+            })
+          : book,
+      );
+    }
+    this.#o.log(`session with ${c.remote} ended: ${e.reason}`);
+    // A joiner that never introduced itself was never shown to the user: nothing to report.
+    if (c.session.role === 'host' && c.session.peerHello === undefined) return;
+    if (e.undelivered.length > 0) {
+      this.#o.emit({ event: 'undelivered', peer: c.peerId, ids: e.undelivered.map((m) => m.id) });
+    }
+    this.#o.emit({ event: 'disconnected', peer: c.peerId, reason: e.reason, message: e.message });
+  }
+
+  /**
+   * Host: lets a requesting peer in. Joiner: confirms a host whose key changed.
+   * @throws {EngineCommandError} `ERR_NO_SUCH_PEER`, `ERR_NOTHING_TO_ACCEPT`, `ERR_CONFIRM_KEY_CHANGE`.
+   */
+  accept(peer: PeerId, confirmKeyChange: boolean): void {
+    const c = this.#live(peer);
+    if (c.approved) {
+      throw new EngineCommandError(
+        'ERR_NOTHING_TO_ACCEPT',
+        'There is no request from this peer to accept.',
+      );
+    }
+    if (c.session.state === 'hello') {
+      throw new EngineCommandError(
+        'ERR_NOTHING_TO_ACCEPT',
+        'This peer has not introduced itself yet.',
+      );
+    }
+    if (c.keyChangedFrom && !confirmKeyChange) {
+      throw new EngineCommandError(
+        'ERR_CONFIRM_KEY_CHANGE',
+        "This peer's key has changed since you last talked. Compare the verification code, then accept with confirmKeyChange.",
+      );
+    }
+    c.approved = true;
+    if (c.session.role === 'host') {
+      c.run((now) => c.session.accept(now));
+      return;
+    }
+    // A joiner that confirmed a changed host key: now wait for the host, or go on if it said yes.
+    if (c.session.state === 'active') this.#announce(c);
+    else {
+      const name = c.session.peerHello?.name ?? '';
+      this.#o.emit({
+        event: 'waiting',
+        peer: c.peerId,
+        name,
+        fingerprint: c.fingerprint,
+        code: c.code,
+      });
+    }
+  }
+
+  /**
+   * Host: turns a requesting peer away (it is told). Joiner: refuses a changed host key.
+   * @throws {EngineCommandError} `ERR_NO_SUCH_PEER`, `ERR_NOTHING_TO_REJECT`.
+   */
+  reject(peer: PeerId): void {
+    const c = this.#live(peer);
+    if (c.approved) {
+      throw new EngineCommandError(
+        'ERR_NOTHING_TO_REJECT',
+        'There is no request from this peer to reject.',
+      );
+    }
+    if (c.session.role === 'host' && c.session.state === 'deciding') {
+      c.run((now) => c.session.reject(now));
+    } else {
+      c.run((now) => c.session.close('rejected', now, 'You refused the changed key.'));
+    }
+  }
+
+  /**
+   * Sends a chat text, or queues it for a known peer that is offline.
+   * @throws {EngineCommandError} `ERR_NO_SUCH_PEER`, `ERR_CONFIRM_KEY_CHANGE`; {@link InvalidTextError}.
+   */
+  send(peer: PeerId | undefined, text: string): void {
+    const id = peer ?? this.#onlyPeer();
+    const memory = this.#peers.get(id) ?? this.#rememberedMemory(id);
+    const c = memory.connection;
+    if (c && c.session.state !== 'closed') {
+      if (c.session.role === 'joiner' && !c.approved && c.keyChangedFrom) {
+        throw new EngineCommandError(
+          'ERR_CONFIRM_KEY_CHANGE',
+          "Confirm this peer's changed key before sending.",
+        );
+      }
+      const now = Date.now();
+      const sent = c.session.send(text, now);
+      this.#o.emit({ event: 'sent', peer: id, id: sent.id, text, at: now, queued: sent.queued });
+      c.run(() => sent.step);
+      return;
+    }
+    const problem = chatTextProblem(text);
+    if (problem !== undefined)
+      throw new InvalidTextError('ERR_BAD_TEXT', `This message cannot be sent: ${problem}.`);
+    const message = { id: newMessageId(), text, at: Date.now() };
+    memory.pending.push(message);
+    this.#o.emit({ event: 'sent', peer: id, id: message.id, text, at: message.at, queued: true });
+  }
+
+  /** Tells a connected peer our typing state (ignored when there is none). */
+  typing(peer: PeerId | undefined, state: TypingState): void {
+    const id = peer ?? this.#onlyPeer();
+    const c = this.#peers.get(id)?.connection;
+    if (c?.approved) c.run((now) => c.session.setTyping(state, now));
+  }
+
+  /**
+   * Records that the verification code was compared with a connected peer.
+   * @throws {EngineCommandError} `ERR_NO_SUCH_PEER`.
+   */
+  verify(peer: PeerId): void {
+    const c = this.#peers.get(peer)?.connection;
+    if (!c?.announced) {
+      throw noSuchPeer('Verify a peer while connected to it, after comparing the code with them.');
+    }
+    this.#o.known.update((book) => markVerified(book, peer, 'code'));
+    this.#o.emit({ event: 'verified', peer, verification: 'code' });
+  }
+
+  /**
+   * Ends one conversation with a goodbye.
+   * @throws {EngineCommandError} `ERR_NO_SUCH_PEER`.
+   */
+  disconnect(peer: PeerId): void {
+    const c = this.#live(peer);
+    c.run((now) => c.session.close('closed', now, 'You ended the conversation.'));
+  }
+
+  // ---- helpers ----------------------------------------------------------------------------
+
+  #memory(peerId: PeerId, publicKey: Uint8Array): PeerMemory {
+    let memory = this.#peers.get(peerId);
+    if (!memory) {
+      memory = { publicKey, pending: [], seen: new SeenIds() };
+      this.#peers.set(peerId, memory);
+    }
+    return memory;
+  }
+
+  /** The memory of a peer known only from the book (to queue messages for it). */
+  #rememberedMemory(peerId: PeerId): PeerMemory {
+    const known = this.#o.known.get(peerId);
+    if (!known) throw noSuchPeer();
+    return this.#memory(peerId, known.publicKey);
+  }
+
+  #live(peer: PeerId): PeerConnection {
+    const c = this.#peers.get(peer)?.connection;
+    if (!c || c.session.state === 'closed')
+      throw noSuchPeer('There is no open conversation with this peer.');
+    return c;
+  }
+
+  /** The one peer a command without `peer` means: the only open conversation. */
+  #onlyPeer(): PeerId {
+    const open = [...this.#peers.entries()].filter(([, m]) => m.connection?.approved);
+    if (open.length === 1) return open[0]![0];
+    throw noSuchPeer(
+      open.length === 0
+        ? 'You are not talking to anyone yet.'
+        : 'Several conversations are open: say which peer.',
+    );
+  }
+}
