@@ -16,9 +16,9 @@ const text = (s: string) => new TextEncoder().encode(s);
 const CHANNEL = { rekeyAfterFrames: 2 };
 
 /** A deterministic session (fixed static and ephemeral keys): every byte each side sent. */
-function recordSession() {
+function recordSession(psk: boolean) {
   const { a, b, toResponder, toInitiator } = channelPair({
-    psk: true,
+    psk,
     fixedEphemerals: true,
     channel: CHANNEL,
   });
@@ -46,21 +46,20 @@ interface Outcome {
 }
 
 /** Runs a fresh receiver with the fixed keys over `bytes`, then signals the end of stream. */
-function replay(role: 'responder' | 'initiator', bytes: Uint8Array): Outcome {
+function replay(psk: boolean, role: 'responder' | 'initiator', bytes: Uint8Array): Outcome {
   let step: ReturnType<ResponderHandshake['receive']>;
   try {
     if (role === 'responder') {
       step = new ResponderHandshake({
         staticKeyPair: FIXED.responderStatic,
         ephemeralPrivateKey: FIXED.responderEphemeral,
-        onPrelude: () => ({ payload: OK, psk: FIXED.psk }),
+        onPrelude: () => ({ payload: OK, ...(psk ? { psk: FIXED.psk } : {}) }),
       }).receive(bytes);
     } else {
       const initiator = new InitiatorHandshake({
         staticKeyPair: FIXED.initiatorStatic,
         ephemeralPrivateKey: FIXED.initiatorEphemeral,
-        psk: FIXED.psk,
-        inviteId: FIXED.inviteId,
+        ...(psk ? { psk: FIXED.psk, inviteId: FIXED.inviteId } : {}),
       });
       initiator.start();
       step = initiator.receive(bytes);
@@ -80,22 +79,25 @@ function replay(role: 'responder' | 'initiator', bytes: Uint8Array): Outcome {
   };
 }
 
-const session = recordSession();
-const directions = [
-  ['initiator → responder', 'responder', session.toResponder],
-  ['responder → initiator', 'initiator', session.toInitiator],
-] as const;
+const directions = [true, false].flatMap((psk) => {
+  const session = recordSession(psk);
+  const mode = psk ? 'XXpsk3' : 'XX';
+  return [
+    [`${mode}, initiator → responder`, psk, 'responder', session.toResponder],
+    [`${mode}, responder → initiator`, psk, 'initiator', session.toInitiator],
+  ] as const;
+});
 
 /** Whether `got` is a prefix of `all` (messages before the damage may arrive). */
 function isPrefix(got: Uint8Array[], all: Uint8Array[]): boolean {
   return sameMessages(got, all.slice(0, got.length)).length === 0;
 }
 
-describe.each(directions)('tampering with %s', (_name, role, recorded) => {
+describe.each(directions)('tampering with %s', (_name, psk, role, recorded) => {
   const bytes = concatBytes(...recorded.handshake, ...recorded.transport);
 
   it('replays the untouched recording to every message and a clean close (control)', () => {
-    const outcome = replay(role, bytes);
+    const outcome = replay(psk, role, bytes);
     expect(outcome.failed).toBe(false);
     expect(outcome.closed).toBe(true);
     expect(sameMessages(outcome.messages, recorded.messages)).toEqual([]);
@@ -106,7 +108,7 @@ describe.each(directions)('tampering with %s', (_name, role, recorded) => {
     for (let bit = 0; bit < bytes.length * 8; bit++) {
       const flipped = Uint8Array.from(bytes);
       flipped[bit >> 3]! ^= 1 << (bit & 7);
-      const outcome = replay(role, flipped);
+      const outcome = replay(psk, role, flipped);
       if (!outcome.failed || outcome.closed || !isPrefix(outcome.messages, recorded.messages)) {
         undetected.push(bit);
       }
@@ -118,7 +120,7 @@ describe.each(directions)('tampering with %s', (_name, role, recorded) => {
   const damaged = (name: string, make: (i: number) => Uint8Array[]) =>
     it(`detects ${name} transport frames`, () => {
       for (let i = 0; i < frames.length - 1; i++) {
-        const outcome = replay(role, concatBytes(...recorded.handshake, ...make(i)));
+        const outcome = replay(psk, role, concatBytes(...recorded.handshake, ...make(i)));
         expect(outcome.failed, `${name} at frame ${i}`).toBe(true);
         expect(outcome.closed).toBe(false);
         expect(isPrefix(outcome.messages, recorded.messages)).toBe(true);
@@ -135,7 +137,7 @@ describe.each(directions)('tampering with %s', (_name, role, recorded) => {
 
   it('detects a stream truncated at any byte, handshake included', () => {
     for (let length = 0; length < bytes.length; length++) {
-      const outcome = replay(role, bytes.subarray(0, length));
+      const outcome = replay(psk, role, bytes.subarray(0, length));
       expect(outcome.failed, `cut after ${length} bytes`).toBe(true);
       expect(isPrefix(outcome.messages, recorded.messages)).toBe(true);
     }
