@@ -16,6 +16,7 @@ const cancelled = () => new CliError('ERR_CANCELLED', 'cancelled; nothing was sa
 export function lineAsker(io: PromptIo): Asker {
   return {
     interactive: true,
+    working: (what) => io.stderr.write(`${what}\n`),
     async askName(check) {
       io.stderr.write('Welcome to cryptully! First, the name your friends will see.\n');
       for (;;) {

@@ -71,6 +71,17 @@ export class ChatController {
     });
   }
 
+  /** Adds a note for the person to the conversation shown (not sent anywhere). */
+  note(text: string, warning = false): void {
+    this.update(
+      addLine(this.state, this.state.current, {
+        kind: warning ? 'warning' : 'info',
+        at: this.now(),
+        text,
+      }),
+    );
+  }
+
   /** Handles a line the person typed (text or a slash command). */
   submit(line: string): LineOutcome {
     const outcome = interpretLine(line, this.state);

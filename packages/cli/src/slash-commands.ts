@@ -168,7 +168,7 @@ export const SLASH_COMMANDS: readonly SlashCommand[] = [
     run(args) {
       const name = args.trim();
       if (name === '') return { note: 'Type /name followed by the name your friends should see.' };
-      return { commands: [{ cmd: 'name', name }], note: `Your name is now ${name}.` };
+      return { commands: [{ cmd: 'name', name }] };
     },
   },
   {

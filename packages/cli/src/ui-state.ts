@@ -217,11 +217,11 @@ const HANDLERS: Handlers = {
     return addLine(next, null, { kind: 'invite', at: now, text: e.invite });
   },
   invite: (state, e, now) => {
-    const until = new Date(e.expiresAt).toTimeString().slice(0, 5);
+    const hours = Math.max(1, Math.round((e.expiresAt - now) / 3_600_000));
     const next = addLine({ ...state, invite: e.invite }, null, {
       kind: 'info',
       at: now,
-      text: `A new invite for one friend (valid until ${until}):`,
+      text: `A new invite for one friend (it works once, for ${hours === 1 ? 'an hour' : `${hours} hours`}):`,
     });
     return addLine(next, null, { kind: 'invite', at: now, text: e.invite });
   },

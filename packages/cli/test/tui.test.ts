@@ -166,6 +166,26 @@ describe("the TUI, read from blessed's screen model", () => {
     expect(lines.join('\n')).toMatch(/Bob │ offline/);
   });
 
+  it('indents wrapped lines under the message, and shows a new invite in Home', () => {
+    const t = tui(60, 20);
+    t.node.emit(bobConnected, {
+      event: 'message',
+      peer: BOB,
+      id: '1',
+      text: 'a message long enough to wrap onto a second row of the log',
+      at: AT,
+    });
+    const lines = t.lines();
+    const first = lines.findIndex((line) => line.includes('Bob: a message long'));
+    expect(lines[first + 1]).toMatch(/│ {7}\S/);
+    t.type('/invite');
+    t.press('enter');
+    expect(t.node.commands.at(-1)).toEqual({ cmd: 'invite' });
+    t.node.emit({ event: 'invite', invite: 'cryptully://join/NEW', expiresAt: AT + 86_400_000 });
+    expect(t.text()).toMatch(/A new invite for one friend \(it works once, for 24\s+hours\):/);
+    expect(t.text()).toContain('cryptully://join/NEW');
+  });
+
   it('draws no colour with NO_COLOR but still marks a changed key', () => {
     const t = tui(100, 24, false);
     t.node.emit({ ...bobConnected, verification: 'key-changed' });

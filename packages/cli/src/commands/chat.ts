@@ -88,6 +88,15 @@ async function runTui(parsed: ParsedArgs, io: CliIo): Promise<ExitCode> {
   const theme = createTheme(colorWanted(io.env));
   const screen = createScreen({ input: io.stdin, output: io.stdout });
   let app: TuiApp | undefined;
+  // A bug must not leave the terminal in full-screen raw mode: restore it, then say so.
+  const crash = (error: unknown) => {
+    if (app) app.destroy();
+    else screen.destroy();
+    io.stderr.write(`cryptully: ${userMessage(error)}\n`);
+    process.exit(1);
+  };
+  process.on('uncaughtException', crash);
+  process.on('unhandledRejection', crash);
   try {
     const identity = await prepareIdentity(
       cryptullyHome(io.env),
@@ -110,6 +119,8 @@ async function runTui(parsed: ParsedArgs, io: CliIo): Promise<ExitCode> {
     const end = await app.run().finally(stop);
     return finish(end, io);
   } finally {
+    process.off('uncaughtException', crash);
+    process.off('unhandledRejection', crash);
     if (app) app.destroy();
     else screen.destroy();
   }

@@ -73,6 +73,9 @@ export class TuiApp {
     );
     this.controller.onChange((_state, event) => {
       if (event?.event === 'request') this.setAside.delete(event.peer);
+      // A new invite is drawn in Home, the one view where it can be selected and copied whole.
+      if (event?.event === 'invite' && this.controller.state.current !== null)
+        this.controller.show(null);
       this.scheduleRender();
     });
     this.screen.on('keypress', (ch: string | undefined, key: KeyPress | undefined) => {
@@ -80,8 +83,8 @@ export class TuiApp {
         this.key(ch, key ?? {});
       } catch (error) {
         // A bug in a key handler must not take the terminal down with it.
-        this.controller.submit(`/help`);
-        void error;
+        const message = error instanceof Error ? error.message : String(error);
+        this.controller.note(`That key could not be handled (${message}).`, true);
       }
     });
     this.screen.on('resize', () => this.renderNow());

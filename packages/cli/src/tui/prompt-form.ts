@@ -7,6 +7,7 @@ import blessed from 'blessed';
 import { InputModel } from './input-model.js';
 import { stringWidth } from './text-width.js';
 import type { Theme } from './theme.js';
+import { wrappedRows } from './wrap.js';
 
 /** One question. */
 export interface FormQuestion {
@@ -59,11 +60,7 @@ export function askInScreen(
     ];
     box.setContent(body.join('\n'));
     // Rows the text takes once wrapped inside the border and padding, plus the border itself.
-    const inner = width - 4;
-    const rows = [...question.lines, '', '', ''].reduce(
-      (sum, line) => sum + Math.max(1, Math.ceil(stringWidth(line) / inner)),
-      0,
-    );
+    const rows = wrappedRows([...question.lines, '', '', ''], width - 4);
     box.height = Math.min((screen.height as number) - 2, rows + 2);
     screen.render();
   };

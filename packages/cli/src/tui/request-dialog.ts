@@ -10,6 +10,7 @@ import type { ChatCommand } from '@cryptully/core/protocol';
 import type blessed from 'blessed';
 import type { Conversation } from '../ui-state.js';
 import type { Theme } from './theme.js';
+import { wrappedRows } from './wrap.js';
 
 /**
  * Keys pressed this soon after the dialog appears are ignored, so that someone typing a
@@ -30,9 +31,7 @@ export function dialogLines(request: Conversation, typed: string): string[] {
     return [
       `WARNING: ${name}'s key has changed.`,
       '',
-      `This happens when ${name} reinstalled cryptully or uses another computer,`,
-      `but it can also mean someone is pretending to be ${name}.`,
-      `Call ${name} or ask in person before you accept.`,
+      `This happens when ${name} reinstalled cryptully or uses another computer, but it can also mean someone is pretending to be ${name}. Call ${name} or ask in person before you accept.`,
       '',
       `Code: ${code}      New fingerprint: ${fingerprint}`,
       '',
@@ -97,7 +96,10 @@ export class RequestDialog {
     const lines = dialogLines(request, this.typed);
     this.box.setLabel(alarm ? ' KEY CHANGED ' : ' Someone wants to chat ');
     this.box.style = this.theme.style(alarm ? 'warning' : 'dialog');
-    this.box.height = lines.length + 2; // the border's two rows
+    const width = Math.min(78, (this.box.screen.width as number) - 2);
+    this.box.width = width;
+    // Rows of the wrapped text (inside border and padding), plus the border's two rows.
+    this.box.height = wrappedRows(lines, width - 4) + 2;
     this.box.setContent(
       lines.map((line, i) => (i === 0 ? this.theme.bold(line) : this.theme.text(line))).join('\n'),
     );
