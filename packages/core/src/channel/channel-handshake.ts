@@ -13,7 +13,7 @@ import {
   HandshakeError,
   HandshakeRejectedError,
 } from './errors.js';
-import { FrameDecoder } from './frame-decoder.js';
+import { FrameDecoder, type FrameLimits } from './frame-decoder.js';
 import { encodeFrame } from './frame-encoder.js';
 import { decodeHandshakeStatus } from './handshake-status.js';
 import {
@@ -99,21 +99,30 @@ export interface HandshakeStep {
 
 type Phase = 'prelude' | 'msg1' | 'msg2' | 'msg3' | 'done' | 'failed';
 
-/** Frame size bounds of each handshake message (XX over 25519/ChaChaPoly; +16 with psk). */
-function messageLimits(phase: Phase, psk: boolean) {
-  const pskTag = psk ? TAG : 0;
-  switch (phase) {
-    case 'prelude':
-      return { minFrameBytes: MIN_PRELUDE_BYTES, maxFrameBytes: MAX_PRELUDE_BYTES };
-    case 'msg1': // e (+ empty encrypted payload once psk mode has mixed e into k)
-      return { minFrameBytes: DH_BYTES + pskTag, maxFrameBytes: DH_BYTES + pskTag };
-    case 'msg2': // e, ee, s (encrypted), es, payload (encrypted)
-      return { minFrameBytes: 2 * DH_BYTES + 2 * TAG, maxFrameBytes: MAX_FRAME_BYTES };
-    case 'msg3': // s (encrypted), se, [psk], empty encrypted payload
-      return { minFrameBytes: DH_BYTES + 2 * TAG, maxFrameBytes: DH_BYTES + 2 * TAG };
-    default:
-      return { minFrameBytes: MIN_TRANSPORT_FRAME_BYTES, maxFrameBytes: MAX_FRAME_BYTES };
-  }
+const TRANSPORT_LIMITS = {
+  minFrameBytes: MIN_TRANSPORT_FRAME_BYTES,
+  maxFrameBytes: MAX_FRAME_BYTES,
+};
+
+/**
+ * Frame size bounds of the message expected in each phase (XX over 25519/ChaChaPoly), given
+ * the 16 extra bytes psk mode adds to msg1 (its `e` is mixed into the key, so the empty
+ * payload gets a tag).
+ */
+const MESSAGE_LIMITS: Readonly<Record<Phase, (pskTag: number) => FrameLimits>> = {
+  prelude: () => ({ minFrameBytes: MIN_PRELUDE_BYTES, maxFrameBytes: MAX_PRELUDE_BYTES }),
+  // e, [tag of the empty payload]
+  msg1: (pskTag) => ({ minFrameBytes: DH_BYTES + pskTag, maxFrameBytes: DH_BYTES + pskTag }),
+  // e, s + tag, payload + tag
+  msg2: () => ({ minFrameBytes: 2 * DH_BYTES + 2 * TAG, maxFrameBytes: MAX_FRAME_BYTES }),
+  // s + tag, tag of the empty payload
+  msg3: () => ({ minFrameBytes: DH_BYTES + 2 * TAG, maxFrameBytes: DH_BYTES + 2 * TAG }),
+  done: () => TRANSPORT_LIMITS,
+  failed: () => TRANSPORT_LIMITS,
+};
+
+function messageLimits(phase: Phase, psk: boolean): FrameLimits {
+  return MESSAGE_LIMITS[phase](psk ? TAG : 0);
 }
 
 /** Runs a Noise call, turning its failure into an opaque {@link HandshakeError}. */
