@@ -5,6 +5,8 @@ import { once } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  type InitiatorOptions,
+  type ResponderOptions,
   type SecureConnection,
   secureInitiate,
   secureRespond,
@@ -55,17 +57,46 @@ function nextMessages(connection: SecureConnection, count: number): Promise<Uint
 const closed = (connection: SecureConnection) =>
   new Promise<CryptullyError | undefined>((resolve) => connection.on('close', resolve));
 
-async function connect(pair: [Duplex, Duplex], psk: boolean, responderPsk = FIXED.psk) {
-  return Promise.all([
+interface StartOptions {
+  psk?: boolean;
+  initiator?: Partial<InitiatorOptions>;
+  onPrelude?: ResponderOptions['onPrelude'];
+}
+
+/** Starts both handshakes on a pair, with the fixed keys; returns the two promises. */
+function start(pair: [Duplex, Duplex], options: StartOptions = {}) {
+  const psk = options.psk ?? false;
+  return [
     secureInitiate(pair[0], {
       staticKeyPair: FIXED.initiatorStatic,
       ...(psk ? { psk: FIXED.psk, inviteId: FIXED.inviteId } : {}),
+      ...options.initiator,
     }),
     secureRespond(pair[1], {
       staticKeyPair: FIXED.responderStatic,
-      onPrelude: () => ({ payload: OK, ...(psk ? { psk: responderPsk } : {}) }),
+      onPrelude: options.onPrelude ?? (() => ({ payload: OK, ...(psk ? { psk: FIXED.psk } : {}) })),
     }),
-  ]);
+  ] as const;
+}
+
+const connect = (pair: [Duplex, Duplex], psk: boolean) => Promise.all(start(pair, { psk }));
+
+/**
+ * A responder connection whose initiator is played by hand with the pure driver on the raw
+ * stream, so a test can then write anything it likes.
+ */
+async function rawInitiatorTo(pair: [Duplex, Duplex]) {
+  const [raw, responderEnd] = pair;
+  const driver = new InitiatorHandshake({ staticKeyPair: FIXED.initiatorStatic });
+  raw.write(stream(driver.start()));
+  const responder = secureRespond(responderEnd, {
+    staticKeyPair: FIXED.responderStatic,
+    onPrelude: () => ({ payload: OK }),
+  });
+  const [msg2] = (await once(raw, 'data')) as [Uint8Array];
+  const step = driver.receive(msg2);
+  raw.write(stream(step.frames));
+  return { raw, channel: new SecureChannel(step.result!), bob: await responder };
 }
 
 describe.each(Object.entries(pairs))('secure connection over %s', (_name, makePair) => {
@@ -95,20 +126,13 @@ describe.each(Object.entries(pairs))('secure connection over %s', (_name, makePa
   });
 
   it('fails the responder with an opaque handshake error on a wrong psk', async () => {
-    const pair = await makePair();
-    const alice = secureInitiate(pair[0], {
-      staticKeyPair: FIXED.initiatorStatic,
-      psk: FIXED.psk,
-      inviteId: FIXED.inviteId,
-    });
-    const bob = secureRespond(pair[1], {
-      staticKeyPair: FIXED.responderStatic,
+    const [alice, bob] = start(await makePair(), {
+      psk: true,
       onPrelude: () => ({ payload: OK, psk: new Uint8Array(32).fill(1) }),
     });
     await expect(bob).rejects.toMatchObject({ code: 'ERR_HANDSHAKE_FAILED' });
     // XXpsk3 ends with the initiator's msg3: it learns of the failure when the stream dies.
-    const connection = await alice;
-    const error = await closed(connection);
+    const error = await closed(await alice);
     expect(error).toBeInstanceOf(CryptullyError);
     expect(['ERR_CHANNEL_TRUNCATED', 'ERR_CONNECTION_FAILED']).toContain(error!.code);
   });
@@ -117,19 +141,19 @@ describe.each(Object.entries(pairs))('secure connection over %s', (_name, makePa
     const pair = await makePair();
     const written = recordWrites(pair[0]);
     let learned = false;
-    const alice = secureInitiate(pair[0], {
-      staticKeyPair: FIXED.initiatorStatic,
-      checkResponder() {
-        throw new CryptullyError('ERR_KEY_MISMATCH', 'not the expected host');
+    const [alice, bob] = start(pair, {
+      initiator: {
+        checkResponder() {
+          throw new CryptullyError('ERR_KEY_MISMATCH', 'not the expected host');
+        },
       },
     });
-    const bob = secureRespond(pair[1], {
-      staticKeyPair: FIXED.responderStatic,
-      onPrelude: () => ({ payload: OK }),
-    }).then((c) => {
-      learned = true;
-      return c;
-    });
+    bob.then(
+      () => {
+        learned = true;
+      },
+      () => {},
+    );
     await Promise.all([
       expect(alice).rejects.toMatchObject({ code: 'ERR_KEY_MISMATCH' }),
       expect(bob).rejects.toMatchObject({ code: 'ERR_CONNECTION_FAILED' }),
@@ -140,14 +164,8 @@ describe.each(Object.entries(pairs))('secure connection over %s', (_name, makePa
   });
 
   it('reports a refusal to both ends with the status the responder chose', async () => {
-    const pair = await makePair();
-    const alice = secureInitiate(pair[0], {
-      staticKeyPair: FIXED.initiatorStatic,
-      psk: FIXED.psk,
-      inviteId: FIXED.inviteId,
-    });
-    const bob = secureRespond(pair[1], {
-      staticKeyPair: FIXED.responderStatic,
+    const [alice, bob] = start(await makePair(), {
+      psk: true,
       onPrelude: () => ({ payload: encodeHandshakeStatus('invite-expired'), close: true }),
     });
     const refused = { code: 'ERR_HANDSHAKE_REJECTED', status: 'invite-expired' };
@@ -184,18 +202,8 @@ describe.each(Object.entries(pairs))('secure connection over %s', (_name, makePa
   });
 
   it('fails closed on garbage after the handshake, delivering nothing forged', async () => {
-    const [raw, b] = await makePair();
-    const driver = new InitiatorHandshake({ staticKeyPair: FIXED.initiatorStatic });
-    raw.write(stream(driver.start()));
-    const bobPromise = secureRespond(b, {
-      staticKeyPair: FIXED.responderStatic,
-      onPrelude: () => ({ payload: OK }),
-    });
-    const [msg2] = (await once(raw, 'data')) as [Uint8Array];
-    const step = driver.receive(msg2);
-    const channel = new SecureChannel(step.result!);
-    raw.write(stream([...step.frames, ...channel.seal(text('genuine'))]));
-    const bob = await bobPromise;
+    const { raw, channel, bob } = await rawInitiatorTo(await makePair());
+    raw.write(stream(channel.seal(text('genuine'))));
     const got: Uint8Array[] = [];
     bob.on('message', (m) => got.push(Uint8Array.from(m)));
     const whyClosed = closed(bob);
@@ -205,16 +213,7 @@ describe.each(Object.entries(pairs))('secure connection over %s', (_name, makePa
   });
 
   it('reports a stream cut without a goodbye as truncated', async () => {
-    const [raw, b] = await makePair();
-    const driver = new InitiatorHandshake({ staticKeyPair: FIXED.initiatorStatic });
-    raw.write(stream(driver.start()));
-    const bobPromise = secureRespond(b, {
-      staticKeyPair: FIXED.responderStatic,
-      onPrelude: () => ({ payload: OK }),
-    });
-    const [msg2] = (await once(raw, 'data')) as [Uint8Array];
-    raw.write(stream(driver.receive(msg2).frames));
-    const bob = await bobPromise;
+    const { raw, bob } = await rawInitiatorTo(await makePair());
     const whyClosed = closed(bob);
     raw.end();
     expect(await whyClosed).toMatchObject({ code: 'ERR_CHANNEL_TRUNCATED' });
