@@ -63,7 +63,11 @@ class MemoryStream extends Duplex {
       return;
     }
     // Copy, as the kernel does: the writer may reuse its buffer once the write completes.
-    if (peer.push(Buffer.from(chunk))) callback();
+    // (allocUnsafeSlow + set is a plain memcpy; Buffer.from(Uint8Array) copied element-wise
+    // in profiles, and pooled allocUnsafe would pin 8 KiB slabs while data sits unread.)
+    const copy = Buffer.allocUnsafeSlow(chunk.length);
+    copy.set(chunk);
+    if (peer.push(copy)) callback();
     else peer.#blockedWrite = callback;
   }
 
