@@ -15,7 +15,7 @@ import {
   NoiseStateError,
 } from './errors.js';
 import { checkHandshakeOptions, type HandshakeOptions } from './handshake-options.js';
-import type { PreMessageToken, Token } from './patterns.js';
+import { isOneWay, type PreMessageToken, type Token } from './patterns.js';
 import type { NoiseProtocol } from './protocol-name.js';
 import { SymmetricState, symmetricSecretsForTesting } from './symmetric-state.js';
 
@@ -145,9 +145,15 @@ export class HandshakeState {
     return this.#symmetric.getHandshakeHash();
   }
 
-  /** The peer's static public key once known (from a pre-message or an `s` token), a copy. */
+  /**
+   * The peer's static public key once known (from a pre-message or an `s` token), a copy.
+   * `undefined` after a failed handshake: a key read from a message that then failed to
+   * authenticate (e.g. XX message 2 whose payload tag, bound to `es`, did not verify) was never
+   * proven to belong to the peer, so it must not be shown, pinned or remembered.
+   */
   get remoteStaticPublicKey(): Uint8Array | undefined {
-    return this.#rs === undefined ? undefined : Uint8Array.from(this.#rs);
+    if (this.#state === 'failed' || this.#rs === undefined) return undefined;
+    return Uint8Array.from(this.#rs);
   }
 
   /** The local static public key, if this side has one. */
@@ -241,8 +247,12 @@ export class HandshakeState {
 
   /**
    * Split() of spec §5.2: the transport CipherStates `[initiator→responder,
-   * responder→initiator]` (for a one-way pattern only the first is used). Then wipes `ck`, the
-   * handshake key and the psks, and drops the private key objects. Callable once.
+   * responder→initiator]`. Then wipes `ck`, the handshake key and the psks, and drops the
+   * private key objects. Callable once.
+   *
+   * For a one-way pattern (N, K, X and their psk variants) the second CipherState comes back
+   * already disposed: spec §7.4 says it is discarded and the recipient must not send with it
+   * (that would break the §7.3 rules), so any use of it throws {@link NoiseStateError}.
    * @throws {NoiseStateError} before completion, after a failure or when called twice.
    */
   split(): [CipherState, CipherState] {
@@ -252,6 +262,7 @@ export class HandshakeState {
       );
     }
     const result = this.#symmetric.split();
+    if (isOneWay(this.protocol.pattern)) result[1].dispose();
     this.#state = 'split';
     this.#wipeSecrets();
     return result;

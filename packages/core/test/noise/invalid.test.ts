@@ -199,6 +199,37 @@ describe('calls out of order are ERR_NOISE_STATE and change nothing', () => {
     expect(() => init.writeMessage(new Uint8Array(0))).toThrow(code('ERR_NOISE_STATE'));
   });
 
+  it('forgets a remote static key whose message then failed to authenticate', () => {
+    // XX message 2 is e | enc(s) | enc(payload). Flipping the payload tag leaves enc(s)
+    // decryptable (its key comes from ee alone) while the tag bound to es fails, so the key was
+    // never proven to be the responder's and must not be handed out.
+    const { init, resp } = makePair(XX);
+    resp.readMessage(init.writeMessage(new Uint8Array(0)));
+    const msg2 = resp.writeMessage(new Uint8Array(0));
+    msg2[msg2.length - 1]! ^= 1;
+    expect(() => init.readMessage(msg2)).toThrow(code('ERR_NOISE_DECRYPT'));
+    expect(init.remoteStaticPublicKey).toBeUndefined();
+  });
+
+  it('one-way patterns: the second CipherState is discarded (spec §7.4)', () => {
+    for (const name of ['N', 'K', 'X', 'Xpsk1']) {
+      const { init, resp } = makePair(`Noise_${name}_25519_ChaChaPoly_BLAKE2b`);
+      runHandshake(init, resp);
+      const [i1, i2] = init.split();
+      const [r1, r2] = resp.split();
+      const text = new TextEncoder().encode('one way');
+      expect(
+        toHex(r1.decryptWithAd(new Uint8Array(0), i1.encryptWithAd(new Uint8Array(0), text))),
+      ).toBe(toHex(text));
+      expect(() => r2.encryptWithAd(new Uint8Array(0), text), name).toThrow(
+        code('ERR_NOISE_STATE'),
+      );
+      expect(() => i2.decryptWithAd(new Uint8Array(0), text), name).toThrow(
+        code('ERR_NOISE_STATE'),
+      );
+    }
+  });
+
   it('refuses a handshake message over 65535 bytes before changing anything', () => {
     const { init, resp } = makePair(XX);
     expect(() => init.writeMessage(new Uint8Array(65535 - 32 + 1))).toThrow(
