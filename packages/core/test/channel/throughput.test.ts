@@ -10,16 +10,19 @@ import { chaChaPoly } from '../../src/crypto/index.js';
 import { channelPair, FIXED, OK } from './helpers.js';
 import { tcpPair } from './streams.js';
 
-const TOTAL_BYTES = 64 * 1024 * 1024;
+/** Bytes per timed round; rounds alternate channel and bare cipher, and the best of each counts. */
+const ROUND_BYTES = 8 * 1024 * 1024;
+const ROUNDS = 9;
 
 function rate(bytes: number, ms: number): string {
   return `${((bytes / 1e6) * (1000 / ms)).toFixed(0)} MB/s`;
 }
 
-function channelRun(size: number): { ms: number; delivered: number } {
+/** Seal + receive `ROUND_BYTES` of `size`-byte messages; returns [ms, messages delivered]. */
+function channelRound(size: number): [number, number] {
   const { a, b } = channelPair();
   const message = new Uint8Array(size).fill(7);
-  const count = Math.floor(TOTAL_BYTES / size);
+  const count = Math.floor(ROUND_BYTES / size);
   let delivered = 0;
   const start = performance.now();
   for (let i = 0; i < count; i++) {
@@ -27,14 +30,15 @@ function channelRun(size: number): { ms: number; delivered: number } {
       for (const event of b.receive(frame)) if (event.type === 'message') delivered += 1;
     }
   }
-  return { ms: performance.now() - start, delivered };
+  return [performance.now() - start, delivered];
 }
 
-function cipherRun(size: number): number {
+/** The crypto module's ChaCha20-Poly1305 encrypt + decrypt of the same messages. */
+function cipherRound(size: number): number {
   const key = new Uint8Array(32).fill(1);
   const empty = new Uint8Array(0);
   const message = new Uint8Array(size).fill(7);
-  const count = Math.floor(TOTAL_BYTES / size);
+  const count = Math.floor(ROUND_BYTES / size);
   const start = performance.now();
   for (let i = 0; i < count; i++) {
     const nonce = BigInt(i);
@@ -47,16 +51,19 @@ describe('channel throughput (printed, not asserted)', () => {
   it('moves 64 KiB messages through seal + receive and prints MB/s next to the bare cipher', () => {
     const lines: string[] = [];
     for (const size of [64 * 1024, MAX_FRAGMENT_BYTES]) {
-      const count = Math.floor(TOTAL_BYTES / size);
-      cipherRun(size); // warm-up, both
-      channelRun(size);
-      const bare = cipherRun(size);
-      const channel = channelRun(size);
-      expect(channel.delivered).toBe(count);
+      const bytes = Math.floor(ROUND_BYTES / size) * size;
+      let bestChannel = Number.POSITIVE_INFINITY;
+      let bestBare = Number.POSITIVE_INFINITY;
+      for (let round = 0; round < ROUNDS; round++) {
+        const [ms, delivered] = channelRound(size);
+        expect(delivered).toBe(Math.floor(ROUND_BYTES / size));
+        bestChannel = Math.min(bestChannel, ms);
+        bestBare = Math.min(bestBare, cipherRound(size));
+      }
       lines.push(
-        `${size}-byte messages: channel ${rate(count * size, channel.ms)}, ` +
-          `bare ChaCha20-Poly1305 encrypt+decrypt ${rate(count * size, bare)} ` +
-          `(channel/bare time ${(channel.ms / bare).toFixed(2)}x)`,
+        `${size}-byte messages: channel ${rate(bytes, bestChannel)}, ` +
+          `bare ChaCha20-Poly1305 encrypt+decrypt ${rate(bytes, bestBare)} ` +
+          `(channel/bare time ${(bestChannel / bestBare).toFixed(2)}x, best of ${ROUNDS})`,
       );
     }
     console.log(`[throughput] ${lines.join('\n[throughput] ')}`);
