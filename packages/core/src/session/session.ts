@@ -284,7 +284,11 @@ export class Session {
     const message: OutgoingMessage = { id: this.#newId(), text, at: now, transmitted: false };
     this.#outgoing.push(message);
     const queued = this.#state !== 'active';
-    if (!queued) this.#transmit(step, message, now);
+    if (!queued) {
+      this.#transmit(step, message, now);
+      // The peer treats a message as the end of our typing: the next keystroke is news again.
+      this.#typingSent = 'idle';
+    }
     return { id: message.id, queued, step };
   }
 

@@ -207,6 +207,15 @@ describe('session', () => {
     expect(p.host.state).toBe('active');
   });
 
+  it('shows typing again after a message, since a message ends the typing on the other side', () => {
+    const p = connected();
+    p.fromJoiner(p.joiner.setTyping('typing', 0));
+    p.fromJoiner(p.joiner.send('done', 1).step);
+    p.fromJoiner(p.joiner.setTyping('typing', 2));
+    p.flush(3);
+    expect(types(p.events.host)).toEqual(['typing', 'message', 'typing']);
+  });
+
   it('ignores an unknown optional type and closes on an unknown mandatory one', () => {
     const p = connected();
     const optional = p.host.receive(utf8.encode('{"t":"file-offer","o":true}'), 1);
