@@ -2,7 +2,7 @@ import type { GroupOptions } from '../group-options.js';
 import { EventQueue, loadEngine } from '../net/engine-api.js';
 import type { Figure } from '../report.js';
 import { startWorker } from '../workers/ipc.js';
-import { latencyFigure } from './latency.js';
+import { latencyFigure, roundTrips } from './latency.js';
 
 /**
  * The chat round trip through two ChatNodes in two processes: `send` on one node until the
@@ -31,19 +31,12 @@ export async function measureEngineLatency(
         const sent = await events.next('sent');
         await events.next('delivered', (event) => event.id === sent.id);
       };
-      for (let i = 0; i < warmup; i++) await roundTrip();
-      events.clear();
-      const samples: number[] = [];
-      for (let i = 0; i < count; i++) {
-        const start = process.hrtime.bigint();
-        await roundTrip();
-        samples.push(Number(process.hrtime.bigint() - start) / 1e6);
-      }
+      const trips = await roundTrips(count, roundTrip, warmup, host);
       return {
         figure: latencyFigure(
           'latency.round-trip',
           'chat message until its receipt, two ChatNodes in two processes',
-          samples,
+          trips,
           { reference: 'latency.raw-tcp' },
         ),
       };

@@ -6,7 +6,8 @@ import type { GroupOptions } from '../group-options.js';
 import { loadSecureApi } from '../net/secure-api.js';
 import type { Figure, GroupResult } from '../report.js';
 import { quantile, round } from '../stats.js';
-import { startWorker } from '../workers/ipc.js';
+import type { Worker } from '../workers/ipc.js';
+import { startWorker, workerCpuMs } from '../workers/ipc.js';
 import { measureEngineLatency } from './engine-latency.js';
 
 /**
@@ -26,27 +27,48 @@ const MESSAGE = Buffer.from(
   }),
 );
 
-/** Round-trip samples in milliseconds, one message in flight at a time. */
-async function roundTrips(
+/** Round-trip samples and CPU cost, from {@link roundTrips}. */
+export interface RoundTrips {
+  /** Milliseconds per round trip. */
+  samples: number[];
+  /** CPU microseconds per round trip of this process and of the peer process. */
+  senderCpuUs: number;
+  peerCpuUs: number;
+}
+
+/**
+ * Sends one message at a time and waits for its answer, `count` times after `warmup`:
+ * round-trip times, and CPU per round trip on both sides (the peer is asked over IPC).
+ */
+export async function roundTrips(
   count: number,
   sendAndWait: () => Promise<void>,
   warmup: number,
-): Promise<number[]> {
+  peer: Worker,
+): Promise<RoundTrips> {
   for (let i = 0; i < warmup; i++) await sendAndWait();
+  const peerStart = await workerCpuMs(peer);
+  const cpuStart = process.cpuUsage();
   const samples: number[] = [];
   for (let i = 0; i < count; i++) {
     const start = process.hrtime.bigint();
     await sendAndWait();
     samples.push(Number(process.hrtime.bigint() - start) / 1e6);
   }
-  return samples;
+  const sender = process.cpuUsage(cpuStart);
+  const peerCpuMs = (await workerCpuMs(peer)) - peerStart;
+  return {
+    samples,
+    senderCpuUs: (sender.user + sender.system) / count,
+    peerCpuUs: (peerCpuMs * 1000) / count,
+  };
 }
 
 /** A latency figure from samples. */
 export function latencyFigure(
   id: string,
   label: string,
-  samples: number[],
+  { samples, senderCpuUs, peerCpuUs }: RoundTrips,
   extra: Partial<Figure> = {},
 ): Figure {
   return {
@@ -61,6 +83,8 @@ export function latencyFigure(
       p99Ms: round(quantile(samples, 0.99), 3),
       maxMs: round(Math.max(...samples), 3),
       messages: samples.length,
+      senderCpuUsEach: round(senderCpuUs, 3),
+      peerCpuUsEach: round(peerCpuUs, 3),
     },
     ...extra,
   };
@@ -100,6 +124,7 @@ export async function runLatencyGroup(options: GroupOptions): Promise<GroupResul
           link.send(MESSAGE);
         }),
       warmup,
+      worker,
     );
     link.destroy();
     figures.push(
@@ -142,6 +167,7 @@ export async function runLatencyGroup(options: GroupOptions): Promise<GroupResul
           socket.write(MESSAGE);
         }),
       warmup,
+      raw,
     );
     socket.destroy();
     figures.push(

@@ -19,6 +19,10 @@ const WANTED_FD_LIMIT = 65_536;
 interface RssReply {
   type: 'rss';
   rss: number;
+  /** V8 heap in use, and memory outside it (buffers), after GC. */
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
   count: number;
 }
 interface Opened {
@@ -106,6 +110,7 @@ function perSessionFigure(
   result: Awaited<ReturnType<typeof rssPerConnection>>,
   extra: Partial<Figure> = {},
 ): Figure {
+  const grown = result.after.count - result.before.count;
   return {
     id,
     group: 'scale',
@@ -114,9 +119,12 @@ function perSessionFigure(
     unit: 'KiB RSS each',
     better: 'lower',
     details: {
-      connections: result.after.count - result.before.count,
+      connections: grown,
       rssBeforeMiB: round(result.before.rss / 2 ** 20),
       rssAfterMiB: round(result.after.rss / 2 ** 20),
+      // Where the growth is: the JS heap, and buffers outside it (Node's external memory).
+      heapKiBEach: round((result.after.heapUsed - result.before.heapUsed) / grown / 1024, 3),
+      externalKiBEach: round((result.after.external - result.before.external) / grown / 1024, 3),
       failed: result.failed,
     },
     ...extra,
@@ -128,7 +136,9 @@ export async function runScaleGroup(options: GroupOptions): Promise<GroupResult>
   const started = Date.now();
   const figures: Figure[] = [];
   const notes: string[] = [];
-  const warmup = options.quick ? 50 : 200;
+  // The first connections also grow the allocator's arenas (memory that later connections
+  // reuse): a warm-up as large as the measured batch keeps that out of the per-session figure.
+  const warmup = options.quick ? 200 : 1000;
   const measured = options.quick ? 200 : 1000;
   const target = options.quick ? 1000 : 10_000;
   const step = options.quick ? 250 : 1000;
@@ -189,6 +199,7 @@ export async function runScaleGroup(options: GroupOptions): Promise<GroupResult>
       if (opened.failed > 0) failure = `${opened.failed} failed: ${opened.error ?? 'unknown'}`;
     }
     const final = await rig.rss();
+    const rampGrown = final.count - perSession.after.count;
     figures.push({
       id: 'scale.max-sessions',
       group: 'scale',
@@ -200,6 +211,9 @@ export async function runScaleGroup(options: GroupOptions): Promise<GroupResult>
         tried: target,
         hostRssMiB: round(final.rss / 2 ** 20),
         rampSeconds: round((Date.now() - rampStart) / 1000, 3),
+        ...(rampGrown > 0
+          ? { rssKiBEachOverRamp: round((final.rss - perSession.after.rss) / rampGrown / 1024, 3) }
+          : {}),
         ...(rig.fdLimits.host ? { hostFdLimit: rig.fdLimits.host } : {}),
       },
       ...(failure ? { note: `stopped: ${failure}` } : {}),

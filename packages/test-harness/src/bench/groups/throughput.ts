@@ -6,7 +6,7 @@ import { x25519 } from '@cryptully/core/crypto';
 import { tcpTransport } from '@cryptully/core/transport';
 import type { GroupOptions } from '../group-options.js';
 import { timedLoop } from '../loop.js';
-import { loadSecureApi } from '../net/secure-api.js';
+import { loadSecureApi, tryImport } from '../net/secure-api.js';
 import type { Figure, GroupResult } from '../report.js';
 import { megabytesPerSecond, round } from '../stats.js';
 import { startWorker } from '../workers/ipc.js';
@@ -27,6 +27,8 @@ interface SinkDone {
   bytes: number;
   ms: number;
   cpuMs: number;
+  /** CPU milliseconds of the sending process over the whole transfer (set by the group). */
+  senderCpuMs?: number;
 }
 
 /** Writes `total` bytes in 64 KiB writes, waiting for `'drain'` when asked. */
@@ -34,9 +36,10 @@ async function pump(
   write: (chunk: Buffer) => boolean,
   drainSource: { once(event: 'drain', fn: () => void): unknown },
   total: number,
+  writeBytes = WRITE_BYTES,
 ): Promise<void> {
-  const chunk = randomBytes(WRITE_BYTES);
-  for (let sent = 0; sent < total; sent += WRITE_BYTES) {
+  const chunk = randomBytes(writeBytes);
+  for (let sent = 0; sent < total; sent += writeBytes) {
     if (!write(chunk)) await new Promise<void>((resolve) => drainSource.once('drain', resolve));
   }
 }
@@ -53,6 +56,14 @@ function streamFigure(id: string, label: string, done: SinkDone, extra: Partial<
       mebibytes: round(done.bytes / 2 ** 20),
       receiverCpuMs: round(done.cpuMs),
       receiverCpuPercentOfCore: round((done.cpuMs / done.ms) * 100, 3),
+      // Bytes per CPU-second: less sensitive than MB/s to other work on the machine.
+      receiverMBPerCpuSecond: round(megabytesPerSecond(done.bytes, done.cpuMs)),
+      ...(done.senderCpuMs
+        ? {
+            senderCpuMs: round(done.senderCpuMs),
+            senderMBPerCpuSecond: round(megabytesPerSecond(done.bytes, done.senderCpuMs)),
+          }
+        : {}),
     },
     ...extra,
   };
@@ -74,8 +85,11 @@ export async function runThroughputGroup(options: GroupOptions): Promise<GroupRe
     try {
       const ready = await worker.next<{ type: 'ready'; port: number; cert?: string }>('ready');
       const done = worker.next<SinkDone>('done');
+      const cpuStart = process.cpuUsage();
       await send(ready);
-      return await done;
+      const result = await done;
+      const sender = process.cpuUsage(cpuStart);
+      return { ...result, senderCpuMs: (sender.user + sender.system) / 1000 };
     } finally {
       await worker.stop();
     }
@@ -124,27 +138,45 @@ export async function runThroughputGroup(options: GroupOptions): Promise<GroupRe
   }
 
   const api = await loadSecureApi(options.fallback);
+  const channelRun = (writeBytes: number) =>
+    run(api.kind === 'channel' ? 'secure' : 'fallback', async ({ port }) => {
+      const stream = await tcpTransport().dial({ host: '127.0.0.1', port });
+      stream.on('error', () => {});
+      const link = await api.initiate(stream, x25519.generateKeyPair());
+      await pump((chunk) => link.send(chunk), link as never, total, writeBytes);
+      link.end();
+    });
   options.progress(`throughput: Cryptully (${api.kind})`);
-  const cryptully = await run(api.kind === 'channel' ? 'secure' : 'fallback', async ({ port }) => {
-    const stream = await tcpTransport().dial({ host: '127.0.0.1', port });
-    stream.on('error', () => {});
-    const link = await api.initiate(stream, x25519.generateKeyPair());
-    await pump((chunk) => link.send(chunk), link as never, total);
-    link.end();
-  });
   figures.push(
     streamFigure(
       'throughput.cryptully',
       api.kind === 'channel'
         ? 'Cryptully channel (secureInitiate/secureRespond)'
         : 'Noise ChaCha20-Poly1305 frames (bench stand-in)',
-      cryptully,
+      await channelRun(WRITE_BYTES),
       {
         reference: 'throughput.tls13-chacha',
         ...(api.kind === 'channel' ? {} : { note: api.description }),
       },
     ),
   );
+  if (api.kind === 'channel') {
+    // 64 KiB does not fit one frame (65,535 bytes with tag and record header), so every such
+    // message costs two AEAD operations and a reassembly; this variant shows what that costs.
+    const oneFrame = (await tryImport<{ MAX_FRAGMENT_BYTES?: number }>('@cryptully/core/channel'))
+      ?.MAX_FRAGMENT_BYTES;
+    if (oneFrame) {
+      options.progress(`throughput: Cryptully, ${oneFrame}-byte messages (one frame each)`);
+      figures.push(
+        streamFigure(
+          'throughput.cryptully-one-frame',
+          `Cryptully channel, ${oneFrame}-byte messages (one frame each)`,
+          await channelRun(oneFrame),
+          { reference: 'throughput.tls13-chacha' },
+        ),
+      );
+    }
+  }
 
   options.progress('throughput: bare node:crypto ChaCha20-Poly1305 on 64 KiB (ceiling)');
   const duration = options.quick ? 200 : 2000;

@@ -5,7 +5,9 @@
  * @module
  */
 import { loadEngine } from '../net/engine-api.js';
-import { answerRssRequests, tellParent } from './ipc.js';
+import { answerRssRequests, exitOnTerminate, tellParent } from './ipc.js';
+
+exitOnTerminate();
 
 const maxSessions = Number(process.argv[2] ?? 64);
 const engine = await loadEngine();

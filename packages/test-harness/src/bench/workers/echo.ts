@@ -7,9 +7,12 @@ import { createServer } from 'node:net';
 import { x25519 } from '@cryptully/core/crypto';
 import { tcpTransport } from '@cryptully/core/transport';
 import { loadSecureApi } from '../net/secure-api.js';
-import { tellParent } from './ipc.js';
+import { answerRssRequests, exitOnTerminate, tellParent } from './ipc.js';
+
+exitOnTerminate();
 
 const [mode] = process.argv.slice(2) as [string];
+answerRssRequests(() => 0);
 /** What a receipt carries: the message id back, about the size of the session's receipt. */
 const receiptFor = (message: Uint8Array) => message.subarray(0, 24);
 

@@ -60,15 +60,29 @@ export function tellParent(message: { type: string } & Record<string, unknown>):
 
 /**
  * Answers `{type:'rss'}` requests from the parent with this process's resident set size after
- * garbage collection (workers run with `--expose-gc`) and `count()` (e.g. sessions held).
+ * garbage collection (workers run with `--expose-gc`) and `count()` (e.g. sessions held), and
+ * `{type:'cpu'}` requests with the CPU milliseconds this process has used so far.
  */
 export function answerRssRequests(count: () => number): void {
   process.on('message', (message: { type: string }) => {
+    if (message.type === 'cpu') {
+      const used = process.cpuUsage();
+      tellParent({ type: 'cpu', ms: (used.user + used.system) / 1000 });
+      return;
+    }
     if (message.type !== 'rss') return;
     globalThis.gc?.();
     setTimeout(() => {
       globalThis.gc?.();
-      tellParent({ type: 'rss', rss: process.memoryUsage().rss, count: count() });
+      const memory = process.memoryUsage();
+      tellParent({
+        type: 'rss',
+        rss: memory.rss,
+        heapUsed: memory.heapUsed,
+        external: memory.external,
+        arrayBuffers: memory.arrayBuffers,
+        count: count(),
+      });
     }, 300);
   });
 }
@@ -90,4 +104,18 @@ export function raiseFdLimit(pid: number, limit: number): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Asks a worker that runs {@link answerRssRequests} for its CPU milliseconds so far. */
+export async function workerCpuMs(worker: Worker): Promise<number> {
+  worker.send({ type: 'cpu' });
+  return (await worker.next<{ type: 'cpu'; ms: number }>('cpu')).ms;
+}
+
+/**
+ * Makes SIGTERM (how {@link Worker.stop} ends a worker) a normal exit, so that a worker
+ * started with `--cpu-prof` writes its profile. Call once at the top of every worker.
+ */
+export function exitOnTerminate(): void {
+  process.on('SIGTERM', () => process.exit(0));
 }

@@ -9,7 +9,9 @@ import { x25519 } from '@cryptully/core/crypto';
 import { tcpTransport } from '@cryptully/core/transport';
 import { type ChatNodeLike, EventQueue, loadEngine } from '../net/engine-api.js';
 import { loadSecureApi } from '../net/secure-api.js';
-import { tellParent } from './ipc.js';
+import { exitOnTerminate, tellParent } from './ipc.js';
+
+exitOnTerminate();
 
 const [mode] = process.argv.slice(2) as [string];
 const CONCURRENCY = 32;

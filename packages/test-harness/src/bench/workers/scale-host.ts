@@ -8,7 +8,9 @@ import type { Duplex } from 'node:stream';
 import { x25519 } from '@cryptully/core/crypto';
 import { tcpTransport } from '@cryptully/core/transport';
 import { loadSecureApi, type SecureLink } from '../net/secure-api.js';
-import { answerRssRequests, tellParent } from './ipc.js';
+import { answerRssRequests, exitOnTerminate, tellParent } from './ipc.js';
+
+exitOnTerminate();
 
 const [mode] = process.argv.slice(2) as [string];
 const held = new Set<Duplex | SecureLink>();

@@ -12,7 +12,9 @@ import { tcpTransport } from '@cryptully/core/transport';
 import { loadSecureApi } from '../net/secure-api.js';
 import { cpuMsSince, msSince } from '../stats.js';
 import { makeTlsIdentity } from '../tls-cert.js';
-import { tellParent } from './ipc.js';
+import { exitOnTerminate, tellParent } from './ipc.js';
+
+exitOnTerminate();
 
 const [mode, totalText] = process.argv.slice(2) as [string, string];
 const total = Number(totalText);
