@@ -62,14 +62,31 @@ export class ChatController {
   }
 
   /** Sends a command to the node; a failure becomes a warning line, never an exception. */
-  send(command: ChatCommand): void {
-    this.node.dispatch(command).catch((error: unknown) => {
+  send(command: ChatCommand): Promise<void> {
+    return this.node.dispatch(command).catch((error: unknown) => {
       const message = error instanceof Error ? error.message : String(error);
       this.update(
         addLine(this.state, this.state.current, { kind: 'warning', at: this.now(), text: message }),
       );
     });
   }
+
+  /**
+   * Sends the command that starts the chat (host or join). Input read by the line-based modes
+   * waits for it ({@link ChatController.afterStart}), so that a script's first commands, or the
+   * end of its input, cannot overtake it.
+   */
+  begin(command: ChatCommand): void {
+    this.started$ = this.send(command);
+  }
+
+  /** Runs `task` after the start command was carried out (at once if there was none). */
+  afterStart(task: () => void): void {
+    this.queue = this.queue.then(() => this.started$).then(task);
+  }
+
+  private started$: Promise<void> = Promise.resolve();
+  private queue: Promise<void> = Promise.resolve();
 
   /** Adds a note for the person to the conversation shown (not sent anywhere). */
   note(text: string, warning = false): void {

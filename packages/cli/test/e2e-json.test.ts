@@ -77,6 +77,18 @@ describe('two cryptully processes in --json mode', () => {
     expect(await first.exit()).toBe(0);
   });
 
+  it('runs commands piped in before hosting started, in order, then quits at the end of input', async () => {
+    const host = startJson(
+      ['host', '--json', '--port', '0', '--bind', '127.0.0.1', '--name', 'A'],
+      await home(),
+    );
+    host.send({ cmd: 'invite' });
+    host.send({ cmd: 'peers' });
+    host.child.stdin.end();
+    expect(await host.exit()).toBe(0);
+    expect(host.events.map((e) => e.event)).toEqual(['ready', 'listening', 'invite', 'peers']);
+  });
+
   it('fails with exit status 1 when nobody answers at the address', async () => {
     const joiner = startJson(['join', '127.0.0.1:1', '--json', '--name', 'Bob'], await home());
     expect(await joiner.exit()).toBe(1);

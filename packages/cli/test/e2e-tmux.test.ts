@@ -67,10 +67,15 @@ describe('two cryptully TUIs in tmux, as two people would use them', () => {
       await tmux.waitFor('alice', /You: hello Bob ✓✓/);
 
       tmux.keys('bob', ['hi Alice 日本 😀 ok'], true);
-      await tmux.waitFor('alice', /Bob is typing…/);
+      await tmux.waitFor('alice', /Bob (is typing…|stopped typing)/);
       tmux.keys('bob', ['Enter']);
       await tmux.waitFor('alice', /\d\d:\d\d Bob: hi Alice 日本 😀 ok/);
       await tmux.waitFor('bob', /You: hi Alice 日本 😀 ok ✓✓/);
+
+      // A smaller window: everything is redrawn to fit, nothing garbled.
+      tmux.resize('alice', 64, 16);
+      await tmux.waitFor('alice', /\n Bob │ connected[^\n]*\n> type a message and press Enter\s*$/);
+      expect(tmux.capture('alice').split('\n').length).toBeLessThanOrEqual(17);
 
       // Bob leaves with Ctrl-C: his terminal is restored, Alice is told.
       tmux.keys('bob', ['C-c']);

@@ -115,7 +115,7 @@ async function runTui(parsed: ParsedArgs, io: CliIo): Promise<ExitCode> {
     const controller = new ChatController(node);
     app = new TuiApp({ screen, controller, theme });
     const stop = onSignals(() => void controller.quit());
-    controller.send(startCommand(parsed));
+    controller.begin(startCommand(parsed));
     const end = await app.run().finally(stop);
     return finish(end, io);
   } finally {
@@ -143,7 +143,7 @@ async function runLines(parsed: ParsedArgs, io: CliIo, mode: 'plain' | 'json'): 
           output: io.stdout,
           palette: createPalette(colorWanted(io.env) && io.interactive),
         });
-  controller.send(startCommand(parsed));
+  controller.begin(startCommand(parsed));
   const end = await running.finally(stop);
   return finish(end, io);
 }

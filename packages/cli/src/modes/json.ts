@@ -49,8 +49,10 @@ export function runJson(controller: ChatController, io: JsonIo): Promise<ChatEnd
     crlfDelay: Number.POSITIVE_INFINITY,
     terminal: false,
   });
-  reader.on('line', (line) => handleJsonLine(line, controller, io.output));
-  reader.on('close', () => void controller.quit());
+  reader.on('line', (line) =>
+    controller.afterStart(() => handleJsonLine(line, controller, io.output)),
+  );
+  reader.on('close', () => controller.afterStart(() => void controller.quit()));
   return controller.done.finally(() => {
     stop();
     reader.close();

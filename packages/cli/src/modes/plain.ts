@@ -54,7 +54,8 @@ export function runPlain(controller: ChatController, io: PlainIo): Promise<ChatE
     crlfDelay: Number.POSITIVE_INFINITY,
     terminal: false,
   });
-  reader.on('line', (line) => {
+  reader.on('line', (line) => controller.afterStart(() => submitLine(line)));
+  const submitLine = (line: string) => {
     const before = controller.state.current;
     const outcome = controller.submit(line);
     if (outcome.switchTo !== undefined && controller.state.current !== before) {
@@ -63,8 +64,8 @@ export function runPlain(controller: ChatController, io: PlainIo): Promise<ChatE
       )?.name;
       io.output.write(name ? `Messages you type now go to ${name}.\n` : 'Back to the home log.\n');
     }
-  });
-  reader.on('close', () => void controller.quit());
+  };
+  reader.on('close', () => controller.afterStart(() => void controller.quit()));
   return controller.done.finally(() => {
     stop();
     reader.close();

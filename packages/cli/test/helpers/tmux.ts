@@ -27,6 +27,11 @@ export class Tmux {
     ]);
   }
 
+  /** Resizes the session's window, as a person dragging the terminal's corner would. */
+  resize(session: string, columns: number, rows: number): void {
+    this.run(['resize-window', '-t', session, '-x', String(columns), '-y', String(rows)]);
+  }
+
   /** What the pane shows now, row by row. */
   capture(session: string): string {
     return this.run(['capture-pane', '-p', '-t', session]);
