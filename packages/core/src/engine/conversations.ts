@@ -347,10 +347,16 @@ export class Conversations {
     this.#o.emit({ event: 'sent', peer: id, id: message.id, text, at: message.at, queued: true });
   }
 
-  /** Tells a connected peer our typing state (ignored when there is none). */
+  /** Tells a connected peer our typing state; silently ignored when there is no such peer. */
   typing(peer: PeerId | undefined, state: TypingState): void {
-    const id = peer ?? this.#onlyPeer();
-    const c = this.#peers.get(id)?.connection;
+    // Keystrokes arrive whether or not anyone is there: no peer is not worth an error.
+    const open = [...this.#peers.values()].filter((m) => m.connection?.approved);
+    const c =
+      peer === undefined
+        ? open.length === 1
+          ? open[0]!.connection
+          : undefined
+        : this.#peers.get(peer)?.connection;
     if (c?.approved) c.run((now) => c.session.setTyping(state, now));
   }
 

@@ -144,6 +144,10 @@ for (const setup of SETUPS) {
         [{ cmd: 'dance' }, 'ERR_BAD_COMMAND'],
         [{ cmd: 'name', name: 'bad\u0007name' }, 'ERR_BAD_NAME'],
       ];
+      // Typing with nobody there is not a mistake worth an error.
+      await alice.node.dispatch({ cmd: 'typing', state: 'typing' });
+      await alice.node.dispatch({ cmd: 'typing', peer: 'ffffffffffffffff', state: 'idle' });
+      expect(alice.of('error')).toEqual([]);
       for (const [command, code] of cases) {
         const before = alice.of('error').length;
         await expect(alice.node.dispatch(command as ChatCommand)).resolves.toBeUndefined();
