@@ -123,10 +123,14 @@ export class DesktopWsDriver implements ClientDriver {
       socket.once('open', () => resolve());
       socket.once('error', reject);
     });
-    const deadline = Date.now() + 15_000;
+    // Generous: first run creates the identity, on a machine shared with other test runs.
+    const deadline = Date.now() + 30_000;
     while (this.appState !== 'ready' && !options.setupViaUi) {
       if (Date.now() > deadline || !this.alive()) {
-        throw new Error(`${this.label}: never became ready (state ${this.appState})`);
+        throw new Error(
+          `${this.label}: never became ready (state ${this.appState}); events: ` +
+            `${JSON.stringify(this.log.events.slice(-5))}; log: ${this.logs.slice(-5).join(' | ')}`,
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
