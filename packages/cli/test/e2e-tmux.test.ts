@@ -1,13 +1,15 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { BIN, cleanup, tempHome } from './helpers/json-process.js';
+import { BIN, cleanup, type JsonProcess, startJson, tempHome } from './helpers/json-process.js';
 import { Tmux, tmuxAvailable } from './helpers/tmux.js';
 
 if (!tmuxAvailable) console.warn('tmux is not installed: the end-to-end TUI test is skipped');
 
 const tmux = new Tmux();
 const folders: string[] = [];
+const processes: JsonProcess[] = [];
 afterAll(async () => {
   tmux.killServer();
+  for (const p of processes) p.child.kill();
   await cleanup(folders);
 });
 
@@ -86,6 +88,57 @@ describe('two cryptully TUIs in tmux, as two people would use them', () => {
       tmux.keys('alice', ['/quit'], true);
       tmux.keys('alice', ['Enter']);
       await tmux.waitFor('alice', /^EXIT=0$/m);
+    },
+    60_000,
+  );
+
+  it.skipIf(!tmuxAvailable)(
+    'a known friend back with another key is a red warning that only "yes" gets past',
+    async () => {
+      const [aliceHome, bobHome, mallory] = [await tempHome(), await tempHome(), await tempHome()];
+      folders.push(aliceHome, bobHome, mallory);
+      tmux.start(
+        'host',
+        command(aliceHome, 'host --port 0 --bind 127.0.0.1 --name Alice', 'CRYPTULLY_PASSPHRASE='),
+      );
+      const [, port] = await tmux.waitFor('host', /hosting on port (\d+)/);
+      const accept = async (keys: string[], done: RegExp) => {
+        for (let attempt = 0; attempt < 20; attempt++) {
+          tmux.keys('host', keys);
+          try {
+            return await tmux.waitFor('host', done, 300);
+          } catch {
+            // the dialog ignores keys for a moment after it opens
+          }
+        }
+        throw new Error(`never got ${done}`);
+      };
+
+      const bob = startJson(['join', `127.0.0.1:${port}`, '--json', '--name', 'Bob'], bobHome);
+      processes.push(bob);
+      await tmux.waitFor('host', /Bob wants to chat with you\./);
+      await accept(['a'], /Bob │ connected/);
+      await bob.next('connected');
+      bob.send({ cmd: 'quit' });
+      await tmux.waitFor('host', /Bob left the chat\./);
+
+      // Someone else, calling themselves Bob, with another key.
+      const impostor = startJson(['join', `127.0.0.1:${port}`, '--json', '--name', 'Bob'], mallory);
+      processes.push(impostor);
+      await tmux.waitFor('host', /KEY CHANGED/);
+      const screen = tmux.capture('host');
+      expect(screen).toContain("WARNING: Bob's key has changed.");
+      expect(screen).toMatch(/someone is\s+pretending to be Bob/);
+      // The habit of pressing "a" does not accept: it is just a wrong answer.
+      await accept(['a'], /press Enter: a_/);
+      tmux.keys('host', ['Enter']);
+      await tmux.waitFor('host', /press Enter: _/);
+      expect(impostor.events.some((e) => e.event === 'connected')).toBe(false);
+      await accept(['BSpace', 'BSpace', 'BSpace', 'y', 'e', 's', 'Enter'], /Bob │ connected/);
+      expect((await impostor.next('connected')).name).toBe('Alice');
+      impostor.send({ cmd: 'quit' });
+      tmux.keys('host', ['C-c']);
+      await tmux.waitFor('host', /^EXIT=0$/m);
     },
     60_000,
   );
