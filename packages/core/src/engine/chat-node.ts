@@ -389,5 +389,3 @@ export class ChatNode {
     this.#options.log?.(line);
   }
 }
-
-export { JOIN_FAILURES };
