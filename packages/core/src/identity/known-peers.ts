@@ -84,16 +84,41 @@ export function emptyKnownPeers(): KnownPeerBook {
   return { peers: new Map() };
 }
 
-/** The key used to match names: NFC, trimmed, case-folded ("Alice" and "alice " collide). */
+// Control characters and line separators: never part of a name.
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+// Format characters that draw nothing or reorder what is drawn (bidi overrides and isolates,
+// zero-width space, word joiner, BOM, soft hyphen, tags...). ZWJ/ZWNJ stay: emoji sequences and
+// several scripts need them; name matching ignores them below.
+const DISPLAY_INVISIBLE = /(?![\u200c\u200d])\p{Cf}/gu;
+// Everything a reader cannot see, for matching only (includes ZWJ/ZWNJ, variation selectors).
+const ALL_INVISIBLE = /[\p{Cf}\p{Default_Ignorable_Code_Point}]/gu;
+
+/**
+ * The key used to match names: compatibility-normalized (NFKC: fullwidth and other look-alike
+ * forms fold), invisible characters dropped, runs of spaces collapsed, trimmed, lower-cased. So
+ * "Alice", " alice ", "Ａｌｉｃｅ" and "Ali\u200bce" all claim the same name: a new key under any
+ * of them is a key change, not a new peer. (Look-alikes across scripts, like a Cyrillic "а",
+ * are not folded.)
+ */
 function nameKey(name: string): string {
-  return name.normalize('NFC').trim().toLowerCase();
+  return name
+    .normalize('NFKC')
+    .replace(CONTROLS, '')
+    .replace(ALL_INVISIBLE, '')
+    .replace(/\s+/gu, ' ')
+    .trim()
+    .toLowerCase();
 }
 
-/** Cleans a display name for storage: NFC, trimmed, control characters removed, bounded. */
+/**
+ * Cleans a display name for storage and display: NFC, control characters and invisible
+ * formatting characters (bidi overrides, zero-width spaces) removed, trimmed, bounded.
+ */
 export function cleanPeerName(name: string): string {
   return name
     .normalize('NFC')
-    .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, '')
+    .replace(CONTROLS, '')
+    .replace(DISPLAY_INVISIBLE, '')
     .trim()
     .slice(0, MAX_PEER_NAME_LENGTH);
 }
@@ -158,7 +183,10 @@ export function rememberPeer(
 ): KnownPeerBook {
   abytes(peer.publicKey, 32, 'public key');
   const peerId = peerIdFromPublicKey(peer.publicKey);
-  const old = book.peers.get(peerId);
+  // Only the same key inherits history and verification: another key with a colliding 64-bit
+  // peer id must not pick up a verification it never earned.
+  const entry = book.peers.get(peerId);
+  const old = entry && constantTimeEqual(entry.publicKey, peer.publicKey) ? entry : undefined;
   const verification = strongest(
     old?.verification ?? 'unverified',
     peer.verification ?? 'unverified',
@@ -257,8 +285,12 @@ export function parseKnownPeers(text: string): KnownPeerBook {
     const bad = (what: string) => new KnownPeersCorruptError(`entry ${index + 1}: ${what}`);
     if (typeof entry !== 'object' || entry === null) throw bad('not an object');
     const e = entry as Record<string, unknown>;
-    // Names are stored cleaned (possibly empty, if a peer sent only control characters).
-    if (typeof e.name !== 'string' || e.name !== cleanPeerName(e.name)) {
+    // Names are stored cleaned (possibly empty, if a peer sent only control characters). A
+    // name stored before invisible characters were cleaned out is cleaned now, not refused.
+    if (
+      typeof e.name !== 'string' ||
+      e.name.replace(DISPLAY_INVISIBLE, '') !== cleanPeerName(e.name)
+    ) {
       throw bad('bad name');
     }
     const publicKey = typeof e.publicKey === 'string' ? fromBase64(e.publicKey) : undefined;
@@ -273,7 +305,7 @@ export function parseKnownPeers(text: string): KnownPeerBook {
     if (peers.has(peerId)) throw bad('duplicate key');
     peers.set(peerId, {
       peerId,
-      name: e.name,
+      name: cleanPeerName(e.name),
       publicKey,
       firstSeen: e.firstSeen,
       lastSeen: e.lastSeen,

@@ -62,6 +62,56 @@ describe('assessPeer', () => {
     }
   });
 
+  it('says key-changed when the known name comes back disguised by invisible or look-alike forms', () => {
+    // Each of these draws as "Alice" (or nearly); each once passed as a new peer, so a new key
+    // under the name of a friend skipped the key-change warning.
+    const disguises = [
+      'Ali\u200bce', // zero-width space
+      'A\u2060lice', // word joiner
+      '\ufeffAlice', // BOM
+      'Al\u00adice', // soft hyphen
+      'Ali\u200dce', // zero-width joiner
+      '\u2066Alice\u2069', // bidi isolate
+      '\u202aAlice\u202c', // bidi embedding
+      'Ａｌｉｃｅ', // fullwidth
+      'Alice\ufe0f', // variation selector
+    ];
+    for (const name of disguises) {
+      expect(assessPeer(book, mallory, name).status, JSON.stringify(name)).toBe('key-changed');
+    }
+  });
+
+  it('stores names without bidi overrides or zero-width spaces (what is shown is what is matched)', () => {
+    const stored = rememberPeer(emptyKnownPeers(), {
+      publicKey: bob,
+      name: '\u202eboB\u200b \u2067x\u2069',
+      now: T,
+    });
+    expect(stored.peers.get(peerIdFromPublicKey(bob))?.name).toBe('boB x');
+    // ZWJ is kept for emoji sequences.
+    const family = '\u{1F468}\u200d\u{1F469}\u200d\u{1F467}';
+    const emoji = rememberPeer(emptyKnownPeers(), { publicKey: bob, name: family, now: T });
+    expect(emoji.peers.get(peerIdFromPublicKey(bob))?.name).toBe(family);
+  });
+
+  it('an entry whose peer id collides with another key inherits nothing from it', () => {
+    // A 64-bit peer id collision cannot be produced here; forge the table entry instead.
+    const verified = rememberPeer(emptyKnownPeers(), {
+      publicKey: alice,
+      name: 'Alice',
+      now: T,
+      verification: 'code',
+    });
+    const id = peerIdFromPublicKey(mallory);
+    const forged = {
+      peers: new Map([[id, { ...verified.peers.get(peerIdFromPublicKey(alice))!, peerId: id }]]),
+    };
+    const after = rememberPeer(forged, { publicKey: mallory, name: 'M', now: T + 10 });
+    expect(after.peers.get(id)?.verification).toBe('unverified');
+    expect(after.peers.get(id)?.firstSeen).toBe(T + 10);
+    expect(after.peers.get(id)?.publicKey).toEqual(mallory);
+  });
+
   it('an empty or control-only name claims nobody, and such an entry still saves and loads', () => {
     const nameless = rememberPeer(book, { publicKey: bob, name: '\u0007', now: T });
     expect(assessPeer(nameless, mallory, '').status).toBe('new');
@@ -157,6 +207,11 @@ describe('parseKnownPeers rejects damage instead of dropping entries', () => {
       expect(() => parseKnownPeers(text)).toThrow(KnownPeersCorruptError);
     });
   }
+
+  it('cleans, instead of refusing, a name stored with invisible formatting characters', () => {
+    const book = parseKnownPeers(variant({ name: 'A\u200bB' }));
+    expect([...book.peers.values()][0]?.name).toBe('AB');
+  });
 
   it('a newer version is its own error', () => {
     expect(() => parseKnownPeers(JSON.stringify({ ...good, version: 2 }))).toThrow(
