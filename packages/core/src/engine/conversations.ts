@@ -235,6 +235,11 @@ export class Conversations {
       // A newer connection took over: hand it nothing, keep the messages for the next one.
       memory.pending = [...e.undelivered, ...memory.pending];
     }
+    // Nothing to remember (e.g. a stranger who never chatted): free it, so a stream of fresh
+    // keys cannot grow the table without bound.
+    if (memory && !memory.connection && memory.pending.length === 0 && memory.seen.size === 0) {
+      this.#peers.delete(c.peerId);
+    }
     if (c.announced) {
       const now = Date.now();
       this.#o.known.update((book) =>
