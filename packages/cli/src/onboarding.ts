@@ -112,7 +112,11 @@ export async function prepareIdentity(
   return { home, name, passphrase, created: false };
 }
 
-async function unlock(store: IdentityStore, asker: Asker): Promise<string> {
+/**
+ * Asks for the passphrase of a protected identity until it opens the key (at most
+ * {@link PASSPHRASE_ATTEMPTS} times); returns it.
+ */
+export async function unlock(store: IdentityStore, asker: Asker): Promise<string> {
   let wrong = false;
   for (let attempt = 0; attempt < PASSPHRASE_ATTEMPTS; attempt++) {
     const passphrase = await asker.askPassphrase(wrong);

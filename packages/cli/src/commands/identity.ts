@@ -17,6 +17,7 @@ import {
   nameProblem,
   PASSPHRASE_EXPLANATION,
   prepareIdentity,
+  unlock,
 } from '../onboarding.js';
 import { ask } from '../prompt.js';
 
@@ -80,7 +81,9 @@ export async function changePassphrase(_parsed: ParsedArgs, io: CliIo): Promise<
   if (!(await identity.exists())) throw new CliError('ERR_IDENTITY_NOT_FOUND', NO_IDENTITY);
   const { encrypted } = await identity.inspect();
   let current = encrypted ? io.env.CRYPTULLY_PASSPHRASE : '';
-  if (current === undefined) current = await askerFor(io).askPassphrase(false);
+  // Check the current passphrase before asking for a new one.
+  if (current === undefined) current = await unlock(identity, askerFor(io));
+  else if (encrypted) (await identity.load(current)).privateKey.fill(0);
   let next = io.env.CRYPTULLY_NEW_PASSPHRASE;
   if (next === undefined) {
     if (!io.interactive) {
