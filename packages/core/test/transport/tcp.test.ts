@@ -1,10 +1,13 @@
 // TCP passes the transport compliance suite over IPv4 and IPv6 loopback, plus what only TCP
 // has: TCP_NODELAY on both ends (chat latency), dual-stack listeners, dial timeouts, and the
 // system errors turned into typed ones.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
+import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listenError, tcpTransport } from '../../src/adapters/tcp-transport.js';
 import { transportCompliance } from './compliance.js';
@@ -91,6 +94,46 @@ describe('tcp transport specifics', () => {
     expect(listenError(Object.assign(new Error('?'), { code: 'EWHATEVER' }), 'h', 1)).toBe(
       undefined,
     );
+  });
+
+  // A real EACCES needs an unprivileged process: as root, run the built transport as `nobody`.
+  const builtTransport = join(import.meta.dirname, '../../dist/adapters/tcp-transport.js');
+  const unprivilegedPortStart = (() => {
+    try {
+      return Number(readFileSync('/proc/sys/net/ipv4/ip_unprivileged_port_start', 'utf8'));
+    } catch {
+      return 0;
+    }
+  })();
+  const canDropToNobody =
+    process.getuid?.() === 0 && existsSync(builtTransport) && unprivilegedPortStart > 80;
+  if (!canDropToNobody) {
+    console.warn(
+      'tcp.test.ts: the real ERR_PERMISSION check needs root (to run as nobody), a built core ' +
+        '(dist) and privileged port 80; skipped',
+    );
+  }
+  it.skipIf(!canDropToNobody)('reports a privileged port as ERR_PERMISSION for real', () => {
+    const script = `
+      import { tcpTransport } from ${JSON.stringify(pathToFileURL(builtTransport).href)};
+      try {
+        const listener = await tcpTransport().listen({ host: '127.0.0.1', port: 80 }, () => {});
+        await listener.close();
+        console.log(JSON.stringify({ listened: true }));
+      } catch (error) {
+        console.log(JSON.stringify({ name: error.name, code: error.code, message: error.message }));
+      }`;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      uid: 65534,
+      gid: 65534,
+      encoding: 'utf8',
+      cwd: '/',
+    });
+    expect(JSON.parse(child.stdout)).toEqual({
+      name: 'PermissionDeniedError',
+      code: 'ERR_PERMISSION',
+      message: expect.stringContaining('below 1024'),
+    });
   });
 
   describe('a host that stopped answering', () => {
