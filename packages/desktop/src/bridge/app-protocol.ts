@@ -21,18 +21,8 @@ export interface AppStateEvent {
   fingerprint?: string;
 }
 
-/**
- * Browser mode only: the token this tab uses from now on. The printed address's token works
- * once; the page trades it for this one (kept in the tab's sessionStorage for reloads and
- * reconnects).
- */
-export interface SessionEvent {
-  event: 'session';
-  token: string;
-}
-
 /** Everything the back end sends to a front end. */
-export type AppEvent = ChatEvent | AppStateEvent | SessionEvent;
+export type AppEvent = ChatEvent | AppStateEvent;
 
 /** First run: choose a display name and, optionally, a passphrase for the identity file. */
 export interface SetupCommand {

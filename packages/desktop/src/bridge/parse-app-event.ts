@@ -36,7 +36,6 @@ const opt = (kind: Kind): Field => ({ kind, optional: true });
 // Data, not branches: every event's fields, read by one validator (mirrors events.ts).
 const EVENTS: Record<AppEvent['event'], Record<string, Field>> = {
   'app-state': { state: req('phase'), name: opt('string'), fingerprint: opt('string') },
-  session: { token: req('string') },
   ready: { fingerprint: req('string'), name: req('string') },
   listening: {
     host: req('string'),

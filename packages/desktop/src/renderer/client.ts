@@ -31,17 +31,13 @@ export function takeToken(location: Location, storage: Storage, history: History
   return storage.getItem(TOKEN_KEY);
 }
 
-function webSocketPipe(
-  url: () => string,
-  setStatus: (s: BridgeStatus) => void,
-  onSession: (token: string) => void,
-): RawPipe {
+function webSocketPipe(url: string, setStatus: (s: BridgeStatus) => void): RawPipe {
   const listeners = new Set<(raw: unknown) => void>();
   let socket: WebSocket | null = null;
   let attempt = 0;
   const open = () => {
     setStatus('connecting');
-    const ws = new WebSocket(url());
+    const ws = new WebSocket(url);
     socket = ws;
     ws.onopen = () => {
       attempt = 0;
@@ -54,10 +50,6 @@ function webSocketPipe(
         raw = JSON.parse(message.data);
       } catch {
         return;
-      }
-      const record = raw as { event?: unknown; token?: unknown } | null;
-      if (record?.event === 'session' && typeof record.token === 'string') {
-        onSession(record.token);
       }
       for (const listener of listeners) listener(raw);
     };
@@ -104,14 +96,10 @@ export function connectClient(): Client | null {
       },
     };
   }
-  let token = takeToken(window.location, window.sessionStorage, window.history);
+  const token = takeToken(window.location, window.sessionStorage, window.history);
   if (!token) return null;
-  const url = () => `ws://${window.location.host}/ws?token=${encodeURIComponent(token ?? '')}`;
-  const onSession = (session: string) => {
-    token = session;
-    window.sessionStorage.setItem(TOKEN_KEY, session);
-  };
-  const api = createValidatedApi(webSocketPipe(url, setStatus, onSession), (error) =>
+  const url = `ws://${window.location.host}/ws?token=${encodeURIComponent(token)}`;
+  const api = createValidatedApi(webSocketPipe(url, setStatus), (error) =>
     console.warn(`dropped an invalid event: ${error.message}`),
   );
   return {

@@ -229,8 +229,6 @@ const ON_EVENT: { [E in AppEvent['event']]: Handler<E> } = {
     me: e.name !== undefined ? { name: e.name, fingerprint: e.fingerprint ?? '' } : state.me,
   }),
   ready: (state, e) => ({ ...state, me: { name: e.name, fingerprint: e.fingerprint } }),
-  // Handled by the client (it stores the token); nothing to show.
-  session: (state) => state,
   listening: (state, e) => ({
     ...state,
     hosting: {

@@ -36,10 +36,13 @@ export interface WebServerOptions {
 
 /** A running browser-mode server. */
 export interface WebServer {
-  /** The URL to open, with the one-time access token in the fragment (never sent over HTTP). */
+  /**
+   * The URL to open, with the access token in the fragment (so browsers never send it in a
+   * request, a Referer or a log). The token is random for each run and valid for that run,
+   * for every tab and reconnect; it never works against another run.
+   */
   readonly url: string;
   readonly port: number;
-  /** The one-time token of {@link WebServer.url}; the first WebSocket trades it for a session token. */
   readonly token: string;
   /** Closes every WebSocket and the server. */
   close(): Promise<void>;
@@ -67,18 +70,7 @@ function refuseUpgrade(socket: Duplex, refusal: Refusal): void {
  */
 export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
   const files = await loadStaticFiles(options.rendererDir);
-  const newToken = () => Buffer.from(randomBytes(32)).toString('base64url');
-  const token = options.token ?? newToken();
-  // The printed token opens one WebSocket; that page then gets a session token of its own
-  // (kept by the tab for reloads). A copy of the address seen later is worth nothing.
-  let launchTokenUsed = false;
-  const sessionTokens = new Set<string>();
-  const isLaunchToken = (given: string) => !launchTokenUsed && tokensEqual(given, token);
-  const isValidToken = (given: string) => {
-    let valid = isLaunchToken(given);
-    for (const session of sessionTokens) valid = tokensEqual(given, session) || valid;
-    return valid;
-  };
+  const token = options.token ?? Buffer.from(randomBytes(32)).toString('base64url');
   let port = 0;
   const sockets = new Set<WebSocket>();
 
@@ -119,29 +111,21 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     const refusal = checkUpgrade(
       { host: request.headers.host, origin: request.headers.origin, url: request.url },
       port,
-      isValidToken,
+      (given) => tokensEqual(given, token),
     );
     if (refusal) {
       options.log?.(`refused a WebSocket: ${refusal.reason}`);
       refuseUpgrade(socket, refusal);
       return;
     }
-    const given = new URL(request.url ?? '/', 'http://x').searchParams.get('token') ?? '';
-    let session: string | undefined;
-    if (isLaunchToken(given)) {
-      launchTokenUsed = true;
-      session = newToken();
-      sessionTokens.add(session);
-    }
-    wss.handleUpgrade(request, socket, head, (ws) => attach(ws, session));
+    wss.handleUpgrade(request, socket, head, (ws) => attach(ws));
   });
 
-  const attach = (ws: WebSocket, session: string | undefined): void => {
+  const attach = (ws: WebSocket): void => {
     sockets.add(ws);
     const send = (event: AppEvent) => {
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(event));
     };
-    if (session) send({ event: 'session', token: session });
     const unsubscribe = options.backend.subscribe(send);
     ws.on('message', (data, isBinary) => {
       let command: AppCommand;

@@ -161,9 +161,10 @@ describe.skipIf(!canRun)('desktop UI in Chromium (browser mode)', () => {
       .getByText('Hi Ada! Carol here.')
       .waitFor();
 
-    // The printed address opens the app once: a second tab (or someone who saw it) cannot.
+    // A wrong token (say, the address of an earlier run) opens nothing, and says so.
+    const stale = desktop.url.replace(/token=.*/, `token=${'A'.repeat(43)}`);
     const other = await page.context().browser()!.newPage();
-    await other.goto(desktop.url);
+    await other.goto(stale);
     await other
       .getByRole('heading', { name: 'Cannot reach Cryptully' })
       .waitFor({ timeout: UI_TIMEOUT });
@@ -385,6 +386,8 @@ describe.skipIf(!canRun)('desktop UI in Chromium (browser mode)', () => {
       'connected',
     );
     await page.getByRole('heading', { name: 'Kim', level: 1 }).waitFor();
+    // Headless pages do not always have focus: start from a focused window, as a person would.
+    await page.evaluate(() => window.dispatchEvent(new Event('focus')));
 
     lee.send({ cmd: 'send', peer: leeConnected.peer, text: 'Lee one' });
     lee.send({ cmd: 'send', peer: leeConnected.peer, text: 'Lee two' });

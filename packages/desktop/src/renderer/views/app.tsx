@@ -78,9 +78,8 @@ export function App({ client }: { client: Client }) {
           <div class="card setup-card">
             <h1>Cannot reach Cryptully</h1>
             <p>
-              Each address printed by <code>cryptully-desktop --web</code> opens the app once, in
-              one tab. If you opened it already, use that tab, or start{' '}
-              <code>cryptully-desktop --web</code> again for a new address.
+              Cryptully has stopped, or this address is from an earlier run. Start{' '}
+              <code>cryptully-desktop --web</code> again and open the address it prints.
             </p>
           </div>
         ) : (
