@@ -19,7 +19,7 @@ import {
 } from '../session/session.js';
 import { EngineCommandError, noSuchPeer } from './errors.js';
 import type { KnownPeerHolder } from './known-peer-book.js';
-import { CLOSE_GRACE_MS, MAX_HELD_MESSAGES } from './limits.js';
+import { CLOSE_GRACE_MS } from './limits.js';
 import { PeerConnection } from './peer-connection.js';
 import type { ChannelConnection } from './secure-channel.js';
 
@@ -156,13 +156,8 @@ export class Conversations {
   } = {
     hello: (c, e) => this.#onHello(c, e.hello.name),
     active: (c) => this.#announce(c),
-    message: (c, e) => {
-      if (!c.approved) {
-        if (c.held.length < MAX_HELD_MESSAGES) c.held.push(e);
-        return;
-      }
-      this.#o.emit({ event: 'message', peer: c.peerId, id: e.id, text: e.text, at: e.at });
-    },
+    message: (c, e) =>
+      this.#o.emit({ event: 'message', peer: c.peerId, id: e.id, text: e.text, at: e.at }),
     delivered: (c, e) => this.#o.emit({ event: 'delivered', peer: c.peerId, id: e.id }),
     typing: (c, e) => {
       if (c.approved) this.#o.emit({ event: 'typing', peer: c.peerId, state: e.state });
@@ -175,6 +170,8 @@ export class Conversations {
     c.known = assessment.status === 'known';
     if (assessment.status === 'key-changed') {
       c.keyChangedFrom = assessment.previous;
+      // A joiner shows nothing from (and acknowledges nothing to) a changed key until confirmed.
+      if (c.session.role === 'joiner') c.session.hold();
       this.#o.log(`${c.remote}: "${name}" comes with a different key than before`);
       this.#o.emit({
         event: 'key-changed',
@@ -223,7 +220,8 @@ export class Conversations {
       verified: verification !== 'unverified',
       verification,
     });
-    for (const held of c.held.splice(0)) this.#sessionEventHandlers.message(c, held as never);
+    // Only now does the user see (and the peer get receipts for) what a changed key sent.
+    c.run((now) => c.session.release(now));
   }
 
   #onClosed(c: PeerConnection, e: Extract<SessionEvent, { type: 'closed' }>): void {

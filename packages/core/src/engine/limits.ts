@@ -30,8 +30,6 @@ export const DEFAULT_DIAL_TIMEOUT_MS = 10_000;
 export const CLOSE_GRACE_MS = 1_000;
 /** Events kept for the first subscriber when none is attached yet. */
 export const MAX_BUFFERED_EVENTS = 256;
-/** Chat messages from a peer whose changed key is not yet confirmed, held back at most. */
-export const MAX_HELD_MESSAGES = 64;
 
 export { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_KEEP_ALIVE_MS };
 

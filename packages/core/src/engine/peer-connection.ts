@@ -64,8 +64,6 @@ export class PeerConnection {
   announced = false;
   /** Whether the peer was in the known-peers book when its hello arrived. */
   known = false;
-  /** Chat messages held back until a changed key is confirmed. */
-  readonly held: SessionEvent[] = [];
   readonly #clock: () => number;
   readonly #hooks: PeerConnectionHooks;
   #timer: NodeJS.Timeout | undefined;

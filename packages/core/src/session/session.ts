@@ -28,6 +28,11 @@ import { SeenIds } from './seen-ids.js';
 export const DEFAULT_KEEP_ALIVE_MS = 15_000;
 /** Default time without any message from the peer after which the session is closed. */
 export const DEFAULT_IDLE_TIMEOUT_MS = 45_000;
+/**
+ * Chat messages kept unacknowledged while the session is held (see {@link Session.hold});
+ * more are ignored, so the sender reports them undelivered.
+ */
+export const MAX_HELD_MESSAGES = 256;
 /** Default typing events a peer may send in a burst before they are dropped. */
 export const DEFAULT_TYPING_BURST = 10;
 /** Default sustained rate of typing events accepted from a peer, per second. */
@@ -165,6 +170,8 @@ export class Session {
   readonly #typingBurst: number;
   readonly #typingPerMs: number;
   #started = false;
+  #holding = false;
+  readonly #held: Array<{ id: string; text: string; at: number }> = [];
 
   constructor(options: SessionOptions) {
     this.role = options.role;
@@ -292,6 +299,25 @@ export class Session {
     return { id: message.id, queued, step };
   }
 
+  /**
+   * Holds incoming chat back: messages are kept, not shown and NOT acknowledged, until
+   * {@link release}. For a peer whose changed key the user has not confirmed yet: if the user
+   * never does, the sender reports those messages undelivered, as they were.
+   */
+  hold(): void {
+    this.#holding = true;
+  }
+
+  /** Shows and acknowledges what {@link hold} kept back, and stops holding. */
+  release(now: number): SessionStep {
+    const step = newStep();
+    this.#holding = false;
+    if (this.#state !== 'closed') {
+      for (const message of this.#held.splice(0)) this.#onChat(message, step, now);
+    }
+    return step;
+  }
+
   /** Tells the peer our typing state; repeats and sends outside `active` are dropped. */
   setTyping(state: TypingState, now: number): SessionStep {
     const step = newStep();
@@ -409,6 +435,10 @@ export class Session {
   }
 
   #onChat(message: { id: string; text: string; at: number }, step: SessionStep, now: number) {
+    if (this.#holding) {
+      if (this.#held.length < MAX_HELD_MESSAGES) this.#held.push(message);
+      return;
+    }
     // Always acknowledge, duplicates included: the first receipt may have been lost.
     this.#emit(step, { t: 'receipt', ids: [message.id] }, now);
     if (this.#seen.add(message.id)) {
@@ -419,6 +449,7 @@ export class Session {
   }
 
   #onTyping(state: TypingState, step: SessionStep, now: number): void {
+    if (this.#holding) return;
     // Token bucket: a flood of typing events is dropped, not forwarded to the UI.
     this.#typingTokens = Math.min(
       this.#typingBurst,

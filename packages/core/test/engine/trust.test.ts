@@ -65,14 +65,19 @@ for (const setup of SETUPS) {
       await impostor.node.dispatch({ cmd: 'accept', peer: hostRequest.peer });
       await impostor.next('connected');
       await impostor.node.dispatch({ cmd: 'send', text: 'trust me' });
-      await impostor.next('delivered');
+      const sent = await impostor.next('sent');
+      await new Promise((resolve) => setTimeout(resolve, 100));
       expect(bob.of('message')).toEqual([]);
+      // Not acknowledged either: Bob has not seen it.
+      expect(impostor.of('delivered')).toEqual([]);
       expect(bob.of('connected')).toHaveLength(1); // only the first, real Alice
       await bob.node.dispatch({ cmd: 'send', peer: impostor.node.peerId, text: 'secret' });
       expect(bob.of('error').at(-1)?.code).toBe('ERR_CONFIRM_KEY_CHANGE');
       await bob.node.dispatch({ cmd: 'reject', peer: request.peer });
       await bob.next('disconnected', (e) => e.peer === impostor.node.peerId);
       expect(bob.of('message')).toEqual([]);
+      // The sender learns its message was never delivered.
+      expect(await impostor.next('undelivered')).toMatchObject({ ids: [sent.id] });
     });
 
     it('delivers held messages once a changed host key is confirmed', async () => {
@@ -89,10 +94,11 @@ for (const setup of SETUPS) {
       const hostRequest = await newAlice.next('request');
       await newAlice.node.dispatch({ cmd: 'accept', peer: hostRequest.peer });
       await newAlice.node.dispatch({ cmd: 'send', text: 'I reinstalled' });
-      await newAlice.next('delivered');
+      await newAlice.next('sent');
       await bob.node.dispatch({ cmd: 'accept', peer: request.peer, confirmKeyChange: true });
       await bob.next('connected', (e) => e.peer === newAlice.node.peerId);
       expect((await bob.next('message')).text).toBe('I reinstalled');
+      await newAlice.next('delivered');
     });
 
     it('refuses a reused invite with a distinct error, logs it, and leaves the session alone', async () => {

@@ -216,6 +216,31 @@ describe('session', () => {
     expect(types(p.events.host)).toEqual(['typing', 'message', 'typing']);
   });
 
+  it('holds chat unshown and unacknowledged until released, and reports it undelivered if never', () => {
+    const p = connected();
+    p.joiner.hold();
+    p.fromHost(p.host.send('who am I?', 1).step);
+    p.flush(1);
+    expect(p.events.joiner).toEqual([]);
+    expect(p.host.pending.map((m) => m.text)).toEqual(['who am I?']);
+    p.fromJoiner(p.joiner.release(2));
+    p.flush(2);
+    expect(p.events.joiner).toEqual([{ type: 'message', id: 'h1', text: 'who am I?', at: 1 }]);
+    expect(p.events.host).toEqual([{ type: 'delivered', id: 'h1' }]);
+
+    const q = connected();
+    q.joiner.hold();
+    q.fromHost(q.host.send('never shown', 1).step);
+    q.flush(1);
+    q.fromJoiner(q.joiner.close('rejected', 2));
+    q.flush(2);
+    expect(q.events.host.at(-1)).toMatchObject({
+      type: 'closed',
+      reason: 'goodbye',
+      undelivered: [{ id: 'h1', text: 'never shown' }],
+    });
+  });
+
   it('ignores an unknown optional type and closes on an unknown mandatory one', () => {
     const p = connected();
     const optional = p.host.receive(utf8.encode('{"t":"file-offer","o":true}'), 1);
