@@ -40,6 +40,22 @@ for (const setup of SETUPS) {
       });
     });
 
+    it('never writes an invite (its secret) into logs or events other than the invite itself', async () => {
+      const make = await setup.make();
+      const alice = await openNode('Alice', make);
+      const bob = await openNode('Bob', make);
+      const { invite } = await connectPair(alice, bob);
+      const payload = invite.slice('cryptully://join/'.length);
+      const carol = await openNode('Carol', make);
+      await carol.node.dispatch({ cmd: 'join', target: invite }); // reused: refused
+      await carol.next('disconnected');
+      for (const t of [alice, bob, carol]) {
+        expect(t.logs.join('\n')).not.toContain(payload);
+        const events = t.events.filter((e) => e.event !== 'listening' && e.event !== 'invite');
+        expect(JSON.stringify(events)).not.toContain(payload);
+      }
+    });
+
     it('chats both ways with receipts and typing', async () => {
       const make = await setup.make();
       const alice = await openNode('Alice', make);
