@@ -228,8 +228,7 @@ export class TuiApp {
     // The home log takes the whole width, so that a long invite wraps without the list's
     // column in the way of copying it; conversations show the list.
     const wide = (this.screen.width as number) >= MIN_WIDTH_FOR_LIST && state.current !== null;
-    if (wide) this.list.box.show();
-    else this.list.box.hide();
+    this.list.setVisible(wide);
     this.log.box.left = wide ? LIST_WIDTH : 0;
     this.list.update(state);
     this.log.update(state);

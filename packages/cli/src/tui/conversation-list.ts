@@ -28,6 +28,7 @@ export function listRow(index: number, conversation: Conversation): string {
 /** The conversation list widget. */
 export class ConversationList {
   readonly box: blessed.Widgets.BoxElement;
+  private readonly separator: blessed.Widgets.LineElement;
 
   constructor(
     parent: blessed.Widgets.Screen,
@@ -38,18 +39,33 @@ export class ConversationList {
       parent,
       top: 0,
       left: 0,
-      width: LIST_WIDTH,
       bottom: 2,
       tags: true,
-      border: { type: 'line', left: false, top: false, bottom: false, right: true } as never,
-      style: theme.style('border'),
+      // blessed reserves all four sides for any border, so the separator is a line of its own.
+      width: LIST_WIDTH - 1,
       padding: { left: 1 },
     });
+    this.separator = blessedModule.line({
+      parent,
+      orientation: 'vertical',
+      top: 0,
+      left: LIST_WIDTH - 1,
+      bottom: 2,
+      style: { fg: theme.colour ? 'gray' : undefined },
+    });
+  }
+
+  /** Shows or hides the list with its separator. */
+  setVisible(visible: boolean): void {
+    for (const element of [this.box, this.separator]) {
+      if (visible) element.show();
+      else element.hide();
+    }
   }
 
   /** Draws the list for `state`. */
   update(state: UiState): void {
-    const width = LIST_WIDTH - 3;
+    const width = LIST_WIDTH - 3; // less the padding and the separator
     const fit = (text: string) =>
       Array.from(text).length > width
         ? `${Array.from(text)
