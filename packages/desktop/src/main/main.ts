@@ -40,6 +40,11 @@ app.on('web-contents-created', (_event, contents) => {
 });
 
 async function start(): Promise<void> {
+  // One window, one chat node: a second start focuses the first instead.
+  if (!app.requestSingleInstanceLock()) {
+    app.quit();
+    return;
+  }
   await app.whenReady();
   const files = await loadStaticFiles(rendererDir);
   protocol.handle(APP_SCHEME, (request) => {
@@ -75,6 +80,10 @@ async function start(): Promise<void> {
     webPreferences: secureWebPreferences(preloadPath),
   });
   window.once('ready-to-show', () => window.show());
+  app.on('second-instance', () => {
+    if (window.isMinimized()) window.restore();
+    window.focus();
+  });
 
   const fromOurRenderer = (event: Electron.IpcMainEvent): boolean =>
     event.sender === window.webContents &&

@@ -225,6 +225,11 @@ describe.skipIf(!canRun)('desktop UI in Chromium (browser mode)', () => {
     await dialog.getByRole('button', { name: 'Codes match' }).click();
     await page.getByText('Code compared').waitFor();
     await shot(page, '10-chat-verified');
+
+    // Ending the chat says goodbye to the friend.
+    await page.getByRole('button', { name: 'End chat' }).click();
+    await dave.waitFor(isEvent('disconnected'), 'disconnected');
+    await page.getByRole('button', { name: 'Dave, offline' }).waitFor();
   });
 
   it('a rejected request: the host rejects the UI, and the UI rejects a friend', async () => {
@@ -435,5 +440,41 @@ describe.skipIf(!canRun)('desktop UI in Chromium (browser mode)', () => {
     await page.getByLabel('Passphrase').fill('blue whale seven');
     await page.getByRole('button', { name: 'Unlock' }).click();
     await page.getByRole('heading', { name: 'Hello, Max' }).waitFor();
+  });
+
+  it('warns the joiner too when the host it knows comes back with another key', async () => {
+    const { page } = await openAsNewUser('Ola');
+    const joinAddress = async (port: number) => {
+      await page.getByRole('button', { name: 'New chat' }).click();
+      await page.getByRole('button', { name: 'Join a chat' }).click();
+      await page.getByRole('textbox', { name: 'Invite or address' }).fill(`127.0.0.1:${port}`);
+      await page.getByRole('button', { name: 'Join', exact: true }).click();
+    };
+    const nia = keep(new JsonPeer('host', { name: 'Nia' }));
+    const first = await nia.waitFor<Extract<ChatEvent, { event: 'listening' }>>(
+      isEvent('listening'),
+      'listening',
+    );
+    await joinAddress(first.port);
+    const request = await nia.waitFor<Extract<ChatEvent, { event: 'request' }>>(
+      isEvent('request'),
+      'request',
+    );
+    nia.send({ cmd: 'accept', peer: request.peer });
+    await page.getByRole('heading', { name: 'Nia', level: 1 }).waitFor();
+    await nia.stop();
+
+    const other = keep(new JsonPeer('host', { name: 'Nia', home: tempHome('other-nia') }));
+    const second = await other.waitFor<Extract<ChatEvent, { event: 'listening' }>>(
+      isEvent('listening'),
+      'listening',
+    );
+    await joinAddress(second.port);
+    const warning = page.getByRole('alert').filter({ hasText: "Nia's security key has changed" });
+    await warning.waitFor();
+    await shot(page, '18-key-changed-joiner');
+    await warning.getByRole('button', { name: 'Reject' }).click();
+    await warning.waitFor({ state: 'detached' });
+    await page.getByText('Could not join.').waitFor();
   });
 });

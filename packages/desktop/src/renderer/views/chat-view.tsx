@@ -8,7 +8,7 @@ const TYPING_PAUSE_MS = 3000;
 
 /** A conversation: header with the verification badge, messages, typing, the composer. */
 export function ChatView({ conversation }: { conversation: Conversation }) {
-  const { dispatch } = useActions();
+  const { dispatch, send } = useActions();
   const badge = VERIFICATION_BADGES[conversation.verification];
   const listRef = useRef<HTMLOListElement>(null);
   const count = conversation.messages.length;
@@ -37,6 +37,15 @@ export function ChatView({ conversation }: { conversation: Conversation }) {
         <button class="secondary" type="button" onClick={() => dispatch({ type: 'open-verify' })}>
           Verify
         </button>
+        {conversation.online && (
+          <button
+            class="secondary"
+            type="button"
+            onClick={() => send({ cmd: 'disconnect', peer: conversation.peer })}
+          >
+            End chat
+          </button>
+        )}
       </header>
       <ol
         class="messages"

@@ -42,11 +42,14 @@ export function JoinView({ state }: { state: ViewState }) {
       </form>
       {join && (
         <div class={`card status-card ${join.status}`} role="status" aria-live="polite">
-          {join.status === 'connecting' && (
-            <p>
-              <span class="pulse" aria-hidden="true" /> Connecting…
-            </p>
-          )}
+          {join.status === 'connecting' &&
+            (state.keyWarnings.length > 0 ? (
+              <p>Decide about the warning above to continue.</p>
+            ) : (
+              <p>
+                <span class="pulse" aria-hidden="true" /> Connecting…
+              </p>
+            ))}
           {join.status === 'waiting' && (
             <>
               <p>
