@@ -55,6 +55,12 @@ export const IDENTITY_SCRYPT_LIMITS = Object.freeze({
   maxP: 16,
   /** 128·N·r may not exceed 1 GiB. */
   maxMemoryBytes: 2 ** 30,
+  /**
+   * 128·N·r·p (the bytes scrypt's mixing passes over, i.e. its running time) may not exceed
+   * 2 GiB, 16 times the default: without it a crafted file could ask for p = 16 passes over
+   * 1 GiB, close to a minute of CPU before a wrong passphrase is even reported.
+   */
+  maxWorkBytes: 2 ** 31,
 });
 
 /**
@@ -123,6 +129,7 @@ function scryptParamsProblem(params: ScryptParams): string | undefined {
   if (!Number.isSafeInteger(r) || r < 1 || r > L.maxR) return 'scrypt r out of range';
   if (!Number.isSafeInteger(p) || p < 1 || p > L.maxP) return 'scrypt p out of range';
   if (128 * N * r > L.maxMemoryBytes) return 'scrypt memory out of range';
+  if (128 * N * r * p > L.maxWorkBytes) return 'scrypt cost out of range';
   return undefined;
 }
 

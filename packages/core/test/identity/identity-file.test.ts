@@ -198,6 +198,13 @@ describe('identity file errors', () => {
       edit(sealed, (f) => {
         (f.kdf as Record<string, unknown>).N = 1000;
       }),
+      // Within the memory bound but 16 passes over 1 GiB: about a minute of CPU if it ran.
+      edit(sealed, (f) => {
+        Object.assign(f.kdf as Record<string, unknown>, { N: 2 ** 20, r: 8, p: 16 });
+      }),
+      edit(sealed, (f) => {
+        Object.assign(f.kdf as Record<string, unknown>, { N: 2 ** 17, r: 32, p: 5 });
+      }),
       edit(sealed, (f) => {
         f.nonce = Buffer.alloc(8).toString('base64');
       }),
