@@ -3,7 +3,7 @@
  * and the short peer id front ends use as a conversation key. docs/protocol-identity.md §2.
  * @module
  */
-import { abytes, blake2b, toHex } from '../crypto/index.js';
+import { abytes, blake2b, constantTimeEqual, toHex } from '../crypto/index.js';
 
 const encoder = new TextEncoder();
 const FINGERPRINT_DOMAIN = encoder.encode('Cryptully fingerprint v1');
@@ -42,10 +42,16 @@ export function normalizeFingerprint(text: string): string | undefined {
   return /^\d{60}$/.test(digits) ? digits : undefined;
 }
 
-/** Whether two renderings of fingerprints name the same key (spacing ignored). */
+/**
+ * Whether two renderings of fingerprints name the same key (spacing ignored). Compared in
+ * constant time (STYLE.md: fingerprints are compared like MACs).
+ */
 export function fingerprintsMatch(a: string, b: string): boolean {
   const x = normalizeFingerprint(a);
-  return x !== undefined && x === normalizeFingerprint(b);
+  const y = normalizeFingerprint(b);
+  return (
+    x !== undefined && y !== undefined && constantTimeEqual(encoder.encode(x), encoder.encode(y))
+  );
 }
 
 /**
