@@ -19,11 +19,24 @@ const ratio = (a: Figure | undefined, b: Figure | undefined) =>
 export const TARGETS: readonly TargetSpec[] = [
   {
     id: 'handshake-vs-tls',
-    goal: 'Handshakes: at least 3x Node TLS 1.3 handshakes per second (complete TCP loop), same run',
+    goal: 'Handshakes: at least 3x Node TLS 1.3 handshakes per second (TCP connect + handshake + hello), same run',
     unit: 'x TLS',
     target: 3,
     better: 'higher',
-    measure: (f) => ratio(f('handshake.cryptully-tcp'), f('handshake.tls13-tcp')),
+    // With the engine: the ChatNode join (hello included); without it, the channel handshake.
+    measure: (f) =>
+      ratio(f('handshake.chatnode-join') ?? f('handshake.cryptully-tcp'), f('handshake.tls13-tcp')),
+  },
+  {
+    id: 'handshake-channel-vs-tls',
+    goal: 'Handshakes, channel only (no hello): the same 3x, for the breakdown',
+    unit: 'x TLS',
+    target: 3,
+    better: 'higher',
+    measure: (f) =>
+      f('handshake.chatnode-join')
+        ? ratio(f('handshake.cryptully-tcp'), f('handshake.tls13-tcp'))
+        : undefined,
   },
   {
     id: 'throughput-vs-tls',
