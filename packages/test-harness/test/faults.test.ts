@@ -12,7 +12,7 @@
 import { execFileSync } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CellContext, type ClientOptions, count, is } from '../src/cell-context.js';
-import type { ClientDriver, EventOf } from '../src/drivers/driver.js';
+import type { ClientDriver, ClientKind, EventOf } from '../src/drivers/driver.js';
 import { removeTempHomes } from '../src/drivers/factories.js';
 import { killAllChildren } from '../src/drivers/ndjson-process-driver.js';
 import type { FaultMode, FaultProxy } from '../src/fault-proxy.js';
@@ -38,8 +38,11 @@ interface Linked {
 let ctx: CellContext;
 
 /** A core host and a core joiner connected through a fault proxy (in `mode` from the start). */
-async function linked(mode: FaultMode = { kind: 'pass' }): Promise<Linked> {
-  ctx = new CellContext('core', 'core');
+async function linked(
+  mode: FaultMode = { kind: 'pass' },
+  pair: Pair = ['core', 'core'],
+): Promise<Linked> {
+  ctx = new CellContext(pair[0], pair[1]);
   const { host, listening } = await ctx.host('Hana', KEEPALIVE);
   const proxy = await ctx.proxy(listening.port);
   proxy.setMode(mode);
@@ -98,6 +101,11 @@ async function bothEnd(l: Linked, marks: { host: number; joiner: number }) {
   return { atHost, atJoiner };
 }
 
+type Tamper = 'flip' | 'replay' | 'drop';
+const TAMPERS: readonly Tamper[] = ['flip', 'replay', 'drop'];
+/** A (host client, joiner client) pair. */
+type Pair = [ClientKind, ClientKind];
+
 const FAULT_NAMES = { flip: 'flipped bit', replay: 'replayed frame', drop: 'dropped frame' };
 
 /** Reasons that tell the user the connection was tampered with. */
@@ -107,7 +115,7 @@ const TAMPER_REASONS = ['decrypt-failed', 'protocol-error'];
  * Engine defects this file found, reported to their owner; each is warned about loudly
  * instead of failing main, and must be removed from here once fixed.
  */
-const KNOWN_ISSUES: Partial<Record<'flip' | 'replay' | 'drop', string>> = {
+const KNOWN_ISSUES: Partial<Record<Tamper, string>> = {
   replay:
     'when the receipt for the replayed (genuine) message is sent in the same tick as the ' +
     'duplicate fails to decrypt, the engine reports the send failure (ERR_CHANNEL_CLOSED, ' +
@@ -115,6 +123,37 @@ const KNOWN_ISSUES: Partial<Record<'flip' | 'replay' | 'drop', string>> = {
 };
 
 const marksOf = (l: Linked) => ({ host: l.host.events.length, joiner: l.joiner.events.length });
+
+/** Tampering with one frame ends the session on both sides; nothing forged is shown. */
+async function tamperEndsSession(fault: Tamper, pair: Pair): Promise<void> {
+  const l = await linked({ kind: 'pass' }, pair);
+  await chatOnce(l.joiner, l.joinerPeer, l.host, 'before the fault');
+  const marks = marksOf(l);
+  l.proxy.setMode({ kind: fault, direction: 'c2s', frame: l.proxy.nextFrame('c2s') });
+  await l.joiner.send({ cmd: 'send', peer: l.joinerPeer, text: 'first after the fault' });
+  // A dropped frame is noticed when the next one arrives out of order: send one more.
+  await l.joiner.send({ cmd: 'send', peer: l.joinerPeer, text: 'second after the fault' });
+  const fired = await l.proxy.waitFired();
+  const { atHost, atJoiner } = await bothEnd(l, marks);
+  console.log(`${fired}: host "${atHost.reason}" (${atHost.message}); joiner "${atJoiner.reason}"`);
+  // The side that received the bad frame must say why: tampering, not a lost connection.
+  if (TAMPER_REASONS.includes(atHost.reason) || !KNOWN_ISSUES[fault]) {
+    expect(TAMPER_REASONS).toContain(atHost.reason);
+  } else {
+    console.warn(`KNOWN ISSUE (${fault}): host said "${atHost.reason}": ${KNOWN_ISSUES[fault]}`);
+  }
+  const shown = l.host.events.slice(marks.host).filter(is('message'));
+  // Nothing after a tampered or missing frame is shown; a replay is never shown twice
+  // (the original frame, before its copy, may be shown once).
+  if (fault === 'replay') {
+    for (const e of shown)
+      expect(count(l.host, is('message', { text: (e as EventOf<'message'>).text }))).toBe(1);
+    expect(shown.length).toBeLessThanOrEqual(1);
+  } else {
+    expect(shown).toEqual([]);
+  }
+  expect(count(l.host, is('message', { text: 'before the fault' }))).toBe(1);
+}
 
 describe.skipIf(core.state === 'unavailable')('faults between two clients', () => {
   beforeAll(() => ensureHarnessBuilt());
@@ -138,40 +177,9 @@ describe.skipIf(core.state === 'unavailable')('faults between two clients', () =
     await chatIsInvisible(await linked({ kind: 'delay', ms: 30, jitterMs: 60 }), 8);
   });
 
-  for (const fault of ['flip', 'replay', 'drop'] as const) {
-    it(`a ${FAULT_NAMES[fault]} ends the session on both sides, nothing forged shown`, async () => {
-      const l = await linked();
-      await chatOnce(l.joiner, l.joinerPeer, l.host, 'before the fault');
-      const marks = marksOf(l);
-      l.proxy.setMode({ kind: fault, direction: 'c2s', frame: l.proxy.nextFrame('c2s') });
-      await l.joiner.send({ cmd: 'send', peer: l.joinerPeer, text: 'first after the fault' });
-      // A dropped frame is noticed when the next one arrives out of order: send one more.
-      await l.joiner.send({ cmd: 'send', peer: l.joinerPeer, text: 'second after the fault' });
-      const fired = await l.proxy.waitFired();
-      const { atHost, atJoiner } = await bothEnd(l, marks);
-      console.log(
-        `${fired}: host "${atHost.reason}" (${atHost.message}); joiner "${atJoiner.reason}"`,
-      );
-      // The side that received the bad frame must say why: tampering, not a lost connection.
-      if (TAMPER_REASONS.includes(atHost.reason) || !KNOWN_ISSUES[fault]) {
-        expect(TAMPER_REASONS).toContain(atHost.reason);
-      } else {
-        console.warn(
-          `KNOWN ISSUE (${fault}): host said "${atHost.reason}": ${KNOWN_ISSUES[fault]}`,
-        );
-      }
-      const shown = l.host.events.slice(marks.host).filter(is('message'));
-      // Nothing after a tampered or missing frame is shown; a replay is never shown twice
-      // (the original frame, before its copy, may be shown once).
-      if (fault === 'replay') {
-        for (const e of shown)
-          expect(count(l.host, is('message', { text: (e as EventOf<'message'>).text }))).toBe(1);
-        expect(shown.length).toBeLessThanOrEqual(1);
-      } else {
-        expect(shown).toEqual([]);
-      }
-      expect(count(l.host, is('message', { text: 'before the fault' }))).toBe(1);
-    });
+  for (const fault of TAMPERS) {
+    it(`a ${FAULT_NAMES[fault]} ends the session on both sides, nothing forged shown`, () =>
+      tamperEndsSession(fault, ['core', 'core']));
   }
 
   it('a cut mid-frame is reported with the undelivered messages, which arrive once after reconnect', async () => {
@@ -218,6 +226,44 @@ describe.skipIf(core.state === 'unavailable')('faults between two clients', () =
     l.proxy.setMode({ kind: 'pass' });
     await reconnectAndDeliver(l, ['stalled one', 'stalled two']);
   });
+});
+
+// ---- The same faults between the other clients (no short keep-alive needed for these) ----
+
+const clientsHere = clientAvailabilities();
+const CROSS_PAIRS: Pair[] = (
+  [
+    ['cli', 'desktop'],
+    ['desktop', 'cli'],
+  ] as Pair[]
+).filter(
+  ([h, j]) => clientsHere[h].state !== 'unavailable' && clientsHere[j].state !== 'unavailable',
+);
+if (CROSS_PAIRS.length < 2)
+  console.warn('FAULTS: cli/desktop pairs skipped: a client is unavailable');
+
+describe.skipIf(CROSS_PAIRS.length === 0)('faults between the CLI and the desktop back end', () => {
+  beforeAll(() => ensureHarnessBuilt());
+  afterEach(async () => {
+    await ctx?.cleanup();
+  });
+  afterAll(() => {
+    killAllChildren();
+    removeTempHomes();
+  });
+  for (const pair of CROSS_PAIRS) {
+    const label = `${pair[0]} host, ${pair[1]} joiner`;
+    it(`${label}: 1-byte fragmentation is invisible`, async () => {
+      await chatIsInvisible(await linked({ kind: 'split' }, pair), 3);
+    });
+    it(`${label}: delay with jitter is invisible`, async () => {
+      await chatIsInvisible(await linked({ kind: 'delay', ms: 20, jitterMs: 40 }, pair), 4);
+    });
+    for (const fault of ['flip', 'drop'] as const) {
+      it(`${label}: a ${FAULT_NAMES[fault]} ends the session, nothing forged shown`, () =>
+        tamperEndsSession(fault, pair));
+    }
+  }
 });
 
 /** The joiner reconnects through the proxy; each text arrives exactly once, with receipts. */
