@@ -477,4 +477,62 @@ describe.skipIf(!canRun)('desktop UI in Chromium (browser mode)', () => {
     await warning.waitFor({ state: 'detached' });
     await page.getByText('Could not join.').waitFor();
   });
+
+  it('works from the keyboard alone: first run, join, chat, verify, Escape', async () => {
+    const desktop = keep(await startDesktop());
+    const page = await (
+      await browser!.newContext({ viewport: { width: 1100, height: 720 } })
+    ).newPage();
+    page.setDefaultTimeout(UI_TIMEOUT);
+    await page.goto(desktop.url);
+    await page.getByRole('heading', { name: 'Welcome to Cryptully' }).waitFor();
+    const host = keep(new JsonPeer('host', { name: 'Pia' }));
+    const listening = await host.waitFor<Extract<ChatEvent, { event: 'listening' }>>(
+      isEvent('listening'),
+      'listening',
+    );
+
+    await page.keyboard.type('Quinn'); // the name field has focus
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Hello, Quinn' }).waitFor();
+    const joinButton = page.getByRole('button', { name: 'Join a chat' });
+    for (
+      let i = 0;
+      i < 10 && !(await joinButton.evaluate((b) => b === document.activeElement));
+      i++
+    ) {
+      await page.keyboard.press('Tab');
+    }
+    await page.keyboard.press('Enter');
+    await page.keyboard.insertText(listening.invite); // the invite field has focus
+    await page.keyboard.press('Enter');
+    const request = await host.waitFor<Extract<ChatEvent, { event: 'request' }>>(
+      isEvent('request'),
+      'request',
+    );
+    host.send({ cmd: 'accept', peer: request.peer });
+    await page.getByRole('heading', { name: 'Pia', level: 1 }).waitFor();
+    await page.keyboard.type('typed without a mouse'); // the composer has focus
+    await page.keyboard.press('Enter');
+    await host.waitFor(
+      isEvent('message', (e) => e.text === 'typed without a mouse'),
+      'message',
+    );
+
+    await page.keyboard.press('Shift+Tab'); // from the composer back to the header buttons
+    const verify = page.getByRole('button', { name: 'Verify' });
+    for (let i = 0; i < 10 && !(await verify.evaluate((b) => b === document.activeElement)); i++) {
+      await page.keyboard.press('Shift+Tab');
+    }
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: 'Verify Pia' });
+    await dialog.waitFor();
+    const focused = () => page.evaluate(() => document.activeElement?.textContent);
+    expect(await focused()).toBe('Codes match');
+    await page.keyboard.press('Tab'); // Tab stays inside the dialog
+    expect(await focused()).toBe('Not now');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    expect(await focused()).toBe('Verify'); // focus goes back where it was
+  });
 });

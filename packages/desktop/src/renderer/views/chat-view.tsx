@@ -84,6 +84,10 @@ function Composer({ conversation }: { conversation: Conversation }) {
   const typing = useRef<'typing' | 'paused' | 'idle'>('idle');
   const pauseTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const peer = conversation.peer;
+  const box = useRef<HTMLTextAreaElement>(null);
+  useEffect(() => {
+    if (peer) box.current?.focus();
+  }, [peer]);
 
   const setTyping = (state: 'typing' | 'paused' | 'idle') => {
     if (typing.current === state || !conversation.online) return;
@@ -128,6 +132,7 @@ function Composer({ conversation }: { conversation: Conversation }) {
       }}
     >
       <textarea
+        ref={box}
         rows={1}
         value={text}
         aria-label={`Message to ${conversation.name}`}

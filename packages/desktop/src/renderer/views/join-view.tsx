@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ViewState } from '../state.js';
 import { useActions } from './app-context.js';
 
@@ -8,6 +8,8 @@ export function JoinView({ state }: { state: ViewState }) {
   const [target, setTarget] = useState('');
   const join = state.join;
   const active = join !== null && join.status !== 'failed';
+  const field = useRef<HTMLTextAreaElement>(null);
+  useEffect(() => field.current?.focus(), []);
 
   const submit = (event: Event) => {
     event.preventDefault();
@@ -24,6 +26,7 @@ export function JoinView({ state }: { state: ViewState }) {
         <label class="field">
           <span>Invite or address</span>
           <textarea
+            ref={field}
             rows={3}
             value={target}
             placeholder="cryptully://join/…  or  example.org:7777"

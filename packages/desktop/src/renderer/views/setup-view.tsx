@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ViewState } from '../state.js';
 import { useActions } from './app-context.js';
 
@@ -8,6 +8,8 @@ export function SetupView({ state }: { state: ViewState }) {
   const [name, setName] = useState('');
   const [passphrase, setPassphrase] = useState('');
   const locked = state.phase === 'locked';
+  const firstField = useRef<HTMLInputElement>(null);
+  useEffect(() => firstField.current?.focus(), [locked]);
 
   const submit = (event: Event) => {
     event.preventDefault();
@@ -43,6 +45,7 @@ export function SetupView({ state }: { state: ViewState }) {
           <label class="field">
             <span>Your name</span>
             <input
+              ref={firstField}
               type="text"
               name="name"
               autoComplete="nickname"
@@ -57,6 +60,7 @@ export function SetupView({ state }: { state: ViewState }) {
         <label class="field">
           <span>{locked ? 'Passphrase' : 'Passphrase (optional)'}</span>
           <input
+            ref={locked ? firstField : undefined}
             type="password"
             name="passphrase"
             autoComplete={locked ? 'current-password' : 'new-password'}

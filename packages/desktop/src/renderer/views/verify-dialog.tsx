@@ -6,13 +6,33 @@ import { useActions } from './app-context.js';
 export function VerifyDialog({ conversation }: { conversation: Conversation }) {
   const { send, dispatch } = useActions();
   const confirmRef = useRef<HTMLButtonElement>(null);
-  useEffect(() => confirmRef.current?.focus(), []);
+  useEffect(() => {
+    // Focus the main action; give focus back to what had it (the Verify button) on close.
+    const before = document.activeElement as HTMLElement | null;
+    confirmRef.current?.focus();
+    return () => before?.focus();
+  }, []);
+  // Keep Tab inside the dialog while it is open.
+  const trapTab = (e: KeyboardEvent) => {
+    if (e.key !== 'Tab') return;
+    const buttons = [...(e.currentTarget as HTMLElement).querySelectorAll('button')];
+    const first = buttons[0];
+    const last = buttons[buttons.length - 1];
+    if (e.shiftKey && document.activeElement === first) {
+      e.preventDefault();
+      last?.focus();
+    } else if (!e.shiftKey && document.activeElement === last) {
+      e.preventDefault();
+      first?.focus();
+    }
+  };
   const close = () => dispatch({ type: 'close-dialog' });
   return (
     <div class="backdrop">
       <div
         class="card dialog"
         role="dialog"
+        onKeyDown={trapTab}
         aria-modal="true"
         aria-labelledby="verify-title"
         aria-describedby="verify-help"
