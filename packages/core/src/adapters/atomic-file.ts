@@ -5,6 +5,7 @@
  * @module
  */
 import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
 import { link, lstat, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
@@ -108,12 +109,54 @@ export async function pathExists(path: string): Promise<boolean> {
   }
 }
 
-/** Reads a UTF-8 file, or `undefined` if it does not exist. */
-export async function readFileIfExists(path: string): Promise<string | undefined> {
+/** Options of {@link readFileIfExists}. */
+export interface ReadFileOptions {
+  /**
+   * Read at most this many bytes: a longer file throws an error with code `EFBIG`, and anything
+   * that is not a regular file (a FIFO that would block for ever, `/dev/zero` that never ends)
+   * an error with code `EFTYPE`, both before reading more than `maxBytes + 1` bytes.
+   */
+  maxBytes?: number;
+}
+
+/**
+ * Reads a UTF-8 file, or `undefined` if it does not exist.
+ * @throws an error with code `EFBIG` or `EFTYPE` when `options.maxBytes` is set (see there).
+ */
+export async function readFileIfExists(
+  path: string,
+  options: ReadFileOptions = {},
+): Promise<string | undefined> {
   try {
-    return await readFile(path, 'utf8');
+    if (options.maxBytes === undefined) return await readFile(path, 'utf8');
+    return await readBounded(path, options.maxBytes);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
+  }
+}
+
+async function readBounded(path: string, maxBytes: number): Promise<string> {
+  // O_NONBLOCK: opening a FIFO must not wait for a writer (no effect on regular files).
+  const handle = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  try {
+    if (!(await handle.stat()).isFile()) {
+      throw Object.assign(new Error(`${path} is not a regular file`), { code: 'EFTYPE' });
+    }
+    const buffer = Buffer.alloc(maxBytes + 1);
+    let length = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+      if (length > maxBytes) {
+        throw Object.assign(new Error(`${path} is larger than ${maxBytes} bytes`), {
+          code: 'EFBIG',
+        });
+      }
+    }
+    return buffer.toString('utf8', 0, length);
+  } finally {
+    await handle.close();
   }
 }

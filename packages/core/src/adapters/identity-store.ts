@@ -8,11 +8,13 @@ import { join } from 'node:path';
 import type { KeyPair, ScryptParams } from '../crypto/index.js';
 import { x25519 } from '../crypto/index.js';
 import { CryptullyError } from '../errors.js';
+import { CorruptIdentityError } from '../identity/errors.js';
 import {
   decodeIdentityFile,
   encodeIdentityFile,
   type IdentityFileInfo,
   inspectIdentityFile,
+  MAX_IDENTITY_FILE_CHARS,
 } from '../identity/identity-file.js';
 import { pathExists, readFileIfExists, writeFileAtomic } from './atomic-file.js';
 import { cryptullyHome, identityPath } from './paths.js';
@@ -47,6 +49,24 @@ export class FileExistsError extends CryptullyError {
   constructor(path: string) {
     super('ERR_FILE_EXISTS', `${path} already exists; choose another name or allow overwriting.`);
     this.path = path;
+  }
+}
+
+// UTF-8 needs at most 4 bytes per UTF-16 unit: no valid identity file is longer.
+const MAX_IDENTITY_FILE_BYTES = 4 * MAX_IDENTITY_FILE_CHARS;
+
+/**
+ * Reads an identity file without trusting its size or kind: an import may point at anything
+ * (a huge file, `/dev/zero`, a FIFO that would block for ever).
+ */
+async function readIdentityText(path: string): Promise<string | undefined> {
+  try {
+    return await readFileIfExists(path, { maxBytes: MAX_IDENTITY_FILE_BYTES });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EFBIG') throw new CorruptIdentityError('file too large');
+    if (code === 'EFTYPE') throw new CorruptIdentityError('not a regular file');
+    throw error;
   }
 }
 
@@ -164,7 +184,7 @@ export class IdentityStore {
     options: { passphrase?: string; overwrite?: boolean } = {},
   ): Promise<KeyPair> {
     if (!options.overwrite && (await this.exists())) throw new IdentityExistsError(this.path);
-    const text = await readFileIfExists(path);
+    const text = await readIdentityText(path);
     if (text === undefined) throw new IdentityNotFoundError(path);
     const keyPair = await decodeIdentityFile(text, this.#passphrase(options.passphrase));
     await this.#replace(text, options.overwrite ?? false);
@@ -176,7 +196,7 @@ export class IdentityStore {
   }
 
   async #read(): Promise<string> {
-    const text = await readFileIfExists(this.path);
+    const text = await readIdentityText(this.path);
     if (text === undefined) throw new IdentityNotFoundError(this.path);
     return text;
   }

@@ -1,6 +1,7 @@
 // Protects the identity on disk: created with mode 0600 in a 0700 folder, loaded with the
 // passphrase or CRYPTULLY_PASSPHRASE, never overwritten unless asked, and left byte-for-byte
 // unchanged by every failure (wrong passphrase, damage, refused overwrite, interrupted write).
+import { execFileSync } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -142,6 +143,27 @@ describe('IdentityStore', () => {
     await writeFile(incoming, '{"format":"cryptully-identity","version":1,"publicKey":');
     expect(await codeOf(s.importFrom(incoming))).toBe('ERR_IDENTITY_CORRUPT');
     expect(await s.exists()).toBe(false);
+  });
+
+  it('import of something that is not a small regular file is refused without reading it all', async () => {
+    // Before, import read the whole path: /dev/zero grew memory without end and a FIFO blocked
+    // a libuv thread for ever.
+    const big = join(home, 'big.json');
+    await writeFile(big, ' '.repeat(1024 * 1024));
+    expect(await codeOf(store().importFrom(big))).toBe('ERR_IDENTITY_CORRUPT');
+    if (process.platform === 'linux') {
+      expect(await codeOf(store().importFrom('/dev/zero'))).toBe('ERR_IDENTITY_CORRUPT');
+    }
+    const fifo = join(home, 'fifo');
+    let haveFifo = true;
+    try {
+      execFileSync('mkfifo', [fifo]);
+    } catch {
+      haveFifo = false;
+      console.warn('mkfifo not available: the FIFO case of this test was skipped');
+    }
+    if (haveFifo) expect(await codeOf(store().importFrom(fifo))).toBe('ERR_IDENTITY_CORRUPT');
+    expect(await store().exists()).toBe(false);
   });
 
   it('every damaged file gives its own typed error and stays byte-for-byte unchanged', async () => {
