@@ -1,12 +1,7 @@
-import {
-  createPrivateKey,
-  createPublicKey,
-  diffieHellman,
-  type KeyObject,
-  randomBytes,
-} from 'node:crypto';
+import { createPrivateKey, createPublicKey, diffieHellman, type KeyObject } from 'node:crypto';
 import { CryptullyError } from '../errors.js';
 import { abytes, asBuffer } from './bytes.js';
+import { randomBytes } from './random.js';
 
 /** Names of the Diffie-Hellman functions of the Noise spec (§12.1, §12.2). */
 export type DhName = '25519' | '448';
@@ -118,7 +113,7 @@ function makeDh(name: DhName): DhFunction {
     name,
     dhLen: len,
     generateKeyPair() {
-      const privateKey = new Uint8Array(randomBytes(len));
+      const privateKey = randomBytes(len);
       return { privateKey, publicKey: publicKeyFromPrivate(privateKey) };
     },
     publicKeyFromPrivate,
