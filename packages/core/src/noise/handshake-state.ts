@@ -268,6 +268,19 @@ export class HandshakeState {
     return result;
   }
 
+  /**
+   * Abandons the handshake (a timeout, a closed connection, a refusal before it completed):
+   * wipes `ck`, the handshake cipher key and the psk copies, drops the private key objects,
+   * and makes every later call throw {@link NoiseStateError}. Without it an abandoned state
+   * keeps those secrets until garbage collection. Idempotent; after {@link split} it changes
+   * nothing (the secrets are already gone and the handshake hash stays readable).
+   */
+  dispose(): void {
+    if (this.#state === 'split' || this.#state === 'failed') return;
+    this.#state = 'failed';
+    this.#wipeSecrets();
+  }
+
   // Imports a private key into OpenSSL once; wipes `privateKey` when we own it (a fresh e).
   #prepare(privateKey: Uint8Array, owned: boolean): PreparedPrivateKey {
     try {

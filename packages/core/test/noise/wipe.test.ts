@@ -39,6 +39,36 @@ describe('secrets are wiped', () => {
     });
   }
 
+  it('dispose() of an abandoned handshake wipes every secret and refuses further use', () => {
+    const { init, resp } = makePair('Noise_XXpsk3_25519_ChaChaPoly_BLAKE2b');
+    const seen = new Set<Uint8Array>();
+    resp.readMessage(init.writeMessage(new Uint8Array(0)));
+    init.readMessage(resp.writeMessage(new Uint8Array(0)));
+    collect(seen, init, resp);
+    expect([...seen].filter((b) => !isZero(b)).length).toBeGreaterThan(3);
+    init.dispose();
+    resp.dispose();
+    resp.dispose(); // idempotent
+    expect([...seen].filter((b) => !isZero(b))).toHaveLength(0);
+    expect(() => init.writeMessage(new Uint8Array(0))).toThrow(
+      expect.objectContaining({ code: 'ERR_NOISE_STATE' }),
+    );
+    expect(() => init.split()).toThrow(expect.objectContaining({ code: 'ERR_NOISE_STATE' }));
+    expect(init.remoteStaticPublicKey).toBeUndefined();
+  });
+
+  it('dispose() after split() changes nothing', () => {
+    const { init, resp } = makePair('Noise_NN_25519_ChaChaPoly_BLAKE2b');
+    resp.readMessage(init.writeMessage(new Uint8Array(0)));
+    init.readMessage(resp.writeMessage(new Uint8Array(0)));
+    const [send] = init.split();
+    const hash = init.handshakeHash;
+    init.dispose();
+    expect(init.handshakeHash).toEqual(hash);
+    expect(init.isComplete).toBe(true);
+    expect(send.encryptWithAd(new Uint8Array(0), new Uint8Array(1)).length).toBe(17);
+  });
+
   it('every secret buffer is zero after a failed handshake (wrong psk)', () => {
     const { init, resp } = makePair('Noise_XXpsk3_25519_ChaChaPoly_BLAKE2b', {
       responderOverrides: { psks: [randomBytes(32)] },
