@@ -1,0 +1,213 @@
+/**
+ * End to end, joining a host, chatting both ways, an offline friend and keyboard-only use.
+ * The real desktop UI in Debian's Chromium against the browser mode as a real child process,
+ * over real TCP with a friend speaking `--json` (the CLI's when built,
+ * else core's ChatNode in a script). Controls are found by role and accessible name, as a
+ * person (or a screen reader) finds them. Screenshots go to packages/desktop/screenshots/.
+ */
+import type { ChatEvent } from '@cryptully/core/protocol';
+import type { Locator } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { JsonPeer, startDesktop, tempHome } from './support/processes.js';
+import { canRun, isEvent, UI_TIMEOUT, useUi } from './support/ui.js';
+
+const ui = useUi();
+
+/** Waits until `locator` has the keyboard focus (focus moves after a render). */
+async function hasFocus(locator: Locator): Promise<void> {
+  const deadline = Date.now() + UI_TIMEOUT;
+  while (!(await locator.evaluate((el) => el === document.activeElement))) {
+    if (Date.now() > deadline) throw new Error('the expected field never got the focus');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+describe.skipIf(!canRun)(
+  'desktop UI in Chromium: joining a host, chatting both ways, an offline friend and keyboard-only use',
+  () => {
+    it('joins a host --json with an invite and chats both ways', async () => {
+      const { page, desktop } = await ui.openAsNewUser('Ada', '01-first-run');
+      await ui.shot(page, '02-start');
+      const carol = ui.keep(new JsonPeer('host', { name: 'Carol' }));
+      const listening = await carol.waitFor<Extract<ChatEvent, { event: 'listening' }>>(
+        isEvent('listening'),
+        'listening',
+      );
+
+      await page.getByRole('button', { name: 'Join a chat' }).click();
+      await page.getByRole('textbox', { name: 'Invite or address' }).fill(listening.invite);
+      await ui.shot(page, '03-join');
+      await page.getByRole('button', { name: 'Join', exact: true }).click();
+
+      const request = await carol.waitFor<Extract<ChatEvent, { event: 'request' }>>(
+        isEvent('request', (e) => e.name === 'Ada'),
+        'request from Ada',
+      );
+      await page.getByText('Waiting for').waitFor();
+      await ui.shot(page, '04-join-waiting');
+      carol.send({ cmd: 'accept', peer: request.peer });
+
+      await page.getByRole('heading', { name: 'Carol', level: 1 }).waitFor();
+      await page.getByText('Verified by invite').waitFor();
+
+      const box = page.getByRole('textbox', { name: 'Message to Carol' });
+      await box.fill('Hello Carol, it is Ada');
+      await box.press('Enter');
+      await carol.waitFor(
+        isEvent('message', (e) => e.text === 'Hello Carol, it is Ada'),
+        'message from Ada',
+      );
+      await page.getByText('Delivered').waitFor();
+
+      carol.send({ cmd: 'send', peer: request.peer, text: 'Hi Ada! Carol here.' });
+      const log = page.getByRole('log', { name: 'Messages with Carol' });
+      await log.getByText('Hi Ada! Carol here.').waitFor();
+      expect(await box.inputValue()).toBe('');
+
+      // Shift+Enter makes a new line instead of sending.
+      await box.fill('two');
+      await box.press('Shift+Enter');
+      await box.pressSequentially('lines');
+      expect(await box.inputValue()).toBe('two\nlines');
+      await box.press('Enter');
+      await carol.waitFor(
+        isEvent('message', (e) => e.text === 'two\nlines'),
+        'two-line message',
+      );
+      await log.getByText(/two\s+lines/).waitFor();
+      await ui.shot(page, '05-chat');
+      await page.emulateMedia({ colorScheme: 'dark' });
+      await ui.shot(page, '06-chat-dark');
+
+      // A reload keeps the conversation (the tab's session token, and the back end replays).
+      await page.reload();
+      await page
+        .getByRole('log', { name: 'Messages with Carol' })
+        .getByText('Hi Ada! Carol here.')
+        .waitFor();
+
+      // A wrong token (say, the address of an earlier run) opens nothing, and says so.
+      const stale = desktop.url.replace(/token=.*/, `token=${'A'.repeat(43)}`);
+      const other = await page.context().browser()!.newPage();
+      await other.goto(stale);
+      await other
+        .getByRole('heading', { name: 'Cannot reach Cryptully' })
+        .waitFor({ timeout: UI_TIMEOUT });
+      await other.close();
+    });
+
+    it('keeps a message for a friend who went away and re-sends it when they are back', async () => {
+      const { page } = await ui.openAsNewUser('Hal');
+      const hostHome = tempHome('ivy');
+      const ivy = ui.keep(new JsonPeer('host', { name: 'Ivy', home: hostHome }));
+      const first = await ivy.waitFor<Extract<ChatEvent, { event: 'listening' }>>(
+        isEvent('listening'),
+        'listening',
+      );
+      await page.getByRole('button', { name: 'Join a chat' }).click();
+      await page.getByRole('textbox', { name: 'Invite or address' }).fill(first.invite);
+      await page.getByRole('button', { name: 'Join', exact: true }).click();
+      const request = await ivy.waitFor<Extract<ChatEvent, { event: 'request' }>>(
+        isEvent('request'),
+        'request',
+      );
+      ivy.send({ cmd: 'accept', peer: request.peer });
+      await page.getByRole('heading', { name: 'Ivy', level: 1 }).waitFor();
+
+      await ivy.stop();
+      await page.getByRole('button', { name: 'Ivy, offline' }).waitFor();
+      const box = page.getByRole('textbox', { name: 'Message to Ivy' });
+      await box.fill('Are you there?');
+      await box.press('Enter');
+      await page.getByText('Waiting for them to come online').waitFor();
+      await ui.shot(page, '13-offline-queued');
+
+      const back = ui.keep(new JsonPeer('host', { name: 'Ivy', home: hostHome }));
+      const again = await back.waitFor<Extract<ChatEvent, { event: 'listening' }>>(
+        isEvent('listening'),
+        'listening',
+      );
+      await page.getByRole('button', { name: 'New chat' }).click();
+      await page.getByRole('button', { name: 'Join a chat' }).click();
+      await page
+        .getByRole('textbox', { name: 'Invite or address' })
+        .fill(`127.0.0.1:${again.port}`);
+      await page.getByRole('button', { name: 'Join', exact: true }).click();
+      const known = await back.waitFor<Extract<ChatEvent, { event: 'request' }>>(
+        isEvent('request'),
+        'request',
+      );
+      expect(known.known).toBe(true);
+      back.send({ cmd: 'accept', peer: known.peer });
+      await back.waitFor(
+        isEvent('message', (e) => e.text === 'Are you there?'),
+        're-sent message',
+      );
+      await page.getByText('Delivered after re-sending').waitFor();
+      await ui.shot(page, '14-resent');
+    });
+
+    it('works from the keyboard alone: first run, join, chat, verify, Escape', async () => {
+      const desktop = ui.keep(await startDesktop());
+      const page = await (await ui.newContext()).newPage();
+      page.setDefaultTimeout(UI_TIMEOUT);
+      await page.goto(desktop.url);
+      await page.getByRole('heading', { name: 'Welcome to Cryptully' }).waitFor();
+      const host = ui.keep(new JsonPeer('host', { name: 'Pia' }));
+      const listening = await host.waitFor<Extract<ChatEvent, { event: 'listening' }>>(
+        isEvent('listening'),
+        'listening',
+      );
+
+      await hasFocus(page.getByRole('textbox', { name: 'Your name' }));
+      await page.keyboard.type('Quinn');
+      await page.keyboard.press('Enter');
+      await page.getByRole('heading', { name: 'Hello, Quinn' }).waitFor();
+      const joinButton = page.getByRole('button', { name: 'Join a chat' });
+      for (
+        let i = 0;
+        i < 10 && !(await joinButton.evaluate((b) => b === document.activeElement));
+        i++
+      ) {
+        await page.keyboard.press('Tab');
+      }
+      await page.keyboard.press('Enter');
+      await hasFocus(page.getByRole('textbox', { name: 'Invite or address' }));
+      await page.keyboard.insertText(listening.invite);
+      await page.keyboard.press('Enter');
+      const request = await host.waitFor<Extract<ChatEvent, { event: 'request' }>>(
+        isEvent('request'),
+        'request',
+      );
+      host.send({ cmd: 'accept', peer: request.peer });
+      await page.getByRole('heading', { name: 'Pia', level: 1 }).waitFor();
+      await hasFocus(page.getByRole('textbox', { name: 'Message to Pia' }));
+      await page.keyboard.type('typed without a mouse');
+      await page.keyboard.press('Enter');
+      await host.waitFor(
+        isEvent('message', (e) => e.text === 'typed without a mouse'),
+        'message',
+      );
+
+      await page.keyboard.press('Shift+Tab'); // from the composer back to the header buttons
+      const verify = page.getByRole('button', { name: 'Verify' });
+      for (
+        let i = 0;
+        i < 10 && !(await verify.evaluate((b) => b === document.activeElement));
+        i++
+      ) {
+        await page.keyboard.press('Shift+Tab');
+      }
+      await page.keyboard.press('Enter');
+      const dialog = page.getByRole('dialog', { name: 'Verify Pia' });
+      await dialog.waitFor();
+      const focused = () => page.evaluate(() => document.activeElement?.textContent);
+      expect(await focused()).toBe('Codes match');
+      await page.keyboard.press('Tab'); // Tab stays inside the dialog
+      expect(await focused()).toBe('Not now');
+      await page.keyboard.press('Escape');
+      await dialog.waitFor({ state: 'detached' });
+      expect(await focused()).toBe('Verify'); // focus goes back where it was
+    });
+  },
+);
