@@ -1,8 +1,9 @@
 /**
- * End to end, hosting: invite, QR code, requests, Accept / Reject, several conversations: the real desktop UI in Debian's Chromium against the browser mode as a
- * real child process, over real TCP with a friend speaking `--json` (the CLI's when built,
- * else core's ChatNode in a script). Controls are found by role and accessible name, as a
- * person (or a screen reader) finds them. Screenshots go to packages/desktop/screenshots/.
+ * End to end, hosting: invite, QR code, requests, Accept / Reject, several conversations.
+ * The real desktop UI in Debian's Chromium against the browser mode as a real child process,
+ * over real TCP with a friend speaking `--json` (the CLI's when built, else core's ChatNode in
+ * a script). Controls are found by role and accessible name, as a person (or a screen reader)
+ * finds them. Screenshots go to packages/desktop/screenshots/.
  */
 import type { ChatEvent } from '@cryptully/core/protocol';
 import { describe, expect, it } from 'vitest';
@@ -21,6 +22,15 @@ describe.skipIf(!canRun)('desktop UI in Chromium: hosting', () => {
     const invite = await inviteBox.inputValue();
     expect(invite).toMatch(/^cryptully:\/\/join\//);
     await page.getByText('Waiting for your friend to join').waitFor();
+    // Copy puts the invite on the clipboard.
+    await page
+      .context()
+      .grantPermissions(['clipboard-read', 'clipboard-write'], {
+        origin: new URL(page.url()).origin,
+      });
+    await page.getByRole('button', { name: 'Copy invite' }).click();
+    await page.getByRole('button', { name: 'Copied' }).waitFor();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(invite);
     await ui.shot(page, '07-host');
 
     const dave = ui.keep(new JsonPeer('join', { name: 'Dave', target: invite }));

@@ -1,9 +1,9 @@
 /**
  * End to end, joining a host, chatting both ways, an offline friend and keyboard-only use.
  * The real desktop UI in Debian's Chromium against the browser mode as a real child process,
- * over real TCP with a friend speaking `--json` (the CLI's when built,
- * else core's ChatNode in a script). Controls are found by role and accessible name, as a
- * person (or a screen reader) finds them. Screenshots go to packages/desktop/screenshots/.
+ * over real TCP with a friend speaking `--json` (the CLI's when built, else core's ChatNode in
+ * a script). Controls are found by role and accessible name, as a person (or a screen reader)
+ * finds them. Screenshots go to packages/desktop/screenshots/.
  */
 import type { ChatEvent } from '@cryptully/core/protocol';
 import type { Locator } from 'playwright-core';

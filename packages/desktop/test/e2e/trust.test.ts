@@ -1,8 +1,9 @@
 /**
- * End to end, trust: key-change warnings on both sides and a passphrase-protected identity: the real desktop UI in Debian's Chromium against the browser mode as a
- * real child process, over real TCP with a friend speaking `--json` (the CLI's when built,
- * else core's ChatNode in a script). Controls are found by role and accessible name, as a
- * person (or a screen reader) finds them. Screenshots go to packages/desktop/screenshots/.
+ * End to end, trust: key-change warnings on both sides and a protected identity.
+ * The real desktop UI in Debian's Chromium against the browser mode as a real child process,
+ * over real TCP with a friend speaking `--json` (the CLI's when built, else core's ChatNode in
+ * a script). Controls are found by role and accessible name, as a person (or a screen reader)
+ * finds them. Screenshots go to packages/desktop/screenshots/.
  */
 import type { ChatEvent } from '@cryptully/core/protocol';
 import { describe, it } from 'vitest';
