@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { connect as netConnect } from 'node:net';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { x25519 } from '@cryptully/core/crypto';
 import { tcpTransport } from '@cryptully/core/transport';
 import type { GroupOptions } from '../group-options.js';
@@ -34,6 +35,8 @@ export interface RoundTrips {
   /** CPU microseconds per round trip of this process and of the peer process. */
   senderCpuUs: number;
   peerCpuUs: number;
+  /** Garbage-collection pauses of the sending process during the loop, in milliseconds. */
+  senderGcMs: number[];
 }
 
 /**
@@ -48,6 +51,11 @@ export async function roundTrips(
 ): Promise<RoundTrips> {
   for (let i = 0; i < warmup; i++) await sendAndWait();
   const peerStart = await workerCpuMs(peer);
+  const senderGcMs: number[] = [];
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) senderGcMs.push(entry.duration);
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
   const cpuStart = process.cpuUsage();
   const samples: number[] = [];
   for (let i = 0; i < count; i++) {
@@ -56,8 +64,10 @@ export async function roundTrips(
     samples.push(Number(process.hrtime.bigint() - start) / 1e6);
   }
   const sender = process.cpuUsage(cpuStart);
+  gcObserver.disconnect();
   const peerCpuMs = (await workerCpuMs(peer)) - peerStart;
   return {
+    senderGcMs,
     samples,
     senderCpuUs: (sender.user + sender.system) / count,
     peerCpuUs: (peerCpuMs * 1000) / count,
@@ -68,7 +78,7 @@ export async function roundTrips(
 export function latencyFigure(
   id: string,
   label: string,
-  { samples, senderCpuUs, peerCpuUs }: RoundTrips,
+  { samples, senderCpuUs, peerCpuUs, senderGcMs }: RoundTrips,
   extra: Partial<Figure> = {},
 ): Figure {
   return {
@@ -85,6 +95,9 @@ export function latencyFigure(
       messages: samples.length,
       senderCpuUsEach: round(senderCpuUs, 3),
       peerCpuUsEach: round(peerCpuUs, 3),
+      // Slow round trips that a pause of the sender's garbage collector can explain.
+      senderGcPauses: senderGcMs.length,
+      senderGcMaxMs: round(Math.max(0, ...senderGcMs), 3),
     },
     ...extra,
   };
