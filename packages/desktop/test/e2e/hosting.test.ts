@@ -23,11 +23,9 @@ describe.skipIf(!canRun)('desktop UI in Chromium: hosting', () => {
     expect(invite).toMatch(/^cryptully:\/\/join\//);
     await page.getByText('Waiting for your friend to join').waitFor();
     // Copy puts the invite on the clipboard.
-    await page
-      .context()
-      .grantPermissions(['clipboard-read', 'clipboard-write'], {
-        origin: new URL(page.url()).origin,
-      });
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], {
+      origin: new URL(page.url()).origin,
+    });
     await page.getByRole('button', { name: 'Copy invite' }).click();
     await page.getByRole('button', { name: 'Copied' }).waitFor();
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(invite);
