@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { FETCH_ELECTRON_COMMAND, locateElectron } from '../src/electron-binary.js';
 import {
   ALLOWED_PERMISSIONS,
+  APP_USER_MODEL_ID,
   ELECTRON_CSP,
   isAllowedExternalUrl,
   secureWebPreferences,
@@ -31,6 +32,12 @@ describe('the Electron window is locked down', () => {
     expect(ELECTRON_CSP).toContain("connect-src 'none'");
     expect(ELECTRON_CSP).toContain("object-src 'none'");
     expect(ELECTRON_CSP).not.toMatch(/unsafe|https?:|\*/);
+  });
+
+  it('uses the installer appId as its app id (Windows notifications need them equal)', () => {
+    const config = readFileSync(new URL('../electron-builder.yml', import.meta.url), 'utf8');
+    expect(/^appId: (.+)$/m.exec(config)?.[1]).toBe(APP_USER_MODEL_ID);
+    for (const target of ['AppImage', 'deb', 'nsis', 'dmg']) expect(config).toContain(target);
   });
 
   it('grants notifications and no other permission', () => {

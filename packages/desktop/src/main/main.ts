@@ -17,6 +17,7 @@ import {
   ALLOWED_PERMISSIONS,
   APP_ORIGIN,
   APP_SCHEME,
+  APP_USER_MODEL_ID,
   ELECTRON_CSP,
   isAllowedExternalUrl,
   secureWebPreferences,
@@ -62,6 +63,11 @@ async function start(): Promise<void> {
   session.defaultSession.setPermissionRequestHandler((_contents, permission, callback) =>
     callback(ALLOWED_PERMISSIONS.has(permission)),
   );
+  session.defaultSession.setPermissionCheckHandler((_contents, permission) =>
+    ALLOWED_PERMISSIONS.has(permission),
+  );
+  // Windows shows notifications only for an app with an id (the installer's appId).
+  if (process.platform === 'win32') app.setAppUserModelId(APP_USER_MODEL_ID);
 
   const backend = await DesktopBackend.start({
     home: cryptullyHome(),

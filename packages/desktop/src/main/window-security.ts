@@ -2,6 +2,8 @@ import type { WebPreferences } from 'electron';
 
 /** The custom scheme the renderer is loaded from (a standard, secure origin; never file://). */
 export const APP_SCHEME = 'app';
+/** The app's id for the OS (notifications on Windows); the same as electron-builder's appId. */
+export const APP_USER_MODEL_ID = 'org.cryptully.desktop';
 /** The renderer's origin under {@link APP_SCHEME}. */
 export const APP_ORIGIN = `${APP_SCHEME}://cryptully`;
 
