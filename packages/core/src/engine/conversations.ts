@@ -105,14 +105,16 @@ export class Conversations {
   ): void {
     const publicKey = channel.remoteStaticPublicKey.slice();
     const peerId = peerIdFromPublicKey(publicKey);
-    const memory = this.#memory(peerId, publicKey);
-    const previous = memory.connection;
+    const previous = this.#peers.get(peerId)?.connection;
     if (previous) {
       // The same key connected again (e.g. after a cut): the new connection wins.
       this.#o.log(`${remote} replaces the earlier connection of the same peer`);
       previous.run(() => previous.session.abort('replaced', 'The peer connected again.'));
       previous.destroy();
     }
+    // Looked up only now: closing the previous connection may have freed the peer's memory,
+    // and a connection hung on a freed memory would be invisible (uncounted, unreachable).
+    const memory = this.#memory(peerId, publicKey);
     const session = new Session({
       role,
       hello: {

@@ -83,14 +83,15 @@ export function faultyTransport(inner: Transport) {
   };
 }
 
-/** A hand-driven joiner: a completed channel to the host, and what it received. */
+/** A hand-driven joiner (a fresh key unless given): a completed channel to the host, and what it received. */
 export async function rawPeer(
   make: { transport: Transport; secure: SecureChannelFactory },
   address: { host: string; port: number },
+  staticKeyPair = x25519.generateKeyPair(),
 ) {
   const stream = await make.transport.dial(address);
   const channel: ChannelConnection = await make.secure.initiate(stream, {
-    staticKeyPair: x25519.generateKeyPair(),
+    staticKeyPair,
     handshakeTimeoutMs: 2000,
   });
   const received: Uint8Array[] = [];
