@@ -187,8 +187,16 @@ export function formatAddress({ host, port }: HostPort): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
-/** Shortens and strips control characters from user input echoed in an error message. */
+/** Longest piece of user input an error message echoes. */
+const MAX_ECHO_CHARS = 40;
+
+/**
+ * Shortens and strips control characters from user input echoed in an error message. The cap
+ * is also what keeps a mangled invite out of messages and logs: an invite pasted without its
+ * `cryptully:` prefix (or with a typo in it) lands here, and its secret starts at character 58
+ * of the payload, so at most 37 echoed characters never reach it.
+ */
 function printable(text: string): string {
   const clean = text.replace(/[\u0000-\u001f\u007f]/g, '?');
-  return clean.length > 80 ? `${clean.slice(0, 77)}...` : clean;
+  return clean.length > MAX_ECHO_CHARS ? `${clean.slice(0, MAX_ECHO_CHARS - 3)}...` : clean;
 }

@@ -231,6 +231,27 @@ describe('plain join targets', () => {
     });
   }
 
+  it('never echoes an invite secret when a mangled invite is read as an address', () => {
+    // Pasted without its prefix, with a typo in it, or cut before "join/": the text is parsed as
+    // an address, and the error message (shown, and logged) used to quote 77 characters of the
+    // payload, a third of the secret included.
+    const secret = new Uint8Array(32).fill(0xab);
+    const payload = encodeInvite({ ...EXAMPLE, secret }).slice(INVITE_PREFIX.length);
+    const secretStart = Math.ceil((44 * 8) / 6); // first base64 character touching the secret
+    for (const text of [payload, `cryptuly://join/${payload}`, `join/${payload}`, ` ${payload}`]) {
+      let message = '';
+      try {
+        parseJoinTarget(text);
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message, text.slice(0, 20)).not.toBe('');
+      let echoed = 0;
+      while (echoed < payload.length && message.includes(payload.slice(0, echoed + 1))) echoed++;
+      expect(echoed, text.slice(0, 20)).toBeLessThan(secretStart);
+    }
+  });
+
   it('treats anything starting with cryptully: as an invite', () => {
     expect(codeOf(() => parseJoinTarget('cryptully:nonsense'))).toBe('ERR_BAD_INVITE');
   });
