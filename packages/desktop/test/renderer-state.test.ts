@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { AppEvent } from '../src/bridge/app-protocol.js';
-import { deliveryLabel, initials, VERIFICATION_BADGES } from '../src/renderer/format.js';
+import {
+  deliveryLabel,
+  formatTime,
+  initials,
+  VERIFICATION_BADGES,
+} from '../src/renderer/format.js';
 import {
   type Action,
   conversationList,
@@ -318,6 +323,14 @@ describe('renderer state: the bridge', () => {
 });
 
 describe('format', () => {
+  it('shows the time alone today and the date before that', () => {
+    const now = new Date(2026, 10, 26, 15, 0).getTime();
+    const today = formatTime(new Date(2026, 10, 26, 9, 5).getTime(), now, 'en-GB');
+    expect(today).toBe('09:05');
+    const before = formatTime(new Date(2026, 10, 24, 9, 5).getTime(), now, 'en-GB');
+    expect(before).toBe('24 Nov, 09:05');
+  });
+
   it('makes initials from one or two words', () => {
     expect(initials('Ada Lovelace')).toBe('AL');
     expect(initials('bob')).toBe('BO');

@@ -47,9 +47,15 @@ export const VERIFICATION_BADGES: Record<
   },
 };
 
-/** A message time as the person's clock shows it (hours and minutes). */
-export function formatTime(at: number, locale?: string): string {
-  return new Date(at).toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' });
+/**
+ * A message time as the person's clock shows it: hours and minutes today, with the date
+ * before that (a conversation kept across days).
+ */
+export function formatTime(at: number, now: number = Date.now(), locale?: string): string {
+  const date = new Date(at);
+  const time = date.toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' });
+  if (date.toDateString() === new Date(now).toDateString()) return time;
+  return `${date.toLocaleDateString(locale, { day: 'numeric', month: 'short' })}, ${time}`;
 }
 
 /** The initials shown in a friend's avatar. */
