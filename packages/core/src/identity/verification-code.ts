@@ -14,27 +14,46 @@ const MODULUS = 1_000_000;
 const LIMIT = Math.floor(2 ** 32 / MODULUS) * MODULUS;
 
 /**
- * The six-digit code of a handshake hash, as `"482 913"`. BLAKE2b-512 of
- * `"Cryptully verification code v1" || handshakeHash`; the first 32-bit big-endian word below
- * 4 294 000 000 (the largest multiple of 10^6 under 2^32), taken modulo 10^6. If all sixteen
- * words are rejected (probability about 10^-58), hash again with the digest appended.
+ * How many digits a code has: 6 (the default, what front ends show today), or 12 or 18 where a
+ * prepared man in the middle matters (each digit multiplies his work by 10, see below).
+ */
+export type VerificationCodeDigits = 6 | 12 | 18;
+
+/**
+ * The code of a handshake hash, in groups of three digits: `"482 913"` (or `"482 913 205 117"`
+ * with 12 digits). BLAKE2b-512 of `"Cryptully verification code v1" || handshakeHash`, read as
+ * sixteen 32-bit big-endian words; each word below 4 294 000 000 (the largest multiple of 10^6
+ * under 2^32) gives six digits, `word mod 10^6`, in order, until there are enough. If the words
+ * run out (for six digits: probability about 10^-58), hash again with the digest appended. A
+ * longer code starts with the shorter one.
  *
  * Six digits stop a passive or careless man in the middle, not a prepared one: he can try keys
- * until both ends show the same code (about 10^6 tries, seconds on a multi-core machine). See
- * docs/protocol-identity.md §3; invites (XXpsk3 with the host key pinned) do not depend on it.
+ * until both ends show the same code (about 10^6 tries, seconds on a multi-core machine); 12
+ * digits need about 10^12 tries. See docs/protocol-identity.md §3; invites (XXpsk3 with the
+ * host key pinned) do not depend on the code.
  * @param handshakeHash the Noise handshake hash `h` (32 or 64 bytes; BLAKE2b gives 64).
+ * @param digits 6 (default), 12 or 18.
+ * @throws {RangeError} for a hash shorter than 32 bytes or another number of digits.
+ * @example verificationCode(hs.handshakeHash) // '506 535'
  */
-export function verificationCode(handshakeHash: Uint8Array): string {
+export function verificationCode(
+  handshakeHash: Uint8Array,
+  digits: VerificationCodeDigits = 6,
+): string {
   abytes(handshakeHash, undefined, 'handshake hash');
   if (handshakeHash.length < 32) throw new RangeError('handshake hash must be at least 32 bytes');
+  if (digits !== 6 && digits !== 12 && digits !== 18) {
+    throw new RangeError('a verification code has 6, 12 or 18 digits');
+  }
+  const chunks: string[] = [];
   let digest = blake2b.hash(DOMAIN, handshakeHash);
   for (;;) {
     for (let i = 0; i + 4 <= digest.length; i += 4) {
       const word =
         digest[i]! * 2 ** 24 + digest[i + 1]! * 2 ** 16 + digest[i + 2]! * 2 ** 8 + digest[i + 3]!;
       if (word < LIMIT) {
-        const digits = String(word % MODULUS).padStart(6, '0');
-        return `${digits.slice(0, 3)} ${digits.slice(3)}`;
+        chunks.push(String(word % MODULUS).padStart(6, '0'));
+        if (chunks.length * 6 === digits) return chunks.join('').replace(/(\d{3})(?=\d)/g, '$1 ');
       }
     }
     digest = blake2b.hash(DOMAIN, concatBytes(handshakeHash, digest));
@@ -42,11 +61,11 @@ export function verificationCode(handshakeHash: Uint8Array): string {
 }
 
 /**
- * Whether a code a person typed (spaces or dashes allowed) equals a displayed code, compared in
- * constant time.
+ * Whether a code a person typed (spaces or dashes allowed) equals a displayed code of 6, 12 or
+ * 18 digits, compared in constant time.
  */
 export function verificationCodesMatch(a: string, b: string): boolean {
   const x = a.replace(/[\s-]/g, '');
   const y = b.replace(/[\s-]/g, '');
-  return /^\d{6}$/.test(x) && constantTimeEqual(encoder.encode(x), encoder.encode(y));
+  return /^(\d{6}){1,3}$/.test(x) && constantTimeEqual(encoder.encode(x), encoder.encode(y));
 }

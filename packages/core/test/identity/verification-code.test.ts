@@ -102,6 +102,20 @@ describe('verificationCode', () => {
     for (const count of firstDigits) expect(count).toBeLessThan(300);
   });
 
+  it('gives 12- and 18-digit codes that start with the 6-digit one (vector checked with Python hashlib)', () => {
+    const h = new Uint8Array(64).map((_, i) => i);
+    expect(verificationCode(h, 12)).toBe('506 535 807 743');
+    expect(verificationCode(h, 18)).toBe('506 535 807 743 874 676');
+    const [a, b] = handshake();
+    expect(verificationCode(a, 12)).toBe(verificationCode(b, 12));
+    expect(verificationCode(a, 12)).toMatch(/^\d{3}( \d{3}){3}$/);
+    expect(verificationCode(a, 12).startsWith(verificationCode(a))).toBe(true);
+    expect(() => verificationCode(a, 8 as 6)).toThrow(RangeError);
+    expect(verificationCodesMatch('506535807743', '506 535 807 743')).toBe(true);
+    expect(verificationCodesMatch('506 535 807 744', '506 535 807 743')).toBe(false);
+    expect(verificationCodesMatch('506 535', '506 535 807 743')).toBe(false);
+  });
+
   it('rejects a hash shorter than 32 bytes', () => {
     expect(() => verificationCode(new Uint8Array(16))).toThrow(RangeError);
   });
