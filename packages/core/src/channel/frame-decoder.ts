@@ -11,6 +11,12 @@ export interface FrameLimits {
 }
 
 const EMPTY = new Uint8Array(0);
+/**
+ * Largest reassembly buffer kept once the stream is idle (no frame in progress). A 64 KiB one
+ * kept by every idle connection would dominate a host's memory; while frames keep coming
+ * split, the buffer is reused.
+ */
+const KEPT_ASSEMBLY_BYTES = 4096;
 
 /**
  * Splits a byte stream into frames (a 2-byte big-endian length, then that many bytes). It is
@@ -145,6 +151,8 @@ export class FrameDecoder {
   #release(): void {
     this.#chunk = EMPTY;
     this.#offset = 0;
+    // Called when the input is used up: without a frame in progress, the stream is idle.
+    if (this.#expected === 0 && this.#assembly.length > KEPT_ASSEMBLY_BYTES) this.#assembly = EMPTY;
   }
 
   #check(length: number): void {

@@ -103,6 +103,22 @@ class Direction {
 
 const EMPTY = new Uint8Array(0);
 
+/**
+ * Largest staging buffer a channel keeps between messages. A buffer for a full fragment is
+ * 64 KiB: kept by every idle session it would dominate a host's memory (the target is under
+ * 16 KiB per idle session), so one grown for a large message is wiped and dropped after it.
+ */
+const KEPT_STAGING_BYTES = 4096;
+/** Smallest staging buffer: room for a typical chat message without regrowing. */
+const MIN_STAGING_BYTES = 256;
+
+/** A staging size for `needed` bytes: the next power of two, within the bounds. */
+function stagingSize(needed: number): number {
+  let size = MIN_STAGING_BYTES;
+  while (size < needed) size *= 2;
+  return Math.min(size, RECORD_HEADER_BYTES + MAX_FRAGMENT_BYTES);
+}
+
 /** The direction objects of a channel, for {@link setChannelNoncesForTesting}. */
 let directionsOf: (channel: SecureChannel) => [Direction, Direction];
 
@@ -175,6 +191,7 @@ export class SecureChannel {
       offset = end;
     } while (offset < message.length);
     this.#closeIfExhausted(frames);
+    this.#shrinkStaging();
     return frames;
   }
 
@@ -266,6 +283,15 @@ export class SecureChannel {
     return this.#closeReason;
   }
 
+  /**
+   * Bytes of buffers the channel keeps between calls (its staging buffer and the decoder's
+   * reassembly buffer), for memory accounting and tests: small for a channel that only
+   * carried small messages, whatever it carried earlier.
+   */
+  get bufferCapacity(): number {
+    return this.#staging.length + this.#decoder.bufferCapacity;
+  }
+
   /** A snapshot of the channel's counters. */
   get stats(): ChannelStats {
     return {
@@ -287,7 +313,9 @@ export class SecureChannel {
   #sealRecord(type: RecordTypeCode, body: Uint8Array): Uint8Array {
     const plaintextLength = RECORD_HEADER_BYTES + body.length;
     if (this.#staging.length < plaintextLength) {
-      this.#staging = new Uint8Array(RECORD_HEADER_BYTES + MAX_FRAGMENT_BYTES);
+      // Grown to what this message needs, not eagerly to a full fragment (see KEPT_STAGING_BYTES).
+      this.#staging.fill(0);
+      this.#staging = new Uint8Array(stagingSize(plaintextLength));
     }
     const plaintext = this.#staging.subarray(0, plaintextLength);
     plaintext[0] = type;
@@ -300,6 +328,13 @@ export class SecureChannel {
     this.#send.cipher.encryptWithAdInto(EMPTY, plaintext, frame, FRAME_HEADER_BYTES);
     this.#send.account(length, type);
     return frame;
+  }
+
+  /** Wipes and drops a staging buffer grown for a large message (it holds its last plaintext). */
+  #shrinkStaging(): void {
+    if (this.#staging.length <= KEPT_STAGING_BYTES) return;
+    this.#staging.fill(0);
+    this.#staging = EMPTY;
   }
 
   #sealClose(): Uint8Array {

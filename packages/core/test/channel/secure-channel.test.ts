@@ -278,3 +278,24 @@ describe('secure channel: nonce exhaustion', () => {
     expect(errorOf(b.receive(frame))).toMatchObject({ code: 'ERR_CHANNEL_PROTOCOL' });
   });
 });
+
+describe('secure channel: memory kept between messages', () => {
+  // An idle session must cost little (target: under 16 KiB per session at 10,000 sessions):
+  // no buffer sized for a full 64 KiB frame may be kept by a channel that is not moving one.
+  it('keeps only small buffers after small messages, and after a large one has passed', () => {
+    const { a, b } = channelPair();
+    const small = new TextEncoder().encode('{"t":"hello","name":"Alice"}');
+    expect(messagesOf(b.receive(stream(a.seal(small))))).toHaveLength(1);
+    expect(a.bufferCapacity).toBeLessThanOrEqual(4096);
+    expect(b.bufferCapacity).toBeLessThanOrEqual(4096);
+
+    // A large message, delivered in pieces so that the receiver reassembles split frames.
+    const large = payload(3 * MAX_FRAGMENT_BYTES, 5);
+    const wire = stream(a.seal(large));
+    const events = feed(b, wire, [1000, 70_000, 140_000]);
+    expect(sameMessages(messagesOf(events), [large])).toEqual([]);
+    expect(messagesOf(b.receive(stream(a.seal(small))))).toHaveLength(1);
+    expect(a.bufferCapacity).toBeLessThanOrEqual(4096);
+    expect(b.bufferCapacity).toBeLessThanOrEqual(4096);
+  });
+});
