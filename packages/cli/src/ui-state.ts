@@ -338,7 +338,16 @@ const HANDLERS: Handlers = {
         ? `${name} left the chat.`
         : e.message || `${name} disconnected (${e.reason}).`;
     const kind = e.reason === 'goodbye' || e.reason === 'closed' ? 'info' : 'warning';
-    return addLine(next, known ? e.peer : null, { kind, at: now, text: safeText(text) });
+    const where = known ? e.peer : null;
+    const ended = addLine(next, where, { kind, at: now, text: safeText(text) });
+    // A joiner whose last conversation ended can do nothing more here: say how to leave.
+    const alive = ended.conversations.some((c) => c.state !== 'disconnected');
+    if (ended.listening !== undefined || alive) return ended;
+    return addLine(ended, where, {
+      kind: 'info',
+      at: now,
+      text: 'Type /quit (or press Ctrl-C) to leave.',
+    });
   },
   peers: (state, e, now) => {
     let next: UiState = { ...state, knownPeers: e.peers };

@@ -103,7 +103,24 @@ describe('the view-model reducer', () => {
     const bob = currentConversation(state)!;
     expect(bob.verification).toBe('code');
     expect(bob.state).toBe('disconnected');
-    expect(bob.lines.at(-1)?.text).toBe('Bob left the chat.');
+    expect(bob.lines.at(-2)?.text).toBe('Bob left the chat.');
+  });
+
+  it('tells a joiner whose last conversation ended how to leave, but not a host', () => {
+    const ended = {
+      event: 'disconnected',
+      peer: BOB,
+      reason: 'rejected',
+      message: 'The host declined your request.',
+    } as const;
+    const joiner = run([bobConnected, ended]);
+    expect(
+      currentConversation(joiner)!
+        .lines.slice(-2)
+        .map((l) => l.text),
+    ).toEqual(['The host declined your request.', 'Type /quit (or press Ctrl-C) to leave.']);
+    const host = run([listening, bobConnected, ended]);
+    expect(currentConversation(host)!.lines.at(-1)?.text).toBe('The host declined your request.');
   });
 
   it('puts errors without a conversation, and failures to join, in the home log', () => {
