@@ -186,6 +186,22 @@ describe("the TUI, read from blessed's screen model", () => {
     expect(t.text()).toContain('cryptully://join/NEW');
   });
 
+  it('keeps the place of someone reading back with PageUp while messages arrive', () => {
+    const t = tui(80, 12);
+    t.node.emit(bobConnected);
+    for (let i = 0; i < 40; i++) {
+      t.node.emit({ event: 'message', peer: BOB, id: `m${i}`, text: `line ${i}`, at: AT });
+    }
+    expect(t.lines()[9]).toMatch(/Bob: line 39$/);
+    t.press('pageup');
+    const reading = t.lines()[0];
+    t.node.emit({ event: 'message', peer: BOB, id: 'new', text: 'NEW', at: AT });
+    expect(t.lines()[0]).toBe(reading);
+    for (let i = 0; i < 3; i++) t.press('pagedown');
+    t.node.emit({ event: 'message', peer: BOB, id: 'new2', text: 'NEW2', at: AT });
+    expect(t.lines()[9]).toMatch(/Bob: NEW2$/);
+  });
+
   it('draws no colour with NO_COLOR but still marks a changed key', () => {
     const t = tui(100, 24, false);
     t.node.emit({ ...bobConnected, verification: 'key-changed' });
