@@ -6,6 +6,7 @@
 import type { ChatEvent } from '@cryptully/core/protocol';
 import type { ClientDriver, ClientKind, DriverOptions, EventOf } from './drivers/driver.js';
 import { FACTORIES, tempHome } from './drivers/factories.js';
+import { NOT_NDJSON } from './drivers/ndjson-process-driver.js';
 import { type FaultProxy, startFaultProxy } from './fault-proxy.js';
 
 /** Extra driver options a scenario may set (a reused home keeps an identity). */
@@ -58,6 +59,13 @@ export class CellContext {
   async cleanup(): Promise<void> {
     await Promise.allSettled(this.drivers.map((driver) => driver.stop()));
     await Promise.allSettled(this.proxies.map((proxy) => proxy.close()));
+  }
+
+  /** Stdout lines of process clients that were not NDJSON events (a broken --json contract). */
+  ndjsonViolations(): string[] {
+    return this.drivers.flatMap((d) =>
+      d.logs.filter((line) => line.startsWith(NOT_NDJSON)).map((line) => `${d.label}: ${line}`),
+    );
   }
 
   /** Log lines of every client, for a failure message. */

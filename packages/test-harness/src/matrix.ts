@@ -76,6 +76,10 @@ export async function runCell(
   const started = performance.now();
   try {
     await scenario.run(ctx);
+    const violations = ctx.ndjsonViolations();
+    if (violations.length > 0) {
+      throw new Error(`stdout must carry only NDJSON events:\n${violations.join('\n')}`);
+    }
     return { scenario: scenario.id, host, joiner, result: 'pass', ms: ms(started) };
   } catch (error) {
     const wrapped = new Error(

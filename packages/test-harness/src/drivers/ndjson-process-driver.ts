@@ -23,6 +23,9 @@ export interface NdjsonClientSpec {
   env?(options: DriverOptions): Record<string, string>;
 }
 
+/** Marks a stdout line that breaks the NDJSON contract (one event object per line). */
+export const NOT_NDJSON = '(stdout, not an NDJSON event)';
+
 /** Every child process any NDJSON driver started, so a test can kill them all at the end. */
 export const liveChildren = new Set<ChildProcess>();
 
@@ -74,11 +77,16 @@ export class NdjsonProcessDriver implements ClientDriver {
     child.stdin?.on('error', () => {});
     createInterface({ input: child.stdout! }).on('line', (line) => {
       if (line.trim() === '') return;
+      let value: unknown;
       try {
-        this.log.push(JSON.parse(line) as ChatEvent);
+        value = JSON.parse(line);
       } catch {
-        this.logs.push(`(stdout, not JSON) ${line}`);
+        this.logs.push(`${NOT_NDJSON} ${line}`);
+        return;
       }
+      const event = (value as { event?: unknown } | null)?.event;
+      if (typeof event !== 'string') this.logs.push(`${NOT_NDJSON} (no "event") ${line}`);
+      else this.log.push(value as ChatEvent);
     });
     createInterface({ input: child.stderr! }).on('line', (line) => this.logs.push(line));
   }
