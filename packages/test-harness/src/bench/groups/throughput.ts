@@ -8,7 +8,7 @@ import type { GroupOptions } from '../group-options.js';
 import { timedLoop } from '../loop.js';
 import { loadSecureApi, tryImport } from '../net/secure-api.js';
 import type { Figure, GroupResult } from '../report.js';
-import { megabytesPerSecond, round } from '../stats.js';
+import { median, megabytesPerSecond, round } from '../stats.js';
 import { startWorker } from '../workers/ipc.js';
 
 /**
@@ -69,24 +69,49 @@ function streamFigure(id: string, label: string, done: SinkDone, extra: Partial<
   };
 }
 
+/** One stream to measure: how the sender connects and writes `bytes` bytes. */
+interface Stream {
+  id: string;
+  label: string;
+  mode: string;
+  send(ready: { port: number; cert?: string }, bytes: number): Promise<void>;
+  extra: Partial<Figure>;
+}
+
+/** Sums the rounds of one stream into one result; MB/s is the median round's. */
+function combine(rounds: SinkDone[]): { done: SinkDone; medianMBps: number } {
+  const sum = (pick: (done: SinkDone) => number) => rounds.reduce((a, d) => a + pick(d), 0);
+  return {
+    done: {
+      type: 'done',
+      bytes: sum((d) => d.bytes),
+      ms: sum((d) => d.ms),
+      cpuMs: sum((d) => d.cpuMs),
+      senderCpuMs: sum((d) => d.senderCpuMs ?? 0),
+    },
+    medianMBps: median(rounds.map((d) => megabytesPerSecond(d.bytes, d.ms))),
+  };
+}
+
 /** Runs the throughput group. */
 export async function runThroughputGroup(options: GroupOptions): Promise<GroupResult> {
   const started = Date.now();
   const total = (options.quick ? 32 : 512) * 2 ** 20;
+  // The streams take turns, a quarter of the bytes each time, so that other work on the
+  // machine weighs on all of them alike; the figure is the median round.
+  const rounds = options.quick ? 1 : 4;
+  const perRound = total / rounds;
   const figures: Figure[] = [];
   const notes: string[] = [];
   const execArgv = options.workerExecArgv;
 
-  const run = async (
-    mode: string,
-    send: (ready: { port: number; cert?: string }) => Promise<void>,
-  ): Promise<SinkDone> => {
-    const worker = startWorker('sink', [mode, String(total)], execArgv);
+  const run = async (stream: Stream): Promise<SinkDone> => {
+    const worker = startWorker('sink', [stream.mode, String(perRound)], execArgv);
     try {
       const ready = await worker.next<{ type: 'ready'; port: number; cert?: string }>('ready');
       const done = worker.next<SinkDone>('done');
       const cpuStart = process.cpuUsage();
-      await send(ready);
+      await stream.send(ready, perRound);
       const result = await done;
       const sender = process.cpuUsage(cpuStart);
       return { ...result, senderCpuMs: (sender.user + sender.system) / 1000 };
@@ -95,87 +120,107 @@ export async function runThroughputGroup(options: GroupOptions): Promise<GroupRe
     }
   };
 
-  options.progress('throughput: raw TCP (reference)');
-  const raw = await run('raw', async ({ port }) => {
-    const socket = netConnect({ host: '127.0.0.1', port, noDelay: true });
-    socket.on('error', () => {});
-    await once(socket, 'connect');
-    await pump((chunk) => socket.write(chunk), socket, total);
-    socket.end();
-  });
-  figures.push(
-    streamFigure('throughput.raw-tcp', 'raw TCP, two processes, loopback', raw, {
-      isReference: true,
-    }),
-  );
-
-  options.progress('throughput: TLS 1.3 ChaCha20-Poly1305 (reference)');
-  try {
-    const tls = await run('tls', async ({ port, cert }) => {
-      const socket = tlsConnect({
-        host: '127.0.0.1',
-        port,
-        ca: cert,
-        servername: 'localhost',
-        minVersion: 'TLSv1.3',
-        ciphers: 'TLS_CHACHA20_POLY1305_SHA256',
-      });
-      socket.on('error', () => {});
-      await once(socket, 'secureConnect');
-      socket.setNoDelay(true);
-      const cipher = socket.getCipher().name;
-      if (cipher !== 'TLS_CHACHA20_POLY1305_SHA256') notes.push(`TLS negotiated ${cipher}`);
-      await pump((chunk) => socket.write(chunk), socket, total);
-      socket.end();
-    });
-    figures.push(
-      streamFigure('throughput.tls13-chacha', 'Node TLS 1.3 TLS_CHACHA20_POLY1305_SHA256', tls, {
-        isReference: true,
-      }),
-    );
-  } catch (error) {
-    notes.push(`TLS throughput reference skipped: ${(error as Error).message}`);
-  }
+  const streams: Stream[] = [
+    {
+      id: 'throughput.raw-tcp',
+      label: 'raw TCP, two processes, loopback',
+      mode: 'raw',
+      async send({ port }, bytes) {
+        const socket = netConnect({ host: '127.0.0.1', port, noDelay: true });
+        socket.on('error', () => {});
+        await once(socket, 'connect');
+        await pump((chunk) => socket.write(chunk), socket, bytes);
+        socket.end();
+      },
+      extra: { isReference: true },
+    },
+    {
+      id: 'throughput.tls13-chacha',
+      label: 'Node TLS 1.3 TLS_CHACHA20_POLY1305_SHA256',
+      mode: 'tls',
+      async send({ port, cert }, bytes) {
+        const socket = tlsConnect({
+          host: '127.0.0.1',
+          port,
+          ca: cert,
+          servername: 'localhost',
+          minVersion: 'TLSv1.3',
+          ciphers: 'TLS_CHACHA20_POLY1305_SHA256',
+        });
+        socket.on('error', () => {});
+        await once(socket, 'secureConnect');
+        socket.setNoDelay(true);
+        const cipher = socket.getCipher().name;
+        if (cipher !== 'TLS_CHACHA20_POLY1305_SHA256') notes.push(`TLS negotiated ${cipher}`);
+        await pump((chunk) => socket.write(chunk), socket, bytes);
+        socket.end();
+      },
+      extra: { isReference: true },
+    },
+  ];
 
   const api = await loadSecureApi(options.fallback);
-  const channelRun = (writeBytes: number) =>
-    run(api.kind === 'channel' ? 'secure' : 'fallback', async ({ port }) => {
+  const channelSend =
+    (writeBytes: number) =>
+    async ({ port }: { port: number }, bytes: number): Promise<void> => {
       const stream = await tcpTransport().dial({ host: '127.0.0.1', port });
       stream.on('error', () => {});
       const link = await api.initiate(stream, x25519.generateKeyPair());
-      await pump((chunk) => link.send(chunk), link as never, total, writeBytes);
+      await pump((chunk) => link.send(chunk), link as never, bytes, writeBytes);
       link.end();
-    });
-  options.progress(`throughput: Cryptully (${api.kind})`);
-  figures.push(
-    streamFigure(
-      'throughput.cryptully',
+    };
+  const channelMode = api.kind === 'channel' ? 'secure' : 'fallback';
+  streams.push({
+    id: 'throughput.cryptully',
+    label:
       api.kind === 'channel'
         ? 'Cryptully channel (secureInitiate/secureRespond)'
         : 'Noise ChaCha20-Poly1305 frames (bench stand-in)',
-      await channelRun(WRITE_BYTES),
-      {
-        reference: 'throughput.tls13-chacha',
-        ...(api.kind === 'channel' ? {} : { note: api.description }),
-      },
-    ),
-  );
+    mode: channelMode,
+    send: channelSend(WRITE_BYTES),
+    extra: {
+      reference: 'throughput.tls13-chacha',
+      ...(api.kind === 'channel' ? {} : { note: api.description }),
+    },
+  });
   if (api.kind === 'channel') {
     // 64 KiB does not fit one frame (65,535 bytes with tag and record header), so every such
     // message costs two AEAD operations and a reassembly; this variant shows what that costs.
     const oneFrame = (await tryImport<{ MAX_FRAGMENT_BYTES?: number }>('@cryptully/core/channel'))
       ?.MAX_FRAGMENT_BYTES;
     if (oneFrame) {
-      options.progress(`throughput: Cryptully, ${oneFrame}-byte messages (one frame each)`);
-      figures.push(
-        streamFigure(
-          'throughput.cryptully-one-frame',
-          `Cryptully channel, ${oneFrame}-byte messages (one frame each)`,
-          await channelRun(oneFrame),
-          { reference: 'throughput.tls13-chacha' },
-        ),
-      );
+      streams.push({
+        id: 'throughput.cryptully-one-frame',
+        label: `Cryptully channel, ${oneFrame}-byte messages (one frame each)`,
+        mode: channelMode,
+        send: channelSend(oneFrame),
+        extra: { reference: 'throughput.tls13-chacha' },
+      });
     }
+  }
+
+  const results = new Map<string, SinkDone[]>(streams.map((stream) => [stream.id, []]));
+  const failed = new Set<string>();
+  for (let r = 0; r < rounds; r++) {
+    for (const stream of streams) {
+      if (failed.has(stream.id)) continue;
+      options.progress(`throughput: round ${r + 1}/${rounds}: ${stream.label}`);
+      try {
+        results.get(stream.id)!.push(await run(stream));
+      } catch (error) {
+        failed.add(stream.id);
+        notes.push(`throughput: ${stream.label} not measured: ${(error as Error).message}`);
+      }
+    }
+  }
+  for (const stream of streams) {
+    const measured = results.get(stream.id)!;
+    if (failed.has(stream.id) || measured.length === 0) continue;
+    const { done, medianMBps } = combine(measured);
+    const figure = streamFigure(stream.id, stream.label, done, stream.extra);
+    figure.value = round(medianMBps);
+    figure.details = { ...figure.details, rounds: measured.length };
+    figures.push(figure);
   }
 
   options.progress('throughput: bare node:crypto ChaCha20-Poly1305 on 64 KiB (ceiling)');
@@ -210,8 +255,9 @@ export async function runThroughputGroup(options: GroupOptions): Promise<GroupRe
     details: { openMBps: round(megabytesPerSecond(open.iterations * WRITE_BYTES, open.ms)) },
   });
   notes.push(
-    `throughput: ${round(total / 2 ** 20)} MiB per stream in ${WRITE_BYTES / 1024} KiB writes; ` +
-      'MB/s = 10^6 bytes/s at the receiver, from its first byte to its last',
+    `throughput: ${round(total / 2 ** 20)} MiB per stream in ${WRITE_BYTES / 1024} KiB writes, in ` +
+      `${rounds} alternating round(s); MB/s = 10^6 bytes/s at the receiver from its first byte ` +
+      'to its last, median round; CPU figures summed over the rounds',
   );
   return { group: 'throughput', figures, notes, durationMs: Date.now() - started };
 }
