@@ -89,6 +89,18 @@ describe('two cryptully processes in --json mode', () => {
     expect(host.events.map((e) => e.event)).toEqual(['ready', 'listening', 'invite', 'peers']);
   });
 
+  it('leaves quietly when whoever reads its events goes away (closed pipe)', async () => {
+    const host = startJson(
+      ['host', '--json', '--port', '0', '--bind', '127.0.0.1', '--name', 'A'],
+      await home(),
+    );
+    await host.next('listening');
+    host.child.stdout.destroy();
+    host.send({ cmd: 'invite' });
+    expect(await host.exit()).toBe(0);
+    expect(host.stderr()).not.toMatch(/EPIPE|\n\s+at /);
+  });
+
   it('fails with exit status 1 when nobody answers at the address', async () => {
     const joiner = startJson(['join', '127.0.0.1:1', '--json', '--name', 'Bob'], await home());
     expect(await joiner.exit()).toBe(1);

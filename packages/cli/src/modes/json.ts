@@ -43,6 +43,9 @@ export function runJson(controller: ChatController, io: JsonIo): Promise<ChatEnd
   const stop = controller.onChange((_state, event) => {
     if (event !== undefined) writeEvent(io.output, event);
   });
+  // Whoever reads the events went away (a closed pipe): nobody is listening, so leave quietly.
+  const readerGone = () => void controller.quit();
+  io.output.on('error', readerGone);
   controller.start();
   const reader = createInterface({
     input: io.input,
@@ -54,6 +57,7 @@ export function runJson(controller: ChatController, io: JsonIo): Promise<ChatEnd
   );
   reader.on('close', () => controller.afterStart(() => void controller.quit()));
   return controller.done.finally(() => {
+    io.output.off('error', readerGone);
     stop();
     reader.close();
   });

@@ -48,6 +48,8 @@ export function runPlain(controller: ChatController, io: PlainIo): Promise<ChatE
     printed = state.nextSeq;
   };
   const stop = controller.onChange(flush);
+  const readerGone = () => void controller.quit();
+  io.output.on('error', readerGone);
   controller.start();
   const reader = createInterface({
     input: io.input,
@@ -67,6 +69,7 @@ export function runPlain(controller: ChatController, io: PlainIo): Promise<ChatE
   };
   reader.on('close', () => controller.afterStart(() => void controller.quit()));
   return controller.done.finally(() => {
+    io.output.off('error', readerGone);
     stop();
     reader.close();
   });
