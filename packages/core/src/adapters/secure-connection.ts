@@ -31,6 +31,12 @@ import { CryptullyError } from '../errors.js';
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
 /** Time allowed, after {@link SecureConnection.end}, for the peer's goodbye. */
 export const CLOSE_TIMEOUT_MS = 5_000;
+/**
+ * Bytes written but not yet taken by the stream beyond which the connection stops reading
+ * from the peer until they drain. What the peer sends makes us send (receipts, pongs): a peer
+ * that writes without ever reading would otherwise grow our buffer without bound.
+ */
+export const MAX_UNSENT_BYTES = 512 * 1024;
 
 /** Options of both {@link secureInitiate} and {@link secureRespond}. */
 export interface SecureConnectOptions {
@@ -250,6 +256,8 @@ class NodeSecureConnection extends EventEmitter implements SecureConnection {
   /** Events from the channel not yet emitted (messages wait for a listener). */
   #queue: ChannelEvent[] = [];
   #error: CryptullyError | undefined;
+  /** Reading stopped because too much of what we wrote waits for the peer to read it. */
+  #writeBlocked = false;
   #aborted = false;
   #finished = false;
   #flushScheduled = false;
@@ -277,13 +285,18 @@ class NodeSecureConnection extends EventEmitter implements SecureConnection {
       }
     });
     // Bytes that came with the last handshake message, then resume reading.
-    this.#queue.push(...this.#channel.receive(new Uint8Array(0)));
+    this.#enqueue(this.#channel.receive(new Uint8Array(0)));
     this.#scheduleFlush();
   }
 
   send(message: Uint8Array): boolean {
     if (this.#finished || this.#aborted || this.#stream.destroyed) throw new ChannelClosedError();
     const ok = writeFrames(this.#stream, this.#channel.seal(message));
+    if (!this.#writeBlocked && this.#stream.writableLength > MAX_UNSENT_BYTES) {
+      // Stop reading (and so answering) until the peer has read what we sent: see #onDrain.
+      this.#writeBlocked = true;
+      this.#stream.pause();
+    }
     if (this.#channel.isSendClosed) {
       // Nonce exhaustion: the channel appended its goodbye; report why when it is over.
       this.#error ??= this.#channel.closeReason;
@@ -334,7 +347,7 @@ class NodeSecureConnection extends EventEmitter implements SecureConnection {
     while (this.#queue.length > 0 && !this.#aborted) {
       const event = this.#queue[0]!;
       if (event.type === 'message') {
-        if (this.listenerCount('message') === 0) {
+        if (this.listenerCount('message') === 0 || this.#writeBlocked) {
           this.#stream.pause();
           return;
         }
@@ -350,18 +363,23 @@ class NodeSecureConnection extends EventEmitter implements SecureConnection {
         this.#fail(event.error);
       }
     }
-    if (!this.#aborted && !this.#finished) this.#stream.resume();
+    if (!this.#aborted && !this.#finished && !this.#writeBlocked) this.#stream.resume();
+  }
+
+  #enqueue(events: ChannelEvent[]): void {
+    // One by one: a spread of a huge batch could overflow the call stack.
+    for (const event of events) this.#queue.push(event);
   }
 
   #onData = (chunk: Uint8Array): void => {
     if (this.#aborted || this.#channel.failure) return;
-    this.#queue.push(...this.#channel.receive(chunk));
+    this.#enqueue(this.#channel.receive(chunk));
     this.#flush();
   };
 
   #onEnd = (): void => {
     if (this.#aborted || this.#channel.failure) return;
-    this.#queue.push(...this.#channel.receiveEnd());
+    this.#enqueue(this.#channel.receiveEnd());
     this.#flush();
   };
 
@@ -370,6 +388,10 @@ class NodeSecureConnection extends EventEmitter implements SecureConnection {
   };
 
   #onDrain = (): void => {
+    if (this.#writeBlocked && this.#stream.writableLength <= MAX_UNSENT_BYTES) {
+      this.#writeBlocked = false;
+      this.#scheduleFlush();
+    }
     this.emit('drain');
   };
 

@@ -1,6 +1,10 @@
 // What a hostile peer can try against a host once it holds a valid key, and what must hold.
+import type { Duplex } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
+import { MAX_UNSENT_BYTES } from '../../src/adapters/secure-connection.js';
+import type { Transport } from '../../src/adapters/transport.js';
 import { x25519 } from '../../src/crypto/index.js';
+import { encodeMessage } from '../../src/session/messages.js';
 import { rawPeer, SETUPS, until } from './fixtures.js';
 import { cleanup, host, openNode } from './helpers.js';
 
@@ -39,6 +43,55 @@ for (const setup of SETUPS) {
       const bob = await openNode('Bob', make);
       await bob.node.dispatch({ cmd: 'join', target: `127.0.0.1:${port}` });
       await alice.next('request', (e) => e.name === 'Bob');
+    });
+  });
+}
+
+/** A transport whose accepted streams the test can inspect. */
+function watchedTransport(inner: Transport) {
+  const accepted: Duplex[] = [];
+  const transport: Transport = {
+    listen: (options, onConnection) =>
+      inner.listen(options, (stream, remote) => {
+        accepted.push(stream);
+        onConnection(stream, remote);
+      }),
+    dial: (address, options) => inner.dial(address, options),
+  };
+  return { transport, accepted };
+}
+
+// On the memory transport only: its buffers are bounded like a socket's, while loopback TCP
+// buffers megabytes in the kernel before the host's own buffer would show anything.
+for (const setup of SETUPS.filter((s) => s.name === 'memory transport')) {
+  describe.skipIf(!setup.available)(`hostile peers, resources (${setup.name})`, () => {
+    it('stops answering a peer that sends without reading, instead of buffering without bound', async () => {
+      const make = await setup.make();
+      const watched = watchedTransport(make.transport);
+      const alice = await openNode('Alice', { ...make, transport: watched.transport });
+      const { port } = await host(alice);
+      const stream = await make.transport.dial({ host: '127.0.0.1', port });
+      const channel = await make.secure.initiate(stream, {
+        staticKeyPair: x25519.generateKeyPair(),
+        handshakeTimeoutMs: 2000,
+      });
+      // No 'message' listener: this end never reads. Every ping asks the host for a pong.
+      const ping = encodeMessage({ t: 'ping' });
+      const hostStream = watched.accepted[0]!;
+      let mostUnsent = 0;
+      for (let i = 0; i < 25_000; i++) {
+        channel.send(ping);
+        if (i % 250 === 0) {
+          await new Promise((resolve) => setImmediate(resolve));
+          mostUnsent = Math.max(mostUnsent, hostStream.writableLength);
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      mostUnsent = Math.max(mostUnsent, hostStream.writableLength);
+      // 25,000 pongs are about 775 KB: without a bound they would all wait in the host's buffer.
+      expect(mostUnsent).toBeGreaterThan(0);
+      expect(mostUnsent).toBeLessThanOrEqual(MAX_UNSENT_BYTES + 64 * 1024);
+      channel.destroy();
     });
   });
 }
