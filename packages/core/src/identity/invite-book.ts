@@ -168,7 +168,10 @@ export class InviteBook {
     this.prune(now);
     for (const [key, entry] of this.#entries) {
       if (this.#entries.size < this.#maxInvites) return;
-      if (entry.usesLeft <= 0) this.#entries.delete(key);
+      if (entry.usesLeft <= 0) {
+        entry.invite.secret.fill(0);
+        this.#entries.delete(key);
+      }
     }
     // Still full: forget the oldest (Maps iterate in insertion order).
     for (const key of this.#entries.keys()) {

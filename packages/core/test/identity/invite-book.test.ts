@@ -88,6 +88,17 @@ describe('InviteBook', () => {
     expect(book.size).toBe(0);
   });
 
+  it('wipes the secret of every entry it evicts to make room, used ones included', () => {
+    const book = new InviteBook({ maxInvites: 2 });
+    const used = make(book);
+    book.markUsed(used.id, T0);
+    const oldest = make(book);
+    make(book); // evicts the used entry
+    make(book); // then the oldest outstanding one
+    expect(used.invite.secret.every((byte) => byte === 0)).toBe(true);
+    expect(oldest.invite.secret.every((byte) => byte === 0)).toBe(true);
+  });
+
   it('prunes expired invites and wipes their secrets', () => {
     const book = new InviteBook();
     const { invite } = make(book, { ttlMs: 1000 });
