@@ -130,6 +130,36 @@ describe('renderer state: joining', () => {
     expect(connected.selected).toBe('h1');
   });
 
+  it('accepting someone else while joining keeps the join attempt and the open chat', () => {
+    const s = run([
+      ready,
+      bobConnected,
+      ev({ event: 'connecting', target: 'x' }),
+      ev({ event: 'waiting', peer: 'h1', name: 'Host', fingerprint: 'f', code: '1' }),
+      ev({
+        event: 'request',
+        peer: 'cy',
+        name: 'Cy',
+        fingerprint: 'f',
+        code: '2',
+        known: false,
+        invited: true,
+        keyChanged: false,
+      }),
+      ev({
+        event: 'connected',
+        peer: 'cy',
+        name: 'Cy',
+        fingerprint: 'f',
+        code: '2',
+        verified: false,
+        verification: 'unverified',
+      }),
+    ]);
+    expect(s.join).toMatchObject({ status: 'waiting', peer: 'h1' });
+    expect(s.selected).toBe('bob1');
+  });
+
   it('a rejection turns the attempt into a failure with the plain sentence', () => {
     const s = run([
       ready,

@@ -272,13 +272,20 @@ const ON_EVENT: { [E in AppEvent['event']]: Handler<E> } = {
       note: null,
       lastActivity: Math.max(c.lastActivity, now),
     }));
-    const focusIt = state.screen !== 'chat' || state.selected === null;
+    // Our own join attempt succeeded (as opposed to a request we accepted while joining).
+    const fromRequest = state.requests.some((r) => r.peer === e.peer);
+    const join = state.join;
+    const ourJoin =
+      join !== null &&
+      join.status !== 'failed' &&
+      (join.peer === e.peer || (join.peer === undefined && !fromRequest));
+    const focusIt = ourJoin || state.screen !== 'chat' || state.selected === null;
     return {
       ...next,
       requests: next.requests.filter((r) => r.peer !== e.peer),
       keyWarnings: next.keyWarnings.filter((w) => w.peer !== e.peer),
-      join: null,
-      ...(focusIt ? { screen: 'chat' as const, selected: e.peer } : {}),
+      join: ourJoin ? null : join,
+      ...(focusIt ? { screen: 'chat' as const, selected: e.peer, verifyOpen: false } : {}),
     };
   },
   message: (state, e) =>
