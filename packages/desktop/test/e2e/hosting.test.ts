@@ -30,6 +30,9 @@ describe.skipIf(!canRun)('desktop UI in Chromium: hosting', () => {
     await page.getByRole('button', { name: 'Copied' }).waitFor();
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(invite);
     await ui.shot(page, '07-host');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await ui.shot(page, '07-host-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
 
     const dave = ui.keep(new JsonPeer('join', { name: 'Dave', target: invite }));
     const waiting = await dave.waitFor<Extract<ChatEvent, { event: 'waiting' }>>(
