@@ -248,7 +248,7 @@ const HANDLERS: Handlers = {
     });
     const how = e.invited ? ' with your invite' : e.known ? ' again' : '';
     const text = e.keyChanged
-      ? `${name} wants to chat, but their key has changed. Code: ${e.code}. Type /accept yes only if you checked with ${name}, otherwise /reject.`
+      ? `${name}'s key has changed since you last talked. Code: ${e.code}. Type /accept yes only if you checked with ${name}, otherwise /reject.`
       : `${name} wants to chat${how}. Code: ${e.code}. Type /accept or /reject.`;
     return addLine(next, e.peer, { kind: e.keyChanged ? 'warning' : 'request', at: now, text });
   },
