@@ -203,9 +203,29 @@ describe("the TUI, read from blessed's screen model", () => {
   });
 
   it('draws no colour with NO_COLOR but still marks a changed key', () => {
-    const t = tui(100, 24, false);
-    t.node.emit({ ...bobConnected, verification: 'key-changed' });
-    expect(t.text()).toContain('KEY CHANGED');
+    // blessed packs a cell's attributes as flags << 18 | fg << 9 | bg; 0x1ff is "default".
+    const colours = (t: ReturnType<typeof tui>) => {
+      t.lines();
+      const rows = (t.screen as unknown as { lines: Array<Array<[number, string]>> }).lines;
+      const used = new Set<number>();
+      for (const row of rows) {
+        for (const [attr] of row) used.add(((attr >> 9) & 0x1ff) * 1000 + (attr & 0x1ff));
+      }
+      used.delete(0x1ff * 1000 + 0x1ff);
+      return used.size;
+    };
+    const events = [
+      { ...bobConnected, verification: 'key-changed' as const },
+      { event: 'message' as const, peer: BOB, id: '1', text: 'hi', at: AT },
+    ];
+    const plain = tui(100, 24, false);
+    plain.node.emit(...events);
+    expect(plain.text()).toContain('KEY CHANGED');
+    expect(colours(plain)).toBe(0);
+    plain.app.destroy();
+    const coloured = tui(100, 24, true);
+    coloured.node.emit(...events);
+    expect(colours(coloured)).toBeGreaterThan(0);
   });
 
   it('quits on Ctrl-C with a goodbye (the node is closed)', async () => {
