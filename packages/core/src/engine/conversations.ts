@@ -167,9 +167,19 @@ export class Conversations {
     closed: (c, e) => this.#onClosed(c, e),
   };
 
-  #onHello(c: PeerConnection, name: string): void {
-    const assessment = assessPeer(this.#o.known.book, c.publicKey, name);
+  #onHello(c: PeerConnection, claimed: string): void {
+    const assessment = assessPeer(this.#o.known.book, c.publicKey, claimed);
     c.known = assessment.status === 'known';
+    let name = claimed;
+    if (assessment.status === 'known' && assessment.nameTakenBy) {
+      // A known peer calling itself by another known peer's name would be shown (and saved) as
+      // that peer: keep the name we know this key by.
+      name = assessment.peer.name;
+      this.#o.log(
+        `${c.remote}: a known peer calls itself "${claimed}", the name of another known peer; shown as "${name}"`,
+      );
+    }
+    c.name = name;
     if (assessment.status === 'key-changed') {
       c.keyChangedFrom = assessment.previous;
       // A joiner shows nothing from (and acknowledges nothing to) a changed key until confirmed.
@@ -202,7 +212,7 @@ export class Conversations {
   #announce(c: PeerConnection): void {
     if (c.announced || !c.approved || c.session.state !== 'active') return;
     c.announced = true;
-    const name = c.session.peerHello?.name ?? '';
+    const name = c.name ?? '';
     const now = Date.now();
     const invited = c.invited ? ({ verification: 'invite' } as const) : {};
     const peer = { publicKey: c.publicKey, name, now, ...invited };
@@ -293,7 +303,7 @@ export class Conversations {
     // A joiner that confirmed a changed host key: now wait for the host, or go on if it said yes.
     if (c.session.state === 'active') this.#announce(c);
     else {
-      const name = c.session.peerHello?.name ?? '';
+      const name = c.name ?? '';
       this.#o.emit({
         event: 'waiting',
         peer: c.peerId,

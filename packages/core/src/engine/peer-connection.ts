@@ -64,6 +64,11 @@ export class PeerConnection {
   announced = false;
   /** Whether the peer was in the known-peers book when its hello arrived. */
   known = false;
+  /**
+   * The name shown for the peer: the one its hello gave, unless that is the name of another
+   * known peer (then the name we already know this key by). Set when the hello arrives.
+   */
+  name: string | undefined;
   readonly #clock: () => number;
   readonly #hooks: PeerConnectionHooks;
   #timer: NodeJS.Timeout | undefined;

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { randomBytes, x25519 } from '../../src/crypto/index.js';
 import { joinHandshake } from '../../src/engine/joiner.js';
 import { decodeInvite, encodeInvite } from '../../src/identity/invite.js';
-import { SETUPS } from './fixtures.js';
+import { SETUPS, until } from './fixtures.js';
 import { cleanup, connectPair, host, openNode } from './helpers.js';
 
 afterEach(cleanup);
@@ -39,6 +39,37 @@ for (const setup of SETUPS) {
       await alice.node.dispatch({ cmd: 'peers' });
       const { peers } = await alice.next('peers');
       expect(peers.map((p) => p.fingerprint)).toEqual([mallory.node.fingerprint]);
+    });
+
+    it("does not let a known peer pass as another known peer by taking that peer's name", async () => {
+      const make = await setup.make();
+      const alice = await openNode('Alice', make);
+      const bob = await openNode('Bob', make);
+      const { port } = await connectPair(alice, bob);
+      const mallory = await openNode('Mallory', make);
+      await mallory.node.dispatch({ cmd: 'join', target: `127.0.0.1:${port}` });
+      const first = await alice.next('request', (e) => e.name === 'Mallory');
+      await alice.node.dispatch({ cmd: 'accept', peer: first.peer });
+      await alice.next('connected', (e) => e.peer === first.peer);
+      await mallory.node.close();
+      await alice.next('disconnected', (e) => e.peer === first.peer);
+      // Mallory's key comes back calling itself Bob.
+      const disguised = await openNode('Bob', make, mallory.home);
+      await disguised.node.dispatch({ cmd: 'join', target: `127.0.0.1:${port}` });
+      const request = await alice.next(
+        'request',
+        (e) => e.peer === mallory.node.peerId && e !== first,
+      );
+      expect(request).toMatchObject({ name: 'Mallory', known: true });
+      await alice.node.dispatch({ cmd: 'accept', peer: request.peer });
+      await until(() => alice.of('connected').length === 3, 'the second connection of Mallory');
+      const connected = alice.of('connected')[2]!;
+      expect(connected.peer).toBe(mallory.node.peerId);
+      expect(connected.name).toBe('Mallory');
+      await alice.node.dispatch({ cmd: 'peers' });
+      const { peers } = await alice.next('peers');
+      expect(peers.filter((p) => p.name === 'Bob').map((p) => p.peer)).toEqual([bob.node.peerId]);
+      expect(alice.logs.some((l) => /calls itself "Bob"/.test(l))).toBe(true);
     });
 
     it('catches a host whose key changed, on the joiner, and shows nothing before confirmation', async () => {
