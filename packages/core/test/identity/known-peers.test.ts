@@ -1,11 +1,11 @@
 // Protects trust on reconnect: a known key is recognised, a known name with a new key is
 // reported as key-changed (with the old key) and never silently accepted, verification never
 // weakens by accident, and a damaged known-peers file is rejected, not silently emptied.
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { KnownPeersStore } from '../../src/adapters/index.js';
+import { KnownPeersStore, pathExists } from '../../src/adapters/index.js';
 import { x25519 } from '../../src/crypto/index.js';
 import {
   assessPeer,
@@ -248,6 +248,37 @@ describe('KnownPeersStore', () => {
       ),
     );
     expect((await store.load()).peers.size).toBe(10);
+  });
+
+  it('loses no update when two stores (two processes) change the same file at once', async () => {
+    // Before the lock file, each store serialized only its own updates: half of these were
+    // lost, e.g. a "peers forget" undone by a running chat node's next write.
+    const stores = [new KnownPeersStore(home), new KnownPeersStore(home)];
+    const jobs: Promise<unknown>[] = [];
+    for (let i = 0; i < 12; i++) {
+      for (const [n, store] of stores.entries()) {
+        const publicKey = x25519.generateKeyPair().publicKey;
+        jobs.push(store.update((b) => rememberPeer(b, { publicKey, name: `p${n}-${i}`, now: T })));
+      }
+    }
+    await Promise.all(jobs);
+    expect((await stores[0]!.load()).peers.size).toBe(24);
+    expect(await pathExists(`${stores[0]!.path}.lock`)).toBe(false);
+  });
+
+  it('breaks a lock left behind by a process that died, and waits out a live one', async () => {
+    const store = new KnownPeersStore(home);
+    const lock = `${store.path}.lock`;
+    await writeFile(lock, '');
+    const old = new Date(Date.now() - 60_000);
+    await utimes(lock, old, old);
+    await store.update((b) => rememberPeer(b, { publicKey: alice, name: 'A', now: T }));
+    expect((await store.load()).peers.size).toBe(1);
+    // A fresh lock held by "another process" for a moment: the update waits, then goes through.
+    await writeFile(lock, '');
+    setTimeout(() => void rm(lock, { force: true }), 100);
+    await store.update((b) => rememberPeer(b, { publicKey: bob, name: 'B', now: T }));
+    expect((await store.load()).peers.size).toBe(2);
   });
 
   it('leaves a damaged file alone and reports it', async () => {
