@@ -5,10 +5,10 @@
  * line yields an `error` event; the end of stdin quits cleanly.
  * @module
  */
-import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { type ChatEvent, parseCommandLine } from '@cryptully/core/protocol';
 import type { ChatController, ChatEnd } from '../controller.js';
+import { runLineLoop } from './line-loop.js';
 
 /** Streams of the JSON mode. */
 export interface JsonIo {
@@ -43,22 +43,7 @@ export function runJson(controller: ChatController, io: JsonIo): Promise<ChatEnd
   const stop = controller.onChange((_state, event) => {
     if (event !== undefined) writeEvent(io.output, event);
   });
-  // Whoever reads the events went away (a closed pipe): nobody is listening, so leave quietly.
-  const readerGone = () => void controller.quit();
-  io.output.on('error', readerGone);
-  controller.start();
-  const reader = createInterface({
-    input: io.input,
-    crlfDelay: Number.POSITIVE_INFINITY,
-    terminal: false,
-  });
-  reader.on('line', (line) =>
-    controller.afterStart(() => handleJsonLine(line, controller, io.output)),
-  );
-  reader.on('close', () => controller.afterStart(() => void controller.quit()));
-  return controller.done.finally(() => {
-    io.output.off('error', readerGone);
-    stop();
-    reader.close();
-  });
+  return runLineLoop(controller, io.input, io.output, (line) =>
+    handleJsonLine(line, controller, io.output),
+  ).finally(stop);
 }

@@ -4,12 +4,12 @@
  * lines out (`[12:03] Alice: hi`). No cursor movement, no colours unless asked for.
  * @module
  */
-import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { ChatController, ChatEnd } from '../controller.js';
 import { plainLine } from '../format.js';
 import type { Palette } from '../palette.js';
 import type { ChatLine, UiState } from '../ui-state.js';
+import { runLineLoop } from './line-loop.js';
 
 /** Streams of the plain mode. */
 export interface PlainIo {
@@ -48,15 +48,6 @@ export function runPlain(controller: ChatController, io: PlainIo): Promise<ChatE
     printed = state.nextSeq;
   };
   const stop = controller.onChange(flush);
-  const readerGone = () => void controller.quit();
-  io.output.on('error', readerGone);
-  controller.start();
-  const reader = createInterface({
-    input: io.input,
-    crlfDelay: Number.POSITIVE_INFINITY,
-    terminal: false,
-  });
-  reader.on('line', (line) => controller.afterStart(() => submitLine(line)));
   const submitLine = (line: string) => {
     const before = controller.state.current;
     const outcome = controller.submit(line);
@@ -67,10 +58,5 @@ export function runPlain(controller: ChatController, io: PlainIo): Promise<ChatE
       io.output.write(name ? `Messages you type now go to ${name}.\n` : 'Back to the home log.\n');
     }
   };
-  reader.on('close', () => controller.afterStart(() => void controller.quit()));
-  return controller.done.finally(() => {
-    io.output.off('error', readerGone);
-    stop();
-    reader.close();
-  });
+  return runLineLoop(controller, io.input, io.output, submitLine).finally(stop);
 }
