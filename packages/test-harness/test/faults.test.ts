@@ -125,34 +125,45 @@ const KNOWN_ISSUES: Partial<Record<Tamper, string>> = {
 const marksOf = (l: Linked) => ({ host: l.host.events.length, joiner: l.joiner.events.length });
 
 /** Tampering with one frame ends the session on both sides; nothing forged is shown. */
-async function tamperEndsSession(fault: Tamper, pair: Pair): Promise<void> {
+async function tamperEndsSession(
+  fault: Tamper,
+  pair: Pair,
+  direction: 'c2s' | 's2c' = 'c2s',
+): Promise<void> {
   const l = await linked({ kind: 'pass' }, pair);
-  await chatOnce(l.joiner, l.joinerPeer, l.host, 'before the fault');
+  // c2s: the joiner sends and the host receives the bad frame; s2c: the other way round.
+  const [sender, senderPeer, receiver, receiverName] =
+    direction === 'c2s'
+      ? [l.joiner, l.joinerPeer, l.host, 'host']
+      : [l.host, l.hostPeer, l.joiner, 'joiner'];
+  await chatOnce(sender, senderPeer, receiver, 'before the fault');
   const marks = marksOf(l);
-  l.proxy.setMode({ kind: fault, direction: 'c2s', frame: l.proxy.nextFrame('c2s') });
-  await l.joiner.send({ cmd: 'send', peer: l.joinerPeer, text: 'first after the fault' });
+  const receiverMark = direction === 'c2s' ? marks.host : marks.joiner;
+  l.proxy.setMode({ kind: fault, direction, frame: l.proxy.nextFrame(direction) });
+  await sender.send({ cmd: 'send', peer: senderPeer, text: 'first after the fault' });
   // A dropped frame is noticed when the next one arrives out of order: send one more.
-  await l.joiner.send({ cmd: 'send', peer: l.joinerPeer, text: 'second after the fault' });
+  await sender.send({ cmd: 'send', peer: senderPeer, text: 'second after the fault' });
   const fired = await l.proxy.waitFired();
   const { atHost, atJoiner } = await bothEnd(l, marks);
   console.log(`${fired}: host "${atHost.reason}" (${atHost.message}); joiner "${atJoiner.reason}"`);
   // The side that received the bad frame must say why: tampering, not a lost connection.
-  if (TAMPER_REASONS.includes(atHost.reason) || !KNOWN_ISSUES[fault]) {
-    expect(TAMPER_REASONS).toContain(atHost.reason);
+  const said = (direction === 'c2s' ? atHost : atJoiner).reason;
+  if (TAMPER_REASONS.includes(said) || !KNOWN_ISSUES[fault]) {
+    expect(TAMPER_REASONS).toContain(said);
   } else {
-    console.warn(`KNOWN ISSUE (${fault}): host said "${atHost.reason}": ${KNOWN_ISSUES[fault]}`);
+    console.warn(`KNOWN ISSUE (${fault}): ${receiverName} said "${said}": ${KNOWN_ISSUES[fault]}`);
   }
-  const shown = l.host.events.slice(marks.host).filter(is('message'));
+  const shown = receiver.events.slice(receiverMark).filter(is('message'));
   // Nothing after a tampered or missing frame is shown; a replay is never shown twice
   // (the original frame, before its copy, may be shown once).
   if (fault === 'replay') {
     for (const e of shown)
-      expect(count(l.host, is('message', { text: (e as EventOf<'message'>).text }))).toBe(1);
+      expect(count(receiver, is('message', { text: (e as EventOf<'message'>).text }))).toBe(1);
     expect(shown.length).toBeLessThanOrEqual(1);
   } else {
     expect(shown).toEqual([]);
   }
-  expect(count(l.host, is('message', { text: 'before the fault' }))).toBe(1);
+  expect(count(receiver, is('message', { text: 'before the fault' }))).toBe(1);
 }
 
 describe.skipIf(core.state === 'unavailable')('faults between two clients', () => {
@@ -180,6 +191,8 @@ describe.skipIf(core.state === 'unavailable')('faults between two clients', () =
   for (const fault of TAMPERS) {
     it(`a ${FAULT_NAMES[fault]} ends the session on both sides, nothing forged shown`, () =>
       tamperEndsSession(fault, ['core', 'core']));
+    it(`a ${FAULT_NAMES[fault]} from the host's side is caught by the joiner too`, () =>
+      tamperEndsSession(fault, ['core', 'core'], 's2c'));
   }
 
   it('a cut mid-frame is reported with the undelivered messages, which arrive once after reconnect', async () => {
