@@ -3,6 +3,7 @@ import { x25519 } from '@cryptully/core/crypto';
 import { emptyKnownPeers, rememberPeer } from '@cryptully/core/identity';
 import { KnownPeersStore } from '@cryptully/core/transport';
 import { afterAll, describe, expect, it } from 'vitest';
+import { timingOptions } from '../src/commands/chat.js';
 import type { CliIo } from '../src/io.js';
 import { main } from '../src/main.js';
 import { cleanup, tempHome } from './helpers/json-process.js';
@@ -109,6 +110,25 @@ describe('cryptully peers', () => {
     expect((await run(['peers', 'forget', 'carol'], env)).err).toMatch(/no friend called "carol"/);
     expect((await run(['peers', 'forget', 'Bob'], env)).out).toMatch(/Forgot Bob/);
     expect((await run(['peers'], env)).out).toMatch(/not chatted with anyone/);
+  });
+});
+
+describe('timing overrides for tests', () => {
+  it('reads CRYPTULLY_KEEPALIVE_MS, _IDLE_TIMEOUT_MS and _HANDSHAKE_TIMEOUT_MS, refusing nonsense', async () => {
+    expect(
+      timingOptions({
+        CRYPTULLY_KEEPALIVE_MS: '200',
+        CRYPTULLY_IDLE_TIMEOUT_MS: '900',
+        CRYPTULLY_HANDSHAKE_TIMEOUT_MS: '',
+      }),
+    ).toEqual({ keepAliveMs: 200, idleTimeoutMs: 900 });
+    const env = { CRYPTULLY_HOME: await home(), CRYPTULLY_KEEPALIVE_MS: 'soon' };
+    const result = await run(['host', '--json', '--name', 'A'], env);
+    expect(result.status).toBe(1);
+    expect(result.err).toMatch(
+      /cryptully: CRYPTULLY_KEEPALIVE_MS must be a whole number of milliseconds, not "soon"\.\n$/,
+    );
+    expect(result.out).toBe('');
   });
 });
 

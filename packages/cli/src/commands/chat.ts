@@ -50,11 +50,47 @@ export function startCommand(parsed: ParsedArgs): ChatCommand {
   };
 }
 
+/**
+ * Timing overrides for tests (the interop harness shortens them to see timeouts quickly):
+ * option of `ChatNode.open` and its environment variable, in milliseconds.
+ */
+const TIMING_ENV = {
+  keepAliveMs: 'CRYPTULLY_KEEPALIVE_MS',
+  idleTimeoutMs: 'CRYPTULLY_IDLE_TIMEOUT_MS',
+  handshakeTimeoutMs: 'CRYPTULLY_HANDSHAKE_TIMEOUT_MS',
+} as const;
+
+type TimingOptions = Partial<Record<keyof typeof TIMING_ENV, number>>;
+
+/**
+ * The timing overrides set in `env`.
+ * @throws {CliError} for a value that is not a positive whole number.
+ */
+export function timingOptions(env: NodeJS.ProcessEnv): TimingOptions {
+  const options: TimingOptions = {};
+  for (const option of Object.keys(TIMING_ENV) as Array<keyof typeof TIMING_ENV>) {
+    const name = TIMING_ENV[option];
+    const raw = env[name];
+    if (raw === undefined || raw === '') continue;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value <= 0) {
+      throw new CliError(
+        'ERR_BAD_ENV',
+        `${name} must be a whole number of milliseconds, not "${raw}"`,
+      );
+    }
+    options[option] = value;
+  }
+  return options;
+}
+
 /** Opens the engine's chat node (imported lazily: `--help` must not load the engine). */
 async function openNode(
   identity: ChatIdentity,
+  env: NodeJS.ProcessEnv,
   log: (line: string) => void,
 ): Promise<ChatNodeLike> {
+  const timing = timingOptions(env);
   const { ChatNode } = await import('@cryptully/core/engine');
   try {
     return await ChatNode.open({
@@ -63,6 +99,7 @@ async function openNode(
       passphrase: identity.passphrase,
       clientName: 'cryptully-cli',
       clientVersion: VERSION,
+      ...timing,
       log,
     });
   } catch (error) {
@@ -111,7 +148,7 @@ async function runTui(parsed: ParsedArgs, io: CliIo): Promise<ExitCode> {
       theme,
       identity.passphrase ? 'Unlocking your key…' : 'Starting…',
     );
-    const node = await openNode(identity, log).finally(hide);
+    const node = await openNode(identity, io.env, log).finally(hide);
     const controller = new ChatController(node);
     app = new TuiApp({ screen, controller, theme });
     const stop = onSignals(() => void controller.quit());
@@ -132,7 +169,7 @@ async function runLines(parsed: ParsedArgs, io: CliIo, mode: 'plain' | 'json'): 
   if (identity.note) io.stderr.write(`${identity.note}\n`);
   const debug = mode === 'json' || Boolean(io.env.CRYPTULLY_DEBUG);
   const log = debug ? (line: string) => io.stderr.write(`[cryptully] ${line}\n`) : () => {};
-  const node = await openNode(identity, log);
+  const node = await openNode(identity, io.env, log);
   const controller = new ChatController(node);
   const stop = onSignals(() => void controller.quit());
   const running =
