@@ -209,5 +209,56 @@ describe.skipIf(!canRun)(
       await dialog.waitFor({ state: 'detached' });
       await hasFocus(page.getByRole('button', { name: 'Verify' })); // focus goes back
     });
+
+    it('shows a message as not delivered when the connection dies, and re-sends it later', async () => {
+      const { page } = await ui.openAsNewUser('Rae');
+      const home = tempHome('sol');
+      const sol = ui.keep(new JsonPeer('host', { name: 'Sol', home }));
+      const first = await sol.waitFor<Extract<ChatEvent, { event: 'listening' }>>(
+        isEvent('listening'),
+        'listening',
+      );
+      await page.getByRole('button', { name: 'Join a chat' }).click();
+      await page.getByRole('textbox', { name: 'Invite or address' }).fill(first.invite);
+      await page.getByRole('button', { name: 'Join', exact: true }).click();
+      const request = await sol.waitFor<Extract<ChatEvent, { event: 'request' }>>(
+        isEvent('request'),
+        'request',
+      );
+      sol.send({ cmd: 'accept', peer: request.peer });
+      await page.getByRole('heading', { name: 'Sol', level: 1 }).waitFor();
+
+      // Sol's computer freezes: the message goes out but no receipt comes back; then it dies.
+      sol.freeze();
+      const box = page.getByRole('textbox', { name: 'Message to Sol' });
+      await box.fill('Did this arrive?');
+      await box.press('Enter');
+      await page.getByText('Sending…').waitFor();
+      await sol.crash();
+      await page.getByText('Not delivered yet, will be re-sent when they reconnect').waitFor();
+      await ui.shot(page, '19-not-delivered');
+
+      const back = ui.keep(new JsonPeer('host', { name: 'Sol', home }));
+      const again = await back.waitFor<Extract<ChatEvent, { event: 'listening' }>>(
+        isEvent('listening'),
+        'listening',
+      );
+      await page.getByRole('button', { name: 'New chat' }).click();
+      await page.getByRole('button', { name: 'Join a chat' }).click();
+      await page
+        .getByRole('textbox', { name: 'Invite or address' })
+        .fill(`127.0.0.1:${again.port}`);
+      await page.getByRole('button', { name: 'Join', exact: true }).click();
+      const known = await back.waitFor<Extract<ChatEvent, { event: 'request' }>>(
+        isEvent('request'),
+        'request',
+      );
+      back.send({ cmd: 'accept', peer: known.peer });
+      await back.waitFor(
+        isEvent('message', (e) => e.text === 'Did this arrive?'),
+        're-sent message',
+      );
+      await page.getByText('Delivered after re-sending').waitFor();
+    });
   },
 );

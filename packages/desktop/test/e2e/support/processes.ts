@@ -182,4 +182,17 @@ export class JsonPeer {
   stop(): Promise<void> {
     return stopChild(this.child);
   }
+
+  /** Freezes the process (SIGSTOP): its socket stays open but nothing is read or answered. */
+  freeze(): void {
+    this.child.kill('SIGSTOP');
+  }
+
+  /** Kills the process at once (SIGKILL): no goodbye, the connection just dies. */
+  async crash(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    this.child.kill('SIGKILL');
+    await exited;
+  }
 }
