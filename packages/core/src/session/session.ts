@@ -290,7 +290,7 @@ export class Session {
     const step = newStep();
     const message: OutgoingMessage = { id: this.#newId(), text, at: now, transmitted: false };
     this.#outgoing.push(message);
-    const queued = this.#state !== 'active';
+    const queued = this.#state !== 'active' || this.#holding;
     if (!queued) {
       this.#transmit(step, message, now);
       // The peer treats a message as the end of our typing: the next keystroke is news again.
@@ -300,20 +300,24 @@ export class Session {
   }
 
   /**
-   * Holds incoming chat back: messages are kept, not shown and NOT acknowledged, until
-   * {@link release}. For a peer whose changed key the user has not confirmed yet: if the user
-   * never does, the sender reports those messages undelivered, as they were.
+   * Holds the conversation back: incoming chat is kept, not shown and NOT acknowledged, and
+   * our queued messages are not sent, until {@link release}. For a peer whose changed key the
+   * user has not confirmed yet: if the user never does, the sender reports those messages
+   * undelivered, as they were, and nothing we wrote reached the unconfirmed key.
    */
   hold(): void {
     this.#holding = true;
   }
 
-  /** Shows and acknowledges what {@link hold} kept back, and stops holding. */
+  /** Shows and acknowledges what {@link hold} kept back, sends what it queued, stops holding. */
   release(now: number): SessionStep {
     const step = newStep();
     this.#holding = false;
     if (this.#state !== 'closed') {
       for (const message of this.#held.splice(0)) this.#onChat(message, step, now);
+    }
+    if (this.#state === 'active') {
+      for (const message of this.#outgoing) this.#transmit(step, message, now);
     }
     return step;
   }
@@ -475,6 +479,7 @@ export class Session {
   #activate(step: SessionStep, now: number): void {
     this.#state = 'active';
     step.events.push({ type: 'active' });
+    if (this.#holding) return; // sent by release(), once the user confirmed the peer
     for (const message of this.#outgoing) this.#transmit(step, message, now);
   }
 

@@ -95,3 +95,24 @@ for (const setup of SETUPS.filter((s) => s.name === 'memory transport')) {
     });
   });
 }
+
+for (const setup of SETUPS) {
+  describe.skipIf(!setup.available)(`invite races (${setup.name})`, () => {
+    it('lets exactly one of several joiners racing with the same invite in', async () => {
+      const make = await setup.make();
+      const alice = await openNode('Alice', make);
+      const { invite } = await host(alice);
+      const joiners = await Promise.all(['Bob', 'Carol', 'Dave'].map((n) => openNode(n, make)));
+      await Promise.all(joiners.map((j) => j.node.dispatch({ cmd: 'join', target: invite })));
+      const request = await alice.next('request');
+      await until(
+        () => joiners.filter((j) => j.of('disconnected').length > 0).length === 2,
+        'two joiners to be refused',
+      );
+      const refused = joiners.flatMap((j) => j.of('disconnected'));
+      expect(refused.map((d) => d.reason)).toEqual(['invite-used', 'invite-used']);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(alice.of('request')).toEqual([request]);
+    });
+  });
+}

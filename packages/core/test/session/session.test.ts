@@ -241,6 +241,24 @@ describe('session', () => {
     });
   });
 
+  it('sends nothing queued to a held peer: not on accept, only once released', () => {
+    const p = pair();
+    p.fromHost(p.host.start(0));
+    p.fromJoiner(p.joiner.start(0));
+    // Written before the host's hello showed its (changed) key: queued.
+    expect(p.joiner.send('for my friend', 0).queued).toBe(true);
+    p.flush(0);
+    p.joiner.hold();
+    p.fromHost(p.host.accept(1));
+    p.flush(1);
+    expect(p.joiner.state).toBe('active');
+    expect(types(p.events.host)).toEqual(['hello', 'active']);
+    p.fromJoiner(p.joiner.release(2));
+    p.flush(2);
+    expect(types(p.events.host)).toEqual(['hello', 'active', 'message']);
+    expect(p.events.joiner.at(-1)).toEqual({ type: 'delivered', id: 'j1' });
+  });
+
   it('ignores an unknown optional type and closes on an unknown mandatory one', () => {
     const p = connected();
     const optional = p.host.receive(utf8.encode('{"t":"file-offer","o":true}'), 1);
