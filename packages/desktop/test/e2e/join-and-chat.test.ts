@@ -259,6 +259,10 @@ describe.skipIf(!canRun)(
         're-sent message',
       );
       await page.getByText('Delivered after re-sending').waitFor();
+      const shown = back.events.filter(
+        (e) => e.event === 'message' && e.text === 'Did this arrive?',
+      );
+      expect(shown).toHaveLength(1);
     });
   },
 );
