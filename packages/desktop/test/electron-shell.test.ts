@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import Module, { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { FETCH_ELECTRON_COMMAND, locateElectron } from '../src/electron-binary.js';
@@ -82,4 +83,73 @@ describe('starting without the Electron binary', () => {
     expect(run.status).toBe(2);
     expect(run.stderr).toContain('--port must be a whole number');
   });
+});
+
+describe('the bundled preload (dist/preload/preload.cjs)', () => {
+  const bundle = fileURLToPath(new URL('../dist/preload/preload.cjs', import.meta.url));
+  if (!existsSync(bundle)) console.warn('skipped: the preload is not built (pnpm build)');
+
+  it.skipIf(!existsSync(bundle))(
+    'requires nothing but electron (a sandboxed preload cannot load other modules)',
+    () => {
+      const required = [...readFileSync(bundle, 'utf8').matchAll(/require\("([^"]+)"\)/g)].map(
+        (m) => m[1],
+      );
+      expect([...new Set(required)]).toEqual(['electron']);
+    },
+  );
+
+  it.skipIf(!existsSync(bundle))(
+    'exposes only send/onEvent on window.cryptully, validating both ways',
+    () => {
+      // Load the real bundle with a stand-in for the two electron objects it uses.
+      const sent: unknown[][] = [];
+      const handlers = new Map<string, (event: unknown, raw: unknown) => void>();
+      let exposed: { key: string; api: Record<string, (...args: never[]) => unknown> } | undefined;
+      const fakeElectron = {
+        contextBridge: {
+          exposeInMainWorld: (key: string, api: Record<string, (...args: never[]) => unknown>) => {
+            exposed = { key, api };
+          },
+        },
+        ipcRenderer: {
+          send: (...args: unknown[]) => sent.push(args),
+          on: (channel: string, fn: (event: unknown, raw: unknown) => void) =>
+            handlers.set(channel, fn),
+          removeListener: () => {},
+        },
+      };
+      const loader = Module as unknown as {
+        _load: (request: string, ...rest: unknown[]) => unknown;
+      };
+      const original = loader._load;
+      loader._load = function (request: string, ...rest: unknown[]) {
+        return request === 'electron' ? fakeElectron : original.call(this, request, ...rest);
+      };
+      const warn = console.warn;
+      console.warn = () => {};
+      try {
+        createRequire(import.meta.url)(bundle);
+        expect(exposed?.key).toBe('cryptully');
+        expect(Object.keys(exposed!.api).sort()).toEqual(['onEvent', 'send']);
+        const api = exposed!.api as unknown as {
+          send(command: unknown): void;
+          onEvent(fn: (event: unknown) => void): () => void;
+        };
+        const seen: unknown[] = [];
+        api.onEvent((event) => seen.push(event));
+        handlers.get('cryptully:event')!({}, { event: 'delivered', peer: 'p', id: 'i', x: 1 });
+        handlers.get('cryptully:event')!({}, { event: 'bogus' });
+        expect(seen).toEqual([{ event: 'delivered', peer: 'p', id: 'i' }]);
+        api.send({ cmd: 'peers' });
+        expect(() => api.send({ cmd: 'nope' })).toThrow(
+          expect.objectContaining({ code: 'ERR_BAD_COMMAND' }),
+        );
+        expect(sent).toEqual([['cryptully:subscribe'], ['cryptully:command', { cmd: 'peers' }]]);
+      } finally {
+        loader._load = original;
+        console.warn = warn;
+      }
+    },
+  );
 });
