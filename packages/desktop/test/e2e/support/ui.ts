@@ -64,9 +64,21 @@ export function useUi() {
     return thing;
   }
 
-  /** A fresh browser context (its own storage), desktop-sized. */
-  function newContext(): Promise<BrowserContext> {
-    return browser!.newContext({ viewport: { width: 1100, height: 720 } });
+  /** Errors each page logged (script errors, CSP violations, failed loads). */
+  const pageErrors = new WeakMap<Page, string[]>();
+
+  /** A fresh browser context (its own storage), desktop-sized; its pages' errors are kept. */
+  async function newContext(): Promise<BrowserContext> {
+    const context = await browser!.newContext({ viewport: { width: 1100, height: 720 } });
+    context.on('page', (page) => {
+      const errors: string[] = [];
+      pageErrors.set(page, errors);
+      page.on('pageerror', (error) => errors.push(error.message));
+      page.on('console', (message) => {
+        if (message.type() === 'error') errors.push(message.text());
+      });
+    });
+    return context;
   }
 
   /** A new page in a fresh context. */
@@ -87,6 +99,7 @@ export function useUi() {
       .split('\n')
       .filter((line) => /^\s*- (button|textbox|link|checkbox)\b(?! ")/.test(line));
     expect(unnamed, `unnamed controls on ${name}`).toEqual([]);
+    expect(pageErrors.get(page) ?? [], `errors logged by the page before ${name}`).toEqual([]);
   }
 
   /** Opens the app for a fresh user and completes first run with `name`. */
