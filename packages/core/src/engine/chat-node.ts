@@ -252,6 +252,7 @@ export class ChatNode {
       invites: this.#invites,
       clock: Date.now,
       sessionCount: () => this.#conversations.count(),
+      makeRoom: () => this.#conversations.dropOldestSilent(),
       onChannel: (accepted) => this.#onHostChannel(accepted),
       log: (line) => this.#log(line),
     });

@@ -63,6 +63,24 @@ export class Conversations {
     return count;
   }
 
+  /**
+   * Ends the oldest host-side session whose peer has not sent its hello yet (so was never
+   * shown to the user), to make room. Returns false when there is none.
+   */
+  dropOldestSilent(): boolean {
+    let oldest: PeerConnection | undefined;
+    for (const { connection: c } of this.#peers.values()) {
+      const silent = c?.session.role === 'host' && c.session.state === 'hello';
+      if (silent && (!oldest || c.serial < oldest.serial)) oldest = c;
+    }
+    if (!oldest) return false;
+    const dropped = oldest;
+    this.#o.log(`dropped ${dropped.remote} to make room: it had not introduced itself`);
+    dropped.run(() => dropped.session.abort('timeout', 'The peer did not introduce itself.'));
+    dropped.destroy();
+    return true;
+  }
+
   /** Whether a conversation with the peer is connected right now. */
   isOnline(peerId: PeerId): boolean {
     return this.#peers.get(peerId)?.connection?.announced === true;

@@ -38,6 +38,11 @@ export interface HostListenerOptions {
   clock: () => number;
   /** Sessions now open (requests included), for `maxSessions`. */
   sessionCount: () => number;
+  /**
+   * Ends the oldest session whose peer has not introduced itself yet, to make room for a
+   * newcomer when the sessions are full; false when there is none.
+   */
+  makeRoom?: () => boolean;
   onChannel: (accepted: AcceptedChannel) => void;
   log: (line: string) => void;
 }
@@ -179,7 +184,11 @@ export class HostListener {
       const reply = { payload: encodeHandshakeStatus(status), close: true };
       return { reply: psk ? { ...reply, psk } : reply };
     };
-    if (this.#o.sessionCount() >= this.#o.limits.maxSessions) return refuse('busy');
+    // Sessions whose peer never said hello were never shown to anyone: like the oldest pending
+    // handshake, such a session gives way, so silent sessions cannot lock real joiners out.
+    if (this.#o.sessionCount() >= this.#o.limits.maxSessions && !this.#o.makeRoom?.()) {
+      return refuse('busy');
+    }
     if (prelude.mode !== 'XXpsk3' || prelude.inviteId === undefined) {
       return { reply: { payload: encodeHandshakeStatus('ok') } };
     }

@@ -46,8 +46,12 @@ const CHANNEL_CLOSE_REASONS: Record<string, { reason: string; message: string }>
 };
 const CONNECTION_LOST = { reason: 'closed', message: 'The connection was lost.' };
 
+let connectionsMade = 0;
+
 /** A session running over a channel; see the module documentation. */
 export class PeerConnection {
+  /** Increases with every connection made: tells older connections from newer ones. */
+  readonly serial = ++connectionsMade;
   readonly channel: ChannelConnection;
   readonly session: Session;
   readonly peerId: string;

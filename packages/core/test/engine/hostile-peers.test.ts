@@ -116,3 +116,28 @@ for (const setup of SETUPS) {
     });
   });
 }
+
+for (const setup of SETUPS) {
+  describe.skipIf(!setup.available)(`hostile peers, session slots (${setup.name})`, () => {
+    it('lets a real joiner in while silent sessions (handshake, never a hello) fill every slot', async () => {
+      const make = await setup.make();
+      const alice = await openNode('Alice', {
+        ...make,
+        handshakeTimeoutMs: 30_000,
+        limits: { maxSessions: 2 },
+      });
+      const { port } = await host(alice);
+      const address = { host: '127.0.0.1', port };
+      const silent = [await rawPeer(make, address), await rawPeer(make, address)];
+      const bob = await openNode('Bob', make);
+      await bob.node.dispatch({ cmd: 'join', target: `127.0.0.1:${port}` });
+      await alice.next('request', (e) => e.name === 'Bob');
+      expect(bob.of('disconnected')).toEqual([]);
+      await until(() => silent[0]!.closed(), 'the oldest silent session to give way', 2000);
+      expect(silent[1]!.closed()).toBe(false);
+      expect(alice.logs.some((l) => /to make room: it had not introduced itself/.test(l))).toBe(
+        true,
+      );
+    });
+  });
+}
