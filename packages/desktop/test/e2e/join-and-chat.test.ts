@@ -86,6 +86,26 @@ describe.skipIf(!canRun)(
         .getByText('Hi Ada! Carol here.')
         .waitFor();
 
+      // The page's Content-Security-Policy holds: injected inline script and handlers never run.
+      const injected = await page.evaluate(async () => {
+        const w = window as unknown as { injectedScript?: number; injectedHandler?: number };
+        let violations = 0;
+        document.addEventListener('securitypolicyviolation', () => {
+          violations += 1;
+        });
+        const script = document.createElement('script');
+        script.textContent = 'window.injectedScript = 1';
+        document.body.append(script);
+        const img = document.createElement('img');
+        img.setAttribute('onerror', 'window.injectedHandler = 1');
+        img.src = 'data:,not-an-image';
+        document.body.append(img);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        return { ran: [w.injectedScript, w.injectedHandler], violations };
+      });
+      expect(injected.ran).toEqual([undefined, undefined]);
+      expect(injected.violations).toBeGreaterThanOrEqual(2);
+
       // A wrong token (say, the address of an earlier run) opens nothing, and says so.
       const stale = desktop.url.replace(/token=.*/, `token=${'A'.repeat(43)}`);
       const other = await page.context().browser()!.newPage();
