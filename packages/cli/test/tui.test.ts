@@ -193,11 +193,14 @@ describe("the TUI, read from blessed's screen model", () => {
       t.node.emit({ event: 'message', peer: BOB, id: `m${i}`, text: `line ${i}`, at: AT });
     }
     expect(t.lines()[9]).toMatch(/Bob: line 39$/);
+    expect(t.text()).not.toContain('more below');
     t.press('pageup');
     const reading = t.lines()[0];
+    expect(t.text()).toContain('more below: PageDown');
     t.node.emit({ event: 'message', peer: BOB, id: 'new', text: 'NEW', at: AT });
     expect(t.lines()[0]).toBe(reading);
     for (let i = 0; i < 3; i++) t.press('pagedown');
+    expect(t.text()).not.toContain('more below');
     t.node.emit({ event: 'message', peer: BOB, id: 'new2', text: 'NEW2', at: AT });
     expect(t.lines()[9]).toMatch(/Bob: NEW2$/);
   });

@@ -232,7 +232,7 @@ export class TuiApp {
     this.log.box.left = wide ? LIST_WIDTH : 0;
     this.list.update(state);
     this.log.update(state);
-    this.status.update(state);
+    this.status.update(state, this.log.scrolledBack());
     const request = pendingRequests(state).find((c) => !this.setAside.has(c.peer));
     this.dialog.show(request, this.now());
     const placeholder =

@@ -118,6 +118,13 @@ export class ChatLog {
     if (atBottom) this.box.setScrollPerc(100);
   }
 
+  /** Whether the person scrolled back, so newer lines are out of sight. */
+  scrolledBack(): boolean {
+    return (
+      this.box.getScrollHeight() > (this.box.height as number) && this.box.getScrollPerc() < 100
+    );
+  }
+
   /** Scrolls by a number of rows (negative: back in time). */
   scroll(rows: number): void {
     this.box.scroll(rows);

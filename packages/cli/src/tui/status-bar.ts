@@ -55,9 +55,11 @@ export class StatusBar {
     });
   }
 
-  /** Draws the status of `state`. */
-  update(state: UiState): void {
-    const { text, alarm } = statusText(state);
+  /** Draws the status of `state`; `scrolledBack` adds a hint that newer lines are below. */
+  update(state: UiState, scrolledBack = false): void {
+    const status = statusText(state);
+    const text = scrolledBack ? `${status.text} │ more below: PageDown` : status.text;
+    const { alarm } = status;
     this.box.style = this.theme.style(alarm ? 'warning' : 'status');
     this.box.setContent(` ${text}`);
   }
