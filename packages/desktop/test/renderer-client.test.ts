@@ -10,8 +10,10 @@ function tab(hash: string) {
   const replaced: string[] = [];
   const storage = {
     getItem: (key: string) => stored.get(key) ?? null,
-    setItem: (key: string, value: string) => stored.set(key, value),
-  } as Storage;
+    setItem: (key: string, value: string) => {
+      stored.set(key, value);
+    },
+  } as unknown as Storage;
   const history = {
     replaceState: (_data: unknown, _title: string, url: string) => {
       replaced.push(url);
