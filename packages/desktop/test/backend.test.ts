@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -68,6 +68,16 @@ describe.skipIf(!engineBuilt)('desktop back end on the real chat node', () => {
     await backend.handle({ cmd: 'unlock', passphrase: 'correct horse' });
     expect(backend.phase).toBe('ready');
     expect(fingerprintOf(events)).toBe(fingerprint);
+  });
+
+  it('a damaged identity file is reported to the person, not mistaken for a passphrase', async () => {
+    writeFileSync(join(home, 'profile.json'), JSON.stringify({ name: 'Eve' }));
+    writeFileSync(join(home, 'identity.json'), '{"this is": "not an identity"');
+    const { events } = await start();
+    expect(states(events)).toEqual(['locked']);
+    expect(errors(events)).toHaveLength(1);
+    expect(errors(events)[0]).toMatch(/^ERR_IDENTITY_/);
+    expect(errors(events)[0]).not.toMatch(/PASSPHRASE/);
   });
 
   it('without a passphrase the next start opens at once', async () => {

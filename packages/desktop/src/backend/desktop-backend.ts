@@ -49,6 +49,8 @@ export class DesktopBackend {
   #engine: ChatEngine | undefined;
   #phase: AppPhase = 'setup';
   #opening: Promise<void> | undefined;
+  /** Why the node could not be opened (shown to front ends that connect later). */
+  #openError: AppEvent | undefined;
   #closed = false;
 
   private constructor(options: BackendOptions) {
@@ -79,6 +81,7 @@ export class DesktopBackend {
    */
   subscribe(listener: (event: AppEvent) => void): () => void {
     listener(this.#stateEvent());
+    if (this.#openError && this.#phase !== 'ready') listener(this.#openError);
     for (const event of this.#history) listener(event);
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
@@ -151,8 +154,11 @@ export class DesktopBackend {
       } catch (error) {
         const code = codeOf(error);
         this.#options.log?.(`could not open the chat node: ${code}`);
-        // A wrong passphrase keeps the app locked; anything else is also shown to the person.
-        if (!quiet || !LOCKED_CODES.has(code)) this.#error(code, messageOf(error));
+        // A wrong passphrase keeps the app locked; anything else (a damaged file) is also
+        // shown, now and to front ends that connect later.
+        const event: AppEvent = { event: 'error', code, message: messageOf(error) };
+        this.#openError = LOCKED_CODES.has(code) && quiet ? undefined : event;
+        if (!quiet || !LOCKED_CODES.has(code)) this.#broadcast(event);
       } finally {
         this.#opening = undefined;
       }
