@@ -96,6 +96,11 @@ describe.skipIf(!engineBuilt)('desktop back end on the real chat node', () => {
     backend.subscribe((event) => late.push(event));
     expect(late[0]).toMatchObject({ event: 'app-state', state: 'ready', name: 'Cy' });
     expect(late.map((e) => e.event)).toContain('listening');
+    // Errors are for the moment they happen: a reload does not show old ones again.
+    await backend.handle({ cmd: 'verify', peer: 'nobody' });
+    const later: AppEvent[] = [];
+    backend.subscribe((event) => later.push(event));
+    expect(later.map((e) => e.event)).not.toContain('error');
   });
 
   it('uses the host defaults (--host-port/--host-bind) when the UI names none', async () => {

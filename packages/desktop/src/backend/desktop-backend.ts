@@ -6,6 +6,9 @@ import { hasProfile } from './home.js';
 /** Events kept for replay to a client that (re)connects; older ones are dropped. */
 export const MAX_REPLAYED_EVENTS = 5000;
 
+/** Events that only matter the moment they happen, so a reconnecting front end skips them. */
+const NOT_REPLAYED: ReadonlySet<ChatEvent['event']> = new Set(['typing', 'error']);
+
 /** Error codes from core that mean "this identity needs (another) passphrase". */
 const LOCKED_CODES = new Set(['ERR_IDENTITY_PASSPHRASE_REQUIRED', 'ERR_IDENTITY_WRONG_PASSPHRASE']);
 
@@ -179,7 +182,8 @@ export class DesktopBackend {
   }
 
   #emitChat(event: ChatEvent): void {
-    if (event.event !== 'typing') {
+    // Replayed on reconnect: what builds the screen, not passing hints or old error toasts.
+    if (!NOT_REPLAYED.has(event.event)) {
       this.#history.push(event);
       if (this.#history.length > MAX_REPLAYED_EVENTS) this.#history.shift();
     }
