@@ -19,7 +19,7 @@ import {
 } from '../session/session.js';
 import { EngineCommandError, noSuchPeer } from './errors.js';
 import type { KnownPeerHolder } from './known-peer-book.js';
-import { CLOSE_GRACE_MS } from './limits.js';
+import { CLOSE_GRACE_MS, MAX_PENDING_MESSAGES } from './limits.js';
 import { PeerConnection } from './peer-connection.js';
 import type { ChannelConnection } from './secure-channel.js';
 
@@ -353,13 +353,21 @@ export class Conversations {
 
   /**
    * Sends a chat text, or queues it for a known peer that is offline.
-   * @throws {EngineCommandError} `ERR_NO_SUCH_PEER`, `ERR_CONFIRM_KEY_CHANGE`; {@link InvalidTextError}.
+   * @throws {EngineCommandError} `ERR_NO_SUCH_PEER`, `ERR_CONFIRM_KEY_CHANGE`, `ERR_QUEUE_FULL`
+   *   ({@link MAX_PENDING_MESSAGES} already waiting); {@link InvalidTextError}.
    */
   send(peer: PeerId | undefined, text: string): void {
     const id = peer ?? this.#onlyPeer();
     const memory = this.#peers.get(id) ?? this.#rememberedMemory(id);
     const c = memory.connection;
-    if (c && c.session.state !== 'closed') {
+    const live = c !== undefined && c.session.state !== 'closed';
+    if ((live ? c.session.pendingCount : memory.pending.length) >= MAX_PENDING_MESSAGES) {
+      throw new EngineCommandError(
+        'ERR_QUEUE_FULL',
+        `${MAX_PENDING_MESSAGES} messages to this peer are already waiting for delivery. Wait until it has received them.`,
+      );
+    }
+    if (live) {
       if (c.session.role === 'joiner' && !c.approved && c.keyChangedFrom) {
         throw new EngineCommandError(
           'ERR_CONFIRM_KEY_CHANGE',

@@ -28,6 +28,11 @@ export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
 export const DEFAULT_DIAL_TIMEOUT_MS = 10_000;
 /** How long `close()` waits for goodbyes to flush before it drops connections. */
 export const CLOSE_GRACE_MS = 1_000;
+/**
+ * Messages to one peer that may wait for delivery at once (queued while it is offline, or sent
+ * and not yet acknowledged); `send` beyond it is refused with `ERR_QUEUE_FULL`.
+ */
+export const MAX_PENDING_MESSAGES = 1000;
 /** Events kept for the first subscriber when none is attached yet. */
 export const MAX_BUFFERED_EVENTS = 256;
 

@@ -142,7 +142,15 @@ export class PeerConnection {
     }
     if (this.session.state === 'closed') this.#end();
     else this.#arm();
-    if (step.events.length > 0) this.#hooks.onEvents(this, step.events);
+    if (step.events.length === 0) return;
+    try {
+      this.#hooks.onEvents(this, step.events);
+    } catch (error) {
+      // This runs inside the channel's event handlers: an exception escaping here would be
+      // uncaught and end the whole process, every other conversation with it.
+      this.#hooks.log(`handling events from ${this.remote} failed: ${(error as Error)?.message}`);
+      this.destroy();
+    }
   }
 
   /** Drops the channel at once (no goodbye). */

@@ -212,6 +212,11 @@ export class Session {
     return this.#outgoing.map(({ id, text, at }) => ({ id, text, at }));
   }
 
+  /** How many of our messages wait for a receipt (queued ones included). */
+  get pendingCount(): number {
+    return this.#outgoing.length;
+  }
+
   /**
    * Sends our hello. Call once, right after the channel is established.
    * @throws {SessionStateError} when called twice.

@@ -4,9 +4,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MAX_UNSENT_BYTES } from '../../src/adapters/secure-connection.js';
 import type { Transport } from '../../src/adapters/transport.js';
 import { x25519 } from '../../src/crypto/index.js';
+import { MAX_PENDING_MESSAGES } from '../../src/engine/limits.js';
 import { encodeMessage } from '../../src/session/messages.js';
 import { rawPeer, SETUPS, until } from './fixtures.js';
-import { cleanup, host, openNode } from './helpers.js';
+import { cleanup, connectPair, host, openNode } from './helpers.js';
 
 afterEach(cleanup);
 
@@ -141,3 +142,25 @@ for (const setup of SETUPS) {
     });
   });
 }
+
+describe('bounded queues', () => {
+  it(`refuses a message beyond ${MAX_PENDING_MESSAGES} waiting for one peer, with ERR_QUEUE_FULL`, async () => {
+    const make = await SETUPS[1]!.make();
+    const alice = await openNode('Alice', make);
+    const bob = await openNode('Bob', make);
+    await connectPair(alice, bob);
+    await bob.node.close();
+    await alice.next('disconnected');
+    for (let i = 0; i < MAX_PENDING_MESSAGES; i++) {
+      await alice.node.dispatch({ cmd: 'send', peer: bob.node.peerId, text: `m${i}` });
+    }
+    expect(alice.of('sent')).toHaveLength(MAX_PENDING_MESSAGES);
+    expect(alice.of('error')).toEqual([]);
+    await alice.node.dispatch({ cmd: 'send', peer: bob.node.peerId, text: 'one too many' });
+    expect(alice.of('error').at(-1)).toMatchObject({
+      code: 'ERR_QUEUE_FULL',
+      peer: bob.node.peerId,
+    });
+    expect(alice.of('sent')).toHaveLength(MAX_PENDING_MESSAGES);
+  });
+});
