@@ -15,6 +15,7 @@ import { parseAppCommand } from '../bridge/parse-app-command.js';
 import { loadStaticFiles } from '../web/static-files.js';
 import {
   ALLOWED_PERMISSIONS,
+  APP_HOST,
   APP_ORIGIN,
   APP_SCHEME,
   APP_USER_MODEL_ID,
@@ -50,7 +51,9 @@ async function start(): Promise<void> {
   const files = await loadStaticFiles(rendererDir);
   protocol.handle(APP_SCHEME, (request) => {
     const url = new URL(request.url);
-    const file = url.origin === APP_ORIGIN ? files.get(url.pathname) : undefined;
+    // Not url.origin: for a custom scheme the WHATWG URL of Node reports the origin "null".
+    const ours = url.protocol === `${APP_SCHEME}:` && url.host === APP_HOST;
+    const file = ours ? files.get(url.pathname) : undefined;
     const headers = {
       'Content-Security-Policy': ELECTRON_CSP,
       'X-Content-Type-Options': 'nosniff',

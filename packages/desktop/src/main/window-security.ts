@@ -4,8 +4,10 @@ import type { WebPreferences } from 'electron';
 export const APP_SCHEME = 'app';
 /** The app's id for the OS (notifications on Windows); the same as electron-builder's appId. */
 export const APP_USER_MODEL_ID = 'org.cryptully.desktop';
+/** The host part of the renderer's URLs. */
+export const APP_HOST = 'cryptully';
 /** The renderer's origin under {@link APP_SCHEME}. */
-export const APP_ORIGIN = `${APP_SCHEME}://cryptully`;
+export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
 
 /**
  * The window's web preferences: the renderer is sandboxed, isolated from the preload, has no
