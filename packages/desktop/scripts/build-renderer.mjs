@@ -13,7 +13,9 @@ const renderer = await build({
   entryPoints: [join(root, 'src/renderer/main.tsx')],
   outfile: join(out, 'app.js'),
   bundle: true,
-  format: 'esm',
+  // A classic script, not a module: custom protocols (Electron's app://) need no extra
+  // privileges to load it.
+  format: 'iife',
   platform: 'browser',
   target: ['chrome120', 'firefox120', 'safari16'],
   minify: true,
