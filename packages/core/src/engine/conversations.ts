@@ -5,7 +5,13 @@
  * @module
  */
 import { fingerprint, peerIdFromPublicKey } from '../identity/fingerprint.js';
-import { assessPeer, markVerified, rememberPeer, replacePeerKey } from '../identity/known-peers.js';
+import {
+  assessPeer,
+  cleanPeerName,
+  markVerified,
+  rememberPeer,
+  replacePeerKey,
+} from '../identity/known-peers.js';
 import { verificationCode } from '../identity/verification-code.js';
 import type { ChatEvent, PeerId, TypingState } from '../protocol/events.js';
 import { chatTextProblem } from '../session/messages.js';
@@ -46,6 +52,9 @@ export interface ConversationOptions {
   emit: (event: ChatEvent) => void;
   log: (line: string) => void;
 }
+
+/** The name shown for a peer whose name is nothing but invisible characters. */
+const UNNAMED = '(no name)';
 
 /** See the module documentation. */
 export class Conversations {
@@ -188,7 +197,9 @@ export class Conversations {
   #onHello(c: PeerConnection, claimed: string): void {
     const assessment = assessPeer(this.#o.known.book, c.publicKey, claimed);
     c.known = assessment.status === 'known';
-    let name = claimed;
+    // Shown as the known-peers book would keep it: no bidi overrides or invisible characters
+    // that could make one name read as another in a user interface.
+    let name = cleanPeerName(claimed) || UNNAMED;
     if (assessment.status === 'known' && assessment.nameTakenBy) {
       // A known peer calling itself by another known peer's name would be shown (and saved) as
       // that peer: keep the name we know this key by.

@@ -97,6 +97,23 @@ for (const setup of SETUPS.filter((s) => s.name === 'memory transport')) {
   });
 }
 
+describe('names', () => {
+  it('shows a name without the bidi overrides and invisible characters that could disguise it', async () => {
+    const make = await SETUPS[1]!.make();
+    const alice = await openNode('Alice', make);
+    const { port } = await host(alice);
+    const address = { host: '127.0.0.1', port };
+    const raw = await rawPeer(make, address);
+    raw.sendJson(hello('\u202eyrollaM\u202c B\u200bob'));
+    const first = await alice.next('request');
+    expect(first.name).toBe('yrollaM Bob');
+    const blank = await rawPeer(make, address);
+    blank.sendJson(hello('\u200b\u2066'));
+    const second = await alice.next('request', (e) => e.peer !== first.peer);
+    expect(second.name).toBe('(no name)');
+  });
+});
+
 for (const setup of SETUPS) {
   describe.skipIf(!setup.available)(`invite races (${setup.name})`, () => {
     it('lets exactly one of several joiners racing with the same invite in', async () => {
