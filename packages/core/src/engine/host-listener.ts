@@ -158,7 +158,13 @@ export class HostListener {
             channel.destroy();
             return;
           }
-          this.#o.onChannel({ channel, remote, invited });
+          try {
+            this.#o.onChannel({ channel, remote, invited });
+          } catch (error) {
+            // Thrown here it would be an unhandled rejection, which ends the process.
+            this.#o.log(`starting the session with ${where} failed: ${(error as Error)?.message}`);
+            channel.destroy();
+          }
         },
         (error: unknown) => {
           this.#streams.delete(stream);

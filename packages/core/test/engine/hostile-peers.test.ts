@@ -1,10 +1,17 @@
 // What a hostile peer can try against a host once it holds a valid key, and what must hold.
 import type { Duplex } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MAX_UNSENT_BYTES } from '../../src/adapters/secure-connection.js';
+import { MemoryNetwork, memoryTransport } from '../../src/adapters/memory-transport.js';
+import {
+  MAX_UNSENT_BYTES,
+  secureInitiate,
+  secureRespond,
+} from '../../src/adapters/secure-connection.js';
 import type { Transport } from '../../src/adapters/transport.js';
 import { x25519 } from '../../src/crypto/index.js';
+import { HostListener } from '../../src/engine/host-listener.js';
 import { MAX_PENDING_MESSAGES } from '../../src/engine/limits.js';
+import { InviteBook } from '../../src/identity/invite-book.js';
 import { encodeMessage } from '../../src/session/messages.js';
 import { rawPeer, SETUPS, until } from './fixtures.js';
 import { cleanup, connectPair, host, openNode } from './helpers.js';
@@ -179,5 +186,40 @@ describe('bounded queues', () => {
       peer: bob.node.peerId,
     });
     expect(alice.of('sent')).toHaveLength(MAX_PENDING_MESSAGES);
+  });
+});
+
+describe('host listener', () => {
+  it('survives a failure to start a session (no unhandled rejection), and logs it', async () => {
+    const network = new MemoryNetwork();
+    const transport = memoryTransport({ network });
+    const logs: string[] = [];
+    const listener = new HostListener({
+      transport,
+      secure: { initiate: secureInitiate, respond: secureRespond },
+      keyPair: x25519.generateKeyPair(),
+      limits: { maxPendingHandshakes: 4, maxPerAddress: 4, maxSessions: 4 },
+      handshakeTimeoutMs: 2000,
+      invites: new InviteBook(),
+      clock: Date.now,
+      sessionCount: () => 0,
+      onChannel: () => {
+        throw new Error('no room for you');
+      },
+      log: (line) => logs.push(line),
+    });
+    const address = await listener.listen('127.0.0.1', 0);
+    const stream = await transport.dial(address);
+    const channel = await secureInitiate(stream, {
+      staticKeyPair: x25519.generateKeyPair(),
+      handshakeTimeoutMs: 2000,
+    });
+    const closed = new Promise((resolve) => channel.on('close', resolve));
+    channel.on('message', () => {});
+    await closed;
+    expect(logs.some((l) => /starting the session with .* failed: no room for you/.test(l))).toBe(
+      true,
+    );
+    await listener.close();
   });
 });
