@@ -62,6 +62,10 @@ function streamFigure(id: string, label: string, done: SinkDone, extra: Partial<
         ? {
             senderCpuMs: round(done.senderCpuMs),
             senderMBPerCpuSecond: round(megabytesPerSecond(done.bytes, done.senderCpuMs)),
+            // What the pair would reach with a whole core each: the slower end's rate.
+            cpuBoundMBps: round(
+              megabytesPerSecond(done.bytes, Math.max(done.cpuMs, done.senderCpuMs)),
+            ),
           }
         : {}),
     },
