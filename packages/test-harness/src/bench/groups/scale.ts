@@ -170,9 +170,13 @@ export async function runScaleGroup(options: GroupOptions): Promise<GroupResult>
     return { group: 'scale', figures, notes, durationMs: Date.now() - started };
   }
   try {
+    const raised = (rig.fdLimits.host ?? 0) >= WANTED_FD_LIMIT;
     notes.push(
-      `scale: open-files limit host ${rig.fdLimits.host ?? '?'}, dialers ${rig.fdLimits.dialer ?? '?'} ` +
-        `(asked prlimit for ${WANTED_FD_LIMIT})`,
+      `scale: open-files limit host ${rig.fdLimits.host ?? '?'}, dialers ${rig.fdLimits.dialer ?? '?'}: ` +
+        (raised
+          ? `raised to ${WANTED_FD_LIMIT} with prlimit`
+          : `raising it to ${WANTED_FD_LIMIT} with prlimit was not allowed here, so one host ` +
+            `can hold at most about ${(rig.fdLimits.host ?? 0) - 50} connections`),
     );
     const perSession = await rssPerConnection(rig, warmup, measured);
     figures.push(
