@@ -220,7 +220,9 @@ export async function runScaleGroup(options: GroupOptions): Promise<GroupResult>
           : {}),
         ...(rig.fdLimits.host ? { hostFdLimit: rig.fdLimits.host } : {}),
       },
-      ...(failure ? { note: `stopped: ${failure}` } : {}),
+      note: failure
+        ? `stopped: ${failure}`
+        : `stopped at the ${target.toLocaleString('en-US')} aimed for, with no failure (not a limit found)`,
     });
   } finally {
     await rig.stop();
