@@ -44,6 +44,12 @@ export interface SecureConnectOptions {
   staticKeyPair: KeyPair;
   /** Time allowed for the handshake (default {@link DEFAULT_HANDSHAKE_TIMEOUT_MS}). */
   handshakeTimeoutMs?: number;
+  /**
+   * Largest message sent or accepted, at most (and by default) 1 MiB: see
+   * `SecureChannelOptions.maxMessageBytes`. A larger one from the peer fails the connection
+   * (`ERR_MESSAGE_TOO_LARGE`) as soon as it grows past the limit.
+   */
+  maxMessageBytes?: number;
 }
 
 /** Options of {@link secureInitiate}. */
@@ -113,7 +119,7 @@ export function secureInitiate(stream: Duplex, o: InitiatorOptions): Promise<Sec
   }
   return runHandshake(
     stream,
-    o.handshakeTimeoutMs,
+    o,
     (chunk) => driver.receive(chunk),
     () => driver.start(),
   );
@@ -140,7 +146,7 @@ export function secureRespond(stream: Duplex, o: ResponderOptions): Promise<Secu
   });
   return runHandshake(
     stream,
-    o.handshakeTimeoutMs,
+    o,
     (chunk) => driver.receive(chunk),
     () => [],
     () => new HandshakeRejectedError(statusOf(payload)),
@@ -176,11 +182,12 @@ function streamError(error: unknown, during: string): ConnectionFailedError {
 
 function runHandshake(
   stream: Duplex,
-  timeoutMs = DEFAULT_HANDSHAKE_TIMEOUT_MS,
+  options: SecureConnectOptions,
   receive: (chunk: Uint8Array) => HandshakeStep,
   start: () => Uint8Array[],
   rejection?: () => CryptullyError,
 ): Promise<SecureConnection> {
+  const timeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
   return new Promise((resolve, reject) => {
     let settled = false;
     const timer = setTimeout(() => fail(new HandshakeTimeoutError(timeoutMs)), timeoutMs);
@@ -223,7 +230,15 @@ function runHandshake(
       } else if (step.result) {
         cleanup();
         stream.pause();
-        resolve(new NodeSecureConnection(stream, step.result));
+        let connection: NodeSecureConnection;
+        try {
+          connection = new NodeSecureConnection(stream, step.result, options.maxMessageBytes);
+        } catch (error) {
+          stream.destroy();
+          reject(error);
+          return;
+        }
+        resolve(connection);
       }
     };
     const onEnd = () =>
@@ -265,12 +280,14 @@ class NodeSecureConnection extends EventEmitter implements SecureConnection {
   /** Set once `close` has been emitted, for listeners added later. */
   #outcome: { error: CryptullyError | undefined } | undefined;
 
-  constructor(stream: Duplex, result: HandshakeResult) {
+  constructor(stream: Duplex, result: HandshakeResult, maxMessageBytes: number | undefined) {
     super();
     this.remoteStaticPublicKey = result.remoteStaticPublicKey;
     this.handshakeHash = result.handshakeHash;
     this.#stream = stream;
-    this.#channel = new SecureChannel(result);
+    this.#channel = new SecureChannel(
+      maxMessageBytes === undefined ? result : { ...result, maxMessageBytes },
+    );
     stream.on('data', this.#onData);
     stream.on('end', this.#onEnd);
     stream.on('error', this.#onError);

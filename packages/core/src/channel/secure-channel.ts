@@ -40,6 +40,12 @@ export interface SecureChannelOptions {
   rekeyAfterFrames?: number;
   /** Rekey after this many frame bytes per direction; default {@link REKEY_AFTER_BYTES}. Same caveat. */
   rekeyAfterBytes?: number;
+  /**
+   * Largest application message this end sends or reassembles, at most (and by default)
+   * {@link MAX_MESSAGE_BYTES}. A layer above whose messages are smaller (the session's are at
+   * most 128 KiB) lowers it, so that a peer cannot make it buffer 1 MiB per connection.
+   */
+  maxMessageBytes?: number;
 }
 
 /** Something the peer sent, in order, as returned by {@link SecureChannel.receive}. */
@@ -155,14 +161,27 @@ export class SecureChannel {
   #fragmentBytes = 0;
   #failure: ChannelError | undefined;
   #closeReason: ChannelError | undefined;
+  readonly #maxMessageBytes: number;
 
-  /** @throws {InvalidArgumentError} when a rekey interval is not a positive integer. */
+  /**
+   * @throws {InvalidArgumentError} when a rekey interval is not a positive integer, or
+   *   `maxMessageBytes` is not a whole number from 0 to {@link MAX_MESSAGE_BYTES}.
+   */
   constructor(options: SecureChannelOptions) {
     const frames = options.rekeyAfterFrames ?? REKEY_AFTER_FRAMES;
     const bytes = options.rekeyAfterBytes ?? REKEY_AFTER_BYTES;
     if (!Number.isSafeInteger(frames) || frames < 1 || !Number.isSafeInteger(bytes) || bytes < 1) {
       throw new InvalidArgumentError('rekey intervals must be positive integers');
     }
+    const maxMessageBytes = options.maxMessageBytes ?? MAX_MESSAGE_BYTES;
+    if (
+      !Number.isInteger(maxMessageBytes) ||
+      maxMessageBytes < 0 ||
+      maxMessageBytes > MAX_MESSAGE_BYTES
+    ) {
+      throw new InvalidArgumentError(`maxMessageBytes must be 0 to ${MAX_MESSAGE_BYTES}`);
+    }
+    this.#maxMessageBytes = maxMessageBytes;
     this.#send = new Direction(options.sendCipher, frames, bytes);
     this.#receive = new Direction(options.receiveCipher, frames, bytes);
     this.#decoder = options.decoder ?? new FrameDecoder();
@@ -173,14 +192,15 @@ export class SecureChannel {
    * Encrypts one application message into frames (each with its length prefix), to be
    * written in order. May append the close record when the send nonce nears its end (then
    * {@link isSendClosed} is true and {@link closeReason} says why).
-   * @throws {MessageTooLargeError} over {@link MAX_MESSAGE_BYTES} (the channel stays usable).
+   * @throws {MessageTooLargeError} over {@link MAX_MESSAGE_BYTES} (or the channel's
+   *   `maxMessageBytes`); the channel stays usable.
    * @throws {ChannelClosedError} after {@link close}, a failure, or nonce exhaustion.
    */
   seal(message: Uint8Array): Uint8Array[] {
     abytes(message, undefined, 'message');
     this.#assertCanSend();
-    if (message.length > MAX_MESSAGE_BYTES) {
-      throw new MessageTooLargeError(message.length, MAX_MESSAGE_BYTES);
+    if (message.length > this.#maxMessageBytes) {
+      throw new MessageTooLargeError(message.length, this.#maxMessageBytes);
     }
     const frames: Uint8Array[] = [];
     let offset = 0;
@@ -392,7 +412,9 @@ export class SecureChannel {
 
   #addFragment(type: RecordTypeCode, body: Uint8Array, events: ChannelEvent[]): void {
     const total = this.#fragmentBytes + body.length;
-    if (total > MAX_MESSAGE_BYTES) throw new MessageTooLargeError(total, MAX_MESSAGE_BYTES);
+    if (total > this.#maxMessageBytes) {
+      throw new MessageTooLargeError(total, this.#maxMessageBytes);
+    }
     if (type === RecordType.dataMore) {
       if (body.length === 0) throw new ChannelProtocolError('an empty message fragment');
       this.#fragments.push(body);

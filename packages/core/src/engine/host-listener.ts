@@ -16,6 +16,7 @@ import { encodeHandshakeStatus, type HandshakeStatus } from '../channel/handshak
 import type { Prelude } from '../channel/prelude.js';
 import { fromHex, type KeyPair, randomBytes, toHex } from '../crypto/index.js';
 import type { InviteBook } from '../identity/invite-book.js';
+import { MAX_MESSAGE_BYTES as MAX_SESSION_MESSAGE_BYTES } from '../session/messages.js';
 import type { HostLimits } from './limits.js';
 import type { ChannelConnection, SecureChannelFactory } from './secure-channel.js';
 
@@ -141,6 +142,7 @@ export class HostListener {
       .respond(stream, {
         staticKeyPair: this.#o.keyPair,
         handshakeTimeoutMs: this.#o.handshakeTimeoutMs,
+        maxMessageBytes: MAX_SESSION_MESSAGE_BYTES,
         onPrelude: (prelude) => {
           const answer = this.#answerPrelude(prelude, where);
           reserved = answer.reserved;

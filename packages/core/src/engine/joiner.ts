@@ -19,6 +19,7 @@ import {
   isExpired,
   looksLikeInvite,
 } from '../identity/invite.js';
+import { MAX_MESSAGE_BYTES as MAX_SESSION_MESSAGE_BYTES } from '../session/messages.js';
 import { failureForStatus, JOIN_FAILURES, type JoinFailure, JoinRefusedError } from './errors.js';
 import type { ChannelConnection, SecureChannelFactory } from './secure-channel.js';
 
@@ -93,6 +94,7 @@ export async function joinHandshake(
     const channel = await options.secure.initiate(stream, {
       staticKeyPair: options.keyPair,
       handshakeTimeoutMs: options.handshakeTimeoutMs,
+      maxMessageBytes: MAX_SESSION_MESSAGE_BYTES,
       ...(psk ? { psk, inviteId: inviteIdFromSecret(psk) } : {}),
       checkResponder(remoteStatic, payload) {
         peerId = peerIdFromPublicKey(remoteStatic);

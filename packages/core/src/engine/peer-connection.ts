@@ -43,6 +43,10 @@ const CHANNEL_CLOSE_REASONS: Record<string, { reason: string; message: string }>
     reason: 'protocol-error',
     message: 'The peer broke the channel protocol.',
   },
+  ERR_MESSAGE_TOO_LARGE: {
+    reason: 'protocol-error',
+    message: 'The peer sent a message larger than the protocol allows.',
+  },
 };
 const CONNECTION_LOST = { reason: 'closed', message: 'The connection was lost.' };
 

@@ -27,6 +27,8 @@ export interface ChannelConnection {
 export interface InitiateOptions {
   staticKeyPair: KeyPair;
   handshakeTimeoutMs?: number;
+  /** Largest message sent or accepted (the engine passes the session's limit). */
+  maxMessageBytes?: number;
   psk?: Uint8Array;
   inviteId?: Uint8Array;
   /** Throw to abort before msg3, so our identity is not revealed. */
@@ -37,6 +39,8 @@ export interface InitiateOptions {
 export interface RespondOptions {
   staticKeyPair: KeyPair;
   handshakeTimeoutMs?: number;
+  /** Largest message sent or accepted (the engine passes the session's limit). */
+  maxMessageBytes?: number;
   onPrelude(prelude: Prelude): { psk?: Uint8Array; payload: Uint8Array; close?: boolean };
 }
 

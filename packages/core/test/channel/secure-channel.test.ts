@@ -133,6 +133,22 @@ describe('secure channel: a misbehaving peer', () => {
     expect(errorOf(events)).toBeInstanceOf(MessageTooLargeError);
   });
 
+  it('keeps to a lower maxMessageBytes: refuses to seal more, fails a peer that sends more', () => {
+    const { initiatorResult, responderResult } = handshake();
+    const limit = 128 * 1024;
+    const sender = new SecureChannel(initiatorResult);
+    const receiver = new SecureChannel({ ...responderResult, maxMessageBytes: limit });
+    expect(() => receiver.seal(new Uint8Array(limit + 1))).toThrow(MessageTooLargeError);
+    expect(receiver.seal(new Uint8Array(limit))).toHaveLength(3);
+    // Only the first 3 of the 17 frames of a 1 MiB message: the receiver fails on the third.
+    const frames = sender.seal(new Uint8Array(MAX_MESSAGE_BYTES)).slice(0, 3);
+    const events = receiver.receive(stream(frames));
+    expect(errorOf(events)).toBeInstanceOf(MessageTooLargeError);
+    expect(
+      () => new SecureChannel({ ...responderResult, maxMessageBytes: MAX_MESSAGE_BYTES + 1 }),
+    ).toThrow(/maxMessageBytes/);
+  });
+
   it.each([
     ['an unknown record type', [[7]]],
     ['a rekey record with a body', [[RecordType.rekey, 1]]],

@@ -104,6 +104,19 @@ for (const setup of SETUPS.filter((s) => s.name === 'memory transport')) {
   });
 }
 
+describe('message size', () => {
+  it('ends a peer that sends a message over the session limit before buffering 1 MiB of it', async () => {
+    const make = await SETUPS[1]!.make();
+    const alice = await openNode('Alice', make);
+    const { port } = await host(alice);
+    const raw = await rawPeer(make, { host: '127.0.0.1', port });
+    raw.sendBytes(new Uint8Array(1024 * 1024));
+    await until(() => raw.closed(), 'the host to end the connection');
+    // The channel refused it (as it grew past the session's 128 KiB), not the session after it.
+    expect(alice.logs.some((l) => /closed: ERR_MESSAGE_TOO_LARGE/.test(l))).toBe(true);
+  });
+});
+
 describe('names', () => {
   it('shows a name without the bidi overrides and invisible characters that could disguise it', async () => {
     const make = await SETUPS[1]!.make();
