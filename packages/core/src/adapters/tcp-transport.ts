@@ -127,6 +127,10 @@ export function tcpTransport(): Transport {
         server.once('error', onError);
         server.listen({ host, port }, () => {
           server.off('error', onError);
+          // From now on an 'error' is a failed accept (e.g. ENFILE, ENOBUFS under a flood of
+          // connections): that one connection is lost, the server keeps listening. Without a
+          // listener Node would throw it and end the process.
+          server.on('error', () => {});
           resolve();
         });
       });

@@ -4,11 +4,11 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer, type Socket } from 'node:net';
+import { createServer, Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { listenError, tcpTransport } from '../../src/adapters/tcp-transport.js';
 import { transportCompliance } from './compliance.js';
 
@@ -48,6 +48,29 @@ function noDelayOf(socket: Duplex): boolean | undefined {
 }
 
 describe('tcp transport specifics', () => {
+  it('keeps listening after a failed accept instead of throwing it (which would end the process)', async () => {
+    let server: Server | undefined;
+    const spy = vi.spyOn(Server.prototype, 'listen').mockImplementation(function (
+      this: Server,
+      ...args: unknown[]
+    ) {
+      server = this;
+      spy.mockRestore();
+      return Server.prototype.listen.apply(this, args as never);
+    });
+    const listener = await tcpTransport().listen({ host: '127.0.0.1', port: 0 }, (s) =>
+      s.destroy(),
+    );
+    try {
+      const failedAccept = Object.assign(new Error('accept ENFILE'), { code: 'ENFILE' });
+      expect(() => server!.emit('error', failedAccept)).not.toThrow();
+      const stream = await tcpTransport().dial(listener.address);
+      stream.destroy();
+    } finally {
+      await listener.close();
+    }
+  });
+
   it('turns on TCP_NODELAY on both ends', async () => {
     const transport = tcpTransport();
     let accepted: Duplex | undefined;
