@@ -142,10 +142,14 @@ export function newMessageId(): string {
   return toHex(randomBytes(8));
 }
 
-/** Cuts a peer-supplied sentence to a safe length for display and logs. */
+/** Makes a peer-supplied sentence safe for display and logs, and cuts it to 200 code points. */
 function clip(text: string | undefined, fallback: string): string {
-  if (text === undefined || text.length === 0) return fallback;
-  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+  // The wire already refuses control characters; format characters (bidi overrides,
+  // zero-width spaces) could still make the sentence read as something else.
+  const visible = text?.replace(/\p{Cf}/gu, '').trim() ?? '';
+  if (visible.length === 0) return fallback;
+  const points = Array.from(visible); // cut between code points, never inside a pair
+  return points.length > 200 ? `${points.slice(0, 200).join('')}…` : visible;
 }
 
 /** The session state machine; see the module documentation. */

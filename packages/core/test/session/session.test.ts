@@ -137,6 +137,24 @@ describe('session', () => {
     });
   });
 
+  it("shows the peer's sentence without bidi overrides, cut between characters", () => {
+    const p = pair();
+    p.fromHost(p.host.start(0));
+    p.fromJoiner(p.joiner.start(0));
+    p.flush();
+    p.fromHost(p.host.reject(1, `\u202e${'a'.repeat(199)}🙂🙂`));
+    p.flush();
+    const closed = p.events.joiner.at(-1) as Extract<SessionEvent, { type: 'closed' }>;
+    expect(closed.message).toBe(`${'a'.repeat(199)}🙂…`);
+    const q = pair();
+    q.fromHost(q.host.start(0));
+    q.fromJoiner(q.joiner.start(0));
+    q.flush();
+    q.fromHost(q.host.reject(1, '\u200b\u2066'));
+    q.flush();
+    expect(q.events.joiner.at(-1)).toMatchObject({ message: 'The host declined.' });
+  });
+
   it('reports unacknowledged messages when the channel dies, and delivers them exactly once in the next session', () => {
     const seenByHost = new SeenIds();
     const p = connected({ host: { seen: seenByHost } });
