@@ -90,7 +90,9 @@ export function latencyFigure(
     better: 'lower',
     details: {
       p50Ms: round(quantile(samples, 0.5), 3),
+      p90Ms: round(quantile(samples, 0.9), 3),
       p99Ms: round(quantile(samples, 0.99), 3),
+      p999Ms: round(quantile(samples, 0.999), 3),
       maxMs: round(Math.max(...samples), 3),
       messages: samples.length,
       senderCpuUsEach: round(senderCpuUs, 3),
