@@ -6,8 +6,10 @@
  */
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { randomBytes } from '@cryptully/core/crypto';
 import { cryptullyHome } from '@cryptully/core/transport';
 import { openCoreEngine } from './backend/core-engine.js';
 import { DesktopBackend } from './backend/desktop-backend.js';
@@ -17,8 +19,12 @@ import { startWebServer } from './web/web-server.js';
 const USAGE = `Usage: cryptully-desktop [--web [--port N]]
 
   (no option)   start the desktop app (needs the Electron runtime)
-  --web         serve the app to your browser at http://127.0.0.1 instead
+  --web         serve the app to your browser at http://127.0.0.1 instead; the printed
+                address opens it once (press Enter in this terminal for a new one)
   --port N      the port for --web (default: a free one)
+  --print-api-token
+                with --web, also print a line "api-token=TOKEN" for programs that speak
+                the WebSocket API themselves (valid for every connection of this run)
   --host-port N the port "Start a chat" listens on (default: Cryptully's standard port;
                 0: any free port)
   --host-bind A the address "Start a chat" listens on (default: every interface)
@@ -27,7 +33,11 @@ const USAGE = `Usage: cryptully-desktop [--web [--port N]]
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-async function runWeb(port: number, hostDefaults: { port?: number; bind?: string }): Promise<void> {
+async function runWeb(
+  port: number,
+  hostDefaults: { port?: number; bind?: string },
+  printApiToken: boolean,
+): Promise<void> {
   const backend = await DesktopBackend.start({
     home: cryptullyHome(),
     openEngine: openCoreEngine,
@@ -35,15 +45,24 @@ async function runWeb(port: number, hostDefaults: { port?: number; bind?: string
     hostDefaults,
     log: (line) => process.stderr.write(`${line}\n`),
   });
+  const apiToken = printApiToken ? Buffer.from(randomBytes(32)).toString('base64url') : undefined;
   const server = await startWebServer({
     backend,
     rendererDir: join(here, 'renderer'),
     port,
+    ...(apiToken !== undefined ? { apiToken } : {}),
     log: (line) => process.stderr.write(`${line}\n`),
   });
+  const interactive = process.stdin.isTTY === true;
   process.stdout.write(
-    `Cryptully is running for your browser. Open this address (it holds a private access key, do not share it):\n\n  ${server.url}\n\nPress Ctrl+C to stop.\n`,
+    `Cryptully is running for your browser. Open this address (it holds a private access key that works once, do not share it):\n\n  ${server.url}\n\n${apiToken !== undefined ? `api-token=${apiToken}\n\n` : ''}${interactive ? 'Press Enter for a new address, Ctrl+C to stop.' : 'Press Ctrl+C to stop.'}\n`,
   );
+  if (interactive) {
+    // A new one-time address, e.g. for another browser; the tabs already open keep working.
+    createInterface({ input: process.stdin }).on('line', () => {
+      process.stdout.write(`\nA new address (it works once):\n\n  ${server.newLink()}\n\n`);
+    });
+  }
   let stopping = false;
   const stop = () => {
     if (stopping) return;
@@ -83,6 +102,7 @@ async function main(argv: string[]): Promise<void> {
     port?: string;
     'host-port'?: string;
     'host-bind'?: string;
+    'print-api-token'?: boolean;
     help?: boolean;
   };
   try {
@@ -93,6 +113,7 @@ async function main(argv: string[]): Promise<void> {
         port: { type: 'string' },
         'host-port': { type: 'string' },
         'host-bind': { type: 'string' },
+        'print-api-token': { type: 'boolean' },
         help: { type: 'boolean' },
       },
     }));
@@ -115,7 +136,7 @@ async function main(argv: string[]): Promise<void> {
     ...(hostPort !== undefined ? { port: hostPort } : {}),
     ...(values['host-bind'] ? { bind: values['host-bind'] } : {}),
   };
-  if (values.web) return runWeb(port ?? 0, hostDefaults);
+  if (values.web) return runWeb(port ?? 0, hostDefaults, values['print-api-token'] === true);
   runElectron();
 }
 

@@ -1,6 +1,6 @@
 import QRCode from 'qrcode';
 import { describe, expect, it } from 'vitest';
-import { takeToken } from '../src/renderer/client.js';
+import { keepSessionToken, sessionTokenOf, takeToken } from '../src/renderer/client.js';
 import { qrPath } from '../src/renderer/views/qr-code.js';
 
 /** A tab's location, sessionStorage and history, as far as takeToken uses them. */
@@ -36,6 +36,24 @@ describe('the access token in the browser', () => {
     expect(takeToken(tab('').location, tab('').storage, tab('').history)).toBeNull();
     const t = tab('#token=<script>');
     expect(takeToken(t.location, t.storage, t.history)).toBeNull();
+  });
+});
+
+describe('the session token that replaces the one-time token', () => {
+  it('is stored in place of the printed token, so a reload uses it', () => {
+    const t = tab('#token=printed_once');
+    expect(takeToken(t.location, t.storage, t.history)).toBe('printed_once');
+    keepSessionToken(t.storage, 'session_of_this_tab');
+    expect(takeToken(t.location, t.storage, t.history)).toBe('session_of_this_tab');
+  });
+
+  it('is recognised only in a well-formed grant', () => {
+    expect(sessionTokenOf({ event: 'session', token: 'abc_DEF-1' })).toBe('abc_DEF-1');
+    expect(sessionTokenOf({ event: 'session', token: 'a b' })).toBeNull();
+    expect(sessionTokenOf({ event: 'session', token: 7 })).toBeNull();
+    expect(sessionTokenOf({ event: 'message', token: 'abc' })).toBeNull();
+    expect(sessionTokenOf(null)).toBeNull();
+    expect(sessionTokenOf('session')).toBeNull();
   });
 });
 

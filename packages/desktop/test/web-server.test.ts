@@ -85,7 +85,7 @@ function get(path: string, host = `127.0.0.1:${server.port}`, method = 'GET') {
 }
 
 describe('browser mode: the WebSocket refuses strangers', () => {
-  it('prints a URL on 127.0.0.1 with a long random token in the fragment', () => {
+  it('prints a URL on 127.0.0.1 with a long random one-time token in the fragment', () => {
     expect(server.url).toBe(`http://127.0.0.1:${server.port}/#token=${server.token}`);
     expect(server.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
   });
@@ -130,19 +130,79 @@ describe('browser mode: the WebSocket refuses strangers', () => {
         const check = () => (events.length >= n ? resolve() : setTimeout(check, 5));
         check();
       });
-    await got(1);
-    expect(events[0]).toEqual({ event: 'app-state', state: 'setup' });
+    await got(2);
+    // The one-time token is traded for this tab's session token before anything else.
+    expect(events[0]).toMatchObject({ event: 'session' });
+    expect(events[1]).toEqual({ event: 'app-state', state: 'setup' });
     socket.send('{"cmd":"launch-missiles"}');
     socket.send('not json');
     socket.send(JSON.stringify({ cmd: 'setup', name: 'Ada', evil: true }));
-    await got(3);
-    expect(events.slice(1).map((e) => e.event === 'error' && e.code)).toEqual([
+    await got(4);
+    expect(events.slice(2).map((e) => e.event === 'error' && e.code)).toEqual([
       'ERR_BAD_COMMAND',
       'ERR_BAD_COMMAND',
     ]);
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(backend.commands).toEqual([{ cmd: 'setup', name: 'Ada' }]);
     socket.close();
+  });
+});
+
+describe('browser mode: the printed token works once', () => {
+  let fresh: WebServer;
+  let freshOrigin: string;
+  const apiToken = 'api_'.padEnd(43, 'x');
+  beforeAll(async () => {
+    fresh = await startWebServer({ backend: recordingBackend(), rendererDir: dir, apiToken });
+    freshOrigin = `http://127.0.0.1:${fresh.port}`;
+  });
+  afterAll(() => fresh?.close());
+
+  /** Opens a WebSocket on `fresh`; its first event, or the refusal's HTTP status. */
+  const firstEvent = (token: string) =>
+    new Promise<AppEvent | { event: 'session'; token: string } | number>((resolve, reject) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${fresh.port}/ws?token=${token}`, {
+        origin: freshOrigin,
+      });
+      ws.once('message', (data) => {
+        resolve(JSON.parse(data.toString()));
+        ws.close();
+      });
+      ws.once('unexpected-response', (_req, res) => {
+        resolve(res.statusCode ?? 0);
+        ws.terminate();
+      });
+      ws.once('error', reject);
+    });
+
+  it('trades the printed token for a session token; a second use of the address is refused; the session token keeps working (reloads)', async () => {
+    const first = await firstEvent(fresh.token);
+    if (typeof first !== 'object' || first.event !== 'session') throw new Error('no session');
+    expect(first.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(first.token).not.toBe(fresh.token);
+    // Someone who saw the address (or a second tab) gets nothing.
+    expect(await firstEvent(fresh.token)).toBe(401);
+    // The tab's reload and reconnects: its session token opens again, without a new grant.
+    expect(await firstEvent(first.token)).toEqual({ event: 'app-state', state: 'setup' });
+    expect(await firstEvent(first.token)).toEqual({ event: 'app-state', state: 'setup' });
+  });
+
+  it('newLink makes a fresh one-time address and retires an unused one', async () => {
+    const a = new URL(fresh.newLink()).hash.slice('#token='.length);
+    const b = new URL(fresh.newLink()).hash.slice('#token='.length);
+    expect(a).not.toBe(b);
+    expect(await firstEvent(a)).toBe(401);
+    expect(await firstEvent(b)).toMatchObject({ event: 'session' });
+    expect(await firstEvent(b)).toBe(401);
+  });
+
+  it('the API token for programs works for every connection and is never traded', async () => {
+    expect(await firstEvent(apiToken)).toEqual({ event: 'app-state', state: 'setup' });
+    expect(await firstEvent(apiToken)).toEqual({ event: 'app-state', state: 'setup' });
+  });
+
+  it('without an API token configured, nothing else opens a WebSocket', async () => {
+    expect(await openSocket(`/ws?token=${apiToken}`, { origin })).toEqual({ status: 401 });
   });
 });
 

@@ -97,5 +97,14 @@ describe.skipIf(problem !== undefined)('interop through the real desktop UI', ()
 
     mkdirSync(repoPath('reports'), { recursive: true });
     await page.screenshot({ path: repoPath('reports', 'ui-interop.png'), fullPage: true });
+
+    // The driver's WebSocket used its own API token, so the printed address was this tab's
+    // alone: a reload of the tab keeps working, a second use of the address is refused.
+    await page.reload();
+    await page.getByLabel('Messages with Hana').getByText('hello back from the host').waitFor();
+    const second = await browser.newPage();
+    await second.goto(desktop.url!);
+    await second.getByRole('heading', { name: 'This address cannot open Cryptully' }).waitFor();
+    await second.close();
   });
 });

@@ -7,8 +7,11 @@
 import type { AppCommand } from '../bridge/app-protocol.js';
 import { type CryptullyApi, createValidatedApi, type RawPipe } from '../bridge/cryptully-api.js';
 
-/** The bridge's connection state, for a banner when it is lost. */
-export type BridgeStatus = 'connecting' | 'open' | 'closed';
+/**
+ * The bridge's connection state, for a banner when it is lost. `refused`: the very first
+ * connection of this page was turned away (a used or stale address); nothing is retried.
+ */
+export type BridgeStatus = 'connecting' | 'open' | 'closed' | 'refused';
 
 /** A connected client: the API plus connection-state updates. */
 export interface Client {
@@ -20,7 +23,11 @@ export interface Client {
 const TOKEN_KEY = 'cryptully.token';
 const RECONNECT_MS = [250, 1000, 2000, 5000];
 
-/** Takes the token out of the URL fragment (so it does not linger on screen) into this tab. */
+/**
+ * Takes the token out of the URL fragment (so it does not linger on screen) into this tab.
+ * The printed address's token works once; the server then grants this tab a session token,
+ * which {@link keepSessionToken} stores in its place for reloads and reconnects.
+ */
 export function takeToken(location: Location, storage: Storage, history: History): string | null {
   const match = /(?:^#|&)token=([A-Za-z0-9_-]+)/.exec(location.hash);
   if (match?.[1]) {
@@ -31,16 +38,39 @@ export function takeToken(location: Location, storage: Storage, history: History
   return storage.getItem(TOKEN_KEY);
 }
 
-function webSocketPipe(url: string, setStatus: (s: BridgeStatus) => void): RawPipe {
+/** Stores the session token the server granted this tab (it replaces the one-time token). */
+export function keepSessionToken(storage: Storage, token: string): void {
+  storage.setItem(TOKEN_KEY, token);
+}
+
+/** The session grant, the first message on a WebSocket opened with a one-time token. */
+export function sessionTokenOf(raw: unknown): string | null {
+  const record = raw as { event?: unknown; token?: unknown } | null;
+  return record !== null &&
+    typeof record === 'object' &&
+    record.event === 'session' &&
+    typeof record.token === 'string' &&
+    /^[A-Za-z0-9_-]+$/.test(record.token)
+    ? record.token
+    : null;
+}
+
+function webSocketPipe(
+  url: () => string,
+  setStatus: (s: BridgeStatus) => void,
+  onSession: (token: string) => void,
+): RawPipe {
   const listeners = new Set<(raw: unknown) => void>();
   let socket: WebSocket | null = null;
   let attempt = 0;
+  let everOpened = false;
   const open = () => {
     setStatus('connecting');
-    const ws = new WebSocket(url);
+    const ws = new WebSocket(url());
     socket = ws;
     ws.onopen = () => {
       attempt = 0;
+      everOpened = true;
       setStatus('open');
     };
     ws.onmessage = (message) => {
@@ -51,9 +81,20 @@ function webSocketPipe(url: string, setStatus: (s: BridgeStatus) => void): RawPi
       } catch {
         return;
       }
+      const session = sessionTokenOf(raw);
+      if (session !== null) {
+        onSession(session);
+        return;
+      }
       for (const listener of listeners) listener(raw);
     };
     ws.onclose = () => {
+      // The server served this page a moment ago, so a first connection that never opens was
+      // refused: the address was used already or belongs to an earlier run. Retrying is futile.
+      if (!everOpened) {
+        setStatus('refused');
+        return;
+      }
       setStatus('closed');
       const delay = RECONNECT_MS[Math.min(attempt++, RECONNECT_MS.length - 1)];
       setTimeout(open, delay);
@@ -96,10 +137,14 @@ export function connectClient(): Client | null {
       },
     };
   }
-  const token = takeToken(window.location, window.sessionStorage, window.history);
+  let token = takeToken(window.location, window.sessionStorage, window.history);
   if (!token) return null;
-  const url = `ws://${window.location.host}/ws?token=${encodeURIComponent(token)}`;
-  const api = createValidatedApi(webSocketPipe(url, setStatus), (error) =>
+  const url = () => `ws://${window.location.host}/ws?token=${encodeURIComponent(token ?? '')}`;
+  const onSession = (session: string) => {
+    token = session;
+    keepSessionToken(window.sessionStorage, session);
+  };
+  const api = createValidatedApi(webSocketPipe(url, setStatus, onSession), (error) =>
     console.warn(`dropped an invalid event: ${error.message}`),
   );
   return {

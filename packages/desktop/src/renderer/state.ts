@@ -87,7 +87,7 @@ export type Screen = 'start' | 'host' | 'join' | 'chat';
 
 /** Everything the views show. */
 export interface ViewState {
-  bridge: 'connecting' | 'open' | 'closed';
+  bridge: 'connecting' | 'open' | 'closed' | 'refused';
   phase: AppPhase | 'loading';
   me: { name: string; fingerprint: string } | null;
   busy: boolean;

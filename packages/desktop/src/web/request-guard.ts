@@ -37,7 +37,8 @@ export function tokensEqual(given: string, expected: string): boolean {
  * Decides whether a WebSocket upgrade may proceed: the Host must be `127.0.0.1:PORT`, the
  * Origin exactly `http://127.0.0.1:PORT` (so no other site, not even another local port, can
  * drive the app), the path `/ws` and the `token` query parameter one that `isValidToken`
- * accepts (the one printed at start). Returns null when allowed, else the refusal.
+ * accepts (the printed one-time token while unused, a tab's session token, the API token).
+ * Returns null when allowed, else the refusal.
  * @example checkUpgrade({ host: '127.0.0.1:8080', origin: 'http://127.0.0.1:8080', url: '/ws?token=t' }, 8080, (t) => tokensEqual(t, 't')) // null
  */
 export function checkUpgrade(
@@ -54,6 +55,6 @@ export function checkUpgrade(
   if (url.pathname !== '/ws') return { status: 404, reason: 'no such endpoint' };
   const given = url.searchParams.get('token');
   if (!given) return { status: 401, reason: 'missing token' };
-  if (!isValidToken(given)) return { status: 401, reason: 'wrong token' };
+  if (!isValidToken(given)) return { status: 401, reason: 'wrong or already used token' };
   return null;
 }

@@ -29,23 +29,45 @@ export interface WebServerOptions {
   rendererDir: string;
   /** 0 or absent: a free port. */
   port?: number;
-  /** The access token; default: 32 random bytes, base64url. */
+  /** The first one-time access token (the one in {@link WebServer.url}); default: random. */
   token?: string;
+  /**
+   * A token for programs (test drivers, scripts) that speak the WebSocket API themselves: valid
+   * for every WebSocket of this run, never traded for a session. Absent: no such token exists.
+   */
+  apiToken?: string;
   log?: (line: string) => void;
 }
 
 /** A running browser-mode server. */
 export interface WebServer {
   /**
-   * The URL to open, with the access token in the fragment (so browsers never send it in a
-   * request, a Referer or a log). The token is random for each run and valid for that run,
-   * for every tab and reconnect; it never works against another run.
+   * The URL to open, with a one-time access token in the fragment (so browsers never send it
+   * in a request, a Referer or a log). The first WebSocket that presents it trades it for a
+   * session token of that tab (sent as `{"event":"session","token":…}` before anything else;
+   * the tab keeps it for reloads and reconnects); any later use is refused (401).
    */
   readonly url: string;
   readonly port: number;
+  /** The one-time token of {@link WebServer.url}. */
   readonly token: string;
+  /**
+   * Makes a fresh one-time address (for a person who needs to open the app in another tab or
+   * browser); the previous address, if still unused, stops working.
+   */
+  newLink(): string;
   /** Closes every WebSocket and the server. */
   close(): Promise<void>;
+}
+
+/**
+ * Browser mode only, the first message on a WebSocket opened with a one-time token: the
+ * session token that this tab uses from then on. Not part of the app vocabulary: the
+ * renderer's client takes it before events are validated.
+ */
+export interface SessionGrant {
+  event: 'session';
+  token: string;
 }
 
 function refuseUpgrade(socket: Duplex, refusal: Refusal): void {
@@ -63,14 +85,28 @@ function refuseUpgrade(socket: Duplex, refusal: Refusal): void {
 
 /**
  * Serves the renderer on 127.0.0.1 only and bridges the validated app API over a WebSocket
- * at `/ws`, which refuses upgrades without the token, with a wrong one, from another Origin
- * or under another Host (DNS rebinding). Commands are validated with `parseAppCommand`;
+ * at `/ws`, which refuses upgrades without a valid token (the one-time token of the printed
+ * address, once; a tab's session token; the optional API token), from another Origin or
+ * under another Host (DNS rebinding). Commands are validated with `parseAppCommand`;
  * an invalid one is answered with an `error` event and goes no further.
  * @example const server = await startWebServer({ backend, rendererDir }); console.log(server.url);
  */
 export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
   const files = await loadStaticFiles(options.rendererDir);
-  const token = options.token ?? Buffer.from(randomBytes(32)).toString('base64url');
+  const newToken = () => Buffer.from(randomBytes(32)).toString('base64url');
+  // At most one unused one-time token; each WebSocket that presents it gets a session token.
+  let launchToken: string | null = options.token ?? newToken();
+  const sessionTokens = new Set<string>();
+  const apiToken = options.apiToken;
+  const isLaunchToken = (given: string) => launchToken !== null && tokensEqual(given, launchToken);
+  const isValidToken = (given: string) => {
+    // Every comparison runs (no early exit), so timing does not tell which kind matched.
+    let valid = isLaunchToken(given);
+    if (apiToken !== undefined) valid = tokensEqual(given, apiToken) || valid;
+    for (const session of sessionTokens) valid = tokensEqual(given, session) || valid;
+    return valid;
+  };
+  const firstToken = launchToken;
   let port = 0;
   const sockets = new Set<WebSocket>();
 
@@ -111,21 +147,29 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     const refusal = checkUpgrade(
       { host: request.headers.host, origin: request.headers.origin, url: request.url },
       port,
-      (given) => tokensEqual(given, token),
+      isValidToken,
     );
     if (refusal) {
       options.log?.(`refused a WebSocket: ${refusal.reason}`);
       refuseUpgrade(socket, refusal);
       return;
     }
-    wss.handleUpgrade(request, socket, head, (ws) => attach(ws));
+    const given = new URL(request.url ?? '/', `http://${LOOPBACK_HOST}`).searchParams.get('token');
+    let session: string | undefined;
+    if (given !== null && isLaunchToken(given)) {
+      launchToken = null;
+      session = newToken();
+      sessionTokens.add(session);
+    }
+    wss.handleUpgrade(request, socket, head, (ws) => attach(ws, session));
   });
 
-  const attach = (ws: WebSocket): void => {
+  const attach = (ws: WebSocket, session: string | undefined): void => {
     sockets.add(ws);
-    const send = (event: AppEvent) => {
+    const send = (event: AppEvent | SessionGrant) => {
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(event));
     };
+    if (session !== undefined) send({ event: 'session', token: session });
     const unsubscribe = options.backend.subscribe(send);
     ws.on('message', (data, isBinary) => {
       let command: AppCommand;
@@ -158,10 +202,15 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   if (address === null || typeof address === 'string') throw new Error('no address');
   port = address.port;
 
+  const linkFor = (token: string) => `http://${LOOPBACK_HOST}:${port}/#token=${token}`;
   return {
-    url: `http://${LOOPBACK_HOST}:${port}/#token=${token}`,
+    url: linkFor(firstToken),
     port,
-    token,
+    token: firstToken,
+    newLink() {
+      launchToken = newToken();
+      return linkFor(launchToken);
+    },
     async close() {
       for (const ws of sockets) ws.terminate();
       wss.close();

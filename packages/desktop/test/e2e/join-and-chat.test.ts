@@ -5,6 +5,8 @@
  * a script). Controls are found by role and accessible name, as a person (or a screen reader)
  * finds them. Screenshots go to packages/desktop/screenshots/.
  */
+
+import { fileURLToPath } from 'node:url';
 import type { ChatEvent } from '@cryptully/core/protocol';
 import type { Locator } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
@@ -106,13 +108,29 @@ describe.skipIf(!canRun)(
       expect(injected.ran).toEqual([undefined, undefined]);
       expect(injected.violations).toBeGreaterThanOrEqual(2);
 
-      // A wrong token (say, the address of an earlier run) opens nothing, and says so.
-      const stale = desktop.url.replace(/token=.*/, `token=${'A'.repeat(43)}`);
+      // The printed address works once: a second tab (or someone who saw it) is refused
+      // with a page that says how to get a new address; the first tab keeps working.
       const other = await page.context().browser()!.newPage();
-      await other.goto(stale);
+      await other.goto(desktop.url);
       await other
-        .getByRole('heading', { name: 'Cannot reach Cryptully' })
+        .getByRole('heading', { name: 'This address cannot open Cryptully' })
         .waitFor({ timeout: UI_TIMEOUT });
+      // (Not ui.shot: the refused WebSocket is, rightly, an error in this page's console.)
+      await other.screenshot({
+        path: fileURLToPath(new URL('../../screenshots/19-address-used.png', import.meta.url)),
+      });
+      // A wrong token (say, the address of an earlier run) opens nothing either.
+      const stale = desktop.url.replace(/token=.*/, `token=${'A'.repeat(43)}`);
+      await other.goto(stale);
+      await other.reload();
+      await other
+        .getByRole('heading', { name: 'This address cannot open Cryptully' })
+        .waitFor({ timeout: UI_TIMEOUT });
+      await page.reload();
+      await page
+        .getByRole('log', { name: 'Messages with Carol' })
+        .getByText('Hi Ada! Carol here.')
+        .waitFor();
       await other.close();
     });
 

@@ -1,7 +1,10 @@
 /**
- * Drives the desktop back end in browser mode: spawns `cryptully-desktop --web --port 0`,
- * reads the printed URL and access token, and speaks the app API over its WebSocket (`/ws`,
- * JSON commands in, JSON events out), exactly as the renderer does.
+ * Drives the desktop back end in browser mode: spawns
+ * `cryptully-desktop --web --port 0 --print-api-token`, reads the printed address and the API
+ * token, and speaks the app API over its WebSocket (`/ws`, JSON commands in, JSON events out),
+ * exactly as the renderer does. The driver connects with the API token (reusable, for
+ * programs), so the printed address's one-time token stays unused for a browser
+ * ({@link DesktopWsDriver.url}).
  * @module
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -13,8 +16,10 @@ import { EventLog } from './event-log.js';
 import { liveChildren } from './ndjson-process-driver.js';
 import { repoPath } from './paths.js';
 
-/** The printed address: `http://127.0.0.1:PORT/#token=TOKEN`. */
-const URL_PATTERN = /http:\/\/127\.0\.0\.1:(\d+)\/#token=([A-Za-z0-9_-]+)/;
+/** The printed address: `http://127.0.0.1:PORT/#token=TOKEN` (the token works once). */
+const URL_PATTERN = /http:\/\/127\.0\.0\.1:(\d+)\/#token=[A-Za-z0-9_-]+/;
+/** The line `--print-api-token` adds: `api-token=TOKEN`. */
+const API_TOKEN_PATTERN = /^api-token=([A-Za-z0-9_-]+)$/;
 
 /** The desktop's own first event (`app-state`), which is not a chat event. */
 interface AppStateEvent {
@@ -33,7 +38,10 @@ export class DesktopWsDriver implements ClientDriver {
   private socket: WebSocket | undefined;
   private exited: Promise<void> = Promise.resolve();
   private appState: string | undefined;
-  /** The browser-mode URL (with its token), for driving the real UI. */
+  /**
+   * The browser-mode URL with its one-time token, untouched by the driver: for one browser tab
+   * driving the real UI (a second use is refused).
+   */
   url: string | undefined;
 
   constructor(private readonly options: DriverOptions) {
@@ -63,7 +71,7 @@ export class DesktopWsDriver implements ClientDriver {
     }
     const child = spawn(
       process.execPath,
-      [repoPath('packages/desktop/dist/bin.js'), '--web', '--port', '0'],
+      [repoPath('packages/desktop/dist/bin.js'), '--web', '--port', '0', '--print-api-token'],
       { env, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     this.child = child;
@@ -76,28 +84,38 @@ export class DesktopWsDriver implements ClientDriver {
       }),
     );
     createInterface({ input: child.stderr! }).on('line', (line) => this.logs.push(line));
-    const found = await new Promise<RegExpMatchArray>((resolve, reject) => {
-      const timer = setTimeout(
-        () =>
-          reject(new Error(`${this.label}: no URL printed within 15 s: ${this.logs.join(' | ')}`)),
-        15_000,
-      );
-      createInterface({ input: child.stdout! }).on('line', (line) => {
-        const match = URL_PATTERN.exec(line);
-        if (match) {
+    const found = await new Promise<{ url: RegExpMatchArray; apiToken: string }>(
+      (resolve, reject) => {
+        const timer = setTimeout(
+          () =>
+            reject(
+              new Error(
+                `${this.label}: no URL and API token printed within 15 s: ${this.logs.join(' | ')}`,
+              ),
+            ),
+          15_000,
+        );
+        let url: RegExpMatchArray | undefined;
+        createInterface({ input: child.stdout! }).on('line', (line) => {
+          url ??= URL_PATTERN.exec(line) ?? undefined;
+          const apiToken = API_TOKEN_PATTERN.exec(line.trim())?.[1];
+          if (url && apiToken) {
+            clearTimeout(timer);
+            resolve({ url, apiToken });
+          }
+        });
+        child.once('exit', (code) => {
           clearTimeout(timer);
-          resolve(match);
-        }
-      });
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`${this.label} exited (${code}): ${this.logs.join(' | ')}`));
-      });
-    });
-    const [url, port, token] = found;
+          reject(new Error(`${this.label} exited (${code}): ${this.logs.join(' | ')}`));
+        });
+      },
+    );
+    const [url, port] = found.url;
     this.url = url;
     const origin = `http://127.0.0.1:${port}`;
-    const socket = new WebSocket(`ws://127.0.0.1:${port}/ws?token=${token}`, { origin });
+    const socket = new WebSocket(`ws://127.0.0.1:${port}/ws?token=${found.apiToken}`, {
+      origin,
+    });
     this.socket = socket;
     socket.on('message', (data) => {
       let event: ChatEvent | AppStateEvent;

@@ -25,6 +25,29 @@ function notify(state: ReturnType<typeof initialState>, event: AppEvent): void {
   }
 }
 
+/**
+ * Shown when the address was refused: each printed address opens the app once (in one tab,
+ * which keeps working across reloads), and an address from an earlier run never works.
+ */
+function AddressUsedPage() {
+  return (
+    <main class="loading">
+      <div class="card setup-card">
+        <h1>This address cannot open Cryptully</h1>
+        <p>
+          Each address printed by <code>cryptully-desktop --web</code> opens the app once, in one
+          tab, so that nobody who sees it later can use it. If you already opened it, go back to
+          that tab (reloading it is fine).
+        </p>
+        <p>
+          For a new address, press Enter in the terminal where Cryptully is running, or stop it with
+          Ctrl+C and start <code>cryptully-desktop --web</code> again.
+        </p>
+      </div>
+    </main>
+  );
+}
+
 /** The whole UI: wires the client to the reducer and picks the screen. */
 export function App({ client }: { client: Client }) {
   const [state, dispatch] = useReducer(reduce, undefined, () => initialState(document.hasFocus()));
@@ -71,15 +94,17 @@ export function App({ client }: { client: Client }) {
   );
 
   let body: preact.JSX.Element;
-  if (state.phase === 'loading') {
+  if (state.bridge === 'refused') {
+    body = <AddressUsedPage />;
+  } else if (state.phase === 'loading') {
     body = (
       <main class="loading" aria-busy={state.bridge !== 'closed'}>
         {state.bridge === 'closed' ? (
           <div class="card setup-card">
             <h1>Cannot reach Cryptully</h1>
             <p>
-              Cryptully has stopped, or this address is from an earlier run. Start{' '}
-              <code>cryptully-desktop --web</code> again and open the address it prints.
+              Cryptully has stopped. Start <code>cryptully-desktop --web</code> again and open the
+              address it prints.
             </p>
           </div>
         ) : (
