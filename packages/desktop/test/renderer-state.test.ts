@@ -13,6 +13,7 @@ import {
   initialState,
   reduce,
   shouldNotify,
+  shownVerification,
   type ViewState,
 } from '../src/renderer/state.js';
 
@@ -297,35 +298,83 @@ describe('renderer state: verification and key changes', () => {
     );
   });
 
-  it('a key change raises a warning until the decision (accept → connected, or reject)', () => {
-    const warned = run(
-      [
-        ev({ event: 'disconnected', peer: 'bob1', reason: 'goodbye', message: 'Bob left.' }),
-        ev({ event: 'key-changed', peer: 'bob1', name: 'Bob', old: 'old fp', new: 'new fp' }),
-        ev({
-          event: 'request',
-          peer: 'bob1',
-          name: 'Bob',
-          fingerprint: 'new fp',
-          code: '9',
-          known: true,
-          invited: false,
-          keyChanged: true,
-        }),
-      ],
-      chatting,
-    );
+  // A new key is a new peer id (it is derived from the key): the warning has to find the
+  // conversation of the old key by its fingerprint.
+  const keyChange = [
+    ev({ event: 'disconnected', peer: 'bob1', reason: 'goodbye', message: 'The peer left.' }),
+    ev({ event: 'key-changed', peer: 'bob2', name: 'Bob', old: '11111 22222', new: '33333' }),
+    ev({
+      event: 'request',
+      peer: 'bob2',
+      name: 'Bob',
+      fingerprint: '33333',
+      code: '9',
+      known: true,
+      invited: false,
+      keyChanged: true,
+    }),
+  ];
+  const badgeOf = (state: ViewState) =>
+    VERIFICATION_BADGES[shownVerification(state, currentConversation(state)!)].label;
+
+  it('a key change raises a warning and a red "Key changed" badge on the old conversation until the decision', () => {
+    const warned = run(keyChange, chatting);
     expect(warned.keyWarnings).toEqual([
-      { peer: 'bob1', name: 'Bob', oldFingerprint: 'old fp', newFingerprint: 'new fp' },
+      {
+        peer: 'bob2',
+        name: 'Bob',
+        oldFingerprint: '11111 22222',
+        newFingerprint: '33333',
+        conversation: 'bob1',
+      },
     ]);
-    expect(warned.conversations.bob1?.verification).toBe('key-changed');
-    expect(reduce(warned, bobConnected).keyWarnings).toEqual([]);
+    expect(currentConversation(warned)?.peer).toBe('bob1');
+    expect(badgeOf(warned)).toBe('Key changed');
+    expect(VERIFICATION_BADGES['key-changed'].tone).toBe('danger');
+  });
+
+  it('after "Trust the new key" the conversation moves to the new key and is Unverified', () => {
+    const trusted = reduce(
+      run(keyChange, chatting),
+      ev({
+        event: 'connected',
+        peer: 'bob2',
+        name: 'Bob',
+        fingerprint: '33333',
+        code: '9',
+        verified: false,
+        verification: 'unverified',
+      }),
+    );
+    expect(trusted.keyWarnings).toEqual([]);
+    expect(Object.keys(trusted.conversations)).toEqual(['bob2']);
+    expect(currentConversation(trusted)?.peer).toBe('bob2');
+    expect(badgeOf(trusted)).toBe('Unverified');
+  });
+
+  it('after Reject the old conversation shows its old verification again', () => {
     const rejected = reduce(
-      warned,
-      ev({ event: 'disconnected', peer: 'bob1', reason: 'rejected', message: 'Rejected.' }),
+      run(keyChange, chatting),
+      ev({ event: 'disconnected', peer: 'bob2', reason: 'rejected', message: 'Rejected.' }),
     );
     expect(rejected.keyWarnings).toEqual([]);
     expect(rejected.requests).toEqual([]);
+    expect(badgeOf(rejected)).toBe('Verified by invite');
+  });
+
+  it("the status line of an offline friend is the app's own sentence from the reason code", () => {
+    const left = run(keyChange.slice(0, 1), chatting);
+    expect(currentConversation(left)?.note).toBe('Bob left the chat.');
+    const lost = reduce(
+      chatting,
+      ev({ event: 'disconnected', peer: 'bob1', reason: 'closed', message: 'x' }),
+    );
+    expect(currentConversation(lost)?.note).toBe('The connection to Bob was lost.');
+    const odd = reduce(
+      chatting,
+      ev({ event: 'disconnected', peer: 'bob1', reason: 'from-the-future', message: 'x' }),
+    );
+    expect(currentConversation(odd)?.note).toBe('The chat with Bob ended.');
   });
 });
 

@@ -36,7 +36,7 @@ export const VERIFICATION_BADGES: Record<
     tone: 'good',
   },
   unverified: {
-    label: 'Not verified',
+    label: 'Unverified',
     explanation: 'Compare the verification code with them to be sure nobody is listening in.',
     tone: 'neutral',
   },
@@ -46,6 +46,34 @@ export const VERIFICATION_BADGES: Record<
     tone: 'danger',
   },
 };
+
+/**
+ * Why a friend went offline, in the app's own words, by the `disconnected` reason code (the
+ * engine's message is generic and not always about this friend).
+ */
+export const DISCONNECT_NOTES: Readonly<Record<string, (name: string) => string>> = {
+  goodbye: (name) => `${name} left the chat.`,
+  quit: () => 'You ended the chat.',
+  rejected: () => 'The request to chat was turned down.',
+  timeout: (name) => `${name} stopped answering, so the chat was closed.`,
+  closed: (name) => `The connection to ${name} was lost.`,
+  unreachable: (name) => `${name} could not be reached.`,
+  'protocol-error': (name) => `${name}'s app sent something unexpected, so the chat was closed.`,
+  'decrypt-failed': (name) =>
+    `A message from ${name} failed its security check, so the chat was closed to be safe.`,
+  'handshake-failed': (name) => `A secure connection with ${name} could not be set up.`,
+  'key-mismatch': (name) => `${name}'s key was not the expected one, so the chat was closed.`,
+  'invite-used': () => 'That invite was used already. Ask for a new one.',
+  'invite-expired': () => 'That invite has expired. Ask for a new one.',
+  'invite-unknown': () => 'That invite is not known to the host. Ask for a new one.',
+  busy: (name) => `${name} cannot take more chats right now.`,
+  replaced: (name) => `${name} connected again, so this connection was replaced.`,
+};
+
+/** The status line of an offline friend, from the `disconnected` reason code. */
+export function disconnectNote(reason: string, name: string): string {
+  return (DISCONNECT_NOTES[reason] ?? ((n: string) => `The chat with ${n} ended.`))(name);
+}
 
 /**
  * A message time as the person's clock shows it: hours and minutes today, with the date

@@ -5,6 +5,7 @@
  */
 import type { PeerId, TypingState, Verification } from '@cryptully/core/protocol';
 import type { AppEvent, AppPhase } from '../bridge/app-protocol.js';
+import { disconnectNote } from './format.js';
 
 /** Where one of our messages is: on its way, waiting for the friend, confirmed, or not. */
 export type DeliveryState = 'sending' | 'queued' | 'delivered' | 'undelivered';
@@ -50,10 +51,13 @@ export interface IncomingRequest {
 
 /** A remembered friend came back with a different key: needs a decision. */
 export interface KeyWarning {
+  /** The connection with the new key (its peer id comes from the new key). */
   peer: PeerId;
   name: string;
   oldFingerprint: string;
   newFingerprint: string;
+  /** Our conversation with the old key, if we have one: it shows "Key changed" meanwhile. */
+  conversation: PeerId | null;
 }
 
 /** Our attempt to join someone else's chat. */
@@ -214,6 +218,34 @@ const JOIN_ERRORS = new Set([
   'ERR_TIMEOUT',
 ]);
 
+/**
+ * The new key of a friend was trusted (`connected` after a key-change warning): the
+ * conversation kept under the old key's peer id moves to the new one, so the history stays in
+ * one place; its verification is then whatever `connected` says for the new key.
+ */
+function carryOverTrustedKey(state: ViewState, peer: PeerId): ViewState {
+  const old = state.keyWarnings.find((w) => w.peer === peer)?.conversation;
+  const conversation = old && old !== peer ? state.conversations[old] : undefined;
+  if (!old || !conversation || state.conversations[peer]) return state;
+  const { [old]: _moved, ...others } = state.conversations;
+  return {
+    ...state,
+    conversations: { ...others, [peer]: { ...conversation, peer } },
+    selected: state.selected === old ? peer : state.selected,
+  };
+}
+
+/**
+ * The verification a conversation's badge shows: `key-changed` while a key-change warning
+ * about it waits for a decision, else what the engine last said.
+ */
+export function shownVerification(state: ViewState, conversation: Conversation): Verification {
+  const pending = state.keyWarnings.some(
+    (w) => w.peer === conversation.peer || w.conversation === conversation.peer,
+  );
+  return pending ? 'key-changed' : conversation.verification;
+}
+
 type Handler<E extends AppEvent['event']> = (
   state: ViewState,
   event: Extract<AppEvent, { event: E }>,
@@ -261,7 +293,8 @@ const ON_EVENT: { [E in AppEvent['event']]: Handler<E> } = {
       code: e.code,
     },
   }),
-  connected: (state, e, now) => {
+  connected: (state0, e, now) => {
+    const state = carryOverTrustedKey(state0, e.peer);
     const next = updateConversation(state, e.peer, (c) => ({
       ...c,
       name: e.name,
@@ -329,18 +362,21 @@ const ON_EVENT: { [E in AppEvent['event']]: Handler<E> } = {
   verified: (state, e) =>
     updateConversation(state, e.peer, (c) => ({ ...c, verification: e.verification })),
   'key-changed': (state, e) => {
-    const warning = {
+    const previous =
+      Object.values(state.conversations).find((c) => c.fingerprint === e.old) ??
+      state.conversations[e.peer];
+    const warning: KeyWarning = {
       peer: e.peer,
       name: e.name,
       oldFingerprint: e.old,
       newFingerprint: e.new,
+      conversation: previous?.peer ?? null,
     };
-    const next = state.conversations[e.peer]
-      ? updateConversation(state, e.peer, (c) => ({ ...c, verification: 'key-changed' }))
-      : state;
+    // The badge says "Key changed" while the warning stands (see shownVerification); the
+    // conversation keeps its old verification for when the new key is rejected.
     return {
-      ...next,
-      keyWarnings: [...next.keyWarnings.filter((w) => w.peer !== e.peer), warning],
+      ...state,
+      keyWarnings: [...state.keyWarnings.filter((w) => w.peer !== e.peer), warning],
     };
   },
   disconnected: (state, e) => {
@@ -353,7 +389,7 @@ const ON_EVENT: { [E in AppEvent['event']]: Handler<E> } = {
           ...c,
           online: false,
           typing: 'idle',
-          note: e.message,
+          note: disconnectNote(e.reason, c.name),
         }))
       : state;
     return {

@@ -6,7 +6,7 @@
  * finds them. Screenshots go to packages/desktop/screenshots/.
  */
 import type { ChatEvent } from '@cryptully/core/protocol';
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { JsonPeer, startDesktop, tempHome } from './support/processes.js';
 import { canRun, isEvent, useUi } from './support/ui.js';
 
@@ -37,11 +37,24 @@ describe.skipIf(!canRun)('desktop UI in Chromium: trust', () => {
     );
     const warning = page.getByRole('alert').filter({ hasText: "Erin's security key has changed" });
     await warning.waitFor();
+    // Until the decision, the conversation does not claim the old verification.
+    const badge = page.locator('.chat-head .verification');
+    await badge.filter({ hasText: /^Key changed$/ }).waitFor();
+    expect(await page.locator('.chat-head .presence-text').textContent()).toBe(
+      'Erin left the chat.',
+    );
     await ui.shot(page, '12-key-changed');
     await warning.getByRole('button', { name: 'Trust the new key' }).click();
     await impostor.waitFor(isEvent('connected'), 'connected after the key change was accepted');
     await warning.waitFor({ state: 'detached' });
     await page.getByRole('heading', { name: 'Erin', level: 1 }).waitFor();
+    // The new key was trusted, not verified: the old "Verified by invite" does not carry over.
+    await badge.filter({ hasText: /^Unverified$/ }).waitFor();
+    // One conversation with Erin, not one per key.
+    expect(
+      await page.getByRole('navigation', { name: 'Conversations' }).getByRole('button').count(),
+    ).toBe(1);
+    await ui.shot(page, '12-key-changed-trusted');
   });
 
   it('warns the joiner too when the host it knows comes back with another key', async () => {

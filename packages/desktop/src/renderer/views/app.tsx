@@ -1,7 +1,13 @@
 import { useEffect, useMemo, useReducer, useRef } from 'preact/hooks';
 import type { AppCommand, AppEvent } from '../../bridge/app-protocol.js';
 import type { Client } from '../client.js';
-import { currentConversation, initialState, reduce, shouldNotify } from '../state.js';
+import {
+  currentConversation,
+  initialState,
+  reduce,
+  shouldNotify,
+  shownVerification,
+} from '../state.js';
 import { ActionsContext, type AppActions } from './app-context.js';
 import { ChatView } from './chat-view.js';
 import { HostView } from './host-view.js';
@@ -139,7 +145,12 @@ export function App({ client }: { client: Client }) {
           {screen === 'start' && <StartView state={state} />}
           {screen === 'host' && <HostView state={state} />}
           {screen === 'join' && <JoinView state={state} />}
-          {screen === 'chat' && conversation && <ChatView conversation={conversation} />}
+          {screen === 'chat' && conversation && (
+            <ChatView
+              conversation={conversation}
+              verification={shownVerification(state, conversation)}
+            />
+          )}
         </main>
         {state.verifyOpen && conversation && <VerifyDialog conversation={conversation} />}
       </div>

@@ -1,3 +1,4 @@
+import type { Verification } from '@cryptully/core/protocol';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { deliveryLabel, formatTime, initials, VERIFICATION_BADGES } from '../format.js';
 import type { Conversation } from '../state.js';
@@ -7,9 +8,16 @@ import { useActions } from './app-context.js';
 const TYPING_PAUSE_MS = 3000;
 
 /** A conversation: header with the verification badge, messages, typing, the composer. */
-export function ChatView({ conversation }: { conversation: Conversation }) {
+export function ChatView({
+  conversation,
+  verification,
+}: {
+  conversation: Conversation;
+  /** What the badge shows (`key-changed` while a key-change warning waits for a decision). */
+  verification: Verification;
+}) {
   const { dispatch, send } = useActions();
-  const badge = VERIFICATION_BADGES[conversation.verification];
+  const badge = VERIFICATION_BADGES[verification];
   const listRef = useRef<HTMLOListElement>(null);
   const count = conversation.messages.length;
 
