@@ -8,7 +8,7 @@ import type { ChatCommand, ChatEvent, PeerId } from '@cryptully/core/protocol';
 import type { ChatNodeLike } from './chat-node.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { interpretLine, type LineOutcome } from './slash-commands.js';
-import { addLine, initialState, reduce, switchTo, type UiState } from './ui-state.js';
+import { addLine, initialState, noteJoin, reduce, switchTo, type UiState } from './ui-state.js';
 
 /** How a chat ended: the exit status and, for a failure, one sentence for stderr. */
 export interface ChatEnd {
@@ -63,6 +63,7 @@ export class ChatController {
 
   /** Sends a command to the node; a failure becomes a warning line, never an exception. */
   send(command: ChatCommand): Promise<void> {
+    if (command.cmd === 'join') this.update(noteJoin(this.state, command.target));
     return this.node.dispatch(command).catch((error: unknown) => {
       const message = error instanceof Error ? error.message : String(error);
       this.update(

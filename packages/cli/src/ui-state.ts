@@ -74,6 +74,12 @@ export interface UiState {
   /** The conversation shown; `null` shows the home log. */
   readonly current: PeerId | null;
   readonly knownPeers?: readonly KnownPeerSummary[];
+  /**
+   * How our latest join was asked for: by invite or by address. The invite pins the host's
+   * key, so a joiner by invite is verified from the start (the `waiting` event carries no
+   * verification of its own).
+   */
+  readonly joiningBy?: 'invite' | 'address';
   readonly nextSeq: number;
 }
 
@@ -94,6 +100,16 @@ export function addLine(state: UiState, peer: PeerId | null, line: NewLine): UiS
   if (target === undefined) return { ...next, home: [...state.home, withSeq].slice(-MAX_LINES) };
   const unread = line.kind === 'in' && state.current !== peer ? target.unread + 1 : target.unread;
   return replace(next, { ...target, unread, lines: [...target.lines, withSeq].slice(-MAX_LINES) });
+}
+
+/** Whether a join target is an invite (as opposed to `host:port`). */
+export function isInviteTarget(target: string): boolean {
+  return target.trim().toLowerCase().startsWith('cryptully:');
+}
+
+/** Records that we asked to join `target` (see {@link UiState.joiningBy}). */
+export function noteJoin(state: UiState, target: string): UiState {
+  return { ...state, joiningBy: isInviteTarget(target) ? 'invite' : 'address' };
 }
 
 /** Shows a conversation (or the home log with `null`) and marks it read. */
@@ -182,8 +198,10 @@ export function keyChangedWarning(name: string, oldKey: string, newKey: string):
   );
 }
 
-function describeTarget(target: string): string {
-  return target.startsWith('cryptully://') ? "your friend's invite" : target;
+function describeTarget(state: UiState, target: string): string {
+  if (isInviteTarget(target)) return "your friend's invite";
+  // The engine names the invite's addresses, not the invite (it holds a secret).
+  return state.joiningBy === 'invite' ? `${target} with your friend's invite` : target;
 }
 
 type Handler<E extends ChatEvent['event']> = (
@@ -229,7 +247,7 @@ const HANDLERS: Handlers = {
     addLine(state, null, {
       kind: 'info',
       at: now,
-      text: `Connecting to ${describeTarget(e.target)}…`,
+      text: `Connecting to ${describeTarget(state, e.target)}…`,
     }),
   request: (state, e, now) => {
     const name = safeName(e.name);
@@ -254,11 +272,17 @@ const HANDLERS: Handlers = {
   },
   waiting: (state, e, now) => {
     const name = safeName(e.name);
+    // The engine checked the host's key against the invite before sending anything.
+    const verification: Verification =
+      state.joiningBy === 'invite'
+        ? 'invite'
+        : (conversationOf(state, e.peer)?.verification ?? 'unverified');
     const next = upsert(state, e.peer, {
       name,
       fingerprint: e.fingerprint,
       code: e.code,
       state: 'waiting',
+      verification,
     });
     return addLine(next, e.peer, {
       kind: 'info',

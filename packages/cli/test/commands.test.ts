@@ -1,6 +1,7 @@
+import { readdirSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { x25519 } from '@cryptully/core/crypto';
-import { emptyKnownPeers, rememberPeer } from '@cryptully/core/identity';
+import { emptyKnownPeers, encodeInvite, rememberPeer } from '@cryptully/core/identity';
 import { KnownPeersStore } from '@cryptully/core/transport';
 import { afterAll, describe, expect, it } from 'vitest';
 import { timingOptions } from '../src/commands/chat.js';
@@ -130,6 +131,41 @@ describe('timing overrides for tests', () => {
     );
     expect(result.out).toBe('');
   });
+});
+
+describe('cryptully join checks its target first', () => {
+  const expired = encodeInvite({
+    version: 1,
+    addresses: ['127.0.0.1'],
+    port: 7677,
+    hostPublicKey: new Uint8Array(32).fill(7),
+    secret: new Uint8Array(32).fill(9),
+    expiresAt: Math.floor(Date.now() / 1000) - 60,
+  });
+  const cases: Array<[string, string, string, RegExp]> = [
+    ['a mangled invite', 'cryptully://join/AQCnuwAAAABrCVI', 'ERR_BAD_INVITE', /invite/],
+    ['an expired invite', expired, 'ERR_INVITE_EXPIRED', /expired/],
+    ['an impossible address', '127.0.0.1:99999', 'ERR_BAD_ADDRESS', /./],
+  ];
+  it.each(cases)(
+    '%s: one sentence, exit 1, no identity created and no name asked',
+    async (_what, target, code, words) => {
+      const folder = await home();
+      // No --name: a valid target would fail later for want of a name; this must fail first.
+      const plain = await run(['join', target, '--plain'], { CRYPTULLY_HOME: folder });
+      expect(plain.status).toBe(1);
+      oneSentence(plain.err);
+      expect(plain.err).toMatch(words);
+      expect(plain.out).toBe('');
+      const json = await run(['join', target, '--json', '--name', 'Bob'], {
+        CRYPTULLY_HOME: folder,
+      });
+      expect(json.status).toBe(1);
+      oneSentence(json.err);
+      expect(JSON.parse(json.out)).toMatchObject({ event: 'error', code });
+      expect(readdirSync(folder)).toEqual([]);
+    },
+  );
 });
 
 describe('other commands', () => {

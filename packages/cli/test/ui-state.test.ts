@@ -1,8 +1,10 @@
 import type { ChatEvent } from '@cryptully/core/protocol';
 import { describe, expect, it } from 'vitest';
+import { statusText } from '../src/tui/status-bar.js';
 import {
   currentConversation,
   initialState,
+  noteJoin,
   pendingRequests,
   reduce,
   switchTo,
@@ -104,6 +106,27 @@ describe('the view-model reducer', () => {
     expect(bob.verification).toBe('code');
     expect(bob.state).toBe('disconnected');
     expect(bob.lines.at(-2)?.text).toBe('Bob left the chat.');
+  });
+
+  it('shows a joiner by invite as verified by invite while the host decides (the invite pinned its key)', () => {
+    const waiting: ChatEvent = {
+      event: 'waiting',
+      peer: BOB,
+      name: 'Bob',
+      fingerprint: '9 9',
+      code: '482 913',
+    };
+    const connecting: ChatEvent = { event: 'connecting', target: '127.0.0.1:7677' };
+    const byInvite = run([connecting, waiting], noteJoin(initialState, 'cryptully://join/AQCn'));
+    expect(currentConversation(byInvite)?.verification).toBe('invite');
+    expect(statusText(byInvite).text).toContain('verified by invite');
+    expect(statusText(byInvite).text).not.toContain('unverified');
+    expect(byInvite.home.at(-1)?.text).toBe(
+      "Connecting to 127.0.0.1:7677 with your friend's invite…",
+    );
+    const byAddress = run([connecting, waiting], noteJoin(initialState, '127.0.0.1:7677'));
+    expect(currentConversation(byAddress)?.verification).toBe('unverified');
+    expect(statusText(byAddress).text).toContain('unverified — type /verify');
   });
 
   it('tells a joiner whose last conversation ended how to leave, but not a host', () => {

@@ -3,7 +3,8 @@
  * one of the three front ends (TUI, `--plain`, `--json`) until the chat ends.
  * @module
  */
-import type { ChatCommand } from '@cryptully/core/protocol';
+import { parseJoinTarget } from '@cryptully/core/identity';
+import { type ChatCommand, CryptullyError } from '@cryptully/core/protocol';
 import { cryptullyHome } from '@cryptully/core/transport';
 import type { ParsedArgs } from '../args/parse-args.js';
 import { lineAsker, screenAsker } from '../askers.js';
@@ -48,6 +49,21 @@ export function startCommand(parsed: ParsedArgs): ChatCommand {
     cmd: 'join',
     target: target.startsWith('cryptully://') ? target.replace(/\s+/g, '') : target,
   };
+}
+
+/**
+ * Checks what follows `join` (invite or address syntax, an invite's expiry) before anything
+ * else happens, so that a bad invite costs no identity, no question and no connection.
+ * @returns the problem as a {@link CliError} with core's code and sentence, or null when fine.
+ */
+export function joinTargetProblem(target: string, now: number): CliError | null {
+  try {
+    parseJoinTarget(target, { now });
+    return null;
+  } catch (error) {
+    if (!(error instanceof CryptullyError)) throw error;
+    return new CliError(error.code, error.message);
+  }
 }
 
 /**
@@ -185,8 +201,20 @@ async function runLines(parsed: ParsedArgs, io: CliIo, mode: 'plain' | 'json'): 
   return finish(end, io);
 }
 
-/** Runs `cryptully host` or `cryptully join` in the mode the command line asks for. */
+/**
+ * Runs `cryptully host` or `cryptully join` in the mode the command line asks for. A join
+ * target that cannot work fails first, with one sentence (and in `--json` its `error` event).
+ */
 export async function chatCommand(parsed: ParsedArgs, io: CliIo): Promise<ExitCode> {
   const mode = chooseMode(parsed, io);
+  const start = startCommand(parsed);
+  const problem = start.cmd === 'join' ? joinTargetProblem(start.target, Date.now()) : null;
+  if (problem) {
+    if (mode === 'json') {
+      const event = { event: 'error', code: problem.code, message: problem.message };
+      io.stdout.write(`${JSON.stringify(event)}\n`);
+    }
+    throw problem;
+  }
   return mode === 'tui' ? runTui(parsed, io) : runLines(parsed, io, mode);
 }
