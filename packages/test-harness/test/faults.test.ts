@@ -115,12 +115,7 @@ const TAMPER_REASONS = ['decrypt-failed', 'protocol-error'];
  * Engine defects this file found, reported to their owner; each is warned about loudly
  * instead of failing main, and must be removed from here once fixed.
  */
-const KNOWN_ISSUES: Partial<Record<Tamper, string>> = {
-  replay:
-    'when the receipt for the replayed (genuine) message is sent in the same tick as the ' +
-    'duplicate fails to decrypt, the engine reports the send failure (ERR_CHANNEL_CLOSED, ' +
-    '"closed") instead of ERR_CHANNEL_DECRYPT; its own log shows the decrypt failure',
-};
+const KNOWN_ISSUES: Partial<Record<Tamper, string>> = {};
 
 const marksOf = (l: Linked) => ({ host: l.host.events.length, joiner: l.joiner.events.length });
 

@@ -4,6 +4,7 @@
  * says goes out on the channel; everything it reports goes to the chat node.
  * @module
  */
+import { CryptullyError } from '../errors.js';
 import type { KnownPeer } from '../identity/known-peers.js';
 import type { Session, SessionEvent, SessionStep } from '../session/session.js';
 import type { ChannelConnection } from './secure-channel.js';
@@ -81,6 +82,8 @@ export class PeerConnection {
   readonly #hooks: PeerConnectionHooks;
   #timer: NodeJS.Timeout | undefined;
   #ended = false;
+  /** A send failed: nothing more is sent; the channel's close event ends the session. */
+  #lost = false;
   readonly #closed: Promise<void>;
   #resolveClosed!: () => void;
 
@@ -131,16 +134,20 @@ export class PeerConnection {
       step = this.session.abort('protocol-error', 'An internal error ended the conversation.');
     }
     for (const bytes of step.out) {
-      if (this.#ended) break;
+      if (this.#ended || this.#lost) break;
       try {
         this.channel.send(bytes);
       } catch (error) {
-        // The channel closed under us (its close event is on its way): the session is over.
+        this.#lost = true;
         this.#hooks.log(
           `send to ${this.remote} failed: ${(error as { code?: string }).code ?? 'error'}`,
         );
-        const lost = this.session.abort(CONNECTION_LOST.reason, CONNECTION_LOST.message);
-        step.events.push(...lost.events);
+        // The channel failed under us, e.g. on a bad frame that came in the same chunk as the
+        // message we are answering. Its close event, on its way, says why: that first failure
+        // decides the session's reason, not this consequence of it. Once the channel has
+        // handled what it already read, make sure it does close.
+        const cause = error instanceof CryptullyError ? error : undefined;
+        queueMicrotask(() => this.channel.destroy(cause));
         break;
       }
     }

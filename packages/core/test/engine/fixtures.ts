@@ -36,19 +36,36 @@ export const SETUPS: Setup[] = [
   },
 ];
 
-/** A transport wrapper whose dialed streams can be cut, or made deaf (drop what arrives). */
+/**
+ * A transport wrapper whose dialed streams can be cut, made deaf (drop what arrives), or made
+ * to replay one frame they send. Outgoing bytes are split at the channel's 2-byte length
+ * prefixes and written frame by frame.
+ */
 export function faultyTransport(inner: Transport) {
   const streams = new Set<Duplex>();
   let deaf = false;
+  let replay = false;
   const transport: Transport = {
     listen: (options, onConnection) => inner.listen(options, onConnection),
     async dial(address, options) {
       const real = await inner.dial(address, options);
+      let unsent = Buffer.alloc(0);
       const outer = new Duplex({
         allowHalfOpen: true,
         read() {},
-        write(chunk, _encoding, callback) {
-          real.write(chunk, callback);
+        write(chunk: Buffer, _encoding, callback) {
+          unsent = Buffer.concat([unsent, chunk]);
+          const frames: Buffer[] = [];
+          while (unsent.length >= 2 && unsent.length >= 2 + unsent.readUInt16BE(0)) {
+            const frame = unsent.subarray(0, 2 + unsent.readUInt16BE(0));
+            unsent = unsent.subarray(frame.length);
+            frames.push(frame);
+            // The copy goes in the same write: the peer reads both in one go.
+            if (replay) frames.push(frame);
+            replay = false;
+          }
+          if (frames.length === 0) callback();
+          else real.write(Buffer.concat(frames), callback);
         },
         final(callback) {
           real.end();
@@ -75,6 +92,10 @@ export function faultyTransport(inner: Transport) {
     /** From now on, dialed streams drop everything they receive (the peer's receipts are lost). */
     deafen(on = true) {
       deaf = on;
+    },
+    /** The next frame a dialed stream sends is sent twice, back to back (a replay). */
+    replayNextFrame() {
+      replay = true;
     },
     /** Destroys every dialed stream, like a pulled cable noticed by this end. */
     cut() {

@@ -52,6 +52,26 @@ for (const setup of SETUPS) {
       expect(alice.of('message').map((m) => m.text)).toEqual(['one', 'two', 'three']);
     });
 
+    it('reports a replayed frame as a decrypt failure, even when a receipt is due in the same tick', async () => {
+      // The genuine frame and its copy arrive together: the genuine message is shown and its
+      // receipt is due while the channel has already failed on the copy. The failure that ended
+      // the session (decrypt) must be what Alice hears, not the receipt's failed send.
+      const make = await setup.make();
+      const faulty = faultyTransport(make.transport);
+      const alice = await openNode('Alice', make);
+      const bob = await openNode('Bob', { ...make, transport: faulty.transport });
+      await connectPair(alice, bob);
+      faulty.replayNextFrame();
+      await bob.node.dispatch({ cmd: 'send', text: 'once' });
+      const ended = await alice.next('disconnected');
+      expect(ended).toMatchObject({ peer: bob.node.peerId, reason: 'decrypt-failed' });
+      expect(alice.logs).toContainEqual(expect.stringContaining('ERR_CHANNEL_DECRYPT'));
+      // The case this protects: the receipt's send failed before the channel said why.
+      expect(alice.logs).toContainEqual(expect.stringContaining('failed: ERR_CHANNEL_CLOSED'));
+      await bob.next('disconnected');
+      expect(alice.of('message').map((m) => m.text)).toEqual(['once']);
+    });
+
     it('reports messages still queued for an offline peer as undelivered when the node closes', async () => {
       const make = await setup.make();
       const alice = await openNode('Alice', make);
