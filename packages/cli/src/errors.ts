@@ -1,20 +1,18 @@
+import { CryptullyError } from '@cryptully/core/protocol';
 import { EXIT, type ExitCode } from './exit-codes.js';
 
 /**
  * An error meant for the person at the terminal: `main` prints its message as one sentence on
- * stderr (never a stack trace) and exits with {@link CliError.exitCode}.
+ * stderr (never a stack trace) and exits with {@link CliError.exitCode}. A
+ * {@link CryptullyError}, so its stable `code` (such as `ERR_USAGE`) is read like core's.
  */
-export class CliError extends Error {
-  /** A stable, machine-readable identifier such as `ERR_USAGE`. */
-  readonly code: string;
+export class CliError extends CryptullyError {
   /** The process exit status this error leads to. */
   readonly exitCode: ExitCode;
 
   constructor(code: string, message: string, exitCode: ExitCode = EXIT.failure) {
-    super(message);
-    this.code = code;
+    super(code, message);
     this.exitCode = exitCode;
-    this.name = new.target.name;
   }
 }
 

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { CryptullyError } from '@cryptully/core/protocol';
 import { describe, expect, it } from 'vitest';
 import type { AppEvent } from '../src/bridge/app-protocol.js';
 import { IPC_CHANNELS } from '../src/bridge/ipc-channels.js';
@@ -124,6 +125,17 @@ describe('parseAppEvent (every event reaching the renderer)', () => {
   ];
   it.each(invalid)('rejects %j', (input) => {
     expect(() => parseAppEvent(input)).toThrow(EventError);
+  });
+
+  it("is one of core's typed errors, with its stable code", () => {
+    let caught: unknown;
+    try {
+      parseAppEvent({ event: 'app-state', state: 'root' });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(CryptullyError);
+    expect(caught).toMatchObject({ code: 'ERR_BAD_EVENT', name: 'EventError' });
   });
 });
 

@@ -1,15 +1,16 @@
+import { CryptullyError } from '@cryptully/core/protocol';
 import type { AppEvent } from './app-protocol.js';
 
 /**
- * Raised for an event that does not match the vocabulary (a bug or a hostile sender).
- * Core's `CryptullyError` is not exported from the browser-safe `protocol` entry, so this
- * carries the same stable `code` shape on its own.
+ * Raised for an event that does not match the vocabulary (a bug or a hostile sender): a
+ * {@link CryptullyError} with the stable code `ERR_BAD_EVENT`.
  */
-export class EventError extends Error {
+export class EventError extends CryptullyError {
   /** Always `ERR_BAD_EVENT`. */
-  readonly code = 'ERR_BAD_EVENT';
+  declare readonly code: 'ERR_BAD_EVENT';
   constructor(message: string) {
-    super(message);
+    super('ERR_BAD_EVENT', message);
+    // Spelled out: a minified renderer bundle may rename the class.
     this.name = 'EventError';
   }
 }
