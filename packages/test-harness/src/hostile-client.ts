@@ -61,10 +61,18 @@ export function frame(body: Uint8Array): Buffer {
   return Buffer.concat([prefix, body]);
 }
 
-/** A valid prelude (mode XX, no invite) and a valid msg1 (a fresh ephemeral public key). */
+/**
+ * A valid prelude (mode XX, no invite) and a valid msg1: a fresh ephemeral public key and a
+ * 32-byte commitment (in clear in mode XX; random bytes here, which the host cannot tell from
+ * a real one before msg3).
+ */
 export function preludeAndFirstMessage(): Buffer {
   const prelude = Buffer.concat([Buffer.from('CRYPTULLY', 'ascii'), Buffer.from([1, 0, 0])]);
-  return Buffer.concat([frame(prelude), frame(x25519.generateKeyPair().publicKey)]);
+  const commitment = randomBytes(32);
+  return Buffer.concat([
+    frame(prelude),
+    frame(Buffer.concat([x25519.generateKeyPair().publicKey, commitment])),
+  ]);
 }
 
 /** Random bytes (for the garbage attack). */

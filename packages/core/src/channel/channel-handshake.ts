@@ -1,7 +1,10 @@
 import { abytes, type KeyPair, randomBytes, wipe } from '../crypto/index.js';
 import { CryptullyError, InvalidArgumentError } from '../errors.js';
 import { type CipherState, HandshakeState } from '../noise/index.js';
+import { commitmentOpens, handshakeCommitment } from './commitment.js';
 import {
+  COMMITMENT_BYTES,
+  COMMITMENT_NONCE_BYTES,
   INVITE_ID_BYTES,
   MAX_FRAME_BYTES,
   MIN_TRANSPORT_FRAME_BYTES,
@@ -51,6 +54,11 @@ export interface InitiatorHandshakeOptions extends HandshakeRoleOptions {
    * {@link CryptullyError}) to abort: the handshake fails with that error and msg3 is never sent.
    */
   checkResponder?(remoteStatic: Uint8Array, payload: Uint8Array): void;
+  /**
+   * Fixed 32-byte commitment nonce: ONLY for reproducible examples and tests. By default every
+   * handshake draws a fresh random one, which is what makes the verification code sound.
+   */
+  commitmentNonce?: Uint8Array;
 }
 
 /** What a responder decides once it has read the prelude. */
@@ -104,19 +112,22 @@ const TRANSPORT_LIMITS = {
   maxFrameBytes: MAX_FRAME_BYTES,
 };
 
+/** Bounds of a frame of exactly `bytes` bytes. */
+const exactly = (bytes: number): FrameLimits => ({ minFrameBytes: bytes, maxFrameBytes: bytes });
+
 /**
  * Frame size bounds of the message expected in each phase (XX over 25519/ChaChaPoly), given
- * the 16 extra bytes psk mode adds to msg1 (its `e` is mixed into the key, so the empty
- * payload gets a tag).
+ * the 16 extra bytes psk mode adds to msg1 (its `e` is mixed into the key, so the commitment
+ * is encrypted and gets a tag; in mode XX msg1 has no key yet and the commitment is clear).
  */
 const MESSAGE_LIMITS: Readonly<Record<Phase, (pskTag: number) => FrameLimits>> = {
   prelude: () => ({ minFrameBytes: MIN_PRELUDE_BYTES, maxFrameBytes: MAX_PRELUDE_BYTES }),
-  // e, [tag of the empty payload]
-  msg1: (pskTag) => ({ minFrameBytes: DH_BYTES + pskTag, maxFrameBytes: DH_BYTES + pskTag }),
+  // e, commitment [+ tag]: 64 (XX) or 80 (XXpsk3)
+  msg1: (pskTag) => exactly(DH_BYTES + COMMITMENT_BYTES + pskTag),
   // e, s + tag, payload + tag
   msg2: () => ({ minFrameBytes: 2 * DH_BYTES + 2 * TAG, maxFrameBytes: MAX_FRAME_BYTES }),
-  // s + tag, tag of the empty payload
-  msg3: () => ({ minFrameBytes: DH_BYTES + 2 * TAG, maxFrameBytes: DH_BYTES + 2 * TAG }),
+  // s + tag, nonce + tag: 96
+  msg3: () => exactly(DH_BYTES + TAG + COMMITMENT_NONCE_BYTES + TAG),
   done: () => TRANSPORT_LIMITS,
   failed: () => TRANSPORT_LIMITS,
 };
@@ -219,6 +230,8 @@ export class InitiatorHandshake extends HandshakeDriver {
   readonly #prelude: Prelude;
   readonly #preludeBytes: Uint8Array;
   readonly #hs: HandshakeState;
+  /** This handshake's commitment nonce: committed to in msg1, revealed in msg3. */
+  readonly #nonce: Uint8Array;
   #started = false;
 
   /**
@@ -231,6 +244,9 @@ export class InitiatorHandshake extends HandshakeDriver {
     }
     if (options.psk) abytes(options.psk, PSK_BYTES, 'psk');
     if (options.inviteId) abytes(options.inviteId, INVITE_ID_BYTES, 'inviteId');
+    if (options.commitmentNonce) {
+      abytes(options.commitmentNonce, COMMITMENT_NONCE_BYTES, 'commitmentNonce');
+    }
     super('msg2', psk);
     this.#options = options;
     const mode = psk ? 'XXpsk3' : 'XX';
@@ -245,13 +261,19 @@ export class InitiatorHandshake extends HandshakeDriver {
       ...(options.ephemeralPrivateKey ? { e: options.ephemeralPrivateKey } : {}),
       psks: options.psk ? [options.psk] : [],
     });
+    // A copy: it is wiped once revealed, and a caller's fixed nonce stays the caller's.
+    this.#nonce = options.commitmentNonce
+      ? Uint8Array.from(options.commitmentNonce)
+      : randomBytes(COMMITMENT_NONCE_BYTES);
   }
 
-  /** The prelude frame and msg1, to write before anything else. Call once. */
+  /** The prelude frame and msg1 (which carries the commitment), to write first. Call once. */
   start(): Uint8Array[] {
     if (this.#started) throw new ChannelClosedError('the handshake has already started');
     this.#started = true;
-    const msg1 = noise(() => this.#hs.writeMessage(EMPTY));
+    // The HandshakeState's own public key: the one msg3 will carry, whatever the caller passed.
+    const commitment = handshakeCommitment(this.#hs.localStaticPublicKey!, this.#nonce);
+    const msg1 = noise(() => this.#hs.writeMessage(commitment));
     return [encodeFrame(this.#preludeBytes), encodeFrame(msg1)];
   }
 
@@ -264,7 +286,10 @@ export class InitiatorHandshake extends HandshakeDriver {
     this.#options.checkResponder?.(Uint8Array.from(remote), payload);
     const status = decodeHandshakeStatus(payload);
     if (status !== 'ok') throw new HandshakeRejectedError(status);
-    const msg3 = noise(() => this.#hs.writeMessage(EMPTY));
+    // msg3 opens the commitment: the nonce, hidden until now, is what makes h unpredictable
+    // to a responder that chose msg2.
+    const msg3 = noise(() => this.#hs.writeMessage(this.#nonce));
+    wipe(this.#nonce);
     const result = this.finish(this.#hs, true, this.#prelude, payload);
     return { frames: [encodeFrame(msg3)], result };
   }
@@ -283,6 +308,8 @@ export class ResponderHandshake extends HandshakeDriver {
   #hs: HandshakeState | undefined;
   #prelude: Prelude | undefined;
   #payload: Uint8Array = EMPTY;
+  /** msg1's payload: the initiator's commitment, checked against msg3. */
+  #commitment: Uint8Array = EMPTY;
   #close = false;
   #psk = false;
 
@@ -336,7 +363,10 @@ export class ResponderHandshake extends HandshakeDriver {
   #readMessage1(frame: Uint8Array): HandshakeStep {
     const hs = this.#hs!;
     const payload = noise(() => hs.readMessage(frame));
-    if (payload.length !== 0) throw new ChannelProtocolError('msg1 must carry an empty payload');
+    if (payload.length !== COMMITMENT_BYTES) {
+      throw new ChannelProtocolError(`msg1 must carry a ${COMMITMENT_BYTES}-byte commitment`);
+    }
+    this.#commitment = Uint8Array.from(payload);
     const msg2 = noise(() => hs.writeMessage(this.#payload));
     if (this.#close) {
       this.phase = 'failed';
@@ -350,7 +380,17 @@ export class ResponderHandshake extends HandshakeDriver {
   #readMessage3(frame: Uint8Array): HandshakeStep {
     const hs = this.#hs!;
     const payload = noise(() => hs.readMessage(frame));
-    if (payload.length !== 0) throw new ChannelProtocolError('msg3 must carry an empty payload');
+    if (payload.length !== COMMITMENT_NONCE_BYTES) {
+      throw new ChannelProtocolError(`msg3 must carry a ${COMMITMENT_NONCE_BYTES}-byte nonce`);
+    }
+    // The initiator committed to its static key and this nonce in msg1, before it saw our
+    // ephemeral key: an initiator that did not (a man in the middle varying msg3 until the
+    // verification codes match) is refused. Locally the error says why; the peer just sees
+    // the connection close, as for any other failed handshake.
+    const remote = hs.remoteStaticPublicKey;
+    if (!remote || !commitmentOpens(this.#commitment, remote, payload)) {
+      throw new HandshakeError('the secure handshake failed (commitment mismatch)');
+    }
     return { frames: [], result: this.finish(hs, false, this.#prelude!, this.#payload) };
   }
 }

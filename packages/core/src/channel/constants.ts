@@ -19,6 +19,18 @@ export const INVITE_ID_BYTES = 16;
 /** Length of a pre-shared key (the invite secret). */
 export const PSK_BYTES = 32;
 
+/**
+ * ASCII label in front of the handshake commitment's input: msg1 carries
+ * `BLAKE2b-512("Cryptully commit v1" || initiator static public key || nonce)[0..32]`.
+ */
+export const COMMITMENT_LABEL = 'Cryptully commit v1';
+
+/** Length of the handshake commitment (msg1's payload): the first 32 bytes of a BLAKE2b-512. */
+export const COMMITMENT_BYTES = 32;
+
+/** Length of the initiator's fresh random commitment nonce (msg3's payload). */
+export const COMMITMENT_NONCE_BYTES = 32;
+
 /** Size of the big-endian length prefix in front of every Noise message. */
 export const FRAME_HEADER_BYTES = 2;
 

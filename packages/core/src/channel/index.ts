@@ -5,6 +5,7 @@
  * @module
  */
 export * from './channel-handshake.js';
+export * from './commitment.js';
 export * from './constants.js';
 export * from './errors.js';
 export * from './frame-decoder.js';

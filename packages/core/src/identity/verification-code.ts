@@ -14,8 +14,8 @@ const MODULUS = 1_000_000;
 const LIMIT = Math.floor(2 ** 32 / MODULUS) * MODULUS;
 
 /**
- * How many digits a code has: 6 (the default, what front ends show today), or 12 or 18 where a
- * prepared man in the middle matters (each digit multiplies his work by 10, see below).
+ * How many digits a code has: 6 (the default, what front ends show today), or 12 or 18 for a
+ * smaller chance than one in a million that a man in the middle's codes match by luck.
  */
 export type VerificationCodeDigits = 6 | 12 | 18;
 
@@ -27,10 +27,13 @@ export type VerificationCodeDigits = 6 | 12 | 18;
  * run out (for six digits: probability about 10^-58), hash again with the digest appended. A
  * longer code starts with the shorter one.
  *
- * Six digits stop a passive or careless man in the middle, not a prepared one: he can try keys
- * until both ends show the same code (about 10^6 tries, seconds on a multi-core machine); 12
- * digits need about 10^12 tries. See docs/protocol-identity.md §3; invites (XXpsk3 with the
- * host key pinned) do not depend on the code.
+ * Six digits give a man in the middle one chance in a million per attempt because the channel
+ * handshake carries a commitment (docs/protocol.md §5): the initiator commits in msg1 to its
+ * static key and a fresh nonce and reveals the nonce in msg3, both mixed into `h`, so he cannot
+ * try keys offline until both ends show the same code (without it: about 10^6 tries, minutes
+ * of CPU); each attempt is a new live handshake with an honest peer. See
+ * docs/protocol-identity.md §3; invites (XXpsk3 with the host key pinned) do not depend on the
+ * code.
  * @param handshakeHash the Noise handshake hash `h` (32 or 64 bytes; BLAKE2b gives 64).
  * @param digits 6 (default), 12 or 18.
  * @throws {RangeError} for a hash shorter than 32 bytes or another number of digits.

@@ -40,7 +40,7 @@ describe('channel handshake', () => {
     expect(new TextDecoder().decode(initiatorResult.responderPayload)).toBe('{"status":"ok"}');
     // prelude, msg1, msg3 with the documented sizes (+2 for each length prefix).
     expect(toResponder.map((f) => f.length)).toEqual(
-      psk ? [2 + 28, 2 + 48, 2 + 64] : [2 + 12, 2 + 32, 2 + 64],
+      psk ? [2 + 28, 2 + 80, 2 + 96] : [2 + 12, 2 + 64, 2 + 96],
     );
   });
 

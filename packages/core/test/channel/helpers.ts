@@ -28,6 +28,7 @@ export const FIXED = {
   responderEphemeral: fromHex('b0'.repeat(31) + '04'),
   psk: fromHex('5a'.repeat(32)),
   inviteId: fromHex('1d'.repeat(16)),
+  commitmentNonce: fromHex('c0'.repeat(31) + '05'),
 };
 
 export const OK = encodeHandshakeStatus('ok');
@@ -48,7 +49,9 @@ export function drivers(options: PairOptions = {}) {
   const initiator = new InitiatorHandshake({
     staticKeyPair: FIXED.initiatorStatic,
     ...(options.psk ? { psk: FIXED.psk, inviteId: FIXED.inviteId } : {}),
-    ...(options.fixedEphemerals ? { ephemeralPrivateKey: FIXED.initiatorEphemeral } : {}),
+    ...(options.fixedEphemerals
+      ? { ephemeralPrivateKey: FIXED.initiatorEphemeral, commitmentNonce: FIXED.commitmentNonce }
+      : {}),
     ...options.initiator,
   });
   const responder = new ResponderHandshake({

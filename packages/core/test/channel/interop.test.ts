@@ -2,6 +2,7 @@
 // holepunch's noise-handshake (libsodium), which knows nothing of Cryptully. The other side's
 // prelude, prologue, framing and records are built by hand here, straight from
 // docs/protocol.md, so a convention that only our writer and reader share would show up.
+import { createHash, randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import {
@@ -43,6 +44,19 @@ const XX_PROLOGUE = concatBytes(text('Cryptully/1'), XX_PRELUDE);
 /** Our frame format, by hand: a 2-byte big-endian length, then the bytes. */
 const frame = (bytes: Uint8Array) =>
   concatBytes(new Uint8Array([bytes.length >> 8, bytes.length & 0xff]), bytes);
+/**
+ * The handshake commitment, by hand with node:crypto: the first 32 bytes of
+ * BLAKE2b-512("Cryptully commit v1" || static public key || nonce).
+ */
+const commit = (staticPublicKey: Uint8Array, nonce: Uint8Array) =>
+  new Uint8Array(
+    createHash('blake2b512')
+      .update(text('Cryptully commit v1'))
+      .update(staticPublicKey)
+      .update(nonce)
+      .digest()
+      .subarray(0, 32),
+  );
 const unframe = (bytes: Uint8Array) => {
   expect((bytes[0]! << 8) | bytes[1]!).toBe(bytes.length - 2);
   return bytes.subarray(2);
@@ -82,10 +96,14 @@ describe('channel interop with noise-handshake (mode XX)', () => {
     const ours = new InitiatorHandshake({ staticKeyPair: ourStatic });
     const [preludeFrame, msg1] = ours.start() as [Uint8Array, Uint8Array];
     expect(toHex(unframe(preludeFrame))).toBe(toHex(XX_PRELUDE));
-    expect(theirs.recv(unframe(msg1)).length).toBe(0);
+    // msg1 = e || commitment (mode XX: no key yet, so in clear); msg3 opens it.
+    const commitment = theirs.recv(unframe(msg1));
+    expect(commitment.length).toBe(32);
     const step = ours.receive(frame(theirs.send(encodeHandshakeStatus('ok'))));
-    theirs.recv(unframe(step.frames[0]!));
+    const nonce = theirs.recv(unframe(step.frames[0]!));
     expect(theirs.complete).toBe(true);
+    expect(nonce.length).toBe(32);
+    expect(toHex(commitment)).toBe(toHex(commit(ourStatic.publicKey, nonce)));
     const result = step.result!;
     expect(toHex(result.handshakeHash)).toBe(toHex(theirs.hash));
     expect(toHex(result.remoteStaticPublicKey)).toBe(toHex(pair.publicKey));
@@ -100,13 +118,33 @@ describe('channel interop with noise-handshake (mode XX)', () => {
       staticKeyPair: ourStatic,
       onPrelude: () => ({ payload: encodeHandshakeStatus('ok') }),
     });
-    const msg2 = ours.receive(concatBytes(frame(XX_PRELUDE), frame(theirs.send()))).frames;
+    const nonce = randomBytes(32);
+    const msg1 = theirs.send(commit(pair.publicKey, nonce));
+    const msg2 = ours.receive(concatBytes(frame(XX_PRELUDE), frame(msg1))).frames;
     expect(new TextDecoder().decode(theirs.recv(unframe(msg2[0]!)))).toBe('{"status":"ok"}');
-    const step = ours.receive(frame(theirs.send()));
+    const step = ours.receive(frame(theirs.send(nonce)));
     expect(theirs.complete).toBe(true);
     const result = step.result!;
     expect(toHex(result.handshakeHash)).toBe(toHex(theirs.hash));
     expect(toHex(result.remoteStaticPublicKey)).toBe(toHex(pair.publicKey));
     checkTransport(new SecureChannel(result), theirs);
+  });
+
+  it('our responder refuses their initiator when msg3 does not open the commitment', () => {
+    const ours = new ResponderHandshake({
+      staticKeyPair: x25519.generateKeyPair(),
+      onPrelude: () => ({ payload: encodeHandshakeStatus('ok') }),
+    });
+    const { theirs, pair } = theirSide(true);
+    const msg1 = theirs.send(commit(pair.publicKey, randomBytes(32)));
+    const msg2 = ours.receive(concatBytes(frame(XX_PRELUDE), frame(msg1))).frames;
+    theirs.recv(unframe(msg2[0]!));
+    // A valid Noise msg3 (their side completes) whose nonce is not the committed one.
+    const msg3 = frame(theirs.send(randomBytes(32)));
+    expect(theirs.complete).toBe(true);
+    expect(() => ours.receive(msg3)).toThrow(
+      expect.objectContaining({ code: 'ERR_HANDSHAKE_FAILED' }),
+    );
+    expect(ours.isComplete).toBe(false);
   });
 });

@@ -8,6 +8,7 @@ import {
   buildPrologue,
   encodePrelude,
   FRAME_HEADER_BYTES,
+  handshakeCommitment,
   MAX_FRAGMENT_BYTES,
   MAX_FRAME_BYTES,
   MAX_MESSAGE_BYTES,
@@ -69,16 +70,21 @@ function workedExample(): string {
   item('Initiator ephemeral private key', FIXED.initiatorEphemeral);
   item('Responder static private key', FIXED.responderStatic.privateKey);
   item('Responder static public key', FIXED.responderStatic.publicKey);
+  item('Initiator commitment nonce (random in every real handshake)', FIXED.commitmentNonce);
   item('Responder ephemeral private key', FIXED.responderEphemeral);
   item('psk (the invite secret)', FIXED.psk);
   item('Invite id', FIXED.inviteId);
   item('Prelude', prelude);
   item('Prologue ("Cryptully/1" || prelude)', buildPrologue(prelude));
+  item(
+    'Commitment: first 32 bytes of BLAKE2b-512("Cryptully commit v1" || initiator static public key || nonce)',
+    handshakeCommitment(FIXED.initiatorStatic.publicKey, FIXED.commitmentNonce),
+  );
   out.push('On the wire, each frame with its 2-byte length prefix:', '');
   item('Frame 1, → prelude frame', preludeFrame);
-  item("Frame 2, → msg1 (e, then the empty payload's tag)", msg1);
+  item('Frame 2, → msg1 (e, then the commitment encrypted, with its tag)', msg1);
   item('Frame 3, ← msg2 (e, ee, s, es, payload `{"status":"ok"}`)', msg2);
-  item('Frame 4, → msg3 (s, se, psk, empty payload)', msg3);
+  item('Frame 4, → msg3 (s, se, psk, then the nonce encrypted, with its tag)', msg3);
   item('Handshake hash h (both ends)', initiatorResult.handshakeHash);
   item('Transport key initiator → responder (first of Split)', keys.i2r);
   item('Transport key responder → initiator (second of Split)', keys.r2i);

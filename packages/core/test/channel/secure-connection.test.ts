@@ -159,8 +159,9 @@ describe.each(Object.entries(pairs))('secure connection over %s', (_name, makePa
       expect(bob).rejects.toMatchObject({ code: 'ERR_CONNECTION_FAILED' }),
     ]);
     expect(learned).toBe(false);
-    // Only the prelude and msg1 (an ephemeral key) ever left: 14 + 34 bytes, no msg3.
-    expect(concatBytes(...written).length).toBe(14 + 34);
+    // Only the prelude and msg1 (an ephemeral key and the commitment, which hides our static
+    // key behind a random nonce) ever left: 14 + 66 bytes, no msg3.
+    expect(concatBytes(...written).length).toBe(14 + 66);
   });
 
   it('reports a refusal to both ends with the status the responder chose', async () => {

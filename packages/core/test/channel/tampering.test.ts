@@ -59,6 +59,7 @@ function replay(psk: boolean, role: 'responder' | 'initiator', bytes: Uint8Array
       const initiator = new InitiatorHandshake({
         staticKeyPair: FIXED.initiatorStatic,
         ephemeralPrivateKey: FIXED.initiatorEphemeral,
+        commitmentNonce: FIXED.commitmentNonce,
         ...(psk ? { psk: FIXED.psk, inviteId: FIXED.inviteId } : {}),
       });
       initiator.start();
