@@ -139,6 +139,22 @@ export const SLASH_COMMANDS: readonly SlashCommand[] = [
     run: () => ({ commands: [{ cmd: 'invite' }] }),
   },
   {
+    name: 'join',
+    args: '<invite|host:port>',
+    summary: "join a friend's chat (another one, or again after one ended)",
+    run(args) {
+      const target = args.trim();
+      if (target === '') {
+        return {
+          note: 'Type /join followed by the invite your friend sent you (cryptully://join/…) or their address (host:port).',
+        };
+      }
+      // An invite copied from a narrow window may have picked up line breaks or spaces.
+      const cleaned = target.startsWith('cryptully://') ? target.replace(/\s+/g, '') : target;
+      return { commands: [{ cmd: 'join', target: cleaned }], switchTo: null };
+    },
+  },
+  {
     name: 'switch',
     args: '<number|name>',
     summary: 'show another conversation (also Ctrl-N / Ctrl-P, Alt-1…9)',

@@ -364,13 +364,13 @@ const HANDLERS: Handlers = {
     const kind = e.reason === 'goodbye' || e.reason === 'closed' ? 'info' : 'warning';
     const where = known ? e.peer : null;
     const ended = addLine(next, where, { kind, at: now, text: safeText(text) });
-    // A joiner whose last conversation ended can do nothing more here: say how to leave.
+    // A joiner whose last conversation ended: say how to start another, or leave.
     const alive = ended.conversations.some((c) => c.state !== 'disconnected');
     if (ended.listening !== undefined || alive) return ended;
     return addLine(ended, where, {
       kind: 'info',
       at: now,
-      text: 'Type /quit (or press Ctrl-C) to leave.',
+      text: 'Type /join with an invite or address to chat again, or /quit (or press Ctrl-C) to leave.',
     });
   },
   peers: (state, e, now) => {

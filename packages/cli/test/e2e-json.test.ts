@@ -154,4 +154,47 @@ describe('a --plain host and a --json joiner', () => {
     joiner.child.stdin.end();
     expect(await joiner.exit()).toBe(0);
   });
+
+  it('a --plain joiner whose chat ended starts another with /join (invite of a second host)', async () => {
+    const startHost = async (name: string) => {
+      const host = startJson(
+        ['host', '--json', '--port', '0', '--bind', '127.0.0.1', '--name', name],
+        await home(),
+      );
+      processes.push(host);
+      return { host, listening: await host.next('listening') };
+    };
+    const first = await startHost('Alice');
+    const joiner = startJson(
+      ['join', first.listening.invite, '--plain', '--name', 'Bob'],
+      await home(),
+    );
+    processes.push(joiner);
+    const waitLine = async (pattern: RegExp) => {
+      for (let i = 0; i < 100 && !joiner.lines.some((line) => pattern.test(line)); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const found = joiner.lines.find((line) => pattern.test(line));
+      if (!found) throw new Error(`no line ${pattern} in ${joiner.lines.join('\n')}`);
+      return found;
+    };
+    const request = await first.host.next('request');
+    first.host.send({ cmd: 'accept', peer: request.peer });
+    await waitLine(/You are now chatting with Alice\./);
+    first.host.send({ cmd: 'quit' });
+    await waitLine(/Type \/join with an invite or address to chat again/);
+
+    const second = await startHost('Carol');
+    joiner.send(`/join ${second.listening.invite}`);
+    const again = await second.host.next('request');
+    expect(again).toMatchObject({ name: 'Bob', invited: true });
+    second.host.send({ cmd: 'accept', peer: again.peer });
+    await waitLine(/You are now chatting with Carol\./);
+    joiner.send('hi Carol');
+    expect((await second.host.next('message')).text).toBe('hi Carol');
+    joiner.child.stdin.end();
+    expect(await joiner.exit()).toBe(0);
+    second.host.child.stdin.end();
+    await second.host.exit();
+  });
 });

@@ -62,4 +62,20 @@ describe('--plain mode', () => {
     expect(text()).toMatch(/Unknown command \/nope/);
     expect(node.commands).toEqual([]);
   });
+
+  it('/join starts another chat after the last one ended', async () => {
+    const { node, input, done, text } = startPlain();
+    node.emit({ event: 'connecting', target: '127.0.0.1:4000' });
+    node.emit(bobConnected);
+    node.emit({ event: 'disconnected', peer: BOB, reason: 'goodbye', message: 'Bye.' });
+    await tick();
+    input.write('/join 127.0.0.1:4001\n');
+    await tick();
+    expect(node.commands).toContainEqual({ cmd: 'join', target: '127.0.0.1:4001' });
+    node.emit({ event: 'connecting', target: '127.0.0.1:4001' });
+    input.end();
+    await done;
+    expect(text()).toMatch(/Type \/join with an invite or address to chat again/);
+    expect(text()).toMatch(/Connecting to 127\.0\.0\.1:4001…/);
+  });
 });

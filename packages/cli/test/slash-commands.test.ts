@@ -66,6 +66,22 @@ describe('typed lines', () => {
     for (const command of SLASH_COMMANDS) expect(help).toContain(`/${command.name}`);
   });
 
+  it('/join starts another chat by invite or address, and explains itself when empty', () => {
+    const state = stateOf(bobConnected);
+    expect(interpretLine('/join 192.168.1.20:7677', state)).toEqual({
+      commands: [{ cmd: 'join', target: '192.168.1.20:7677' }],
+      switchTo: null,
+    });
+    // An invite that wrapped when copied loses its line breaks; "/j" is enough.
+    expect(interpretLine('/j cryptully://join/AQCn\nuw AAA', state).commands).toEqual([
+      { cmd: 'join', target: 'cryptully://join/AQCnuwAAA' },
+    ]);
+    const empty = interpretLine('/join', state);
+    expect(empty.commands).toBeUndefined();
+    expect(empty.note).toMatch(/invite.*address/);
+    expect(interpretLine('/help', state).note).toMatch(/\/join <invite\|host:port> +join a friend/);
+  });
+
   it("completes command names and friends' names with Tab", () => {
     const state = stateOf(bobConnected, { ...bobConnected, peer: CAROL, name: 'Carol' });
     expect(completeLine('/ve', state)).toBe('/verify ');

@@ -145,6 +145,14 @@ describe("the TUI, read from blessed's screen model", () => {
     expect(t.lines().at(-1)).toBe('> /help');
   });
 
+  it('/join typed in the TUI asks the node to join', () => {
+    const t = tui();
+    t.node.emit(bobConnected);
+    t.type('/join cryptully://join/AQCn');
+    t.press('enter');
+    expect(t.node.commands).toContainEqual({ cmd: 'join', target: 'cryptully://join/AQCn' });
+  });
+
   it('survives resizing, tiny terminals and a peer leaving while someone types', () => {
     const t = tui(100, 24);
     t.node.emit(bobConnected);

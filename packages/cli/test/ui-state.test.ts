@@ -141,7 +141,10 @@ describe('the view-model reducer', () => {
       currentConversation(joiner)!
         .lines.slice(-2)
         .map((l) => l.text),
-    ).toEqual(['The host declined your request.', 'Type /quit (or press Ctrl-C) to leave.']);
+    ).toEqual([
+      'The host declined your request.',
+      'Type /join with an invite or address to chat again, or /quit (or press Ctrl-C) to leave.',
+    ]);
     const host = run([listening, bobConnected, ended]);
     expect(currentConversation(host)!.lines.at(-1)?.text).toBe('The host declined your request.');
   });
