@@ -103,6 +103,8 @@ export class ChatNode {
   #host: HostListener | undefined;
   #hostAddresses: string[] = [];
   #closed = false;
+  /** Host channels whose session starts once the known peers are re-read. */
+  #starting = 0;
 
   /** The node's key fingerprint (digits in groups), for people to compare. */
   readonly fingerprint: string;
@@ -124,11 +126,7 @@ export class ChatNode {
     this.#secure = init.secure;
     this.#limits = resolveLimits(init.options.limits);
     this.#events = new EventHub((line) => this.#log(line));
-    this.#known = new KnownPeerHolder(
-      init.book,
-      (book) => init.storage.saveKnownPeers(book),
-      (line) => this.#log(line),
-    );
+    this.#known = new KnownPeerHolder(init.book, init.storage, (line) => this.#log(line));
     this.#conversations = new Conversations({
       clientName: init.options.clientName,
       clientVersion: init.options.clientVersion,
@@ -227,7 +225,10 @@ export class ChatNode {
     typing: (c) => this.#conversations.typing(c.peer, c.state),
     invite: () => this.#invite(),
     verify: (c) => this.#conversations.verify(c.peer),
-    peers: () => this.#emit({ event: 'peers', peers: this.#summaries() }),
+    peers: async () => {
+      await this.#known.refresh();
+      this.#emit({ event: 'peers', peers: this.#summaries() });
+    },
     forget: (c) => this.#forget(c.peer),
     name: (c) => this.#rename(c.name),
     disconnect: (c) => this.#conversations.disconnect(c.peer),
@@ -251,7 +252,7 @@ export class ChatNode {
       handshakeTimeoutMs: this.#handshakeTimeoutMs,
       invites: this.#invites,
       clock: Date.now,
-      sessionCount: () => this.#conversations.count(),
+      sessionCount: () => this.#conversations.count() + this.#starting,
       makeRoom: () => this.#conversations.dropOldestSilent(),
       onChannel: (accepted) => this.#onHostChannel(accepted),
       log: (line) => this.#log(line),
@@ -298,7 +299,24 @@ export class ChatNode {
       channel.destroy();
       return;
     }
-    this.#conversations.start(channel, formatAddress(remote), 'host', invited);
+    // Counted as a session while the known peers are re-read (the channel keeps what arrives).
+    this.#starting += 1;
+    void this.#known.refresh().then(() => {
+      this.#starting -= 1;
+      if (this.#closed) {
+        channel.destroy();
+        return;
+      }
+      try {
+        this.#conversations.start(channel, formatAddress(remote), 'host', invited);
+      } catch (error) {
+        // Here it would be an unhandled rejection, which ends the process.
+        this.#log(
+          `starting the session with ${formatAddress(remote)} failed: ${(error as Error)?.message}`,
+        );
+        channel.destroy();
+      }
+    });
   }
 
   // ---- joining ---------------------------------------------------------------------------
@@ -333,6 +351,8 @@ export class ChatNode {
       }
       return;
     }
+    // Known peers as they are now: another process may have forgotten or verified some.
+    await this.#known.refresh();
     if (this.#closed) {
       outcome.channel.destroy();
       return;
@@ -345,7 +365,8 @@ export class ChatNode {
     );
   }
 
-  #forget(peer: PeerId): void {
+  async #forget(peer: PeerId): Promise<void> {
+    await this.#known.refresh();
     if (!this.#known.get(peer)) throw noSuchPeer();
     this.#known.update((book) => forgetPeer(book, peer));
     this.#emit({ event: 'peers', peers: this.#summaries() });

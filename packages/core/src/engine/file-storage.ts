@@ -26,6 +26,7 @@ export function fileStorage(home: string = cryptullyHome()): NodeStorage {
     loadName: async () => (await profile.load())?.name,
     saveName: (name) => profile.save({ name }),
     loadKnownPeers: () => knownPeers.load(),
-    saveKnownPeers: (book) => knownPeers.save(book),
+    // Under the store's lock file: a concurrent `cryptully peers …` is neither lost nor undone.
+    updateKnownPeers: (change) => knownPeers.update(change),
   };
 }

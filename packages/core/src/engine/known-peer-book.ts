@@ -2,26 +2,37 @@
  * The chat node's known peers: the pure book of `identity/known-peers.ts`, changed in memory
  * at once and saved in order in the background, so the engine never waits on the disk and a
  * failed save is logged, never lost in an unhandled rejection.
+ *
+ * Another process may change the stored book while the node runs (`cryptully peers forget`,
+ * `peers verify`). So the node never writes its whole book back: each change is applied again
+ * to the book as stored ({@link NodeStorage.updateKnownPeers}, under the store's lock), and the
+ * book in memory becomes what was saved, with the changes still waiting applied on top.
  * @module
  */
 import { fingerprint } from '../identity/fingerprint.js';
 import type { KnownPeer, KnownPeerBook } from '../identity/known-peers.js';
 import type { KnownPeerSummary } from '../protocol/events.js';
+import type { NodeStorage } from './storage.js';
+
+/** A pure change of the book (it may be applied more than once). */
+export type KnownPeerChange = (book: KnownPeerBook) => KnownPeerBook;
 
 /** See the module documentation. */
 export class KnownPeerHolder {
   #book: KnownPeerBook;
+  /** Changes applied in memory, not yet saved, oldest first. */
+  readonly #unsaved: KnownPeerChange[] = [];
   #writes: Promise<void> = Promise.resolve();
-  readonly #save: (book: KnownPeerBook) => Promise<void>;
+  readonly #storage: Pick<NodeStorage, 'loadKnownPeers' | 'updateKnownPeers'>;
   readonly #log: (line: string) => void;
 
   constructor(
     book: KnownPeerBook,
-    save: (book: KnownPeerBook) => Promise<void>,
+    storage: Pick<NodeStorage, 'loadKnownPeers' | 'updateKnownPeers'>,
     log: (line: string) => void,
   ) {
     this.#book = book;
-    this.#save = save;
+    this.#storage = storage;
     this.#log = log;
   }
 
@@ -35,15 +46,37 @@ export class KnownPeerHolder {
     return this.#book.peers.get(peerId);
   }
 
-  /** Applies a change now; saves it after the earlier saves. */
-  update(change: (book: KnownPeerBook) => KnownPeerBook): void {
+  /** Applies a change now; saves it (applied to the stored book) after the earlier saves. */
+  update(change: KnownPeerChange): void {
     this.#book = change(this.#book);
-    const book = this.#book;
-    this.#writes = this.#writes
-      .then(() => this.#save(book))
-      .catch((error: unknown) => {
+    this.#unsaved.push(change);
+    this.#writes = this.#writes.then(async () => {
+      try {
+        const saved = await this.#storage.updateKnownPeers(change);
+        this.#unsaved.shift();
+        this.#adopt(saved);
+      } catch (error) {
+        // Kept in memory for this run; the next successful save or refresh forgets it.
+        this.#unsaved.shift();
         this.#log(`could not save known peers: ${(error as Error)?.message}`);
-      });
+      }
+    });
+  }
+
+  /**
+   * Re-reads the stored book (after the saves so far), so that changes made by another
+   * process show; changes not saved yet stay applied. A failed read is logged, the book in
+   * memory kept.
+   */
+  refresh(): Promise<void> {
+    this.#writes = this.#writes.then(async () => {
+      try {
+        this.#adopt(await this.#storage.loadKnownPeers());
+      } catch (error) {
+        this.#log(`could not read known peers: ${(error as Error)?.message}`);
+      }
+    });
+    return this.#writes;
   }
 
   /** Resolves once every change so far is on disk (or its failure logged). */
@@ -62,5 +95,10 @@ export class KnownPeerHolder {
       lastSeen: peer.lastSeen,
       online: online(peer.peerId),
     }));
+  }
+
+  /** The stored book, with the changes still waiting to be saved on top. */
+  #adopt(stored: KnownPeerBook): void {
+    this.#book = this.#unsaved.reduce((book, change) => change(book), stored);
   }
 }

@@ -15,7 +15,12 @@ export interface NodeStorage {
   loadName(): Promise<string | undefined>;
   saveName(name: string): Promise<void>;
   loadKnownPeers(): Promise<KnownPeerBook>;
-  saveKnownPeers(book: KnownPeerBook): Promise<void>;
+  /**
+   * Applies `change` to the book as stored now (re-read, so that changes made meanwhile by
+   * another process, such as `cryptully peers forget`, are kept), saves, and returns the result.
+   * `change` is pure: it may be applied more than once.
+   */
+  updateKnownPeers(change: (book: KnownPeerBook) => KnownPeerBook): Promise<KnownPeerBook>;
 }
 
 /**
@@ -32,8 +37,9 @@ export function memoryStorage(keyPair: KeyPair = x25519.generateKeyPair()): Node
       name = value;
     },
     loadKnownPeers: async () => book,
-    saveKnownPeers: async (value) => {
-      book = value;
+    updateKnownPeers: async (change) => {
+      book = change(book);
+      return book;
     },
   };
 }
