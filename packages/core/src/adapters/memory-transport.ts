@@ -230,8 +230,9 @@ export function memoryTransport(options: MemoryTransportOptions = {}): Transport
       };
     },
 
-    async dial(address: DialAddress, _options?: DialOptions): Promise<Duplex> {
+    async dial(address: DialAddress, options?: DialOptions): Promise<Duplex> {
       const target = { host: checkHost(address.host), port: checkPort(address.port, 1) };
+      if (options?.signal?.aborted) throw new UnreachableError('cancelled', target);
       if (WILDCARD_HOSTS.has(target.host)) {
         throw new BadAddressError(`${target.host} means "every address"; dial a real address.`);
       }

@@ -140,20 +140,24 @@ export function tcpTransport(): Transport {
     async dial(address: DialAddress, options: DialOptions = {}): Promise<Duplex> {
       const target = { host: checkHost(address.host), port: checkPort(address.port, 1) };
       const timeoutMs = options.timeoutMs ?? DEFAULT_DIAL_TIMEOUT_MS;
+      const signal = options.signal;
+      if (signal?.aborted) throw new UnreachableError('cancelled', target);
       return new Promise<Duplex>((resolve, reject) => {
         const socket = new Socket({ allowHalfOpen: true });
-        const timer = setTimeout(() => {
-          socket.destroy();
-          reject(new UnreachableError('timeout', target));
-        }, timeoutMs);
-        const onError = (error: Error) => {
+        const give = (error: UnreachableError) => {
           clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
           socket.destroy();
-          reject(dialError(error, target));
+          reject(error);
         };
+        const timer = setTimeout(() => give(new UnreachableError('timeout', target)), timeoutMs);
+        const onAbort = () => give(new UnreachableError('cancelled', target));
+        const onError = (error: Error) => give(dialError(error, target));
+        signal?.addEventListener('abort', onAbort, { once: true });
         socket.once('error', onError);
         socket.connect({ host: target.host, port: target.port, noDelay: true }, () => {
           clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
           socket.off('error', onError);
           prepareSocket(socket);
           resolve(socket);

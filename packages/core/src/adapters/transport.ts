@@ -34,6 +34,11 @@ export interface DialAddress {
 export interface DialOptions {
   /** Give up after this many milliseconds with {@link UnreachableError}. Default 10 000. */
   timeoutMs?: number;
+  /**
+   * Abandons the dial when aborted: the attempt is dropped at once and the dial rejects with
+   * {@link UnreachableError} (reason `cancelled`). Used to let a closing program exit.
+   */
+  signal?: AbortSignal;
 }
 
 /** The other end of an accepted connection. IPv4-mapped IPv6 addresses are given as IPv4. */
@@ -120,13 +125,14 @@ export class PermissionDeniedError extends TransportError {
 }
 
 /** Why a dial failed, for {@link UnreachableError.reason}. */
-export type UnreachableReason = 'refused' | 'timeout' | 'unreachable' | 'not-found';
+export type UnreachableReason = 'refused' | 'timeout' | 'unreachable' | 'not-found' | 'cancelled';
 
 const UNREACHABLE_MESSAGES: Record<UnreachableReason, (where: string) => string> = {
   refused: (where) => `Nobody is listening at ${where} (connection refused).`,
   timeout: (where) => `No answer from ${where} in time; check the address and the network.`,
   unreachable: (where) => `${where} cannot be reached from this network.`,
   'not-found': (where) => `The host name in ${where} could not be found.`,
+  cancelled: (where) => `The connection to ${where} was cancelled.`,
 };
 
 /** `ERR_UNREACHABLE`: the dial failed; `reason` says how, `message` says it for people. */

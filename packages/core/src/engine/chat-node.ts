@@ -105,6 +105,8 @@ export class ChatNode {
   #closed = false;
   /** Host channels whose session starts once the known peers are re-read. */
   #starting = 0;
+  /** Aborted by {@link close}: drops the dials and handshakes of joins in progress. */
+  readonly #closing = new AbortController();
 
   /** The node's key fingerprint (digits in groups), for people to compare. */
   readonly fingerprint: string;
@@ -207,6 +209,7 @@ export class ChatNode {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#closing.abort();
     await this.#host?.close();
     this.#host = undefined;
     await this.#conversations.closeAll();
@@ -333,7 +336,13 @@ export class ChatNode {
       keyPair: this.#keyPair,
       dialTimeoutMs: this.#options.dialTimeoutMs ?? DEFAULT_DIAL_TIMEOUT_MS,
       handshakeTimeoutMs: this.#handshakeTimeoutMs,
+      signal: this.#closing.signal,
     });
+    if (!outcome.ok && this.#closed) {
+      // Cancelled by close(), or failed meanwhile: nobody is waiting for this join any more.
+      this.#log(`join ${target.label} abandoned: the node closed`);
+      return;
+    }
     if (!outcome.ok) {
       const { failure, peerId } = outcome;
       this.#log(

@@ -59,7 +59,11 @@ export type JoinOutcome =
   | { ok: true; channel: ChannelConnection; remote: string }
   | { ok: false; failure: JoinFailure; peerId?: string; detail?: string };
 
-/** Dials and runs the initiator handshake; never throws. */
+/**
+ * Dials and runs the initiator handshake; never throws. Aborting `signal` (the node closes)
+ * drops the dial or the handshake in progress at once: the outcome is then a failure the
+ * caller does not report.
+ */
 export async function joinHandshake(
   target: JoinTarget,
   options: {
@@ -68,16 +72,24 @@ export async function joinHandshake(
     keyPair: KeyPair;
     dialTimeoutMs: number;
     handshakeTimeoutMs: number;
+    signal?: AbortSignal;
   },
 ): Promise<JoinOutcome> {
   const invite = target.invite;
+  const signal = options.signal;
   let peerId = invite ? peerIdFromPublicKey(invite.hostPublicKey) : undefined;
   let stream: Duplex | undefined;
   let remote = '';
   let lastError: unknown;
   for (const address of target.addresses) {
+    if (signal?.aborted) break;
     try {
-      stream = await options.transport.dial(address, { timeoutMs: options.dialTimeoutMs });
+      const dialing = options.transport.dial(address, {
+        timeoutMs: options.dialTimeoutMs,
+        ...(signal ? { signal } : {}),
+      });
+      // A transport that ignores the signal still does not hold us: its late stream is dropped.
+      stream = await untilAborted(dialing, signal, (late) => late.destroy());
       remote = formatAddress(address);
       break;
     } catch (error) {
@@ -90,6 +102,9 @@ export async function joinHandshake(
     return { ok: false, failure: { ...JOIN_FAILURES.unreachable!, message }, peerId };
   }
   const psk = invite?.secret;
+  // Destroying the stream fails the handshake at once, its timer included.
+  const drop = () => stream.destroy();
+  signal?.addEventListener('abort', drop, { once: true });
   try {
     const channel = await options.secure.initiate(stream, {
       staticKeyPair: options.keyPair,
@@ -122,5 +137,37 @@ export async function joinHandshake(
       ? JOIN_FAILURES.timeout!
       : JOIN_FAILURES['handshake-failed']!;
     return { ok: false, failure, peerId, detail: code };
+  } finally {
+    signal?.removeEventListener('abort', drop);
   }
+}
+
+/**
+ * `promise`, or a rejection as soon as `signal` aborts; a value that comes after that is handed
+ * to `discard`.
+ */
+function untilAborted<T>(
+  promise: Promise<T>,
+  signal: AbortSignal | undefined,
+  discard: (late: T) => void,
+): Promise<T> {
+  if (!signal) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => {
+      reject(new CryptullyError('ERR_CLOSED', 'The join was cancelled.'));
+      promise.then(discard, () => {});
+    };
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }

@@ -204,5 +204,30 @@ describe('tcp transport specifics', () => {
       });
       expect((failure as Error).message).toMatch(/^No answer from 127\.0\.0\.1:\d+ in time/);
     });
+
+    it('abandons a hanging dial at once when its signal aborts (reason cancelled)', async () => {
+      const transport = tcpTransport();
+      // Fill the backlog (if the test above did not): the next dial hangs.
+      for (let i = 0, full = false; i < 16 && !full; i++) {
+        try {
+          fillers.push(
+            (await transport.dial({ host: '127.0.0.1', port }, { timeoutMs: 300 })) as Socket,
+          );
+        } catch {
+          full = true;
+        }
+      }
+      const controller = new AbortController();
+      // A timeout far beyond the test's own: only the abort can end this dial in time.
+      const dialing = transport.dial(
+        { host: '127.0.0.1', port },
+        { timeoutMs: 60_000, signal: controller.signal },
+      );
+      setTimeout(() => controller.abort(), 50);
+      await expect(dialing).rejects.toMatchObject({ code: 'ERR_UNREACHABLE', reason: 'cancelled' });
+      await expect(
+        transport.dial({ host: '127.0.0.1', port }, { signal: controller.signal }),
+      ).rejects.toMatchObject({ reason: 'cancelled' });
+    });
   });
 });
