@@ -109,20 +109,18 @@ class Direction {
 
 const EMPTY = new Uint8Array(0);
 
-/**
- * Largest staging buffer a channel keeps between messages. A buffer for a full fragment is
- * 64 KiB: kept by every idle session it would dominate a host's memory (the target is under
- * 16 KiB per idle session), so one grown for a large message is wiped and dropped after it.
- */
-const KEPT_STAGING_BYTES = 4096;
-/** Smallest staging buffer: room for a typical chat message without regrowing. */
-const MIN_STAGING_BYTES = 256;
+/** Wire bytes a frame adds around a fragment: length prefix, record type, tag. */
+const FRAME_OVERHEAD_BYTES = FRAME_HEADER_BYTES + RECORD_HEADER_BYTES + TAG_BYTES;
 
-/** A staging size for `needed` bytes: the next power of two, within the bounds. */
-function stagingSize(needed: number): number {
-  let size = MIN_STAGING_BYTES;
-  while (size < needed) size *= 2;
-  return Math.min(size, RECORD_HEADER_BYTES + MAX_FRAGMENT_BYTES);
+/**
+ * A buffer that is not zero-filled, for bytes the channel writes in full before anyone sees
+ * them (frames about to be sealed: length prefixes, then plaintext encrypted in place; a message
+ * being reassembled). Zeroing 64 KiB per message was a measurable part of the channel's cost.
+ * Small ones come from Node's shared pool, like any small Buffer.
+ */
+function allocFilledLater(length: number): Uint8Array {
+  const buffer = Buffer.allocUnsafe(length);
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, length);
 }
 
 /** The direction objects of a channel, for {@link setChannelNoncesForTesting}. */
@@ -155,8 +153,6 @@ export class SecureChannel {
   readonly #send: Direction;
   readonly #receive: Direction;
   readonly #decoder: FrameDecoder;
-  /** The plaintext of one frame (record type + fragment), reused by every `seal`. */
-  #staging: Uint8Array = EMPTY;
   #fragments: Uint8Array[] = [];
   #fragmentBytes = 0;
   #failure: ChannelError | undefined;
@@ -202,16 +198,22 @@ export class SecureChannel {
     if (message.length > this.#maxMessageBytes) {
       throw new MessageTooLargeError(message.length, this.#maxMessageBytes);
     }
+    // All frames of the message are sealed into one buffer and returned as consecutive views
+    // of it, so that a stream can take them in one write.
+    const count = Math.max(1, Math.ceil(message.length / MAX_FRAGMENT_BYTES));
+    const wire = allocFilledLater(message.length + count * FRAME_OVERHEAD_BYTES);
     const frames: Uint8Array[] = [];
     let offset = 0;
-    do {
+    let at = 0;
+    for (let i = 0; i < count; i++) {
       const end = Math.min(offset + MAX_FRAGMENT_BYTES, message.length);
       const type = end === message.length ? RecordType.data : RecordType.dataMore;
-      frames.push(this.#sealRecord(type, message.subarray(offset, end)));
+      const frame = this.#sealRecordInto(type, message.subarray(offset, end), wire, at);
+      frames.push(frame);
       offset = end;
-    } while (offset < message.length);
+      at += frame.length;
+    }
     this.#closeIfExhausted(frames);
-    this.#shrinkStaging();
     return frames;
   }
 
@@ -221,7 +223,7 @@ export class SecureChannel {
    */
   rekey(): Uint8Array[] {
     this.#assertCanSend();
-    const frames = [this.#sealRecord(RecordType.rekey, EMPTY)];
+    const frames = [this.#sealRecord(RecordType.rekey)];
     this.#closeIfExhausted(frames);
     return frames;
   }
@@ -304,12 +306,12 @@ export class SecureChannel {
   }
 
   /**
-   * Bytes of buffers the channel keeps between calls (its staging buffer and the decoder's
-   * reassembly buffer), for memory accounting and tests: small for a channel that only
-   * carried small messages, whatever it carried earlier.
+   * Bytes of buffers the channel keeps between calls (the decoder's reassembly buffer; `seal`
+   * keeps none), for memory accounting and tests: small for a channel that only carried small
+   * messages, whatever it carried earlier.
    */
   get bufferCapacity(): number {
-    return this.#staging.length + this.#decoder.bufferCapacity;
+    return this.#decoder.bufferCapacity;
   }
 
   /** A snapshot of the channel's counters. */
@@ -329,40 +331,48 @@ export class SecureChannel {
     if (this.#send.closed) throw this.#closeReason ?? new ChannelClosedError();
   }
 
-  /** Encrypts `type | body` into a new frame buffer, after its length prefix. */
-  #sealRecord(type: RecordTypeCode, body: Uint8Array): Uint8Array {
-    const plaintextLength = RECORD_HEADER_BYTES + body.length;
-    if (this.#staging.length < plaintextLength) {
-      // Grown to what this message needs, not eagerly to a full fragment (see KEPT_STAGING_BYTES).
-      this.#staging.fill(0);
-      this.#staging = new Uint8Array(stagingSize(plaintextLength));
-    }
-    const plaintext = this.#staging.subarray(0, plaintextLength);
-    plaintext[0] = type;
-    plaintext.set(body, RECORD_HEADER_BYTES);
-    const length = plaintextLength + TAG_BYTES;
-    // A fresh buffer per frame: the stream holds on to it until written, so it cannot be reused.
-    const frame = new Uint8Array(FRAME_HEADER_BYTES + length);
-    frame[0] = length >>> 8;
-    frame[1] = length & 0xff;
-    this.#send.cipher.encryptWithAdInto(EMPTY, plaintext, frame, FRAME_HEADER_BYTES);
-    this.#send.account(length, type);
-    return frame;
+  /** Seals a control record (no body) into a frame buffer of its own. */
+  #sealRecord(type: RecordTypeCode): Uint8Array {
+    return this.#sealRecordInto(type, EMPTY, allocFilledLater(FRAME_OVERHEAD_BYTES), 0);
   }
 
-  /** Wipes and drops a staging buffer grown for a large message (it holds its last plaintext). */
-  #shrinkStaging(): void {
-    if (this.#staging.length <= KEPT_STAGING_BYTES) return;
-    this.#staging.fill(0);
-    this.#staging = EMPTY;
+  /**
+   * Writes the frame of record `type | body` into `wire` at `at` and returns a view of it: the
+   * length prefix, then the plaintext, which is then encrypted in place (the cipher reads the
+   * whole plaintext before it writes, so no plaintext copy outlives the call).
+   */
+  #sealRecordInto(
+    type: RecordTypeCode,
+    body: Uint8Array,
+    wire: Uint8Array,
+    at: number,
+  ): Uint8Array {
+    const plaintextLength = RECORD_HEADER_BYTES + body.length;
+    const length = plaintextLength + TAG_BYTES;
+    const start = at + FRAME_HEADER_BYTES;
+    wire[at] = length >>> 8;
+    wire[at + 1] = length & 0xff;
+    wire[start] = type;
+    wire.set(body, start + RECORD_HEADER_BYTES);
+    try {
+      this.#send.cipher.encryptWithAdInto(
+        EMPTY,
+        wire.subarray(start, start + plaintextLength),
+        wire,
+        start,
+      );
+    } catch (error) {
+      wire.fill(0); // it holds plaintext that will never be encrypted
+      throw error;
+    }
+    this.#send.account(length, type);
+    return wire.subarray(at, start + length);
   }
 
   #sealClose(): Uint8Array {
-    const frame = this.#sealRecord(RecordType.close, EMPTY);
+    const frame = this.#sealRecord(RecordType.close);
     this.#send.closed = true;
     this.#send.cipher.dispose();
-    // The staging buffer still holds the last plaintext sent: wipe it with the key.
-    this.#staging.fill(0);
     return frame;
   }
 
@@ -425,7 +435,7 @@ export class SecureChannel {
       events.push({ type: 'message', message: body });
       return;
     }
-    const message = new Uint8Array(total);
+    const message = allocFilledLater(total);
     let offset = 0;
     for (const fragment of this.#fragments) {
       message.set(fragment, offset);
@@ -443,7 +453,6 @@ export class SecureChannel {
     this.#fragmentBytes = 0;
     this.#send.cipher.dispose();
     this.#receive.cipher.dispose();
-    this.#staging.fill(0);
     events.push({ type: 'error', error });
     return events;
   }
