@@ -1,4 +1,11 @@
-import { abytes, type KeyPair, randomBytes, wipe } from '../crypto/index.js';
+import {
+  abytes,
+  constantTimeEqual,
+  type KeyPair,
+  type PreparedPrivateKey,
+  randomBytes,
+  wipe,
+} from '../crypto/index.js';
 import { CryptullyError, InvalidArgumentError } from '../errors.js';
 import { type CipherState, HandshakeState } from '../noise/index.js';
 import { commitmentOpens, handshakeCommitment } from './commitment.js';
@@ -38,8 +45,32 @@ const TAG = 16;
 export interface HandshakeRoleOptions {
   /** This end's long-term X25519 key pair (its identity). */
   staticKeyPair: KeyPair;
+  /**
+   * `staticKeyPair.privateKey` already imported (`x25519.preparePrivateKey`) and shared by this
+   * end's handshakes: saves a key import and a DH per handshake. Must belong to
+   * `staticKeyPair` (its public key is checked).
+   */
+  preparedStaticKey?: PreparedPrivateKey;
   /** Fixed ephemeral private key: ONLY for reproducible examples and tests. */
   ephemeralPrivateKey?: Uint8Array;
+}
+
+/** The static key as HandshakeState's `s`, unless it comes prepared. */
+function staticKey(options: HandshakeRoleOptions): { s?: Uint8Array } {
+  return options.preparedStaticKey ? {} : { s: options.staticKeyPair.privateKey };
+}
+
+/**
+ * The prepared static key for HandshakeState, checked against `staticKeyPair`.
+ * @throws {InvalidArgumentError} when it belongs to another key.
+ */
+function preparedStatic(options: HandshakeRoleOptions): { preparedS?: PreparedPrivateKey } {
+  const prepared = options.preparedStaticKey;
+  if (!prepared) return {};
+  if (!constantTimeEqual(prepared.publicKey, options.staticKeyPair.publicKey)) {
+    throw new InvalidArgumentError('preparedStaticKey does not belong to staticKeyPair');
+  }
+  return { preparedS: prepared };
 }
 
 /** Options of {@link InitiatorHandshake}. */
@@ -253,14 +284,17 @@ export class InitiatorHandshake extends HandshakeDriver {
     const preludeBytes = encodePrelude({ mode, inviteId: options.inviteId });
     this.#prelude = decodePrelude(preludeBytes);
     this.#preludeBytes = preludeBytes;
-    this.#hs = new HandshakeState({
-      protocolName: channelModeSpec(mode).protocolName,
-      initiator: true,
-      prologue: buildPrologue(preludeBytes),
-      s: options.staticKeyPair.privateKey,
-      ...(options.ephemeralPrivateKey ? { e: options.ephemeralPrivateKey } : {}),
-      psks: options.psk ? [options.psk] : [],
-    });
+    this.#hs = new HandshakeState(
+      {
+        protocolName: channelModeSpec(mode).protocolName,
+        initiator: true,
+        prologue: buildPrologue(preludeBytes),
+        ...staticKey(options),
+        ...(options.ephemeralPrivateKey ? { e: options.ephemeralPrivateKey } : {}),
+        psks: options.psk ? [options.psk] : [],
+      },
+      preparedStatic(options),
+    );
     // A copy: it is wiped once revealed, and a caller's fixed nonce stays the caller's.
     this.#nonce = options.commitmentNonce
       ? Uint8Array.from(options.commitmentNonce)
@@ -344,14 +378,17 @@ export class ResponderHandshake extends HandshakeDriver {
     // can never succeed and the initiator learns only the status we chose to send.
     const psk = this.#psk ? (decision.psk ?? randomBytes(PSK_BYTES)) : undefined;
     if (psk) abytes(psk, PSK_BYTES, 'psk');
-    this.#hs = new HandshakeState({
-      protocolName: spec.protocolName,
-      initiator: false,
-      prologue: buildPrologue(preludeBytes),
-      s: this.#options.staticKeyPair.privateKey,
-      ...(this.#options.ephemeralPrivateKey ? { e: this.#options.ephemeralPrivateKey } : {}),
-      psks: psk ? [psk] : [],
-    });
+    this.#hs = new HandshakeState(
+      {
+        protocolName: spec.protocolName,
+        initiator: false,
+        prologue: buildPrologue(preludeBytes),
+        ...staticKey(this.#options),
+        ...(this.#options.ephemeralPrivateKey ? { e: this.#options.ephemeralPrivateKey } : {}),
+        psks: psk ? [psk] : [],
+      },
+      preparedStatic(this.#options),
+    );
     if (psk && decision.psk === undefined) wipe(psk);
     this.#prelude = prelude;
     this.#payload = decision.payload;

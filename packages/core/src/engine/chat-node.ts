@@ -9,8 +9,13 @@
 import { secureInitiate, secureRespond } from '../adapters/secure-connection.js';
 import { tcpTransport } from '../adapters/tcp-transport.js';
 import { formatAddress, type Transport } from '../adapters/transport.js';
-import { constantTimeEqual, type KeyPair } from '../crypto/index.js';
-import { CryptullyError } from '../errors.js';
+import {
+  constantTimeEqual,
+  type KeyPair,
+  type PreparedPrivateKey,
+  x25519,
+} from '../crypto/index.js';
+import { CryptullyError, InvalidArgumentError } from '../errors.js';
 import { DEFAULT_PORT } from '../identity/address.js';
 import { fingerprint, peerIdFromPublicKey } from '../identity/fingerprint.js';
 import { encodeInvite } from '../identity/invite.js';
@@ -90,6 +95,11 @@ const noiseChannel: SecureChannelFactory = { initiate: secureInitiate, respond: 
  */
 export class ChatNode {
   readonly #keyPair: KeyPair;
+  /**
+   * The identity's private key imported once (not per handshake): a key import and a DH fewer
+   * in each handshake. Held inside OpenSSL for the node's life, as the key bytes are.
+   */
+  readonly #preparedKey: PreparedPrivateKey;
   readonly #storage: NodeStorage;
   readonly #options: ChatNodeOptions;
   readonly #transport: Transport;
@@ -122,6 +132,11 @@ export class ChatNode {
     name: string;
   }) {
     this.#keyPair = init.keyPair;
+    this.#preparedKey = x25519.preparePrivateKey(init.keyPair.privateKey);
+    if (!constantTimeEqual(this.#preparedKey.publicKey, init.keyPair.publicKey)) {
+      // Fail here, not in every handshake (the channel checks it too).
+      throw new InvalidArgumentError("the identity's public key does not match its private key");
+    }
     this.#storage = init.storage;
     this.#options = init.options;
     this.#transport = init.options.transport ?? tcpTransport();
@@ -251,6 +266,7 @@ export class ChatNode {
       transport: this.#transport,
       secure: this.#secure,
       keyPair: this.#keyPair,
+      preparedKey: this.#preparedKey,
       limits: this.#limits,
       handshakeTimeoutMs: this.#handshakeTimeoutMs,
       invites: this.#invites,
@@ -334,6 +350,7 @@ export class ChatNode {
       transport: this.#transport,
       secure: this.#secure,
       keyPair: this.#keyPair,
+      preparedKey: this.#preparedKey,
       dialTimeoutMs: this.#options.dialTimeoutMs ?? DEFAULT_DIAL_TIMEOUT_MS,
       handshakeTimeoutMs: this.#handshakeTimeoutMs,
       signal: this.#closing.signal,

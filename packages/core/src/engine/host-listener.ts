@@ -14,7 +14,13 @@ import {
 } from '../adapters/transport.js';
 import { encodeHandshakeStatus, type HandshakeStatus } from '../channel/handshake-status.js';
 import type { Prelude } from '../channel/prelude.js';
-import { fromHex, type KeyPair, randomBytes, toHex } from '../crypto/index.js';
+import {
+  fromHex,
+  type KeyPair,
+  type PreparedPrivateKey,
+  randomBytes,
+  toHex,
+} from '../crypto/index.js';
 import type { InviteBook } from '../identity/invite-book.js';
 import { MAX_MESSAGE_BYTES as MAX_SESSION_MESSAGE_BYTES } from '../session/messages.js';
 import type { HostLimits } from './limits.js';
@@ -33,6 +39,8 @@ export interface HostListenerOptions {
   transport: Transport;
   secure: SecureChannelFactory;
   keyPair: KeyPair;
+  /** `keyPair.privateKey` prepared once for every handshake. */
+  preparedKey?: PreparedPrivateKey;
   limits: HostLimits;
   handshakeTimeoutMs: number;
   invites: InviteBook;
@@ -141,6 +149,7 @@ export class HostListener {
     this.#o.secure
       .respond(stream, {
         staticKeyPair: this.#o.keyPair,
+        ...(this.#o.preparedKey ? { preparedStaticKey: this.#o.preparedKey } : {}),
         handshakeTimeoutMs: this.#o.handshakeTimeoutMs,
         maxMessageBytes: MAX_SESSION_MESSAGE_BYTES,
         onPrelude: (prelude) => {

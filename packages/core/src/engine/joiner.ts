@@ -8,7 +8,7 @@
 import type { Duplex } from 'node:stream';
 import { formatAddress, type Transport } from '../adapters/transport.js';
 import { decodeHandshakeStatus } from '../channel/handshake-status.js';
-import { constantTimeEqual, type KeyPair } from '../crypto/index.js';
+import { constantTimeEqual, type KeyPair, type PreparedPrivateKey } from '../crypto/index.js';
 import { CryptullyError } from '../errors.js';
 import { type HostPort, parseAddress } from '../identity/address.js';
 import { peerIdFromPublicKey } from '../identity/fingerprint.js';
@@ -70,6 +70,8 @@ export async function joinHandshake(
     transport: Transport;
     secure: SecureChannelFactory;
     keyPair: KeyPair;
+    /** `keyPair.privateKey` prepared once for every handshake. */
+    preparedKey?: PreparedPrivateKey;
     dialTimeoutMs: number;
     handshakeTimeoutMs: number;
     signal?: AbortSignal;
@@ -108,6 +110,7 @@ export async function joinHandshake(
   try {
     const channel = await options.secure.initiate(stream, {
       staticKeyPair: options.keyPair,
+      ...(options.preparedKey ? { preparedStaticKey: options.preparedKey } : {}),
       handshakeTimeoutMs: options.handshakeTimeoutMs,
       maxMessageBytes: MAX_SESSION_MESSAGE_BYTES,
       ...(psk ? { psk, inviteId: inviteIdFromSecret(psk) } : {}),

@@ -6,7 +6,7 @@
  */
 import type { Duplex } from 'node:stream';
 import type { Prelude } from '../channel/prelude.js';
-import type { KeyPair } from '../crypto/index.js';
+import type { KeyPair, PreparedPrivateKey } from '../crypto/index.js';
 import type { CryptullyError } from '../errors.js';
 
 /** An established channel to one peer. */
@@ -26,6 +26,8 @@ export interface ChannelConnection {
 /** Options of {@link SecureChannelFactory.initiate}. */
 export interface InitiateOptions {
   staticKeyPair: KeyPair;
+  /** `staticKeyPair.privateKey` prepared once for all handshakes (saves CPU per handshake). */
+  preparedStaticKey?: PreparedPrivateKey;
   handshakeTimeoutMs?: number;
   /** Largest message sent or accepted (the engine passes the session's limit). */
   maxMessageBytes?: number;
@@ -38,6 +40,8 @@ export interface InitiateOptions {
 /** Options of {@link SecureChannelFactory.respond}. */
 export interface RespondOptions {
   staticKeyPair: KeyPair;
+  /** `staticKeyPair.privateKey` prepared once for all handshakes (saves CPU per handshake). */
+  preparedStaticKey?: PreparedPrivateKey;
   handshakeTimeoutMs?: number;
   /** Largest message sent or accepted (the engine passes the session's limit). */
   maxMessageBytes?: number;

@@ -34,6 +34,21 @@ const DH_KEYS: Readonly<Record<'ee' | 'es' | 'se' | 'ss', readonly ['e' | 's', '
   ss: ['s', 's'],
 };
 
+/**
+ * What a {@link HandshakeState} can take besides the spec's Initialize options: for callers
+ * that run many handshakes with one static key.
+ */
+export interface HandshakeStateExtras {
+  /**
+   * The local static key, already imported with the protocol's `dh.preparePrivateKey(s)` and
+   * shared by the caller's handshakes: saves a key import and a DH (its public key) per
+   * handshake. Give it INSTEAD of `options.s` (both at once is an error). The state only
+   * borrows it: `split()` and failures drop the state's reference; freeing it (dropping the
+   * last reference) is the caller's.
+   */
+  preparedS?: PreparedPrivateKey;
+}
+
 // Reads private fields for handshakeSecretsForTesting; assigned in the static block.
 let secretsOf: (hs: HandshakeState) => Uint8Array[];
 
@@ -93,12 +108,21 @@ export class HandshakeState {
    * Initialize() of spec §5.3: InitializeSymmetric(protocol_name), MixHash(prologue), then
    * MixHash of each pre-message public key (initiator's first; in psk handshakes a pre-message
    * `e` is also MixKey'd, §9.2).
+   * @param extras a prepared static key instead of `options.s` (see {@link HandshakeStateExtras}).
    * @throws {NoiseProtocolError} for an invalid protocol name, a missing key the pattern needs
-   *   (`s`, `rs`, psks), a key it does not use, or a key of the wrong size (see
-   *   {@link checkHandshakeOptions}).
+   *   (`s` or `preparedS`, `rs`, psks), a key it does not use, or a key of the wrong size (see
+   *   {@link checkHandshakeOptions}), or both `s` and `preparedS`.
    */
-  constructor(options: HandshakeOptions) {
-    const checked = checkHandshakeOptions(options);
+  constructor(options: HandshakeOptions, extras?: HandshakeStateExtras) {
+    const prepared = extras?.preparedS;
+    if (prepared !== undefined && options?.s !== undefined) {
+      throw new NoiseProtocolError('give the local static key as s or as preparedS, not both');
+    }
+    // A prepared key stands in for `s` in the checks by its public key: present exactly when
+    // the pattern sends `s`, and DHLEN bytes long, so it belongs to a DH of the protocol's size.
+    const checked = checkHandshakeOptions(
+      prepared === undefined ? options : { ...options, s: prepared.publicKey },
+    );
     const { protocol } = checked;
     this.protocol = protocol;
     this.initiator = options.initiator;
@@ -106,7 +130,8 @@ export class HandshakeState {
     this.#dh = protocol.dh;
     const { pattern } = protocol;
     if (checked.rs !== undefined) this.#rs = Uint8Array.from(checked.rs);
-    if (checked.s !== undefined) this.#s = this.#prepare(checked.s, false);
+    if (prepared !== undefined) this.#s = borrow(prepared);
+    else if (checked.s !== undefined) this.#s = this.#prepare(checked.s, false);
     if (checked.e !== undefined) this.#e = this.#prepare(checked.e, false);
     this.#psks = checked.psks.map((psk) => Uint8Array.from(psk));
     this.#isPsk = protocol.pskCount > 0;
@@ -380,6 +405,15 @@ export class HandshakeState {
     this.#s = undefined;
     this.#e = undefined;
   }
+}
+
+/**
+ * A prepared key shared with other handshakes, with a public key of our own: nothing this state
+ * does, or the caller later does to its copy, can change what the other sees.
+ */
+function borrow(prepared: PreparedPrivateKey): PreparedPrivateKey {
+  const publicKey = Uint8Array.from(prepared.publicKey);
+  return { publicKey, dh: (remote) => prepared.dh(remote) };
 }
 
 /**

@@ -26,7 +26,11 @@ export {
   type HandshakeOptions,
   PSK_LENGTH,
 } from './handshake-options.js';
-export { HandshakeState, MAX_MESSAGE_LENGTH } from './handshake-state.js';
+export {
+  HandshakeState,
+  type HandshakeStateExtras,
+  MAX_MESSAGE_LENGTH,
+} from './handshake-state.js';
 export { hkdf } from './hkdf.js';
 export {
   type HandshakePattern,
