@@ -161,15 +161,33 @@ function statusOf(payload: Uint8Array | undefined): string {
   }
 }
 
-/** Writes frames as one batch (corked so a socket sends them in one system call). */
+/**
+ * Writes frames as one batch: one write when they are consecutive views of one buffer (as
+ * `SecureChannel.seal` returns a message's frames), else corked so a socket sends them in one
+ * system call.
+ */
 function writeFrames(stream: Duplex, frames: Uint8Array[]): boolean {
   if (frames.length === 1) return stream.write(frames[0]!);
   if (frames.length === 0) return !stream.writableNeedDrain;
+  const joined = joinedView(frames);
+  if (joined) return stream.write(joined);
   stream.cork();
   let ok = true;
   for (const frame of frames) ok = stream.write(frame);
   stream.uncork();
   return ok;
+}
+
+/** One view spanning `frames` when they lie back to back in the same buffer, else undefined. */
+function joinedView(frames: Uint8Array[]): Uint8Array | undefined {
+  const first = frames[0]!;
+  let end = first.byteOffset + first.length;
+  for (let i = 1; i < frames.length; i++) {
+    const frame = frames[i]!;
+    if (frame.buffer !== first.buffer || frame.byteOffset !== end) return undefined;
+    end += frame.length;
+  }
+  return new Uint8Array(first.buffer, first.byteOffset, end - first.byteOffset);
 }
 
 /** The typed error for a stream's `error` event. */

@@ -68,6 +68,26 @@ describe('secure channel: messages', () => {
     expect(sameMessages(messagesOf(b.receive(stream(frames))), [message])).toEqual([]);
   });
 
+  it('seals the frames of a message back to back in one buffer, encrypted in place', () => {
+    // The connection writes such frames with one write; and the plaintext copied into the
+    // buffer must have been replaced by ciphertext.
+    const { a, b } = channelPair();
+    const message = payload(3 * MAX_FRAGMENT_BYTES + 5, 3);
+    const frames = a.seal(message);
+    let end = frames[0]!.byteOffset;
+    let body = 0;
+    for (const frame of frames) {
+      expect(frame.buffer).toBe(frames[0]!.buffer);
+      expect(frame.byteOffset).toBe(end);
+      end += frame.length;
+      const fragment = message.subarray(body, body + frame.length - 2 - 1 - 16);
+      expect(Buffer.from(frame.subarray(3, 3 + fragment.length)).equals(fragment)).toBe(false);
+      body += fragment.length;
+    }
+    expect(body).toBe(message.length);
+    expect(sameMessages(messagesOf(b.receive(stream(frames))), [message])).toEqual([]);
+  });
+
   it('refuses to seal a message over 1 MiB and stays usable', () => {
     const { a, b } = channelPair();
     expect(() => a.seal(new Uint8Array(MAX_MESSAGE_BYTES + 1))).toThrow(MessageTooLargeError);
