@@ -24,7 +24,7 @@ import {
   ResponderHandshake,
   SecureChannel,
 } from '../channel/index.js';
-import type { KeyPair } from '../crypto/index.js';
+import type { KeyPair, PreparedPrivateKey } from '../crypto/index.js';
 import { CryptullyError } from '../errors.js';
 
 /** Default time allowed for the whole handshake. */
@@ -42,6 +42,11 @@ export const MAX_UNSENT_BYTES = 512 * 1024;
 export interface SecureConnectOptions {
   /** This end's long-term X25519 key pair. */
   staticKeyPair: KeyPair;
+  /**
+   * `staticKeyPair.privateKey` prepared once (`x25519.preparePrivateKey`) for all of this
+   * end's handshakes: saves a key import and a DH per handshake. Must belong to `staticKeyPair`.
+   */
+  preparedStaticKey?: PreparedPrivateKey;
   /** Time allowed for the handshake (default {@link DEFAULT_HANDSHAKE_TIMEOUT_MS}). */
   handshakeTimeoutMs?: number;
   /**
@@ -138,6 +143,7 @@ export function secureRespond(stream: Duplex, o: ResponderOptions): Promise<Secu
   let payload: Uint8Array | undefined;
   const driver = new ResponderHandshake({
     staticKeyPair: o.staticKeyPair,
+    ...(o.preparedStaticKey ? { preparedStaticKey: o.preparedStaticKey } : {}),
     onPrelude(prelude) {
       const decision = o.onPrelude(prelude);
       payload = decision.payload;

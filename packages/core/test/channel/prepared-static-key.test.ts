@@ -1,7 +1,9 @@
 // A node prepares its static key once for all its handshakes (`preparedStaticKey`): the
 // handshake must be byte for byte the one made from the key bytes, and a prepared key that
 // belongs to another identity must be refused before anything is sent.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { MemoryNetwork, memoryTransport } from '../../src/adapters/memory-transport.js';
+import { secureInitiate, secureRespond } from '../../src/adapters/secure-connection.js';
 import {
   type HandshakeResult,
   InitiatorHandshake,
@@ -64,5 +66,37 @@ describe('a prepared static key', () => {
     const initiator = new InitiatorHandshake({ staticKeyPair: FIXED.initiatorStatic });
     // The responder checks when it builds its HandshakeState (on the prelude): nothing is sent.
     expect(() => responder.receive(stream(initiator.start()))).toThrow(InvalidArgumentError);
+  });
+
+  it('is taken by secureInitiate and secureRespond (both ends prepared, over streams)', async () => {
+    const transport = memoryTransport({ network: new MemoryNetwork() });
+    const host = x25519.generateKeyPair();
+    const joiner = x25519.generateKeyPair();
+    const hostKey = x25519.preparePrivateKey(host.privateKey);
+    const joinerKey = x25519.preparePrivateKey(joiner.privateKey);
+    // From here on, only the two ephemeral keys may be imported.
+    const imports = vi.spyOn(x25519, 'preparePrivateKey');
+    let responding: ReturnType<typeof secureRespond> | undefined;
+    const listener = await transport.listen({ host: '127.0.0.1', port: 0 }, (stream) => {
+      responding = secureRespond(stream, {
+        staticKeyPair: host,
+        preparedStaticKey: hostKey,
+        onPrelude: () => ({ payload: OK }),
+      });
+    });
+    const stream = await transport.dial(listener.address);
+    const initiated = await secureInitiate(stream, {
+      staticKeyPair: joiner,
+      preparedStaticKey: joinerKey,
+    });
+    const responded = await responding!;
+    expect(initiated.remoteStaticPublicKey).toEqual(host.publicKey);
+    expect(responded.remoteStaticPublicKey).toEqual(joiner.publicKey);
+    expect(initiated.handshakeHash).toEqual(responded.handshakeHash);
+    expect(imports).toHaveBeenCalledTimes(2);
+    imports.mockRestore();
+    initiated.destroy();
+    responded.destroy();
+    await listener.close();
   });
 });
