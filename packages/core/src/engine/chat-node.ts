@@ -243,10 +243,7 @@ export class ChatNode {
     typing: (c) => this.#conversations.typing(c.peer, c.state),
     invite: () => this.#invite(),
     verify: (c) => this.#conversations.verify(c.peer),
-    peers: async () => {
-      await this.#known.refresh();
-      this.#emit({ event: 'peers', peers: this.#summaries() });
-    },
+    peers: () => this.#peers(),
     forget: (c) => this.#forget(c.peer),
     name: (c) => this.#rename(c.name),
     disconnect: (c) => this.#conversations.disconnect(c.peer),
@@ -391,8 +388,18 @@ export class ChatNode {
     );
   }
 
-  async #forget(peer: PeerId): Promise<void> {
-    await this.#known.refresh();
+  /**
+   * Lists the known peers at once (front ends send commands without waiting for each, and
+   * expect their events in order), then re-reads the file so that the next list also shows
+   * what other processes changed meanwhile.
+   */
+  #peers(): void {
+    this.#emit({ event: 'peers', peers: this.#summaries() });
+    void this.#known.refresh();
+  }
+
+  #forget(peer: PeerId): void {
+    // Applied to the file as it is now: already gone there (another process) is no error.
     if (!this.#known.get(peer)) throw noSuchPeer();
     this.#known.update((book) => forgetPeer(book, peer));
     this.#emit({ event: 'peers', peers: this.#summaries() });
