@@ -3,7 +3,6 @@
 // prelude, prologue, framing and records are built by hand here, straight from
 // docs/protocol.md, so a convention that only our writer and reader share would show up.
 import { createHash, randomBytes } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import {
   encodeHandshakeStatus,
@@ -13,29 +12,8 @@ import {
   SecureChannel,
 } from '../../src/channel/index.js';
 import { concatBytes, fromHex, toHex, x25519 } from '../../src/crypto/index.js';
+import { Cipher, Noise, type TheirNoise } from '../support/noise-handshake.js';
 import { messagesOf, stream } from './helpers.js';
-
-interface TheirNoise {
-  complete: boolean;
-  tx: Buffer;
-  rx: Buffer;
-  hash: Buffer;
-  rs: Buffer | null;
-  initialise(prologue: Uint8Array, remoteStatic?: Uint8Array): void;
-  send(payload?: Uint8Array): Buffer;
-  recv(message: Uint8Array): Buffer;
-}
-interface TheirCipher {
-  encrypt(plaintext: Uint8Array, ad?: Uint8Array): Buffer;
-  decrypt(ciphertext: Uint8Array, ad?: Uint8Array): Buffer;
-}
-const require = createRequire(import.meta.url);
-const Noise = require('noise-handshake') as new (
-  pattern: string,
-  initiator: boolean,
-  staticKeyPair: { publicKey: Buffer; secretKey: Buffer },
-) => TheirNoise;
-const Cipher = require('noise-handshake/cipher.js') as new (key: Uint8Array) => TheirCipher;
 
 const text = (s: string) => new TextEncoder().encode(s);
 /** The XX prelude and prologue, written from the spec rather than with our encoder. */

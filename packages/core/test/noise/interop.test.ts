@@ -2,43 +2,11 @@
 // transport messages between our HandshakeState and holepunch's noise-handshake (libsodium),
 // in both roles, for every pattern noise-handshake supports. Protects against a bug that both
 // our writer and our reader share (a self round-trip cannot catch that).
-//
-// noise-handshake conventions: `new Noise(pattern, initiator, {publicKey, secretKey}, {psk})`
-// (psk only for psk0 patterns), `initialise(prologue, remoteStatic)`, `send(payload)` /
-// `recv(message)`; when `complete`, `tx` is its sending key and `rx` its receiving key, `hash`
-// the handshake hash, `rs` the peer's static key. It always uses 25519/ChaChaPoly/BLAKE2b.
-import { createRequire } from 'node:module';
+// noise-handshake's conventions are described in ../support/noise-handshake.ts.
 import { describe, expect, it } from 'vitest';
 import { randomBytes, toHex, x25519 } from '../../src/crypto/index.js';
 import { type CipherState, HandshakeState } from '../../src/noise/index.js';
-
-interface TheirKeyPair {
-  publicKey: Buffer;
-  secretKey: Buffer;
-}
-interface TheirNoise {
-  s: TheirKeyPair;
-  complete: boolean;
-  tx: Buffer;
-  rx: Buffer;
-  hash: Buffer;
-  rs: Buffer | null;
-  initialise(prologue: Uint8Array, remoteStatic?: Uint8Array): void;
-  send(payload?: Uint8Array): Buffer;
-  recv(message: Uint8Array): Buffer;
-}
-interface TheirCipher {
-  encrypt(plaintext: Uint8Array, ad?: Uint8Array): Buffer;
-  decrypt(ciphertext: Uint8Array, ad?: Uint8Array): Buffer;
-}
-const require = createRequire(import.meta.url);
-const Noise = require('noise-handshake') as new (
-  pattern: string,
-  initiator: boolean,
-  staticKeyPair?: TheirKeyPair,
-  opts?: { psk?: Uint8Array },
-) => TheirNoise;
-const Cipher = require('noise-handshake/cipher.js') as new (key: Uint8Array) => TheirCipher;
+import { Cipher, Noise, type TheirKeyPair } from '../support/noise-handshake.js';
 
 /** Patterns noise-handshake implements, with what the initiator must know in advance. */
 const PATTERNS: { name: string; preSharedResponderKey: boolean; psk: boolean }[] = [
