@@ -2,8 +2,9 @@
  * The event and command vocabulary of Cryptully front ends. Browser-safe.
  * @module
  */
-export type * from './events.js';
-export * from './parse-command.js';
+
 // The base of every typed error: front ends (the CLI, the desktop bridge) extend it so that
 // their errors carry the same stable `code` across IPC and JSON. Browser-safe.
 export { CryptullyError } from '../errors.js';
+export type * from './events.js';
+export * from './parse-command.js';
