@@ -2,7 +2,10 @@
  * The host's door: accepts byte streams from the transport, enforces the limits (pending
  * handshakes, connections per address, sessions), answers the prelude (invite lookup, msg2
  * status) and hands each completed handshake to the chat node. Junk, slow and refused
- * connections are dropped with one log line each and never touch established sessions.
+ * connections are dropped with one log line each and never touch established sessions. A source
+ * whose handshakes keep failing after the prelude is refused at accept time for a cooldown
+ * (`failure-limiter.ts`), which bounds how fast a man in the middle can retry for a matching
+ * verification code.
  * @module
  */
 import type { Duplex } from 'node:stream';
@@ -23,6 +26,7 @@ import {
 } from '../crypto/index.js';
 import type { InviteBook } from '../identity/invite-book.js';
 import { MAX_MESSAGE_BYTES as MAX_SESSION_MESSAGE_BYTES } from '../session/messages.js';
+import { FailureLimiter } from './failure-limiter.js';
 import type { HostLimits } from './limits.js';
 import type { ChannelConnection, SecureChannelFactory } from './secure-channel.js';
 
@@ -73,9 +77,12 @@ export class HostListener {
   readonly #reserved = new Set<string>();
   /** Streams in their handshake, oldest first, with their address for log lines. */
   readonly #streams = new Map<Duplex, string>();
+  /** Handshakes that failed after the prelude, per source: over budget, refused at accept. */
+  readonly #failures: FailureLimiter;
 
   constructor(options: HostListenerOptions) {
     this.#o = options;
+    this.#failures = new FailureLimiter(options.limits);
   }
 
   /** The bound address, once listening. */
@@ -113,6 +120,13 @@ export class HostListener {
     const { limits } = this.#o;
     // Errors on a stream we drop must not become uncaught exceptions.
     stream.on('error', () => {});
+    const admission = this.#failures.admit(remote.host, this.#o.clock());
+    if (!admission.ok) {
+      // Before any crypto: one log line per cooldown, not per connection.
+      if (admission.log !== undefined) this.#o.log(admission.log);
+      stream.destroy();
+      return;
+    }
     const fromAddress = this.#perAddress.get(remote.host) ?? 0;
     if (fromAddress >= limits.maxPerAddress) {
       this.#o.log(
@@ -142,6 +156,10 @@ export class HostListener {
     let reserved: string | undefined;
     let invited = false;
     let refused = false;
+    /** The prelude was answered: from here on a failure cost the host Diffie-Hellman work. */
+    let answered = false;
+    /** Refused as `busy`: the host's state, not the peer's doing, so it does not count. */
+    let busy = false;
     const release = () => {
       if (reserved !== undefined) this.#reserved.delete(reserved);
       reserved = undefined;
@@ -157,6 +175,8 @@ export class HostListener {
           reserved = answer.reserved;
           invited = answer.reserved !== undefined;
           refused = answer.reply.close === true;
+          busy = answer.busy === true;
+          answered = true;
           return answer.reply;
         },
       })
@@ -186,6 +206,14 @@ export class HostListener {
             this.#o.log(`handshake from ${where} failed: ${code}`);
           }
           stream.destroy();
+          // Every handshake that got past the prelude and did not complete counts (decrypt
+          // failure, commitment mismatch, timeout, close before msg3, a refused invite), except
+          // a busy host's refusal and the host's own closing.
+          if (answered && !busy && this.#listener) {
+            for (const line of this.#failures.recordFailure(remote.host, this.#o.clock())) {
+              this.#o.log(line);
+            }
+          }
         },
       );
   }
@@ -193,7 +221,11 @@ export class HostListener {
   #answerPrelude(
     prelude: Prelude,
     where: string,
-  ): { reply: { psk?: Uint8Array; payload: Uint8Array; close?: boolean }; reserved?: string } {
+  ): {
+    reply: { psk?: Uint8Array; payload: Uint8Array; close?: boolean };
+    reserved?: string;
+    busy?: boolean;
+  } {
     const refuse = (status: Exclude<HandshakeStatus, 'ok'>) => {
       this.#o.log(`refused ${where}: ${REFUSAL_LOG[status]}`);
       // A random psk: the handshake can never complete, yet msg2 carries the status.
@@ -204,7 +236,7 @@ export class HostListener {
     // Sessions whose peer never said hello were never shown to anyone: like the oldest pending
     // handshake, such a session gives way, so silent sessions cannot lock real joiners out.
     if (this.#o.sessionCount() >= this.#o.limits.maxSessions && !this.#o.makeRoom?.()) {
-      return refuse('busy');
+      return { ...refuse('busy'), busy: true };
     }
     if (prelude.mode !== 'XXpsk3' || prelude.inviteId === undefined) {
       return { reply: { payload: encodeHandshakeStatus('ok') } };

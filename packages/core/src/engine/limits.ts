@@ -4,9 +4,20 @@
  * @module
  */
 import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_KEEP_ALIVE_MS } from '../session/session.js';
+import {
+  DEFAULT_FAILURE_COOLDOWN_MS,
+  DEFAULT_FAILURE_WINDOW_MS,
+  DEFAULT_GLOBAL_FAILURE_WARNING,
+  DEFAULT_MAX_FAILURES_PER_SOURCE,
+  DEFAULT_MAX_TRACKED_SOURCES,
+  type FailureLimits,
+} from './failure-limiter.js';
 
-/** Limits a host enforces on incoming connections. */
-export interface HostLimits {
+/**
+ * Limits a host enforces on incoming connections; the failed-handshake limits
+ * ({@link FailureLimits}) are explained in `failure-limiter.ts`.
+ */
+export interface HostLimits extends FailureLimits {
   /** Connections still in the Noise handshake at once; more are dropped on arrival. */
   maxPendingHandshakes: number;
   /** Live connections (in handshake or in session) from one remote address. */
@@ -20,6 +31,11 @@ export const DEFAULT_LIMITS: Readonly<HostLimits> = Object.freeze({
   maxPendingHandshakes: 32,
   maxPerAddress: 8,
   maxSessions: 64,
+  maxFailuresPerSource: DEFAULT_MAX_FAILURES_PER_SOURCE,
+  failureWindowMs: DEFAULT_FAILURE_WINDOW_MS,
+  failureCooldownMs: DEFAULT_FAILURE_COOLDOWN_MS,
+  maxTrackedSources: DEFAULT_MAX_TRACKED_SOURCES,
+  globalFailureWarning: DEFAULT_GLOBAL_FAILURE_WARNING,
 });
 
 /** Default time a connection has to finish the Noise handshake and send its hello. */
@@ -36,7 +52,15 @@ export const MAX_PENDING_MESSAGES = 1000;
 /** Events kept for the first subscriber when none is attached yet. */
 export const MAX_BUFFERED_EVENTS = 256;
 
-export { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_KEEP_ALIVE_MS };
+export {
+  DEFAULT_FAILURE_COOLDOWN_MS,
+  DEFAULT_FAILURE_WINDOW_MS,
+  DEFAULT_GLOBAL_FAILURE_WARNING,
+  DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_KEEP_ALIVE_MS,
+  DEFAULT_MAX_FAILURES_PER_SOURCE,
+  DEFAULT_MAX_TRACKED_SOURCES,
+};
 
 /** Fills in missing limits with the defaults and checks them. */
 export function resolveLimits(partial: Partial<HostLimits> | undefined): HostLimits {
