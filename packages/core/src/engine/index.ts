@@ -5,6 +5,7 @@
  */
 export * from './chat-node.js';
 export * from './errors.js';
+export * from './failure-limiter.js';
 export * from './file-storage.js';
 export * from './limits.js';
 export type * from './secure-channel.js';
