@@ -105,3 +105,16 @@ export async function connectPair(hostNode: TestNode, joiner: TestNode) {
   const accepted = await hostNode.next('connected');
   return { invite, port, request, hostSide: accepted, joinerSide: joined };
 }
+
+/**
+ * Alice hosts, Bob joins with her invite, then Alice's node closes: the starting point of
+ * every "the host comes back (maybe with another key)" test. Bob has seen the disconnect.
+ */
+export async function pairWhoseHostLeft(options: Partial<ChatNodeOptions> = {}) {
+  const alice = await openNode('Alice', options);
+  const bob = await openNode('Bob', options);
+  await connectPair(alice, bob);
+  await alice.node.close();
+  await bob.next('disconnected');
+  return { alice, bob };
+}

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { memoryStorage } from '../../src/engine/index.js';
 import { encodeMessage } from '../../src/session/messages.js';
 import { faultyTransport, rawPeer, SETUPS, until } from './fixtures.js';
-import { cleanup, connectPair, host, openNode } from './helpers.js';
+import { cleanup, connectPair, host, openNode, pairWhoseHostLeft } from './helpers.js';
 
 afterEach(cleanup);
 
@@ -74,11 +74,7 @@ for (const setup of SETUPS) {
 
     it('reports messages still queued for an offline peer as undelivered when the node closes', async () => {
       const make = await setup.make();
-      const alice = await openNode('Alice', make);
-      const bob = await openNode('Bob', make);
-      await connectPair(alice, bob);
-      await alice.node.close();
-      await bob.next('disconnected');
+      const { alice, bob } = await pairWhoseHostLeft(make);
       await bob.node.dispatch({ cmd: 'send', peer: alice.node.peerId, text: 'are you there?' });
       const queued = bob.of('sent').at(-1)!;
       expect(queued.queued).toBe(true);

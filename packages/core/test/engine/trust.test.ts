@@ -5,7 +5,7 @@ import { randomBytes, x25519 } from '../../src/crypto/index.js';
 import { joinHandshake } from '../../src/engine/joiner.js';
 import { decodeInvite, encodeInvite } from '../../src/identity/invite.js';
 import { SETUPS, until } from './fixtures.js';
-import { cleanup, connectPair, host, openNode } from './helpers.js';
+import { cleanup, connectPair, host, openNode, pairWhoseHostLeft } from './helpers.js';
 
 afterEach(cleanup);
 
@@ -74,11 +74,7 @@ for (const setup of SETUPS) {
 
     it('catches a host whose key changed, on the joiner, and shows nothing before confirmation', async () => {
       const make = await setup.make();
-      const alice = await openNode('Alice', make);
-      const bob = await openNode('Bob', make);
-      await connectPair(alice, bob);
-      await alice.node.close();
-      await bob.next('disconnected');
+      const { alice, bob } = await pairWhoseHostLeft(make);
       const impostor = await openNode('Alice', make);
       const { port } = await host(impostor);
       await bob.node.dispatch({ cmd: 'join', target: `127.0.0.1:${port}` });
@@ -113,11 +109,7 @@ for (const setup of SETUPS) {
 
     it('delivers held messages once a changed host key is confirmed', async () => {
       const make = await setup.make();
-      const alice = await openNode('Alice', make);
-      const bob = await openNode('Bob', make);
-      await connectPair(alice, bob);
-      await alice.node.close();
-      await bob.next('disconnected');
+      const { bob } = await pairWhoseHostLeft(make);
       const newAlice = await openNode('Alice', make);
       const { port } = await host(newAlice);
       await bob.node.dispatch({ cmd: 'join', target: `127.0.0.1:${port}` });
