@@ -8,7 +8,7 @@
 
 import { fileURLToPath } from 'node:url';
 import type { ChatEvent } from '@cryptully/core/protocol';
-import type { Locator } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { JsonPeer, startDesktop, tempHome } from './support/processes.js';
 import { canRun, isEvent, UI_TIMEOUT, useUi } from './support/ui.js';
@@ -22,6 +22,31 @@ async function hasFocus(locator: Locator): Promise<void> {
     if (Date.now() > deadline) throw new Error('the expected field never got the focus');
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
+}
+
+/** Waits for a `--json` host's `listening` event. */
+function listeningOf(host: JsonPeer): Promise<Extract<ChatEvent, { event: 'listening' }>> {
+  return host.waitFor(isEvent('listening'), 'listening');
+}
+
+/**
+ * Joins `host` from the UI with `target` (an invite or an address), has the host accept, and
+ * returns the host's request (so a test can check `known`, `invited`…).
+ */
+async function joinAccepted(
+  page: Page,
+  host: JsonPeer,
+  target: string,
+): Promise<Extract<ChatEvent, { event: 'request' }>> {
+  await page.getByRole('button', { name: 'Join a chat' }).click();
+  await page.getByRole('textbox', { name: 'Invite or address' }).fill(target);
+  await page.getByRole('button', { name: 'Join', exact: true }).click();
+  const request = await host.waitFor<Extract<ChatEvent, { event: 'request' }>>(
+    isEvent('request'),
+    'request',
+  );
+  host.send({ cmd: 'accept', peer: request.peer });
+  return request;
 }
 
 describe.skipIf(!canRun)(
@@ -138,18 +163,7 @@ describe.skipIf(!canRun)(
       const { page } = await ui.openAsNewUser('Hal');
       const hostHome = tempHome('ivy');
       const ivy = ui.keep(new JsonPeer('host', { name: 'Ivy', home: hostHome }));
-      const first = await ivy.waitFor<Extract<ChatEvent, { event: 'listening' }>>(
-        isEvent('listening'),
-        'listening',
-      );
-      await page.getByRole('button', { name: 'Join a chat' }).click();
-      await page.getByRole('textbox', { name: 'Invite or address' }).fill(first.invite);
-      await page.getByRole('button', { name: 'Join', exact: true }).click();
-      const request = await ivy.waitFor<Extract<ChatEvent, { event: 'request' }>>(
-        isEvent('request'),
-        'request',
-      );
-      ivy.send({ cmd: 'accept', peer: request.peer });
+      await joinAccepted(page, ivy, (await listeningOf(ivy)).invite);
       await page.getByRole('heading', { name: 'Ivy', level: 1 }).waitFor();
 
       await ivy.stop();
@@ -161,22 +175,10 @@ describe.skipIf(!canRun)(
       await ui.shot(page, '13-offline-queued');
 
       const back = ui.keep(new JsonPeer('host', { name: 'Ivy', home: hostHome }));
-      const again = await back.waitFor<Extract<ChatEvent, { event: 'listening' }>>(
-        isEvent('listening'),
-        'listening',
-      );
+      const again = await listeningOf(back);
       await page.getByRole('button', { name: 'New chat' }).click();
-      await page.getByRole('button', { name: 'Join a chat' }).click();
-      await page
-        .getByRole('textbox', { name: 'Invite or address' })
-        .fill(`127.0.0.1:${again.port}`);
-      await page.getByRole('button', { name: 'Join', exact: true }).click();
-      const known = await back.waitFor<Extract<ChatEvent, { event: 'request' }>>(
-        isEvent('request'),
-        'request',
-      );
+      const known = await joinAccepted(page, back, `127.0.0.1:${again.port}`);
       expect(known.known).toBe(true);
-      back.send({ cmd: 'accept', peer: known.peer });
       await back.waitFor(
         isEvent('message', (e) => e.text === 'Are you there?'),
         're-sent message',
@@ -252,18 +254,7 @@ describe.skipIf(!canRun)(
       const { page } = await ui.openAsNewUser('Rae');
       const home = tempHome('sol');
       const sol = ui.keep(new JsonPeer('host', { name: 'Sol', home }));
-      const first = await sol.waitFor<Extract<ChatEvent, { event: 'listening' }>>(
-        isEvent('listening'),
-        'listening',
-      );
-      await page.getByRole('button', { name: 'Join a chat' }).click();
-      await page.getByRole('textbox', { name: 'Invite or address' }).fill(first.invite);
-      await page.getByRole('button', { name: 'Join', exact: true }).click();
-      const request = await sol.waitFor<Extract<ChatEvent, { event: 'request' }>>(
-        isEvent('request'),
-        'request',
-      );
-      sol.send({ cmd: 'accept', peer: request.peer });
+      await joinAccepted(page, sol, (await listeningOf(sol)).invite);
       await page.getByRole('heading', { name: 'Sol', level: 1 }).waitFor();
 
       // Sol's computer freezes: the message goes out but no receipt comes back; then it dies.
@@ -277,21 +268,9 @@ describe.skipIf(!canRun)(
       await ui.shot(page, '19-not-delivered');
 
       const back = ui.keep(new JsonPeer('host', { name: 'Sol', home }));
-      const again = await back.waitFor<Extract<ChatEvent, { event: 'listening' }>>(
-        isEvent('listening'),
-        'listening',
-      );
+      const again = await listeningOf(back);
       await page.getByRole('button', { name: 'New chat' }).click();
-      await page.getByRole('button', { name: 'Join a chat' }).click();
-      await page
-        .getByRole('textbox', { name: 'Invite or address' })
-        .fill(`127.0.0.1:${again.port}`);
-      await page.getByRole('button', { name: 'Join', exact: true }).click();
-      const known = await back.waitFor<Extract<ChatEvent, { event: 'request' }>>(
-        isEvent('request'),
-        'request',
-      );
-      back.send({ cmd: 'accept', peer: known.peer });
+      await joinAccepted(page, back, `127.0.0.1:${again.port}`);
       await back.waitFor(
         isEvent('message', (e) => e.text === 'Did this arrive?'),
         're-sent message',
