@@ -56,6 +56,17 @@ export const HANDLERS: Record<CommandId, CommandHandler> = {
 };
 
 /**
+ * The second line of `--version`: which crypto provider this process chose (libsodium, or
+ * node:crypto and why), e.g. `crypto: libsodium (sodium-native 5.1.0)`.
+ */
+async function cryptoLine(): Promise<string> {
+  const { cryptoProviderInfo: info } = await import('@cryptully/core/crypto');
+  const why = info.fallbackReason ? `; ${info.fallbackReason}` : '';
+  const forced = info.requested === 'node' ? ' (CRYPTULLY_CRYPTO=node)' : '';
+  return `crypto: ${info.description}${forced}${why}`;
+}
+
+/**
  * Runs the CLI with the given arguments and returns the process exit status.
  * @param argv arguments after the program name
  */
@@ -63,7 +74,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   try {
     const parsed = parseArgs(argv);
     if (parsed.options.version) {
-      io.stdout.write(`${VERSION}\n`);
+      io.stdout.write(`${VERSION}\n${await cryptoLine()}\n`);
       return EXIT.ok;
     }
     if (parsed.options.help) {

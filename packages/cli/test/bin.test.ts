@@ -11,9 +11,21 @@ const { version } = JSON.parse(
 );
 
 describe('cryptully binary', () => {
-  it('prints its version', async () => {
+  it('prints its version, then the crypto provider in use', async () => {
     const { stdout } = await run(process.execPath, [bin, '--version']);
-    expect(stdout.trim()).toBe(version);
+    const [first, second, ...rest] = stdout.trim().split('\n');
+    expect(first).toBe(version);
+    expect(second).toMatch(/^crypto: libsodium \(sodium-native \d+\.\d+\.\d+\)$/);
+    expect(rest).toEqual([]);
+  });
+
+  it('says when CRYPTULLY_CRYPTO=node forces node:crypto', async () => {
+    const { stdout } = await run(process.execPath, [bin, '--version'], {
+      env: { ...process.env, CRYPTULLY_CRYPTO: 'node' },
+    });
+    expect(stdout.trim().split('\n')[1]).toBe(
+      `crypto: node:crypto (OpenSSL ${process.versions.openssl}) (CRYPTULLY_CRYPTO=node)`,
+    );
   });
 
   it('prints help that names the host and join commands', async () => {

@@ -29,6 +29,19 @@ export interface CipherFunction {
    */
   decrypt(key: Uint8Array, nonce: bigint, ad: Uint8Array, ciphertext: Uint8Array): Uint8Array;
   /**
+   * DECRYPT(k, n, ad, ciphertext) that may reuse `ciphertext`'s memory: the plaintext returned
+   * is either a view of `ciphertext` decrypted in place (libsodium) or a new buffer (node:crypto).
+   * Either way the caller must treat `ciphertext` as consumed. On failure `ciphertext` may have
+   * been overwritten (never with plaintext: the tag is checked before anything is decrypted).
+   * @throws {DecryptError} when the tag does not verify.
+   */
+  decryptInPlace(
+    key: Uint8Array,
+    nonce: bigint,
+    ad: Uint8Array,
+    ciphertext: Uint8Array,
+  ): Uint8Array;
+  /**
    * ENCRYPT(k, n, ad, plaintext) written into `output` at `offset` (ciphertext then tag);
    * returns the bytes written, `plaintext.length + 16`. Saves the caller a copy when the
    * ciphertext goes into a larger buffer (a frame after its length prefix).
@@ -42,6 +55,26 @@ export interface CipherFunction {
     output: Uint8Array,
     offset: number,
   ): number;
+}
+
+/**
+ * Checks an AEAD key and that `output` has room at `offset` for the ciphertext and tag of a
+ * `plaintextLength`-byte plaintext; returns that length (`plaintextLength + 16`).
+ * @throws {InvalidArgumentError} for a key that is not 32 bytes.
+ * @throws {RangeError} when `output` is too small.
+ */
+export function checkSealInto(
+  key: Uint8Array,
+  plaintextLength: number,
+  output: Uint8Array,
+  offset: number,
+): number {
+  abytes(key, 32, 'key');
+  const length = plaintextLength + TAG_LENGTH;
+  if (!Number.isInteger(offset) || offset < 0 || offset + length > output.length) {
+    throw new RangeError('output buffer too small for ciphertext and tag');
+  }
+  return length;
 }
 
 function makeCipher(
@@ -66,11 +99,7 @@ function makeCipher(
     output: Uint8Array,
     offset: number,
   ): number => {
-    abytes(key, 32, 'key');
-    const length = plaintext.length + TAG_LENGTH;
-    if (!Number.isInteger(offset) || offset < 0 || offset + length > output.length) {
-      throw new RangeError('output buffer too small for ciphertext and tag');
-    }
+    const length = checkSealInto(key, plaintext.length, output, offset);
     setNonce(nonce);
     const cipher = createCipheriv(algorithm, key, iv, { authTagLength: TAG_LENGTH });
     cipher.setAAD(ad, { plaintextLength: plaintext.length });
@@ -82,6 +111,28 @@ function makeCipher(
     output.set(cipher.getAuthTag(), offset + plaintext.length);
     return length;
   };
+  const decrypt = (
+    key: Uint8Array,
+    nonce: bigint,
+    ad: Uint8Array,
+    ciphertext: Uint8Array,
+  ): Uint8Array => {
+    abytes(key, 32, 'key');
+    if (ciphertext.length < TAG_LENGTH) throw new DecryptError();
+    setNonce(nonce);
+    const bodyLength = ciphertext.length - TAG_LENGTH;
+    const decipher = createDecipheriv(algorithm, key, iv, { authTagLength: TAG_LENGTH });
+    decipher.setAAD(ad, { plaintextLength: bodyLength });
+    decipher.setAuthTag(ciphertext.subarray(bodyLength));
+    const body = decipher.update(ciphertext.subarray(0, bodyLength));
+    try {
+      decipher.final();
+    } catch {
+      body.fill(0);
+      throw new DecryptError();
+    }
+    return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+  };
   return {
     name,
     encrypt(key, nonce, ad, plaintext) {
@@ -90,32 +141,16 @@ function makeCipher(
       return out;
     },
     encryptInto,
-    decrypt(key, nonce, ad, ciphertext) {
-      abytes(key, 32, 'key');
-      if (ciphertext.length < TAG_LENGTH) throw new DecryptError();
-      setNonce(nonce);
-      const bodyLength = ciphertext.length - TAG_LENGTH;
-      const decipher = createDecipheriv(algorithm, key, iv, { authTagLength: TAG_LENGTH });
-      decipher.setAAD(ad, { plaintextLength: bodyLength });
-      decipher.setAuthTag(ciphertext.subarray(bodyLength));
-      const body = decipher.update(ciphertext.subarray(0, bodyLength));
-      try {
-        decipher.final();
-      } catch {
-        body.fill(0);
-        throw new DecryptError();
-      }
-      return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
-    },
+    decrypt,
+    // node:crypto has no decrypt-into: the plaintext is update()'s own buffer.
+    decryptInPlace: decrypt,
   };
 }
 
-/** ChaCha20-Poly1305 (RFC 8439), Noise cipher name `ChaChaPoly`. */
-export const chaChaPoly: CipherFunction = makeCipher('ChaChaPoly', 'chacha20-poly1305');
+/**
+ * ChaCha20-Poly1305 (RFC 8439) through node:crypto (OpenSSL). Protocol code uses
+ * `chaChaPoly`, the selected provider's (see provider.ts).
+ */
+export const nodeChaChaPoly: CipherFunction = makeCipher('ChaChaPoly', 'chacha20-poly1305');
 /** AES-256-GCM, Noise cipher name `AESGCM`. */
 export const aesGcm: CipherFunction = makeCipher('AESGCM', 'aes-256-gcm');
-
-/** The cipher for a Noise cipher name. */
-export function cipherByName(name: string): CipherFunction | undefined {
-  return name === 'ChaChaPoly' ? chaChaPoly : name === 'AESGCM' ? aesGcm : undefined;
-}

@@ -32,7 +32,16 @@ export interface DhFunction {
    * and cleansed by OpenSSL when garbage-collected); drop it when done.
    * @throws {InvalidArgumentError} when the key has the wrong length.
    */
-  preparePrivateKey(privateKey: Uint8Array): PreparedPrivateKey;
+  preparePrivateKey(privateKey: Uint8Array, options?: PrepareOptions): PreparedPrivateKey;
+}
+
+/** Options of {@link DhFunction.preparePrivateKey}. */
+export interface PrepareOptions {
+  /**
+   * The key lives as long as the process (an identity's static key): libsodium then keeps it
+   * in guarded, locked memory (`sodium_malloc`), which costs pages, so ephemeral keys do not.
+   */
+  longLived?: boolean;
 }
 
 /** A private key imported once: its public key and DH with any peer public key. */
@@ -44,6 +53,12 @@ export interface PreparedPrivateKey {
    * @throws {DhError} on an invalid public key or an all-zero result.
    */
   dh(publicKey: Uint8Array): Uint8Array;
+  /**
+   * Wipes the copy of the private key this object holds where the provider can (libsodium:
+   * secure memory, zeroed); node:crypto's copy lives inside OpenSSL and is cleansed when the
+   * object is garbage-collected. Any later `dh` throws {@link DhError}. Idempotent.
+   */
+  dispose?(): void;
 }
 
 /** Raised when a Diffie-Hellman computation fails, e.g. on a low-order point. */
@@ -121,21 +136,26 @@ function makeDh(name: DhName): DhFunction {
       return derive(privateKeyObject(privateKey), remoteKeyObject(publicKey));
     },
     preparePrivateKey(privateKey) {
-      const key = privateKeyObject(privateKey);
+      let key: KeyObject | undefined = privateKeyObject(privateKey);
       return {
         publicKey: derive(key, basePointKey),
-        dh: (publicKey) => derive(key, remoteKeyObject(publicKey)),
+        dh(publicKey) {
+          if (key === undefined) throw new DhError('the prepared private key was disposed');
+          return derive(key, remoteKeyObject(publicKey));
+        },
+        // OpenSSL cleanses its copy when the KeyObject is collected; drop ours now.
+        dispose() {
+          key = undefined;
+        },
       };
     },
   };
 }
 
-/** X25519 (RFC 7748), Noise DH name `25519`. */
-export const x25519: DhFunction = makeDh('25519');
+/**
+ * X25519 (RFC 7748) through node:crypto (OpenSSL). Protocol code uses `x25519`, the selected
+ * provider's (see provider.ts).
+ */
+export const nodeX25519: DhFunction = makeDh('25519');
 /** X448 (RFC 7748), Noise DH name `448`. */
 export const x448: DhFunction = makeDh('448');
-
-/** The DH function for a Noise DH name. */
-export function dhByName(name: string): DhFunction | undefined {
-  return name === '25519' ? x25519 : name === '448' ? x448 : undefined;
-}

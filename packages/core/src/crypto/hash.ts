@@ -44,9 +44,8 @@ function makeHash(
 export const sha256: HashFunction = makeHash('SHA256', 'sha256', 32, 64);
 export const sha512: HashFunction = makeHash('SHA512', 'sha512', 64, 128);
 export const blake2s: HashFunction = makeHash('BLAKE2s', 'blake2s256', 32, 64);
-export const blake2b: HashFunction = makeHash('BLAKE2b', 'blake2b512', 64, 128);
-
-/** The hash function for a Noise hash name. */
-export function hashByName(name: string): HashFunction | undefined {
-  return { SHA256: sha256, SHA512: sha512, BLAKE2s: blake2s, BLAKE2b: blake2b }[name];
-}
+/**
+ * BLAKE2b-512 and HMAC-BLAKE2b through node:crypto (OpenSSL). Protocol code uses `blake2b`,
+ * the selected provider's (see provider.ts).
+ */
+export const nodeBlake2b: HashFunction = makeHash('BLAKE2b', 'blake2b512', 64, 128);

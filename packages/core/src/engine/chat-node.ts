@@ -132,7 +132,9 @@ export class ChatNode {
     name: string;
   }) {
     this.#keyPair = init.keyPair;
-    this.#preparedKey = x25519.preparePrivateKey(init.keyPair.privateKey);
+    this.#preparedKey = x25519.preparePrivateKey(init.keyPair.privateKey, {
+      longLived: true,
+    });
     if (!constantTimeEqual(this.#preparedKey.publicKey, init.keyPair.publicKey)) {
       // Fail here, not in every handshake (the channel checks it too).
       throw new InvalidArgumentError("the identity's public key does not match its private key");

@@ -126,13 +126,34 @@ export class CipherState {
    */
   decryptWithAd(ad: Uint8Array, ciphertext: Uint8Array): Uint8Array {
     this.#assertUsable();
-    const k = this.#k;
-    if (k === undefined) return ciphertext;
+    if (this.#k === undefined) return ciphertext;
+    return this.#decrypt(ad, ciphertext, false);
+  }
+
+  /**
+   * Like {@link decryptWithAd}, but may decrypt inside `ciphertext`'s memory (libsodium does;
+   * node:crypto returns a new buffer): the plaintext returned may be a view of `ciphertext`,
+   * which the caller must treat as consumed. Needs a key. On failure `n` stays.
+   * @throws {NoiseDecryptError} when the tag does not verify (or the input is shorter than it).
+   * @throws {NoiseNonceExhaustedError} when `n` is 2^64-1.
+   * @throws {NoiseStateError} without a key or after {@link dispose}.
+   */
+  decryptWithAdInPlace(ad: Uint8Array, ciphertext: Uint8Array): Uint8Array {
+    this.#assertUsable();
+    if (this.#k === undefined) throw new NoiseStateError('decryptWithAdInPlace needs a cipher key');
+    return this.#decrypt(ad, ciphertext, true);
+  }
+
+  /** DECRYPT with the current key (which exists) and nonce, then `n++`; `n` stays on failure. */
+  #decrypt(ad: Uint8Array, ciphertext: Uint8Array, inPlace: boolean): Uint8Array {
+    const k = this.#k!;
     if (this.#n === MAX_NONCE) throw new NoiseNonceExhaustedError();
     if (ciphertext.length < TAG_LENGTH) throw new NoiseDecryptError();
     let out: Uint8Array;
     try {
-      out = this.cipher.decrypt(k, this.#n, ad, ciphertext);
+      out = inPlace
+        ? this.cipher.decryptInPlace(k, this.#n, ad, ciphertext)
+        : this.cipher.decrypt(k, this.#n, ad, ciphertext);
     } catch (error) {
       if (error instanceof DecryptError) throw new NoiseDecryptError();
       throw error;

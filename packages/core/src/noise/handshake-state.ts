@@ -94,8 +94,8 @@ export class HandshakeState {
   readonly #symmetric: SymmetricState;
   readonly #psks: Uint8Array[];
   readonly #isPsk: boolean;
-  // Private keys live only inside OpenSSL KeyObjects (imported once, our byte copies wiped at
-  // once); the references are dropped at split() or on failure.
+  // Private keys live only inside the provider's prepared keys (an OpenSSL KeyObject, or a
+  // libsodium-side copy), our byte copies wiped at once; disposed at split() or on failure.
   #s: PreparedPrivateKey | undefined;
   #e: PreparedPrivateKey | undefined;
   #rs: Uint8Array | undefined;
@@ -402,6 +402,9 @@ export class HandshakeState {
   #wipeSecrets(): void {
     this.#symmetric.wipeSecrets();
     wipe(...this.#psks);
+    // Our own prepared copies (not a borrowed, shared static key: borrow() has no dispose).
+    this.#s?.dispose?.();
+    this.#e?.dispose?.();
     this.#s = undefined;
     this.#e = undefined;
   }

@@ -13,6 +13,7 @@ import {
   x448,
   x25519,
 } from '../../src/crypto/index.js';
+import { X25519_LOW_ORDER_POINTS } from '../support/low-order.js';
 
 const PKCS8_PREFIX = {
   '25519': '302e020100300506032b656e04220420',
@@ -86,15 +87,7 @@ describe('public key = DH(private key, base point)', () => {
   });
 
   it('rejects every X25519 low-order public key (all-zero DH output) with ERR_DH', () => {
-    // The canonical encodings of the points of order 1, 2, 4 and 8 (and two non-canonical ones).
-    const lowOrder = [
-      '0000000000000000000000000000000000000000000000000000000000000000',
-      '0100000000000000000000000000000000000000000000000000000000000000',
-      'e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800',
-      '5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157',
-      'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
-      'edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
-    ];
+    const lowOrder = X25519_LOW_ORDER_POINTS;
     const me = x25519.generateKeyPair();
     for (const point of lowOrder) {
       expect(() => x25519.dh(me.privateKey, fromHex(point)), point).toThrow(
