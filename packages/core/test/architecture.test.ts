@@ -24,7 +24,7 @@ function importsOf(code: string): string[] {
 }
 
 /** Folders whose modules must stay pure protocol code. */
-const PURE_FOLDERS = ['noise', 'channel', 'session', 'identity', 'protocol'];
+const PURE_FOLDERS = ['noise', 'channel', 'session', 'identity', 'protocol', 'pake', 'smp'];
 /** Browser-safe folders: not even node:crypto, since the desktop renderer bundles them. */
 const BROWSER_FOLDERS = ['protocol'];
 const IO_GLOBALS =

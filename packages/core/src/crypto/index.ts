@@ -9,5 +9,6 @@ export * from './cipher.js';
 export * from './dh.js';
 export * from './hash.js';
 export * from './kdf.js';
+export * from './modp.js';
 export * from './provider.js';
 export * from './random.js';

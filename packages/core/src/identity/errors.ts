@@ -62,3 +62,13 @@ export class NewerIdentityVersionError extends IdentityError {
     this.version = version;
   }
 }
+
+/**
+ * `ERR_JOIN_CODE_INVALID`: text that is not a join code (`7-purple-sausage`: a number from 1 to
+ * 999 and two or three words of the join-code word list). `message` says which part is wrong.
+ */
+export class JoinCodeError extends IdentityError {
+  constructor(message: string) {
+    super('ERR_JOIN_CODE_INVALID', message);
+  }
+}

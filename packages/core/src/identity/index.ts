@@ -10,5 +10,7 @@ export * from './fingerprint.js';
 export * from './identity-file.js';
 export * from './invite.js';
 export * from './invite-book.js';
+export * from './join-code.js';
+export * from './join-code-words.js';
 export * from './known-peers.js';
 export * from './verification-code.js';

@@ -1,0 +1,6 @@
+/**
+ * Password-authenticated key exchange for join codes: CPace over ristretto255 (pure).
+ * @module
+ */
+export * from './cpace.js';
+export * from './errors.js';
