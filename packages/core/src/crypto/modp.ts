@@ -40,7 +40,8 @@ export function bytesToBigint(bytes: Uint8Array): bigint {
 
 // One OpenSSL DH object does every exponentiation: `computeSecret(base)` with the exponent as
 // the private key is `base^exp mod p` with OpenSSL's constant-time modular exponentiation.
-const engine = createDiffieHellman(rfc3526.getPrime(), Buffer.from([2]));
+// Created on first use: its prime check costs time that programs not running SMP need not pay.
+let engine: ReturnType<typeof createDiffieHellman> | undefined;
 
 /**
  * `base^exponent mod p` in the 1536-bit group, computed by OpenSSL in constant time for the
@@ -54,6 +55,7 @@ export function modPow1536(base: bigint, exponent: bigint): bigint {
   // OpenSSL refuses bases outside [2, p-2] as DH public keys; those powers are trivial.
   if (b === 0n || b === 1n) return b;
   if (b === P - 1n) return exponent % 2n === 0n ? 1n : P - 1n;
+  engine ??= createDiffieHellman(rfc3526.getPrime(), Buffer.from([2]));
   engine.setPrivateKey(Buffer.from(bigintToBytes(exponent)));
   return bytesToBigint(engine.computeSecret(Buffer.from(bigintToBytes(b))));
 }
