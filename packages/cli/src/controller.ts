@@ -4,8 +4,7 @@
  * node. Front ends only draw the state and feed it lines and keys.
  * @module
  */
-import type { ChatCommand, ChatEvent, PeerId } from '@cryptully/core/protocol';
-import type { ChatNodeLike } from './chat-node.js';
+import type { ChatCommand, ChatEvent, ChatNodeApi, PeerId } from '@cryptully/core/protocol';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { interpretLine, type LineOutcome } from './slash-commands.js';
 import { addLine, initialState, noteJoin, reduce, switchTo, type UiState } from './ui-state.js';
@@ -37,7 +36,7 @@ export class ChatController {
   private unsubscribe: (() => void) | undefined;
 
   constructor(
-    private readonly node: ChatNodeLike,
+    private readonly node: ChatNodeApi,
     private readonly now: () => number = Date.now,
   ) {
     this.done = new Promise((resolve) => {

@@ -1,16 +1,36 @@
-import { CryptullyError } from '@cryptully/core/protocol';
+import { CryptullyError, type ErrorCode } from '@cryptully/core/protocol';
 import { EXIT, type ExitCode } from './exit-codes.js';
+
+/**
+ * The CLI's own error codes, besides core's {@link ErrorCode}s (which the CLI passes on as they
+ * are). A test checks that every code the CLI's sources name is one of the two.
+ */
+export const CLI_ERROR_CODES = Object.freeze([
+  'ERR_USAGE',
+  'ERR_CANCELLED',
+  'ERR_NO_IDENTITY',
+  'ERR_NO_NEW_PASSPHRASE',
+  'ERR_FILE_NOT_FOUND',
+  'ERR_AMBIGUOUS_PEER',
+  'ERR_NEEDS_TERMINAL',
+  'ERR_BAD_ENV',
+  'ERR_OPEN',
+  'ERR_CHAT',
+] as const);
+
+/** One of {@link CLI_ERROR_CODES}. */
+export type CliErrorCode = (typeof CLI_ERROR_CODES)[number];
 
 /**
  * An error meant for the person at the terminal: `main` prints its message as one sentence on
  * stderr (never a stack trace) and exits with {@link CliError.exitCode}. A
  * {@link CryptullyError}, so its stable `code` (such as `ERR_USAGE`) is read like core's.
  */
-export class CliError extends CryptullyError {
+export class CliError extends CryptullyError<ErrorCode | CliErrorCode> {
   /** The process exit status this error leads to. */
   readonly exitCode: ExitCode;
 
-  constructor(code: string, message: string, exitCode: ExitCode = EXIT.failure) {
+  constructor(code: ErrorCode | CliErrorCode, message: string, exitCode: ExitCode = EXIT.failure) {
     super(code, message);
     this.exitCode = exitCode;
   }

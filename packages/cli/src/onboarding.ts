@@ -5,7 +5,8 @@
  * form, the line-based terminal, or nobody (scripts), which gets clear sentences instead.
  * @module
  */
-import { IdentityStore, normalizeProfileName, ProfileStore } from '@cryptully/core/transport';
+import { errorCodeOf } from '@cryptully/core/protocol';
+import { IdentityStore, normalizeProfileName, ProfileStore } from '@cryptully/core/storage';
 import { CliError } from './errors.js';
 
 /** The one sentence on what a passphrase protects, shown wherever one is asked for. */
@@ -126,7 +127,7 @@ export async function unlock(store: IdentityStore, asker: Asker): Promise<string
       keyPair.privateKey.fill(0);
       return passphrase;
     } catch (error) {
-      if ((error as { code?: string }).code !== 'ERR_IDENTITY_WRONG_PASSPHRASE') throw error;
+      if (errorCodeOf(error) !== 'ERR_IDENTITY_WRONG_PASSPHRASE') throw error;
       wrong = true;
     }
   }

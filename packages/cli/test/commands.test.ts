@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { x25519 } from '@cryptully/core/crypto';
 import { emptyKnownPeers, encodeInvite, rememberPeer } from '@cryptully/core/identity';
-import { KnownPeersStore } from '@cryptully/core/transport';
+import { KnownPeersStore } from '@cryptully/core/storage';
 import { afterAll, describe, expect, it } from 'vitest';
 import { timingOptions } from '../src/commands/chat.js';
 import type { CliIo } from '../src/io.js';

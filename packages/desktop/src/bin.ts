@@ -10,7 +10,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { randomBytes } from '@cryptully/core/crypto';
-import { cryptullyHome } from '@cryptully/core/transport';
+import { cryptullyHome } from '@cryptully/core/storage';
 import { openCoreEngine } from './backend/core-engine.js';
 import { DesktopBackend } from './backend/desktop-backend.js';
 import { locateElectron, missingElectronMessage } from './electron-binary.js';

@@ -1,3 +1,4 @@
+import { ERROR_CODES, JOIN_ENDING_CODES } from '@cryptully/core/protocol';
 import { describe, expect, it } from 'vitest';
 import type { AppEvent } from '../src/bridge/app-protocol.js';
 import {
@@ -183,6 +184,24 @@ describe('renderer state: joining', () => {
       ev({ event: 'error', code: 'ERR_UNREACHABLE', message: 'No.' }),
     );
     expect(failed.join).toMatchObject({ status: 'failed', message: 'No.' });
+  });
+
+  // Issue 11, bug 1: these three left the Join panel "connecting" for ever.
+  it.each(['ERR_HANDSHAKE_TIMEOUT', 'ERR_HANDSHAKE_FAILED', 'ERR_SELF'] as const)(
+    'leaves "connecting" on %s',
+    (code) => {
+      const connecting = run([ready, ev({ event: 'connecting', target: 'x' })]);
+      const failed = reduce(connecting, ev({ event: 'error', code, message: `${code}.` }));
+      expect(failed.join).toMatchObject({ status: 'failed', message: `${code}.` });
+    },
+  );
+
+  it('leaves "connecting" on every code core says ends a join, and on no other', () => {
+    const connecting = run([ready, ev({ event: 'connecting', target: 'x' })]);
+    for (const code of ERROR_CODES) {
+      const next = reduce(connecting, ev({ event: 'error', code, message: 'm' }));
+      expect(next.join?.status, code).toBe(JOIN_ENDING_CODES.has(code) ? 'failed' : 'connecting');
+    }
   });
 });
 
@@ -394,7 +413,9 @@ describe('renderer state: the bridge', () => {
   });
 
   it('keeps at most three notices and dismisses them by id', () => {
-    const errors = [1, 2, 3, 4].map((n) => ev({ event: 'error', code: 'E', message: `e${n}` }));
+    const errors = [1, 2, 3, 4].map((n) =>
+      ev({ event: 'error', code: 'ERR_QUEUE_FULL', message: `e${n}` }),
+    );
     const s = run(errors);
     expect(s.notices.map((n) => n.text)).toEqual(['e2', 'e3', 'e4']);
     expect(reduce(s, { type: 'dismiss', id: s.notices[0]!.id }).notices).toHaveLength(2);

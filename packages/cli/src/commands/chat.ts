@@ -4,11 +4,11 @@
  * @module
  */
 import { parseJoinTarget } from '@cryptully/core/identity';
+import type { ChatNodeApi } from '@cryptully/core/protocol';
 import { type ChatCommand, CryptullyError } from '@cryptully/core/protocol';
-import { cryptullyHome } from '@cryptully/core/transport';
+import { cryptullyHome } from '@cryptully/core/storage';
 import type { ParsedArgs } from '../args/parse-args.js';
 import { lineAsker, screenAsker } from '../askers.js';
-import type { ChatNodeLike } from '../chat-node.js';
 import { ChatController, type ChatEnd } from '../controller.js';
 import { CliError, userMessage } from '../errors.js';
 import type { ExitCode } from '../exit-codes.js';
@@ -43,12 +43,9 @@ export function startCommand(parsed: ParsedArgs): ChatCommand {
       ...(bind === undefined ? {} : { bind }),
     };
   }
-  const target = parsed.args[0]!.trim();
-  // An invite copied from a narrow window may have picked up line breaks: they are never part of it.
-  return {
-    cmd: 'join',
-    target: target.startsWith('cryptully://') ? target.replace(/\s+/g, '') : target,
-  };
+  // As typed: core's parseJoinTarget ignores the spaces and line breaks a pasted invite picks
+  // up, and those around an address.
+  return { cmd: 'join', target: parsed.args[0]! };
 }
 
 /**
@@ -105,7 +102,7 @@ async function openNode(
   identity: ChatIdentity,
   env: NodeJS.ProcessEnv,
   log: (line: string) => void,
-): Promise<ChatNodeLike> {
+): Promise<ChatNodeApi> {
   const timing = timingOptions(env);
   const { ChatNode } = await import('@cryptully/core/engine');
   try {

@@ -5,7 +5,8 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fingerprint, inspectIdentityFile } from '@cryptully/core/identity';
-import { cryptullyHome, IdentityStore, ProfileStore } from '@cryptully/core/transport';
+import { errorCodeOf } from '@cryptully/core/protocol';
+import { cryptullyHome, IdentityStore, ProfileStore } from '@cryptully/core/storage';
 import type { ParsedArgs } from '../args/parse-args.js';
 import { lineAsker } from '../askers.js';
 import { CliError } from '../errors.js';
@@ -116,8 +117,9 @@ export async function exportIdentity(parsed: ParsedArgs, io: CliIo): Promise<Exi
   try {
     await identity.exportTo(file);
   } catch (error) {
-    const code = String((error as { code?: unknown }).code ?? '');
-    if (code === 'EEXIST' || code.endsWith('_EXISTS')) {
+    const core = errorCodeOf(error);
+    const exists = core === 'ERR_FILE_EXISTS' || core === 'ERR_IDENTITY_EXISTS';
+    if (exists || (error as { code?: unknown }).code === 'EEXIST') {
       throw new CliError('ERR_FILE_EXISTS', `${file} already exists; choose another file name`);
     }
     throw error;

@@ -3,7 +3,7 @@
  * @module
  */
 import { fingerprint, forgetPeer, type KnownPeer, markVerified } from '@cryptully/core/identity';
-import { cryptullyHome, KnownPeersStore } from '@cryptully/core/transport';
+import { cryptullyHome, KnownPeersStore } from '@cryptully/core/storage';
 import type { ParsedArgs } from '../args/parse-args.js';
 import { CliError } from '../errors.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';

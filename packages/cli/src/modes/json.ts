@@ -6,7 +6,7 @@
  * @module
  */
 import type { Readable, Writable } from 'node:stream';
-import { type ChatEvent, parseCommandLine } from '@cryptully/core/protocol';
+import { type ChatEvent, errorCodeOf, parseCommandLine } from '@cryptully/core/protocol';
 import type { ChatController, ChatEnd } from '../controller.js';
 import { runLineLoop } from './line-loop.js';
 
@@ -29,10 +29,9 @@ export function handleJsonLine(line: string, controller: ChatController, output:
     if (command.cmd === 'quit') void controller.quit();
     else controller.send(command);
   } catch (error) {
-    const code = (error as { code?: unknown }).code;
     writeEvent(output, {
       event: 'error',
-      code: typeof code === 'string' ? code : 'ERR_BAD_COMMAND',
+      code: errorCodeOf(error) ?? 'ERR_BAD_COMMAND',
       message: error instanceof Error ? error.message : 'malformed command',
     });
   }

@@ -1,8 +1,10 @@
-import type { ChatCommand, ChatEvent } from '@cryptully/core/protocol';
-import type { ChatNodeLike } from '../../src/chat-node.js';
+import type { ChatCommand, ChatEvent, ChatNodeApi } from '@cryptully/core/protocol';
 
 /** A chat node whose events the test chooses and whose received commands it records. */
-export class ScriptedNode implements ChatNodeLike {
+export class ScriptedNode implements ChatNodeApi {
+  readonly fingerprint = '12345 67890';
+  readonly peerId = 'a11ce0a11ce0a11c';
+  readonly name = 'Alice';
   readonly commands: ChatCommand[] = [];
   closed = false;
   private readonly listeners = new Set<(event: ChatEvent) => void>();

@@ -27,7 +27,7 @@ import {
 import type { KeyPair, PreparedPrivateKey } from '../crypto/index.js';
 import { CryptullyError } from '../errors.js';
 
-/** Default time allowed for the whole handshake. */
+/** Default time allowed for the whole handshake (the chat node also gives the peer's hello this long). */
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
 /** Time allowed, after {@link SecureConnection.end}, for the peer's goodbye. */
 export const CLOSE_TIMEOUT_MS = 5_000;
@@ -158,6 +158,22 @@ export function secureRespond(stream: Duplex, o: ResponderOptions): Promise<Secu
     () => new HandshakeRejectedError(statusOf(payload)),
   );
 }
+
+/**
+ * The two handshake entry points as one value: the seam through which a chat node gets its
+ * encrypted channel (`ChatNodeOptions.secure`; tests may wrap it). {@link noiseChannel} is
+ * the real one.
+ */
+export interface SecureChannelFactory {
+  initiate(stream: Duplex, options: InitiatorOptions): Promise<SecureConnection>;
+  respond(stream: Duplex, options: ResponderOptions): Promise<SecureConnection>;
+}
+
+/** The Cryptully Noise channel: {@link secureInitiate} and {@link secureRespond}. */
+export const noiseChannel: SecureChannelFactory = Object.freeze({
+  initiate: secureInitiate,
+  respond: secureRespond,
+});
 
 function statusOf(payload: Uint8Array | undefined): string {
   try {

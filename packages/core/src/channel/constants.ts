@@ -50,7 +50,7 @@ export const MAX_FRAGMENT_BYTES = MAX_FRAME_BYTES - TAG_BYTES - RECORD_HEADER_BY
 export const MIN_TRANSPORT_FRAME_BYTES = RECORD_HEADER_BYTES + TAG_BYTES;
 
 /** Largest application message (1 MiB); larger ones are refused on both ends. */
-export const MAX_MESSAGE_BYTES = 1024 * 1024;
+export const MAX_CHANNEL_MESSAGE_BYTES = 1024 * 1024;
 
 /**
  * Automatic rekey (Noise §11.3): each direction calls `rekey()` after this many transport

@@ -41,7 +41,7 @@ export class ChannelDecryptError extends ChannelError {
   }
 }
 
-/** An application message is larger than `MAX_MESSAGE_BYTES` (code `ERR_MESSAGE_TOO_LARGE`). */
+/** An application message is larger than `MAX_CHANNEL_MESSAGE_BYTES` (code `ERR_MESSAGE_TOO_LARGE`). */
 export class MessageTooLargeError extends ChannelError {
   constructor(length: number, limit: number) {
     super(

@@ -3,8 +3,8 @@ import { InvalidArgumentError } from '../errors.js';
 import type { CipherState } from '../noise/index.js';
 import {
   FRAME_HEADER_BYTES,
+  MAX_CHANNEL_MESSAGE_BYTES,
   MAX_FRAGMENT_BYTES,
-  MAX_MESSAGE_BYTES,
   MIN_TRANSPORT_FRAME_BYTES,
   NONCE_CLOSE_THRESHOLD,
   RECORD_HEADER_BYTES,
@@ -42,7 +42,7 @@ export interface SecureChannelOptions {
   rekeyAfterBytes?: number;
   /**
    * Largest application message this end sends or reassembles, at most (and by default)
-   * {@link MAX_MESSAGE_BYTES}. A layer above whose messages are smaller (the session's are at
+   * {@link MAX_CHANNEL_MESSAGE_BYTES}. A layer above whose messages are smaller (the session's are at
    * most 128 KiB) lowers it, so that a peer cannot make it buffer 1 MiB per connection.
    */
   maxMessageBytes?: number;
@@ -130,7 +130,7 @@ let directionsOf: (channel: SecureChannel) => [Direction, Direction];
  * The transport phase of a Cryptully channel, as a pure state machine: `seal` turns an
  * application message into frames to write, `receive` turns bytes read into messages.
  *
- * - A message (0 bytes to {@link MAX_MESSAGE_BYTES}) becomes one or more frames; each frame's
+ * - A message (0 bytes to {@link MAX_CHANNEL_MESSAGE_BYTES}) becomes one or more frames; each frame's
  *   plaintext starts with a record type byte (`data`, `dataMore`, `rekey`, `close`).
  * - Every direction rekeys (Noise §11.3) after {@link REKEY_AFTER_FRAMES} frames or
  *   {@link REKEY_AFTER_BYTES} bytes, and after a `rekey` record ({@link rekey}).
@@ -161,7 +161,7 @@ export class SecureChannel {
 
   /**
    * @throws {InvalidArgumentError} when a rekey interval is not a positive integer, or
-   *   `maxMessageBytes` is not a whole number from 0 to {@link MAX_MESSAGE_BYTES}.
+   *   `maxMessageBytes` is not a whole number from 0 to {@link MAX_CHANNEL_MESSAGE_BYTES}.
    */
   constructor(options: SecureChannelOptions) {
     const frames = options.rekeyAfterFrames ?? REKEY_AFTER_FRAMES;
@@ -169,13 +169,13 @@ export class SecureChannel {
     if (!Number.isSafeInteger(frames) || frames < 1 || !Number.isSafeInteger(bytes) || bytes < 1) {
       throw new InvalidArgumentError('rekey intervals must be positive integers');
     }
-    const maxMessageBytes = options.maxMessageBytes ?? MAX_MESSAGE_BYTES;
+    const maxMessageBytes = options.maxMessageBytes ?? MAX_CHANNEL_MESSAGE_BYTES;
     if (
       !Number.isInteger(maxMessageBytes) ||
       maxMessageBytes < 0 ||
-      maxMessageBytes > MAX_MESSAGE_BYTES
+      maxMessageBytes > MAX_CHANNEL_MESSAGE_BYTES
     ) {
-      throw new InvalidArgumentError(`maxMessageBytes must be 0 to ${MAX_MESSAGE_BYTES}`);
+      throw new InvalidArgumentError(`maxMessageBytes must be 0 to ${MAX_CHANNEL_MESSAGE_BYTES}`);
     }
     this.#maxMessageBytes = maxMessageBytes;
     this.#send = new Direction(options.sendCipher, frames, bytes);
@@ -188,7 +188,7 @@ export class SecureChannel {
    * Encrypts one application message into frames (each with its length prefix), to be
    * written in order. May append the close record when the send nonce nears its end (then
    * {@link isSendClosed} is true and {@link closeReason} says why).
-   * @throws {MessageTooLargeError} over {@link MAX_MESSAGE_BYTES} (or the channel's
+   * @throws {MessageTooLargeError} over {@link MAX_CHANNEL_MESSAGE_BYTES} (or the channel's
    *   `maxMessageBytes`); the channel stays usable.
    * @throws {ChannelClosedError} after {@link close}, a failure, or nonce exhaustion.
    */

@@ -6,7 +6,7 @@
  * through {@link ChatNode.on}.
  * @module
  */
-import { secureInitiate, secureRespond } from '../adapters/secure-connection.js';
+import { noiseChannel, type SecureChannelFactory } from '../adapters/secure-connection.js';
 import { tcpTransport } from '../adapters/tcp-transport.js';
 import { formatAddress, type Transport } from '../adapters/transport.js';
 import {
@@ -18,19 +18,20 @@ import {
 import { CryptullyError, InvalidArgumentError } from '../errors.js';
 import { DEFAULT_PORT } from '../identity/address.js';
 import { fingerprint, peerIdFromPublicKey } from '../identity/fingerprint.js';
-import { encodeInvite } from '../identity/invite.js';
+import { encodeInvite, parseJoinTarget } from '../identity/invite.js';
 import { DEFAULT_INVITE_TTL_MS, InviteBook } from '../identity/invite-book.js';
 import { forgetPeer, type KnownPeerBook } from '../identity/known-peers.js';
+import type { ChatEventListener, ChatNodeApi } from '../protocol/chat-node-api.js';
 import type { ChatCommand, ChatEvent, KnownPeerSummary, PeerId } from '../protocol/events.js';
 import { parseCommand } from '../protocol/parse-command.js';
 import { Conversations } from './conversations.js';
 import { checkDisplayName } from './display-name.js';
 import { EngineCommandError, errorEvent, JOIN_FAILURES, noSuchPeer } from './errors.js';
-import { type ChatEventListener, EventHub } from './event-hub.js';
+import { EventHub } from './event-hub.js';
 import { fileStorage } from './file-storage.js';
 import { type AcceptedChannel, HostListener } from './host-listener.js';
 import { inviteAddresses } from './invite-addresses.js';
-import { joinHandshake, parseJoinTarget } from './joiner.js';
+import { joinHandshake, joinPlan } from './joiner.js';
 import { KnownPeerHolder } from './known-peer-book.js';
 import {
   DEFAULT_DIAL_TIMEOUT_MS,
@@ -40,7 +41,6 @@ import {
   type HostLimits,
   resolveLimits,
 } from './limits.js';
-import type { SecureChannelFactory } from './secure-channel.js';
 import type { NodeStorage } from './storage.js';
 
 /** Options of {@link ChatNode.open}. */
@@ -72,7 +72,7 @@ export interface ChatNodeOptions {
   log?: (line: string) => void;
   /** Where the identity, profile and known peers live; default files under `home`. */
   storage?: NodeStorage;
-  /** The encrypted channel; default the Noise channel of `adapters/secure-connection.ts`. */
+  /** The encrypted channel; default {@link noiseChannel}. */
   secure?: SecureChannelFactory;
 }
 
@@ -83,9 +83,6 @@ export class NoNameError extends CryptullyError {
   }
 }
 
-/** The Noise channel of `adapters/secure-connection.ts`. */
-const noiseChannel: SecureChannelFactory = { initiate: secureInitiate, respond: secureRespond };
-
 /**
  * A Cryptully chat node: host, join, chat. See docs/protocol-session.md for the flows.
  * @example
@@ -93,7 +90,7 @@ const noiseChannel: SecureChannelFactory = { initiate: secureInitiate, respond: 
  * node.on((event) => console.log(event));
  * await node.dispatch({ cmd: 'host', port: 0 });
  */
-export class ChatNode {
+export class ChatNode implements ChatNodeApi {
   readonly #keyPair: KeyPair;
   /**
    * The identity's private key imported once (not per handshake): a key import and a DH fewer
@@ -340,9 +337,9 @@ export class ChatNode {
   // ---- joining ---------------------------------------------------------------------------
 
   async #join(text: string): Promise<void> {
-    const target = parseJoinTarget(text, Date.now());
+    const target = joinPlan(parseJoinTarget(text, { now: Date.now() }));
     if (target.invite && constantTimeEqual(target.invite.hostPublicKey, this.#keyPair.publicKey)) {
-      throw new EngineCommandError(JOIN_FAILURES.self!.code, JOIN_FAILURES.self!.message);
+      throw new EngineCommandError(JOIN_FAILURES.self.code, JOIN_FAILURES.self.message);
     }
     this.#emit({ event: 'connecting', target: target.label });
     const outcome = await joinHandshake(target, {

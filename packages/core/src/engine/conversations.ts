@@ -4,6 +4,7 @@
  * session (requests, key changes, who is shown what and when).
  * @module
  */
+import type { SecureConnection } from '../adapters/secure-connection.js';
 import { fingerprint, peerIdFromPublicKey } from '../identity/fingerprint.js';
 import {
   assessPeer,
@@ -14,10 +15,10 @@ import {
 } from '../identity/known-peers.js';
 import { verificationCode } from '../identity/verification-code.js';
 import type { ChatEvent, PeerId, TypingState } from '../protocol/events.js';
-import { chatTextProblem } from '../session/messages.js';
 import { SeenIds } from '../session/seen-ids.js';
 import {
-  InvalidTextError,
+  checkChatText,
+  type InvalidTextError,
   newMessageId,
   type PendingMessage,
   Session,
@@ -27,7 +28,6 @@ import { EngineCommandError, noSuchPeer } from './errors.js';
 import type { KnownPeerHolder } from './known-peer-book.js';
 import { CLOSE_GRACE_MS, MAX_PENDING_MESSAGES } from './limits.js';
 import { PeerConnection } from './peer-connection.js';
-import type { ChannelConnection } from './secure-channel.js';
 
 /** What outlives one connection with a peer key. */
 interface PeerMemory {
@@ -125,7 +125,7 @@ export class Conversations {
    * a key that already has one replaces it (the old one's messages carry over).
    */
   start(
-    channel: ChannelConnection,
+    channel: SecureConnection,
     remote: string,
     role: 'host' | 'joiner',
     invited: boolean,
@@ -391,9 +391,7 @@ export class Conversations {
       c.run(() => sent.step);
       return;
     }
-    const problem = chatTextProblem(text);
-    if (problem !== undefined)
-      throw new InvalidTextError('ERR_BAD_TEXT', `This message cannot be sent: ${problem}.`);
+    checkChatText(text);
     const message = { id: newMessageId(), text, at: Date.now() };
     memory.pending.push(message);
     this.#o.emit({ event: 'sent', peer: id, id: message.id, text, at: message.at, queued: true });

@@ -5,6 +5,8 @@
  * @module
  */
 import { CryptullyError } from '../errors.js';
+import type { ErrorCode } from '../protocol/error-codes.js';
+import type { ChatEvent } from '../protocol/events.js';
 
 /** A command the engine cannot carry out as asked (unknown peer, not hosting, …). */
 export class EngineCommandError extends CryptullyError {}
@@ -13,7 +15,7 @@ export class EngineCommandError extends CryptullyError {}
 export function errorEvent(
   error: CryptullyError,
   peer: string | undefined,
-): { event: 'error'; code: string; message: string; peer?: string } {
+): Extract<ChatEvent, { event: 'error' }> {
   const event = { event: 'error' as const, code: error.code, message: error.message };
   return peer === undefined ? event : { ...event, peer };
 }
@@ -28,17 +30,31 @@ export function noSuchPeer(detail?: string): EngineCommandError {
 
 /** What the joiner makes of each msg2 status and failure, before the session starts. */
 export interface JoinFailure {
-  /** The `disconnected.reason` (and, upper-cased, the `error.code`). */
-  reason: string;
-  code: string;
+  /** The `disconnected.reason`. */
+  reason: JoinFailureReason;
+  /** The `error.code` (one of `JOIN_ENDING_CODES`). */
+  code: ErrorCode;
   message: string;
 }
+
+/** Why a join failed: the msg2 statuses of docs/protocol.md plus the joiner's own checks. */
+export type JoinFailureReason =
+  | 'invite-unknown'
+  | 'invite-expired'
+  | 'invite-used'
+  | 'busy'
+  | 'refused'
+  | 'key-mismatch'
+  | 'unreachable'
+  | 'handshake-failed'
+  | 'self'
+  | 'timeout';
 
 /**
  * Data, not branches: every way a join can fail after the host's key is known. The reasons
  * are the msg2 statuses of docs/protocol.md plus the joiner's own checks.
  */
-export const JOIN_FAILURES: Readonly<Record<string, JoinFailure>> = Object.freeze({
+export const JOIN_FAILURES: Readonly<Record<JoinFailureReason, JoinFailure>> = Object.freeze({
   'invite-unknown': {
     reason: 'invite-unknown',
     code: 'ERR_INVITE_UNKNOWN',
@@ -105,8 +121,7 @@ export class JoinRefusedError extends CryptullyError {
 
 /** The failure for a msg2 status other than `ok`. */
 export function failureForStatus(status: string): JoinFailure {
-  return (
-    (Object.hasOwn(JOIN_FAILURES, status) ? JOIN_FAILURES[status] : undefined) ??
-    JOIN_FAILURES.refused!
-  );
+  return Object.hasOwn(JOIN_FAILURES, status)
+    ? JOIN_FAILURES[status as JoinFailureReason]
+    : JOIN_FAILURES.refused;
 }

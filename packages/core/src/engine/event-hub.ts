@@ -4,11 +4,9 @@
  * logged and does not stop the others.
  * @module
  */
+import type { ChatEventListener } from '../protocol/chat-node-api.js';
 import type { ChatEvent } from '../protocol/events.js';
 import { MAX_BUFFERED_EVENTS } from './limits.js';
-
-/** A subscriber to chat events. */
-export type ChatEventListener = (event: ChatEvent) => void;
 
 /** See the module documentation. */
 export class EventHub {

@@ -3,10 +3,10 @@
  * folder, through the adapters' stores (atomic writes, mode 0600).
  * @module
  */
-import { IdentityStore } from '../adapters/identity-store.js';
-import { KnownPeersStore } from '../adapters/known-peers-store.js';
-import { cryptullyHome } from '../adapters/paths.js';
-import { ProfileStore } from '../adapters/profile-store.js';
+import { IdentityStore } from '../storage/identity-store.js';
+import { KnownPeersStore } from '../storage/known-peers-store.js';
+import { cryptullyHome } from '../storage/paths.js';
+import { ProfileStore } from '../storage/profile-store.js';
 import type { NodeStorage } from './storage.js';
 
 /**

@@ -9,6 +9,7 @@
  * @module
  */
 import type { Duplex } from 'node:stream';
+import type { SecureChannelFactory, SecureConnection } from '../adapters/secure-connection.js';
 import {
   formatAddress,
   type Listener,
@@ -25,14 +26,13 @@ import {
   toHex,
 } from '../crypto/index.js';
 import type { InviteBook } from '../identity/invite-book.js';
-import { MAX_MESSAGE_BYTES as MAX_SESSION_MESSAGE_BYTES } from '../session/messages.js';
+import { MAX_SESSION_MESSAGE_BYTES } from '../session/messages.js';
 import { FailureLimiter } from './failure-limiter.js';
 import type { HostLimits } from './limits.js';
-import type { ChannelConnection, SecureChannelFactory } from './secure-channel.js';
 
 /** A handshake the host completed. */
 export interface AcceptedChannel {
-  channel: ChannelConnection;
+  channel: SecureConnection;
   remote: RemoteAddress;
   /** The peer redeemed one of our invites. */
   invited: boolean;
@@ -202,8 +202,8 @@ export class HostListener {
           release();
           // Refusals were logged when the prelude was answered.
           if (!refused) {
-            const code = (error as { code?: string }).code ?? 'ERR_UNKNOWN';
-            this.#o.log(`handshake from ${where} failed: ${code}`);
+            const code = (error as { code?: unknown } | undefined)?.code;
+            this.#o.log(`handshake from ${where} failed: ${String(code ?? 'unknown error')}`);
           }
           stream.destroy();
           // Every handshake that got past the prelude and did not complete counts (decrypt

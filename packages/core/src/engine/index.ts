@@ -3,10 +3,16 @@
  * timers and storage. Node-only. See docs/protocol-session.md.
  * @module
  */
+
+export type {
+  InitiatorOptions,
+  ResponderOptions,
+  SecureChannelFactory,
+  SecureConnection,
+} from '../adapters/secure-connection.js';
 export * from './chat-node.js';
 export * from './errors.js';
 export * from './failure-limiter.js';
 export * from './file-storage.js';
 export * from './limits.js';
-export type * from './secure-channel.js';
 export * from './storage.js';

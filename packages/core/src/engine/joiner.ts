@@ -1,62 +1,49 @@
 /**
- * The joiner's way in: reads the target (an invite or `host:port`), checks the invite's
- * expiry locally, dials each address in turn, and runs the initiator handshake, checking the
+ * The joiner's way in: given a target read (and its invite's expiry checked) by
+ * `parseJoinTarget` of identity/invite.ts, dials each address in turn, and runs the initiator handshake, checking the
  * host's key against the invite BEFORE msg3 so our identity is never revealed to the wrong
  * host. Pure of chat-node state: it returns a channel or a {@link JoinFailure}.
  * @module
  */
 import type { Duplex } from 'node:stream';
+import type { SecureChannelFactory, SecureConnection } from '../adapters/secure-connection.js';
 import { formatAddress, type Transport } from '../adapters/transport.js';
 import { decodeHandshakeStatus } from '../channel/handshake-status.js';
 import { constantTimeEqual, type KeyPair, type PreparedPrivateKey } from '../crypto/index.js';
 import { CryptullyError } from '../errors.js';
-import { type HostPort, parseAddress } from '../identity/address.js';
+import type { HostPort } from '../identity/address.js';
 import { peerIdFromPublicKey } from '../identity/fingerprint.js';
-import {
-  decodeInvite,
-  type Invite,
-  inviteIdFromSecret,
-  isExpired,
-  looksLikeInvite,
-} from '../identity/invite.js';
-import { MAX_MESSAGE_BYTES as MAX_SESSION_MESSAGE_BYTES } from '../session/messages.js';
+import type { Invite, JoinTarget } from '../identity/invite.js';
+import { errorCodeOf } from '../protocol/error-codes.js';
+import { MAX_SESSION_MESSAGE_BYTES } from '../session/messages.js';
 import { failureForStatus, JOIN_FAILURES, type JoinFailure, JoinRefusedError } from './errors.js';
-import type { ChannelConnection, SecureChannelFactory } from './secure-channel.js';
 
-/** A parsed join target. */
-export interface JoinTarget {
+/** Where a {@link JoinTarget} leads: the addresses to dial in turn, and what to show. */
+export interface JoinPlan {
   /** Addresses to try, in order. */
   addresses: HostPort[];
   /** The invite, when the target was one (pins the host key, carries the psk). */
   invite?: Invite;
+  /** The invite's id, sent in the prelude. */
+  inviteId?: Uint8Array;
   /** What to show in `connecting` (never the invite's secret). */
   label: string;
 }
 
-/**
- * Reads a join target.
- * @throws {CryptullyError} `ERR_BAD_INVITE`, `ERR_INVITE_EXPIRED` (checked locally, nothing is
- *   dialed) or `ERR_BAD_ADDRESS`.
- */
-export function parseJoinTarget(target: string, now: number): JoinTarget {
-  if (looksLikeInvite(target)) {
-    const invite = decodeInvite(target);
-    if (isExpired(invite, now)) {
-      throw new CryptullyError(
-        JOIN_FAILURES['invite-expired']!.code,
-        JOIN_FAILURES['invite-expired']!.message,
-      );
-    }
-    const addresses = invite.addresses.map((host) => ({ host, port: invite.port }));
-    return { addresses, invite, label: addresses.map(formatAddress).join(', ') };
+/** The addresses to dial for a target read by `parseJoinTarget` (identity/invite.ts). */
+export function joinPlan(target: JoinTarget): JoinPlan {
+  if (target.kind === 'address') {
+    const address = { host: target.host, port: target.port };
+    return { addresses: [address], label: formatAddress(address) };
   }
-  const address = parseAddress(target);
-  return { addresses: [address], label: formatAddress(address) };
+  const { invite, inviteId } = target;
+  const addresses = invite.addresses.map((host) => ({ host, port: invite.port }));
+  return { addresses, invite, inviteId, label: addresses.map(formatAddress).join(', ') };
 }
 
 /** The outcome of {@link joinHandshake}. */
 export type JoinOutcome =
-  | { ok: true; channel: ChannelConnection; remote: string }
+  | { ok: true; channel: SecureConnection; remote: string }
   | { ok: false; failure: JoinFailure; peerId?: string; detail?: string };
 
 /**
@@ -65,7 +52,7 @@ export type JoinOutcome =
  * caller does not report.
  */
 export async function joinHandshake(
-  target: JoinTarget,
+  target: JoinPlan,
   options: {
     transport: Transport;
     secure: SecureChannelFactory;
@@ -100,8 +87,8 @@ export async function joinHandshake(
   }
   if (!stream) {
     const message =
-      lastError instanceof CryptullyError ? lastError.message : JOIN_FAILURES.unreachable!.message;
-    return { ok: false, failure: { ...JOIN_FAILURES.unreachable!, message }, peerId };
+      lastError instanceof CryptullyError ? lastError.message : JOIN_FAILURES.unreachable.message;
+    return { ok: false, failure: { ...JOIN_FAILURES.unreachable, message }, peerId };
   }
   const psk = invite?.secret;
   // Destroying the stream fails the handshake at once, its timer included.
@@ -113,15 +100,15 @@ export async function joinHandshake(
       ...(options.preparedKey ? { preparedStaticKey: options.preparedKey } : {}),
       handshakeTimeoutMs: options.handshakeTimeoutMs,
       maxMessageBytes: MAX_SESSION_MESSAGE_BYTES,
-      ...(psk ? { psk, inviteId: inviteIdFromSecret(psk) } : {}),
+      ...(psk && target.inviteId ? { psk, inviteId: target.inviteId } : {}),
       checkResponder(remoteStatic, payload) {
         peerId = peerIdFromPublicKey(remoteStatic);
         if (constantTimeEqual(remoteStatic, options.keyPair.publicKey)) {
-          throw new JoinRefusedError(JOIN_FAILURES.self!);
+          throw new JoinRefusedError(JOIN_FAILURES.self);
         }
         // The key first: a status from an impostor means nothing.
         if (invite && !constantTimeEqual(remoteStatic, invite.hostPublicKey)) {
-          throw new JoinRefusedError(JOIN_FAILURES['key-mismatch']!);
+          throw new JoinRefusedError(JOIN_FAILURES['key-mismatch']);
         }
         const status = decodeHandshakeStatus(payload);
         if (status !== 'ok') throw new JoinRefusedError(failureForStatus(status));
@@ -135,11 +122,10 @@ export async function joinHandshake(
       (e): e is JoinRefusedError => e instanceof JoinRefusedError,
     );
     if (refusal) return { ok: false, failure: refusal.failure, peerId };
-    const code = (error as { code?: string }).code ?? '';
-    const failure = /TIMEOUT/.test(code)
-      ? JOIN_FAILURES.timeout!
-      : JOIN_FAILURES['handshake-failed']!;
-    return { ok: false, failure, peerId, detail: code };
+    const code = errorCodeOf(error);
+    const failure =
+      code === 'ERR_HANDSHAKE_TIMEOUT' ? JOIN_FAILURES.timeout : JOIN_FAILURES['handshake-failed'];
+    return { ok: false, failure, peerId, ...(code ? { detail: code } : {}) };
   } finally {
     signal?.removeEventListener('abort', drop);
   }

@@ -3,6 +3,8 @@
  * docs/protocol-session.md and the code cannot drift apart.
  * @module
  */
+import { DEFAULT_HANDSHAKE_TIMEOUT_MS } from '../adapters/secure-connection.js';
+import { DEFAULT_DIAL_TIMEOUT_MS } from '../adapters/transport.js';
 import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_KEEP_ALIVE_MS } from '../session/session.js';
 import {
   DEFAULT_FAILURE_COOLDOWN_MS,
@@ -38,10 +40,6 @@ export const DEFAULT_LIMITS: Readonly<HostLimits> = Object.freeze({
   globalFailureWarning: DEFAULT_GLOBAL_FAILURE_WARNING,
 });
 
-/** Default time a connection has to finish the Noise handshake and send its hello. */
-export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
-/** Default time a dial may take before the target is reported unreachable. */
-export const DEFAULT_DIAL_TIMEOUT_MS = 10_000;
 /** How long `close()` waits for goodbyes to flush before it drops connections. */
 export const CLOSE_GRACE_MS = 1_000;
 /**
@@ -52,10 +50,14 @@ export const MAX_PENDING_MESSAGES = 1000;
 /** Events kept for the first subscriber when none is attached yet. */
 export const MAX_BUFFERED_EVENTS = 256;
 
+// Defined where they are enforced (the channel adapter, the transport), named here with the
+// engine's other defaults.
 export {
+  DEFAULT_DIAL_TIMEOUT_MS,
   DEFAULT_FAILURE_COOLDOWN_MS,
   DEFAULT_FAILURE_WINDOW_MS,
   DEFAULT_GLOBAL_FAILURE_WARNING,
+  DEFAULT_HANDSHAKE_TIMEOUT_MS,
   DEFAULT_IDLE_TIMEOUT_MS,
   DEFAULT_KEEP_ALIVE_MS,
   DEFAULT_MAX_FAILURES_PER_SOURCE,

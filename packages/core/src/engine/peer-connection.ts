@@ -4,10 +4,10 @@
  * says goes out on the channel; everything it reports goes to the chat node.
  * @module
  */
+import type { SecureConnection } from '../adapters/secure-connection.js';
 import { CryptullyError } from '../errors.js';
 import type { KnownPeer } from '../identity/known-peers.js';
 import type { Session, SessionEvent, SessionStep } from '../session/session.js';
-import type { ChannelConnection } from './secure-channel.js';
 
 /** How the connection reports to its owner. */
 export interface PeerConnectionHooks {
@@ -18,7 +18,7 @@ export interface PeerConnectionHooks {
 
 /** What a {@link PeerConnection} is made of. */
 export interface PeerConnectionInit {
-  channel: ChannelConnection;
+  channel: SecureConnection;
   session: Session;
   peerId: string;
   publicKey: Uint8Array;
@@ -57,7 +57,7 @@ let connectionsMade = 0;
 export class PeerConnection {
   /** Increases with every connection made: tells older connections from newer ones. */
   readonly serial = ++connectionsMade;
-  readonly channel: ChannelConnection;
+  readonly channel: SecureConnection;
   readonly session: Session;
   readonly peerId: string;
   readonly publicKey: Uint8Array;

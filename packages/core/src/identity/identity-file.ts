@@ -1,7 +1,7 @@
 /**
  * The identity file: a portable, versioned JSON encoding of a long-term X25519 key pair,
  * optionally sealed under a passphrase (scrypt, then ChaCha20-Poly1305). Pure codec: the file
- * I/O lives in `adapters/identity-store.ts`. Format: docs/protocol-identity.md §1.
+ * I/O lives in `storage/identity-store.ts`. Format: docs/protocol-identity.md §1.
  * @module
  */
 import {

@@ -1,7 +1,7 @@
 /**
  * Identity and trust, pure: the identity file codec, fingerprints and peer ids, verification
  * codes, invites and the host's invite book, known peers. File I/O lives in
- * `@cryptully/core/transport` (adapters). Specification: docs/protocol-identity.md.
+ * `@cryptully/core/storage` (the file stores). Specification: docs/protocol-identity.md.
  * @module
  */
 export * from './address.js';

@@ -1,7 +1,7 @@
 /**
  * Known peers, like SSH's known_hosts: who we have talked to, under which key and name, when,
  * and how their key was checked. Pure and immutable: each change returns a new book; the file
- * I/O lives in `adapters/known-peers-store.ts`. docs/protocol-identity.md §5.
+ * I/O lives in `storage/known-peers-store.ts`. docs/protocol-identity.md §5.
  * @module
  */
 import { abytes, constantTimeEqual } from '../crypto/index.js';

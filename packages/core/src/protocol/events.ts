@@ -5,6 +5,7 @@
  * Pure data and validation: safe to import in a browser.
  * @module
  */
+import type { ErrorCode } from './error-codes.js';
 
 /** A conversation's stable id: derived from the peer's public key, so it survives reconnects. */
 export type PeerId = string;
@@ -53,7 +54,7 @@ export type ChatEvent =
   | { event: 'key-changed'; peer: PeerId; name: string; old: string; new: string }
   | { event: 'disconnected'; peer: PeerId; reason: string; message: string }
   | { event: 'peers'; peers: KnownPeerSummary[] }
-  | { event: 'error'; code: string; message: string; peer?: PeerId };
+  | { event: 'error'; code: ErrorCode; message: string; peer?: PeerId };
 
 /** What a front end shows about a remembered peer. */
 export interface KnownPeerSummary {

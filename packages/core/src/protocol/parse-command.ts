@@ -8,10 +8,7 @@ export class CommandError extends CryptullyError {
   }
 }
 
-/** The longest chat text a command may carry, in UTF-8 bytes (see docs/protocol.md). */
-export const MAX_TEXT_BYTES = 16 * 1024;
 const MAX_FIELD_CHARS = 4096;
-const utf8 = new TextEncoder();
 
 type FieldKind = 'string' | 'text' | 'port' | 'boolean' | 'typing';
 interface FieldSpec {
@@ -48,10 +45,9 @@ function checkField(cmd: string, field: string, spec: FieldSpec, value: unknown)
       }
       return;
     case 'text':
+      // Only the kind: what a chat text may hold is a session rule, checked (once) by the
+      // session, which answers `ERR_TEXT_TOO_LONG` or `ERR_BAD_TEXT`.
       if (typeof value !== 'string') throw new CommandError(`${where} must be a string`);
-      if (utf8.encode(value).length > MAX_TEXT_BYTES) {
-        throw new CommandError(`${where} is longer than ${MAX_TEXT_BYTES} bytes`);
-      }
       return;
     case 'port':
       if (!Number.isInteger(value) || (value as number) < 0 || (value as number) > 65535) {

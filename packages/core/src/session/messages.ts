@@ -11,7 +11,6 @@
  */
 import { CryptullyError } from '../errors.js';
 import type { TypingState } from '../protocol/events.js';
-import { MAX_TEXT_BYTES } from '../protocol/parse-command.js';
 
 /** The session protocol version carried in `hello.v`. */
 export const SESSION_PROTOCOL_VERSION = 1;
@@ -23,11 +22,17 @@ export const SESSION_PROTOCOL_VERSION = 1;
 export const CAPABILITIES: readonly string[] = Object.freeze(['typing', 'receipts']);
 
 /**
+ * The longest chat text, in UTF-8 bytes: a wire rule (a longer `chat.text` is malformed), and
+ * the limit on what a user may send (`ERR_TEXT_TOO_LONG`). See docs/protocol-session.md.
+ */
+export const MAX_TEXT_BYTES = 16 * 1024;
+
+/**
  * The largest encoded inner message, in bytes. Generous enough for a {@link MAX_TEXT_BYTES}
  * chat text whose every byte JSON escapes to `\u00XX` (6 bytes), far below the channel's
- * 1 MiB application message limit.
+ * 1 MiB application message limit (`MAX_CHANNEL_MESSAGE_BYTES`).
  */
-export const MAX_MESSAGE_BYTES = 128 * 1024;
+export const MAX_SESSION_MESSAGE_BYTES = 128 * 1024;
 /** The longest display name, client name or reason string, in UTF-8 bytes. */
 export const MAX_NAME_BYTES = 256;
 /** The longest message id, in characters (ids are `[A-Za-z0-9_-]`). */
@@ -38,8 +43,6 @@ export const MAX_RECEIPT_IDS = 256;
 export const MAX_CAPABILITIES = 32;
 /** The longest `error.message` / `goodbye.message`, in UTF-8 bytes. */
 export const MAX_REASON_MESSAGE_BYTES = 512;
-
-export { MAX_TEXT_BYTES };
 
 /** First message each side sends once the channel is up. */
 export interface HelloMessage {
@@ -308,7 +311,7 @@ export function encodeMessage(message: SessionMessage): Uint8Array {
   const checked = checkFields(message.t, message as unknown as Record<string, unknown>) as object;
   const wire = spec.mandatory ? checked : { ...checked, o: true };
   const bytes = utf8Encoder.encode(JSON.stringify(wire));
-  if (bytes.length > MAX_MESSAGE_BYTES) throw malformed('message too large');
+  if (bytes.length > MAX_SESSION_MESSAGE_BYTES) throw malformed('message too large');
   return bytes;
 }
 
@@ -325,7 +328,7 @@ export type DecodeResult =
  * @example decodeMessage(encodeMessage({ t: 'ping' })) // => { kind: 'message', message: { t: 'ping' } }
  */
 export function decodeMessage(bytes: Uint8Array): DecodeResult {
-  if (bytes.length > MAX_MESSAGE_BYTES) throw malformed('message too large');
+  if (bytes.length > MAX_SESSION_MESSAGE_BYTES) throw malformed('message too large');
   let text: string;
   try {
     text = utf8Decoder.decode(bytes);

@@ -131,6 +131,28 @@ export class InvalidTextError extends CryptullyError {
   }
 }
 
+/**
+ * The one check of a chat text the local user wants to send (sent now, or queued for a peer
+ * that is offline): the wire rule of `chat.text`, as a typed error.
+ * @throws {InvalidTextError} `ERR_TEXT_TOO_LONG` over {@link MAX_TEXT_BYTES} UTF-8 bytes,
+ *   `ERR_BAD_TEXT` for a control character or broken Unicode.
+ */
+export function checkChatText(text: string): void {
+  // The length in UTF-16 units bounds the UTF-8 length from below: no encoding of a huge text.
+  if (text.length > MAX_TEXT_BYTES || utf8.encode(text).length > MAX_TEXT_BYTES) {
+    throw new InvalidTextError(
+      'ERR_TEXT_TOO_LONG',
+      `A message can be at most ${MAX_TEXT_BYTES} bytes long.`,
+    );
+  }
+  if (chatTextProblem(text) !== undefined) {
+    throw new InvalidTextError(
+      'ERR_BAD_TEXT',
+      'A message cannot contain control characters or broken Unicode.',
+    );
+  }
+}
+
 interface OutgoingMessage extends PendingMessage {
   transmitted: boolean;
 }
@@ -284,18 +306,7 @@ export class Session {
    */
   send(text: string, now: number): { id: string; queued: boolean; step: SessionStep } {
     if (this.#state === 'closed') throw new SessionStateError('the session is closed');
-    if (text.length > MAX_TEXT_BYTES || utf8.encode(text).length > MAX_TEXT_BYTES) {
-      throw new InvalidTextError(
-        'ERR_TEXT_TOO_LONG',
-        `A message can be at most ${MAX_TEXT_BYTES} bytes long.`,
-      );
-    }
-    if (chatTextProblem(text) !== undefined) {
-      throw new InvalidTextError(
-        'ERR_BAD_TEXT',
-        'A message cannot contain control characters or broken Unicode.',
-      );
-    }
+    checkChatText(text);
     const step = newStep();
     const message: OutgoingMessage = { id: this.#newId(), text, at: now, transmitted: false };
     this.#outgoing.push(message);

@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 import {
   ChannelClosedError,
   encodeFrame,
+  MAX_CHANNEL_MESSAGE_BYTES,
   MAX_FRAGMENT_BYTES,
-  MAX_MESSAGE_BYTES,
   MessageTooLargeError,
   NONCE_CLOSE_THRESHOLD,
   RecordType,
@@ -58,7 +58,7 @@ describe('secure channel: messages', () => {
     MAX_FRAGMENT_BYTES,
     MAX_FRAGMENT_BYTES + 1,
     3 * MAX_FRAGMENT_BYTES,
-    MAX_MESSAGE_BYTES,
+    MAX_CHANNEL_MESSAGE_BYTES,
   ])('carries a message of %i bytes in ceil(n / 65518) frames', (length) => {
     const { a, b } = channelPair();
     const message = payload(length, length);
@@ -90,7 +90,9 @@ describe('secure channel: messages', () => {
 
   it('refuses to seal a message over 1 MiB and stays usable', () => {
     const { a, b } = channelPair();
-    expect(() => a.seal(new Uint8Array(MAX_MESSAGE_BYTES + 1))).toThrow(MessageTooLargeError);
+    expect(() => a.seal(new Uint8Array(MAX_CHANNEL_MESSAGE_BYTES + 1))).toThrow(
+      MessageTooLargeError,
+    );
     expect(
       sameMessages(messagesOf(b.receive(stream(a.seal(payload(5, 1))))), [payload(5, 1)]),
     ).toEqual([]);
@@ -147,7 +149,7 @@ describe('secure channel: a misbehaving peer', () => {
   it('rejects a reassembled message over 1 MiB as soon as it grows past the limit', () => {
     const { receiver, raw } = rawPeer();
     const fragment = new Uint8Array(MAX_FRAGMENT_BYTES);
-    const count = Math.floor(MAX_MESSAGE_BYTES / MAX_FRAGMENT_BYTES) + 1;
+    const count = Math.floor(MAX_CHANNEL_MESSAGE_BYTES / MAX_FRAGMENT_BYTES) + 1;
     const events = receiver.receive(stream(Array.from({ length: count }, () => raw(1, fragment))));
     expect(sameMessages(messagesOf(events), [])).toEqual([]);
     expect(errorOf(events)).toBeInstanceOf(MessageTooLargeError);
@@ -161,11 +163,12 @@ describe('secure channel: a misbehaving peer', () => {
     expect(() => receiver.seal(new Uint8Array(limit + 1))).toThrow(MessageTooLargeError);
     expect(receiver.seal(new Uint8Array(limit))).toHaveLength(3);
     // Only the first 3 of the 17 frames of a 1 MiB message: the receiver fails on the third.
-    const frames = sender.seal(new Uint8Array(MAX_MESSAGE_BYTES)).slice(0, 3);
+    const frames = sender.seal(new Uint8Array(MAX_CHANNEL_MESSAGE_BYTES)).slice(0, 3);
     const events = receiver.receive(stream(frames));
     expect(errorOf(events)).toBeInstanceOf(MessageTooLargeError);
     expect(
-      () => new SecureChannel({ ...responderResult, maxMessageBytes: MAX_MESSAGE_BYTES + 1 }),
+      () =>
+        new SecureChannel({ ...responderResult, maxMessageBytes: MAX_CHANNEL_MESSAGE_BYTES + 1 }),
     ).toThrow(/maxMessageBytes/);
   });
 

@@ -15,7 +15,7 @@ import {
   encodeFrame,
   encodeHandshakeStatus,
   InitiatorHandshake,
-  MAX_MESSAGE_BYTES,
+  MAX_CHANNEL_MESSAGE_BYTES,
   SecureChannel,
 } from '../../src/channel/index.js';
 import { concatBytes } from '../../src/crypto/index.js';
@@ -105,7 +105,7 @@ describe.each(Object.entries(pairs))('secure connection over %s', (_name, makePa
     expect(alice.remoteStaticPublicKey).toEqual(FIXED.responderStatic.publicKey);
     expect(bob.remoteStaticPublicKey).toEqual(FIXED.initiatorStatic.publicKey);
     expect(alice.handshakeHash).toEqual(bob.handshakeHash);
-    const big = new Uint8Array(MAX_MESSAGE_BYTES).map((_, i) => i * 7);
+    const big = new Uint8Array(MAX_CHANNEL_MESSAGE_BYTES).map((_, i) => i * 7);
     const atBob = nextMessages(bob, 3);
     alice.send(text('hello'));
     alice.send(big);

@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ChatCommand } from '../../src/protocol/events.js';
+import { MAX_TEXT_BYTES } from '../../src/session/messages.js';
 import { SETUPS } from './fixtures.js';
 import { cleanup, connectPair, host, openNode } from './helpers.js';
 
@@ -193,6 +194,28 @@ for (const setup of SETUPS) {
         });
         expect(carol.of('error').at(-1)?.code).toBe('ERR_ADDRESS_IN_USE');
       }
+    });
+
+    it('refuses a too-long text with ERR_TEXT_TOO_LONG, to a connected peer and to an offline one', async () => {
+      const make = await setup.make();
+      const alice = await openNode('Alice', make);
+      const bob = await openNode('Bob', make);
+      await connectPair(alice, bob);
+      const tooLong = 'é'.repeat(MAX_TEXT_BYTES / 2 + 1); // within 16 KiB characters, over in bytes
+      const longest = 'x'.repeat(MAX_TEXT_BYTES);
+      await alice.node.dispatch({ cmd: 'send', peer: bob.node.peerId, text: tooLong });
+      expect(alice.of('error').at(-1)).toMatchObject({ code: 'ERR_TEXT_TOO_LONG' });
+      await alice.node.dispatch({ cmd: 'send', peer: bob.node.peerId, text: longest });
+      expect((await bob.next('message')).text).toBe(longest);
+      await bob.node.close();
+      await alice.next('disconnected');
+      // Bob is known and offline: the message would be queued, and is refused the same way.
+      await alice.node.dispatch({ cmd: 'send', peer: bob.node.peerId, text: tooLong });
+      expect(alice.of('error').map((e) => e.code)).toEqual([
+        'ERR_TEXT_TOO_LONG',
+        'ERR_TEXT_TOO_LONG',
+      ]);
+      expect(alice.of('sent').map((e) => e.text.length)).toEqual([MAX_TEXT_BYTES]);
     });
 
     it('makes a fresh invite on request, each good for one join', async () => {

@@ -2,15 +2,15 @@
 // cut or made to drop what they receive, and a raw peer that speaks the session by hand.
 import { Duplex } from 'node:stream';
 import { MemoryNetwork, memoryTransport } from '../../src/adapters/memory-transport.js';
-import { secureInitiate, secureRespond } from '../../src/adapters/secure-connection.js';
+import {
+  noiseChannel,
+  type SecureChannelFactory,
+  type SecureConnection,
+} from '../../src/adapters/secure-connection.js';
 import { tcpTransport } from '../../src/adapters/tcp-transport.js';
 import type { Transport } from '../../src/adapters/transport.js';
 import { x25519 } from '../../src/crypto/index.js';
 import type { ChatNodeOptions } from '../../src/engine/index.js';
-import type { ChannelConnection, SecureChannelFactory } from '../../src/engine/secure-channel.js';
-
-/** The real Noise channel, as the engine uses it by default. */
-const noiseChannel: SecureChannelFactory = { initiate: secureInitiate, respond: secureRespond };
 
 /** A way to run nodes: which transport, which channel. */
 export interface Setup {
@@ -111,7 +111,7 @@ export async function rawPeer(
   staticKeyPair = x25519.generateKeyPair(),
 ) {
   const stream = await make.transport.dial(address);
-  const channel: ChannelConnection = await make.secure.initiate(stream, {
+  const channel: SecureConnection = await make.secure.initiate(stream, {
     staticKeyPair,
     handshakeTimeoutMs: 2000,
   });

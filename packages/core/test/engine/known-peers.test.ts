@@ -1,8 +1,8 @@
 // The known-peers file is shared with other processes (`cryptully peers forget`, `peers
 // verify`): a running node applies only its own changes to the file, so it never undoes theirs.
 import { afterEach, describe, expect, it } from 'vitest';
-import { KnownPeersStore } from '../../src/adapters/known-peers-store.js';
 import { forgetPeer, markVerified } from '../../src/identity/known-peers.js';
+import { KnownPeersStore } from '../../src/storage/known-peers-store.js';
 import { SETUPS } from './fixtures.js';
 import { cleanup, connectPair, openNode } from './helpers.js';
 

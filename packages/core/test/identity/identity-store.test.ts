@@ -6,14 +6,14 @@ import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { x25519 } from '../../src/crypto/index.js';
+import { encodeIdentityFile } from '../../src/identity/index.js';
 import {
   IdentityExistsError,
   IdentityNotFoundError,
   IdentityStore,
   writeFileAtomic,
-} from '../../src/adapters/index.js';
-import { x25519 } from '../../src/crypto/index.js';
-import { encodeIdentityFile } from '../../src/identity/index.js';
+} from '../../src/storage/index.js';
 
 const FAST = { N: 2 ** 10, r: 8, p: 1 };
 const PASS = 'tr0ub4dor&3';

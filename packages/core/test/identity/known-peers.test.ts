@@ -5,7 +5,6 @@ import { mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { KnownPeersStore, pathExists } from '../../src/adapters/index.js';
 import { x25519 } from '../../src/crypto/index.js';
 import {
   assessPeer,
@@ -20,6 +19,7 @@ import {
   replacePeerKey,
   serializeKnownPeers,
 } from '../../src/identity/index.js';
+import { KnownPeersStore, pathExists } from '../../src/storage/index.js';
 
 const alice = x25519.generateKeyPair().publicKey;
 const mallory = x25519.generateKeyPair().publicKey;

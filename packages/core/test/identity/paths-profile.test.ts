@@ -10,7 +10,7 @@ import {
   identityPath,
   ProfileCorruptError,
   ProfileStore,
-} from '../../src/adapters/index.js';
+} from '../../src/storage/index.js';
 
 describe('cryptullyHome', () => {
   const linux = { platform: 'linux', homeDir: '/home/u' } as const;

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   decodeMessage,
   encodeMessage,
-  MAX_MESSAGE_BYTES,
+  MAX_SESSION_MESSAGE_BYTES,
   MAX_TEXT_BYTES,
   type SessionMessage,
   SessionProtocolError,
@@ -94,7 +94,7 @@ describe('session messages', () => {
       ['version 0', wire({ t: 'hello', v: 0, name: 'A', client: 'c', version: '1', caps: [] })],
       ['unknown typing state', wire({ t: 'typing', state: 'dancing' })],
       ['too many receipt ids', wire({ t: 'receipt', ids: Array(300).fill('a') })],
-      ['oversize message', new Uint8Array(MAX_MESSAGE_BYTES + 1).fill(0x20)],
+      ['oversize message', new Uint8Array(MAX_SESSION_MESSAGE_BYTES + 1).fill(0x20)],
     ];
     for (const [what, bytes] of bad) {
       expect(decodeError(bytes).code, what).toBe('ERR_SESSION_MALFORMED');

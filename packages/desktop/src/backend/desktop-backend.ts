@@ -1,5 +1,5 @@
-import type { ChatEvent } from '@cryptully/core/protocol';
-import type { AppCommand, AppEvent, AppPhase } from '../bridge/app-protocol.js';
+import { type ChatEvent, type ErrorCode, errorCodeOf } from '@cryptully/core/protocol';
+import type { AppCommand, AppErrorEvent, AppEvent, AppPhase } from '../bridge/app-protocol.js';
 import type { ChatEngine, OpenEngine } from './chat-engine.js';
 import { hasProfile } from './home.js';
 
@@ -10,7 +10,10 @@ export const MAX_REPLAYED_EVENTS = 5000;
 const NOT_REPLAYED: ReadonlySet<ChatEvent['event']> = new Set(['typing', 'error']);
 
 /** Error codes from core that mean "this identity needs (another) passphrase". */
-const LOCKED_CODES = new Set(['ERR_IDENTITY_PASSPHRASE_REQUIRED', 'ERR_IDENTITY_WRONG_PASSPHRASE']);
+const LOCKED_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'ERR_IDENTITY_PASSPHRASE_REQUIRED',
+  'ERR_IDENTITY_WRONG_PASSPHRASE',
+]);
 
 /** Options of {@link DesktopBackend.start}. */
 export interface BackendOptions {
@@ -30,9 +33,8 @@ export interface BackendOptions {
   log?: (line: string) => void;
 }
 
-function codeOf(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : 'ERR_INTERNAL';
+function codeOf(error: unknown): ErrorCode {
+  return errorCodeOf(error) ?? 'ERR_INTERNAL';
 }
 
 function messageOf(error: unknown): string {
@@ -190,7 +192,7 @@ export class DesktopBackend {
     this.#broadcast(event);
   }
 
-  #error(code: string, message: string): void {
+  #error(code: AppErrorEvent['code'], message: string): void {
     this.#broadcast({ event: 'error', code, message });
   }
 

@@ -1,11 +1,11 @@
-import { CryptullyError } from '@cryptully/core/protocol';
+import { CryptullyError, type KnownPeerSummary } from '@cryptully/core/protocol';
 import type { AppEvent } from './app-protocol.js';
 
 /**
  * Raised for an event that does not match the vocabulary (a bug or a hostile sender): a
  * {@link CryptullyError} with the stable code `ERR_BAD_EVENT`.
  */
-export class EventError extends CryptullyError {
+export class EventError extends CryptullyError<'ERR_BAD_EVENT'> {
   /** Always `ERR_BAD_EVENT`. */
   declare readonly code: 'ERR_BAD_EVENT';
   constructor(message: string) {
@@ -27,15 +27,42 @@ type Kind =
   | 'typing'
   | 'phase'
   | 'peers';
-interface Field {
-  kind: Kind;
-  optional?: boolean;
+interface Field<K extends Kind = Kind, Optional extends boolean = boolean> {
+  kind: K;
+  optional: Optional;
 }
-const req = (kind: Kind): Field => ({ kind });
-const opt = (kind: Kind): Field => ({ kind, optional: true });
+const req = <K extends Kind>(kind: K): Field<K, false> => ({ kind, optional: false });
+const opt = <K extends Kind>(kind: K): Field<K, true> => ({ kind, optional: true });
 
-// Data, not branches: every event's fields, read by one validator (mirrors events.ts).
-const EVENTS: Record<AppEvent['event'], Record<string, Field>> = {
+/** The kinds that can check a value of type `T` (a string union may be checked as any string). */
+type KindFor<T> = [T] extends [boolean]
+  ? 'boolean'
+  : [T] extends [number]
+    ? 'number'
+    : [T] extends [readonly KnownPeerSummary[]]
+      ? 'peers'
+      : [T] extends [readonly string[]]
+        ? 'strings'
+        : [T] extends [string]
+          ? string extends T
+            ? 'string'
+            : 'string' | 'verification' | 'typing' | 'phase'
+          : never;
+
+/**
+ * The field table of one event, derived from its type in core's `ChatEvent` (or the app's own
+ * events): a field missing from the table, one the type lacks, the wrong kind or the wrong
+ * optionality fails to compile, so the validator cannot drift from the vocabulary.
+ */
+type FieldsOf<E> = {
+  [F in Exclude<keyof E, 'event'>]-?: Field<
+    KindFor<NonNullable<E[F]>>,
+    undefined extends E[F] ? true : false
+  >;
+};
+
+// Data, not branches: every event's fields, read by one validator; typed from the events.
+const EVENTS: { [N in AppEvent['event']]: FieldsOf<Extract<AppEvent, { event: N }>> } = {
   'app-state': { state: req('phase'), name: opt('string'), fingerprint: opt('string') },
   ready: { fingerprint: req('string'), name: req('string') },
   listening: {
@@ -92,7 +119,7 @@ const EVENTS: Record<AppEvent['event'], Record<string, Field>> = {
   error: { code: req('string'), message: req('string'), peer: opt('string') },
 };
 
-const PEER_SUMMARY: Record<string, Field> = {
+const PEER_SUMMARY: FieldsOf<KnownPeerSummary> = {
   peer: req('string'),
   name: req('string'),
   fingerprint: req('string'),
@@ -125,10 +152,10 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 /** Copies the known fields of `record` after checking them; null when one is wrong. */
 function checkFields(
   record: Record<string, unknown>,
-  fields: Record<string, Field>,
+  fields: object,
 ): Record<string, unknown> | null {
   const out: Record<string, unknown> = {};
-  for (const [name, field] of Object.entries(fields)) {
+  for (const [name, field] of Object.entries(fields) as [string, Field][]) {
     const value = record[name];
     if (value === undefined) {
       if (field.optional) continue;

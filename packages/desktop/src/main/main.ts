@@ -6,7 +6,7 @@
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cryptullyHome } from '@cryptully/core/transport';
+import { cryptullyHome } from '@cryptully/core/storage';
 import { app, BrowserWindow, ipcMain, protocol, session, shell } from 'electron';
 import { openCoreEngine } from '../backend/core-engine.js';
 import { DesktopBackend } from '../backend/desktop-backend.js';

@@ -3,7 +3,12 @@
  * actions in, the state every view reads out. Pure (no DOM), so it is tested in Node.
  * @module
  */
-import type { PeerId, TypingState, Verification } from '@cryptully/core/protocol';
+import {
+  endsJoin,
+  type PeerId,
+  type TypingState,
+  type Verification,
+} from '@cryptully/core/protocol';
 import type { AppEvent, AppPhase } from '../bridge/app-protocol.js';
 import { disconnectNote } from './format.js';
 
@@ -207,17 +212,6 @@ function setDelivery(
   });
 }
 
-/** Errors that end an attempt to join (as opposed to, say, a failed send). */
-const JOIN_ERRORS = new Set([
-  'ERR_UNREACHABLE',
-  'ERR_BAD_INVITE',
-  'ERR_INVITE_EXPIRED',
-  'ERR_BAD_TARGET',
-  'ERR_BAD_ADDRESS',
-  'ERR_KEY_MISMATCH',
-  'ERR_TIMEOUT',
-]);
-
 /**
  * The new key of a friend was trusted (`connected` after a key-change warning): the
  * conversation kept under the old key's peer id moves to the new one, so the history stays in
@@ -420,7 +414,7 @@ const ON_EVENT: { [E in AppEvent['event']]: Handler<E> } = {
       return { ...state, busy: false, setupError: e.message };
     }
     const next = notice({ ...state, busy: false }, 'error', e.message);
-    if (state.join?.status === 'connecting' && JOIN_ERRORS.has(e.code)) {
+    if (state.join?.status === 'connecting' && endsJoin(e.code)) {
       return { ...next, join: { ...state.join, status: 'failed', message: e.message } };
     }
     return next;

@@ -10,17 +10,11 @@
  * @module
  */
 import { createInterface } from 'node:readline';
-import type { ChatCommand, ChatEvent } from '@cryptully/core/protocol';
-import { parseCommandLine } from '@cryptully/core/protocol';
+import type { ChatCommand, ChatEvent, ChatNodeApi } from '@cryptully/core/protocol';
+import { errorCodeOf, parseCommandLine } from '@cryptully/core/protocol';
 
-/** The part of the engine's `ChatNode` this script uses (see docs/design: the engine). */
-interface ChatNodeLike {
-  on(listener: (event: ChatEvent) => void): () => void;
-  dispatch(command: ChatCommand): Promise<void>;
-  close(): Promise<void>;
-}
 interface ChatNodeClass {
-  open(options: Record<string, unknown>): Promise<ChatNodeLike>;
+  open(options: Record<string, unknown>): Promise<ChatNodeApi>;
 }
 
 /** The module specifier of the engine, kept in a variable so the harness builds without it. */
@@ -75,7 +69,7 @@ async function main(argv: string[]): Promise<void> {
     try {
       command = parseCommandLine(line);
     } catch (error) {
-      const code = (error as { code?: string }).code ?? 'ERR_BAD_COMMAND';
+      const code = errorCodeOf(error) ?? 'ERR_BAD_COMMAND';
       write({ event: 'error', code, message: (error as Error).message });
       return;
     }

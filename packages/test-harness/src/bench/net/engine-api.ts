@@ -1,4 +1,4 @@
-import type { ChatCommand, ChatEvent } from '@cryptully/core/protocol';
+import type { ChatEvent, ChatNodeApi } from '@cryptully/core/protocol';
 import { tryImport } from './secure-api.js';
 
 /**
@@ -8,11 +8,7 @@ import { tryImport } from './secure-api.js';
  */
 
 /** What the benchmarks use of a ChatNode. */
-export interface ChatNodeLike {
-  on(listener: (event: ChatEvent) => void): () => void;
-  dispatch(command: ChatCommand): Promise<void>;
-  close(): Promise<void>;
-}
+export type ChatNodeLike = ChatNodeApi;
 
 interface EngineModule {
   ChatNode?: { open(options: Record<string, unknown>): Promise<ChatNodeLike> };
