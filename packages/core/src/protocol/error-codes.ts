@@ -35,6 +35,10 @@ export const ERROR_CODES = Object.freeze([
   'ERR_HANDSHAKE_REJECTED',
   'ERR_HANDSHAKE_TIMEOUT',
   'ERR_CONNECTION_FAILED',
+  // Verification protocols (pake/, smp/).
+  'ERR_PAKE_FAILED',
+  'ERR_SMP_MALFORMED',
+  'ERR_SMP_STATE',
   // Session (session/).
   'ERR_SESSION_MALFORMED',
   'ERR_SESSION_UNKNOWN_TYPE',
@@ -45,6 +49,7 @@ export const ERROR_CODES = Object.freeze([
   'ERR_BAD_ADDRESS',
   'ERR_BAD_INVITE',
   'ERR_INVITE_EXPIRED',
+  'ERR_JOIN_CODE_INVALID',
   'ERR_IDENTITY_CORRUPT',
   'ERR_IDENTITY_FOREIGN',
   'ERR_IDENTITY_NEWER_VERSION',
