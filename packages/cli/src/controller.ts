@@ -34,11 +34,18 @@ export class ChatController {
   private resolveDone!: (end: ChatEnd) => void;
   private readonly listeners = new Set<(state: UiState, event?: ChatEvent) => void>();
   private unsubscribe: (() => void) | undefined;
+  private readonly viewModel: boolean;
 
+  /**
+   * @param options.viewModel false for a front end that never draws the state (`--json`):
+   *   events are passed on as they are, without running the view-model reducer.
+   */
   constructor(
     private readonly node: ChatNodeApi,
     private readonly now: () => number = Date.now,
+    options: { viewModel?: boolean } = {},
   ) {
+    this.viewModel = options.viewModel ?? true;
     this.done = new Promise((resolve) => {
       this.resolveDone = resolve;
     });
@@ -62,7 +69,9 @@ export class ChatController {
 
   /** Sends a command to the node; a failure becomes a warning line, never an exception. */
   send(command: ChatCommand): Promise<void> {
-    if (command.cmd === 'join') this.update(noteJoin(this.state, command.target));
+    if (command.cmd === 'join' && this.viewModel) {
+      this.update(noteJoin(this.state, command.target));
+    }
     return this.node.dispatch(command).catch((error: unknown) => {
       const message = error instanceof Error ? error.message : String(error);
       this.update(
@@ -143,7 +152,7 @@ export class ChatController {
   }
 
   private apply(event: ChatEvent): void {
-    this.update(reduce(this.state, event, this.now()), event);
+    this.update(this.viewModel ? reduce(this.state, event, this.now()) : this.state, event);
     if (STARTED.has(event.event)) this.started = true;
     if (!this.started && (event.event === 'error' || event.event === 'disconnected')) {
       void this.quit({ exitCode: EXIT.failure, message: event.message });

@@ -7,7 +7,7 @@ import { listening, ScriptedNode } from './helpers/scripted-node.js';
 
 function startJson() {
   const node = new ScriptedNode();
-  const controller = new ChatController(node, () => 0);
+  const controller = new ChatController(node, () => 0, { viewModel: false });
   const input = new PassThrough();
   const output = new PassThrough();
   let text = '';
@@ -20,7 +20,7 @@ function startJson() {
       .split('\n')
       .filter(Boolean)
       .map((line) => JSON.parse(line) as ChatEvent);
-  return { node, input, done, events, text: () => text };
+  return { node, controller, input, done, events, text: () => text };
 }
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
@@ -35,6 +35,19 @@ describe('--json mode', () => {
       listening,
       { event: 'message', peer: 'p', id: 'm', text: 'line\n"two"', at: 1 },
     ]);
+  });
+
+  it('never runs events through the view-model reducer (nothing draws it)', async () => {
+    const { node, controller, input, done, events } = startJson();
+    const before = controller.state;
+    node.emit(listening, { event: 'message', peer: 'p', id: 'm', text: 'hi', at: 1 });
+    input.write('{"cmd":"join","target":"127.0.0.1:7000"}\n');
+    await tick();
+    expect(controller.state).toBe(before);
+    expect(events().map((e) => e.event)).toEqual(['listening', 'message']);
+    expect(node.commands).toEqual([{ cmd: 'join', target: '127.0.0.1:7000' }]);
+    input.end();
+    await done;
   });
 
   it('passes valid commands to the node, dropping unknown fields', async () => {

@@ -183,7 +183,8 @@ async function runLines(parsed: ParsedArgs, io: CliIo, mode: 'plain' | 'json'): 
   const debug = mode === 'json' || Boolean(io.env.CRYPTULLY_DEBUG);
   const log = debug ? (line: string) => io.stderr.write(`[cryptully] ${line}\n`) : () => {};
   const node = await openNode(identity, io.env, log);
-  const controller = new ChatController(node);
+  // --json prints events as they are: it has no screen, so no view-model to keep.
+  const controller = new ChatController(node, Date.now, { viewModel: mode !== 'json' });
   const stop = onSignals(() => void controller.quit());
   const running =
     mode === 'json'

@@ -3,7 +3,7 @@
  * @module
  */
 import type { Verification } from '@cryptully/core/protocol';
-import type { ChatMessage, DeliveryState } from './state.js';
+import type { ChatMessage, DeliveryState } from './message.js';
 
 /** The label of a delivery state under one of our messages. */
 export const DELIVERY_LABELS: Record<DeliveryState, string> = {

@@ -11,21 +11,9 @@ import {
 } from '@cryptully/core/protocol';
 import type { AppEvent, AppPhase } from '../bridge/app-protocol.js';
 import { disconnectNote } from './format.js';
+import type { ChatMessage, DeliveryState } from './message.js';
 
-/** Where one of our messages is: on its way, waiting for the friend, confirmed, or not. */
-export type DeliveryState = 'sending' | 'queued' | 'delivered' | 'undelivered';
-
-/** One line of a conversation. */
-export interface ChatMessage {
-  id: string;
-  from: 'me' | 'them';
-  text: string;
-  at: number;
-  /** Ours only. */
-  delivery?: DeliveryState;
-  /** Ours only: it was not delivered at first and went out again after a reconnect. */
-  resent?: boolean;
-}
+export type { ChatMessage, DeliveryState } from './message.js';
 
 /** A conversation with one friend, kept across reconnects (keyed by their peer id). */
 export interface Conversation {

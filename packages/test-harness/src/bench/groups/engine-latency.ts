@@ -2,7 +2,7 @@ import type { GroupOptions } from '../group-options.js';
 import { EventQueue, loadEngine } from '../net/engine-api.js';
 import type { Figure } from '../report.js';
 import { startWorker } from '../workers/ipc.js';
-import { latencyFigure, roundTrips } from './latency.js';
+import { latencyFigure, roundTrips } from './round-trips.js';
 
 /**
  * The chat round trip through two ChatNodes in two processes: `send` on one node until the
