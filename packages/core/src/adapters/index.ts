@@ -4,6 +4,7 @@
  * @module
  */
 
+export * from './dht-transport.js';
 export * from './memory-transport.js';
 export * from './secure-connection.js';
 export * from './tcp-transport.js';

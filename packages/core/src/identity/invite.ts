@@ -29,6 +29,10 @@ const CHECKSUM_DOMAIN = encoder.encode('Cryptully invite checksum v1');
 const CHECKSUM_BYTES = 4;
 /** version, flags, port, expiry, host key, secret, address count. */
 const FIXED_BYTES = 1 + 1 + 2 + 8 + 32 + 32 + 1;
+/** Flag bit: the host's 32-byte DHT public key follows the fixed part. */
+const FLAG_DHT_KEY = 0x01;
+/** Length of a DHT public key. */
+export const INVITE_DHT_KEY_BYTES = 32;
 /** Address type tags in the payload. */
 const ADDRESS_TAG = { ipv4: 4, ipv6: 6, hostname: 0x68 } as const;
 
@@ -46,6 +50,11 @@ export interface Invite {
   secret: Uint8Array;
   /** Expiry, in Unix seconds. */
   expiresAt: number;
+  /**
+   * The host's DHT public key (32 bytes, Ed25519), when the host is also reachable through the
+   * DHT. The joiner dials it with the invite's DHT key pair (see `dhtInviteSeed`).
+   */
+  dhtKey?: Uint8Array;
 }
 
 /** Why an invite could not be read. */
@@ -135,6 +144,7 @@ export function encodeInvite(invite: Invite): string {
   if (!Number.isSafeInteger(invite.expiresAt) || invite.expiresAt < 0) {
     throw new RangeError('expiresAt must be whole Unix seconds');
   }
+  if (invite.dhtKey !== undefined) abytes(invite.dhtKey, INVITE_DHT_KEY_BYTES, 'DHT key');
   const count = invite.addresses.length;
   if (count < 1 || count > MAX_INVITE_ADDRESSES) {
     throw new RangeError(`an invite carries 1-${MAX_INVITE_ADDRESSES} addresses`);
@@ -142,13 +152,17 @@ export function encodeInvite(invite: Invite): string {
   const fixed = new Uint8Array(FIXED_BYTES);
   const view = new DataView(fixed.buffer);
   view.setUint8(0, INVITE_VERSION);
-  view.setUint8(1, 0); // flags, reserved
+  view.setUint8(1, invite.dhtKey === undefined ? 0 : FLAG_DHT_KEY);
   view.setUint16(2, invite.port);
   view.setBigUint64(4, BigInt(invite.expiresAt));
   fixed.set(invite.hostPublicKey, 12);
   fixed.set(invite.secret, 44);
   view.setUint8(76, count);
-  const body = concatBytes(fixed, ...invite.addresses.map(encodeAddress));
+  const body = concatBytes(
+    fixed,
+    ...(invite.dhtKey === undefined ? [] : [invite.dhtKey]),
+    ...invite.addresses.map(encodeAddress),
+  );
   return INVITE_PREFIX + toBase64Url(concatBytes(body, checksum(body)));
 }
 
@@ -181,7 +195,9 @@ export function decodeInvite(text: string): Invite {
   }
   const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
   if (view.getUint8(0) !== INVITE_VERSION) throw new BadInviteError('version');
-  if (view.getUint8(1) !== 0) throw new BadInviteError('version');
+  const flags = view.getUint8(1);
+  // Unknown flags mean fields this version cannot read.
+  if ((flags & ~FLAG_DHT_KEY) !== 0) throw new BadInviteError('version');
   const port = view.getUint16(2);
   const expiry = view.getBigUint64(4);
   const count = view.getUint8(76);
@@ -189,6 +205,12 @@ export function decodeInvite(text: string): Invite {
   if (count < 1 || count > MAX_INVITE_ADDRESSES) throw new BadInviteError('malformed');
   const addresses: string[] = [];
   let offset = FIXED_BYTES;
+  let dhtKey: Uint8Array | undefined;
+  if (flags & FLAG_DHT_KEY) {
+    if (body.length < offset + INVITE_DHT_KEY_BYTES) throw new BadInviteError('malformed');
+    dhtKey = body.slice(offset, offset + INVITE_DHT_KEY_BYTES);
+    offset += INVITE_DHT_KEY_BYTES;
+  }
   try {
     for (let i = 0; i < count; i++) {
       const tag = body[offset++];
@@ -222,6 +244,7 @@ export function decodeInvite(text: string): Invite {
     hostPublicKey: body.slice(12, 44),
     secret: body.slice(44, 76),
     expiresAt: Number(expiry),
+    ...(dhtKey === undefined ? {} : { dhtKey }),
   };
 }
 

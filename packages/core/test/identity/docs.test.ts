@@ -3,10 +3,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fromHex, toHex } from '../../src/crypto/index.js';
+import { fromHex, toHex, x25519 } from '../../src/crypto/index.js';
 import {
   decodeIdentityFile,
   decodeInvite,
+  dhtHostSeed,
+  dhtInviteSeed,
+  dhtPeerSeed,
   encodeIdentityFile,
   encodeInvite,
   fingerprint,
@@ -69,6 +72,39 @@ describe('docs/protocol-identity.md worked examples', () => {
     expect(text).toContain(`invite \`${line}\``);
     expect(text).toContain(`invite id \`${toHex(inviteIdFromSecret(bytes(32)))}\``);
     expect(decodeInvite(line).addresses).toEqual(['192.0.2.7', '2001:db8::7', 'alice.example.org']);
+  });
+
+  it('§4 invite with a DHT key', () => {
+    const line = encodeInvite({
+      version: 1,
+      addresses: ['203.0.113.9'],
+      port: 7677,
+      hostPublicKey: bytes(32, 0x40),
+      secret: bytes(32),
+      expiresAt: 1_800_000_000,
+      dhtKey: bytes(32, 0x80),
+    });
+    expect(example('invite-dht')).toContain(`invite \`${line}\``);
+    expect(toHex(decodeInvite(line).dhtKey!)).toBe(toHex(bytes(32, 0x80)));
+  });
+
+  it('§8 DHT key seeds and their Ed25519 public keys (libsodium, via hyperdht)', async () => {
+    const { default: HyperDHT } = (await import('hyperdht')) as unknown as {
+      default: { keyPair(seed: Uint8Array): { publicKey: Uint8Array } };
+    };
+    const pub = (seed: Uint8Array) => toHex(HyperDHT.keyPair(seed).publicKey);
+    const dialer = bytes(32, 0x01);
+    const host = bytes(32, 0x21);
+    const hostSeed = dhtHostSeed(dialer);
+    const inviteSeed = dhtInviteSeed(bytes(32));
+    const peerSeed = dhtPeerSeed(dialer, x25519.publicKeyFromPrivate(host), 'dialer');
+    expect(toHex(dhtPeerSeed(host, x25519.publicKeyFromPrivate(dialer), 'host'))).toBe(
+      toHex(peerSeed),
+    );
+    const text = example('dht-keys');
+    expect(text).toContain(`\`${toHex(hostSeed)}\`, public key \`${pub(hostSeed)}\``);
+    expect(text).toContain(`\`${toHex(inviteSeed)}\`, public key \`${pub(inviteSeed)}\``);
+    expect(text).toContain(`\`${toHex(peerSeed)}\`, public key \`${pub(peerSeed)}\``);
   });
 
   it('§5 the known-peers example parses', () => {

@@ -43,14 +43,18 @@ const addressArb = fc.oneof(
     .filter(isHostname)
     .map((d) => d.toLowerCase()),
 );
-const inviteArb: fc.Arbitrary<Invite> = fc.record({
-  version: fc.constant(1),
-  addresses: fc.array(addressArb, { minLength: 1, maxLength: 8 }),
-  port: fc.integer({ min: 1, max: 65535 }),
-  hostPublicKey: fc.uint8Array({ minLength: 32, maxLength: 32 }),
-  secret: fc.uint8Array({ minLength: 32, maxLength: 32 }),
-  expiresAt: fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
-});
+const inviteArb: fc.Arbitrary<Invite> = fc.record(
+  {
+    version: fc.constant(1),
+    addresses: fc.array(addressArb, { minLength: 1, maxLength: 8 }),
+    port: fc.integer({ min: 1, max: 65535 }),
+    hostPublicKey: fc.uint8Array({ minLength: 32, maxLength: 32 }),
+    secret: fc.uint8Array({ minLength: 32, maxLength: 32 }),
+    expiresAt: fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
+    dhtKey: fc.uint8Array({ minLength: 32, maxLength: 32 }),
+  },
+  { requiredKeys: ['version', 'addresses', 'port', 'hostPublicKey', 'secret', 'expiresAt'] },
+);
 
 function codeOf(fn: () => unknown): string | undefined {
   try {
@@ -162,6 +166,27 @@ describe('invite encoding', () => {
     expect(error).toBeInstanceOf(BadInviteError);
     expect((error as BadInviteError).reason).toBe('version');
     expect((error as BadInviteError).message).toMatch(/newer version/);
+  });
+
+  it('reads a DHT key only under flag 0x01, and refuses unknown flags as a newer version', () => {
+    const withKey = encodeInvite({ ...EXAMPLE, dhtKey: bytes(32, 0x80) });
+    expect(toHex(decodeInvite(withKey).dhtKey!)).toBe(toHex(bytes(32, 0x80)));
+    expect(decodeInvite(encodeInvite(EXAMPLE)).dhtKey).toBeUndefined();
+    const reflag = (line: string, flags: number) => {
+      const raw = Buffer.from(line.slice(INVITE_PREFIX.length), 'base64url');
+      const body = new Uint8Array(raw.subarray(0, raw.length - 4));
+      body[1] = flags;
+      const sum = blake2b.hash(new TextEncoder().encode('Cryptully invite checksum v1'), body);
+      return (
+        INVITE_PREFIX + Buffer.from(concatBytes(body, sum.subarray(0, 4))).toString('base64url')
+      );
+    };
+    expect(codeOf(() => decodeInvite(reflag(withKey, 0x03)))).toBe('ERR_BAD_INVITE');
+    expect(() => decodeInvite(reflag(withKey, 0x02))).toThrow(/newer version/);
+    // The flag without its 32 bytes (or the bytes without the flag) cannot be read.
+    expect(codeOf(() => decodeInvite(reflag(encodeInvite(EXAMPLE), 0x01)))).toBe('ERR_BAD_INVITE');
+    expect(codeOf(() => decodeInvite(reflag(withKey, 0x00)))).toBe('ERR_BAD_INVITE');
+    expect(() => encodeInvite({ ...EXAMPLE, dhtKey: bytes(31) })).toThrow(/32 bytes/);
   });
 
   it('refuses to encode malformed invites', () => {

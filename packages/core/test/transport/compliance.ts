@@ -7,13 +7,33 @@ import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Listener, RemoteAddress, Transport } from '../../src/adapters/transport.js';
+import type {
+  DialAddress,
+  Listener,
+  ListenOptions,
+  RemoteAddress,
+  Transport,
+} from '../../src/adapters/transport.js';
 
 /** What `setup` gives the suite. */
 export interface ComplianceContext {
   transport: Transport;
   /** The local address to listen on and dial, e.g. `127.0.0.1` or `::1`. */
   host: string;
+  /**
+   * For transports that address listeners otherwise than by host and port (the DHT, by public
+   * key). Defaults suit TCP-like transports.
+   */
+  addressing?: {
+    /** What to dial to reach `listener`. Default: `host` and the listener's port. */
+    dialAddress(listener: Listener): DialAddress;
+    /** Listen options that ask for the same address as `listener` (it must be refused). */
+    sameAddress(listener: Listener): ListenOptions;
+    /** A text the errors about `listener` mention. Default: its port. */
+    mention(listener: Listener): string;
+    /** Malformed listen options and dial addresses, each refused with ERR_BAD_ADDRESS. */
+    malformed: { listen: ListenOptions[]; dial: DialAddress[] };
+  };
 }
 
 /** Hooks of {@link transportCompliance}. */
@@ -80,6 +100,14 @@ export function transportCompliance(name: string, hooks: ComplianceHooks): void 
       context = await hooks.setup();
     });
 
+    const dialAddress = (listener: Listener): DialAddress =>
+      context.addressing?.dialAddress(listener) ?? {
+        host: context.host,
+        port: listener.address.port,
+      };
+    const mention = (listener: Listener): string =>
+      context.addressing?.mention(listener) ?? String(listener.address.port);
+
     afterEach(async () => {
       for (const stream of streams.splice(0)) stream.destroy();
       for (const listener of listeners.splice(0)) await listener.close();
@@ -96,10 +124,7 @@ export function transportCompliance(name: string, hooks: ComplianceHooks): void 
         onAccept?.();
       });
       listeners.push(listener);
-      const client = await context.transport.dial({
-        host: context.host,
-        port: listener.address.port,
-      });
+      const client = await context.transport.dial(dialAddress(listener));
       streams.push(client);
       if (accepted.length === 0) await new Promise<void>((resolve) => (onAccept = resolve));
       return { client, server: accepted[0]!, listener };
@@ -216,14 +241,13 @@ export function transportCompliance(name: string, hooks: ComplianceHooks): void 
       const listener = await context.transport.listen({ host: context.host, port: 0 }, (s) =>
         s.destroy(),
       );
-      const { port } = listener.address;
       await listener.close();
-      const dial = context.transport.dial({ host: context.host, port }, { timeoutMs: 5000 });
+      const dial = context.transport.dial(dialAddress(listener), { timeoutMs: 5000 });
       await expect(dial).rejects.toMatchObject({
         name: 'UnreachableError',
         code: 'ERR_UNREACHABLE',
         reason: 'refused',
-        message: expect.stringContaining(String(port)),
+        message: expect.stringContaining(mention(listener)),
       });
     });
 
@@ -232,7 +256,7 @@ export function transportCompliance(name: string, hooks: ComplianceHooks): void 
       await listener.close();
       await listener.close(); // harmless twice
       await expect(
-        context.transport.dial({ host: context.host, port: listener.address.port }),
+        context.transport.dial(dialAddress(listener), { timeoutMs: 5000 }),
       ).rejects.toMatchObject({ code: 'ERR_UNREACHABLE' });
       // The stream accepted before the close still works both ways.
       server.stream.end('still here');
@@ -244,27 +268,33 @@ export function transportCompliance(name: string, hooks: ComplianceHooks): void 
     it('reports a taken port as ERR_ADDRESS_IN_USE', async () => {
       const first = await context.transport.listen({ host: context.host, port: 0 }, () => {});
       listeners.push(first);
-      await expect(
-        context.transport.listen({ host: context.host, port: first.address.port }, () => {}),
-      ).rejects.toMatchObject({
+      const same = context.addressing?.sameAddress(first) ?? {
+        host: context.host,
+        port: first.address.port,
+      };
+      await expect(context.transport.listen(same, () => {})).rejects.toMatchObject({
         name: 'AddressInUseError',
         code: 'ERR_ADDRESS_IN_USE',
-        message: expect.stringContaining(String(first.address.port)),
+        message: expect.stringContaining(mention(first)),
       });
     });
 
     it('rejects malformed ports and hosts with ERR_BAD_ADDRESS', async () => {
-      for (const port of [-1, 65536, 1.5, Number.NaN]) {
-        await expect(
-          context.transport.listen({ host: context.host, port }, () => {}),
-        ).rejects.toMatchObject({ code: 'ERR_BAD_ADDRESS' });
+      const malformed = context.addressing?.malformed ?? {
+        listen: [-1, 65536, 1.5, Number.NaN].map((port) => ({ host: context.host, port })),
+        dial: [
+          { host: context.host, port: 0 },
+          { host: context.host, port: 70000 },
+          { host: '', port: 4000 },
+          { host: 'two words', port: 4000 },
+        ],
+      };
+      for (const options of malformed.listen) {
+        await expect(context.transport.listen(options, () => {})).rejects.toMatchObject({
+          code: 'ERR_BAD_ADDRESS',
+        });
       }
-      for (const address of [
-        { host: context.host, port: 0 },
-        { host: context.host, port: 70000 },
-        { host: '', port: 4000 },
-        { host: 'two words', port: 4000 },
-      ]) {
+      for (const address of malformed.dial) {
         await expect(context.transport.dial(address)).rejects.toMatchObject({
           code: 'ERR_BAD_ADDRESS',
         });
