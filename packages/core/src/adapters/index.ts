@@ -1,5 +1,5 @@
 /**
- * Node transports (TCP, in-memory) and the secure connection: the Cryptully channel run over
+ * Node transports (TCP, in-memory, HyperDHT) and the secure connection: the Cryptully channel run over
  * a transport's byte stream. The file stores are in `@cryptully/core/storage`.
  * @module
  */
