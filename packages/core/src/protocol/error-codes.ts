@@ -67,6 +67,7 @@ export const ERROR_CODES = Object.freeze([
   'ERR_ADDRESS_IN_USE',
   'ERR_PERMISSION',
   'ERR_UNREACHABLE',
+  'ERR_DHT_UNAVAILABLE',
   // Commands to the chat node (protocol/, engine/).
   'ERR_BAD_COMMAND',
   'ERR_CLOSED',
