@@ -58,8 +58,28 @@ export interface Conversation {
   readonly request?: PendingRequest;
 }
 
+/** A file transfer in progress (or offered), as the front ends show it. */
+export interface FileTransferView {
+  readonly peer: PeerId;
+  readonly id: string;
+  /** `in`: the peer sends it to us; `out`: we send it. */
+  readonly direction: 'in' | 'out';
+  /** Already sanitised by core (incoming) or chosen by us (outgoing). */
+  readonly name: string;
+  readonly size: number;
+  readonly bytes: number;
+  /** `offered`: waiting for an answer; `moving`: data flows. */
+  readonly state: 'offered' | 'moving';
+  /** When the first progress came, and with how many bytes (for the rate). */
+  readonly since?: { readonly at: number; readonly bytes: number };
+  /** The latest progress time. */
+  readonly at: number;
+}
+
 /** Everything the CLI shows. */
 export interface UiState {
+  /** File transfers not finished yet, oldest first. */
+  readonly transfers?: readonly FileTransferView[];
   readonly me?: { readonly name: string; readonly fingerprint: string };
   readonly listening?: {
     readonly host: string;
@@ -396,6 +416,71 @@ const HANDLERS: Handlers = {
     }
     return next;
   },
+  'file-offer': (state, e, now) => {
+    const next = withTransfer(state, {
+      peer: e.peer,
+      id: e.id,
+      direction: 'in',
+      name: e.name,
+      size: e.size,
+      bytes: 0,
+      state: 'offered',
+      at: now,
+    });
+    return addLine(next, e.peer, {
+      kind: 'request',
+      at: now,
+      text: `${nameOf(state, e.peer)} offers the file "${safeName(e.name)}" (${formatBytes(e.size)}). Type /accept to save it in your downloads folder, or /decline.`,
+    });
+  },
+  'file-offered': (state, e, now) => {
+    const next = withTransfer(state, {
+      peer: e.peer,
+      id: e.id,
+      direction: 'out',
+      name: e.name,
+      size: e.size,
+      bytes: 0,
+      state: 'offered',
+      at: now,
+    });
+    return addLine(next, e.peer, {
+      kind: 'info',
+      at: now,
+      text: `Offering "${safeName(e.name)}" (${formatBytes(e.size)}) to ${nameOf(state, e.peer)}… (/cancel to stop)`,
+    });
+  },
+  'file-progress': (state, e, now) => {
+    const t = transferOf(state, e.peer, e.id);
+    if (t === undefined) return state;
+    return withTransfer(state, {
+      ...t,
+      bytes: e.bytes,
+      state: 'moving',
+      since: t.since ?? { at: now, bytes: e.bytes },
+      at: now,
+    });
+  },
+  'file-done': (state, e, now) => {
+    const t = transferOf(state, e.peer, e.id);
+    const next = withoutTransfer(state, e.peer, e.id);
+    const name = safeName(t?.name ?? 'the file');
+    const text =
+      t?.direction === 'out'
+        ? `${nameOf(state, e.peer)} received "${name}" (SHA-256 checked).`
+        : `Saved "${name}" to ${safeText(e.path)} (SHA-256 checked).`;
+    return addLine(next, e.peer, { kind: 'info', at: now, text });
+  },
+  'file-failed': (state, e, now) => {
+    const t = transferOf(state, e.peer, e.id);
+    const next = withoutTransfer(state, e.peer, e.id);
+    const name = safeName(t?.name ?? 'a file');
+    return addLine(next, e.peer, {
+      kind: 'warning',
+      at: now,
+      text: `"${name}" was not transferred: ${safeText(e.message)}`,
+    });
+  },
   error: (state, e, now) =>
     addLine(state, e.peer ?? state.current, {
       kind: 'warning',
@@ -403,6 +488,44 @@ const HANDLERS: Handlers = {
       text: safeText(e.message),
     }),
 };
+
+/** A transfer by peer and id. */
+export function transferOf(state: UiState, peer: PeerId, id: string): FileTransferView | undefined {
+  return state.transfers?.find((t) => t.peer === peer && t.id === id);
+}
+
+/** Transfers with one peer (incoming offers first, then oldest first). */
+export function transfersWith(state: UiState, peer: PeerId): FileTransferView[] {
+  return (state.transfers ?? []).filter((t) => t.peer === peer);
+}
+
+function withTransfer(state: UiState, transfer: FileTransferView): UiState {
+  const list = state.transfers ?? [];
+  const known = list.some((t) => t.peer === transfer.peer && t.id === transfer.id);
+  return {
+    ...state,
+    transfers: known
+      ? list.map((t) => (t.peer === transfer.peer && t.id === transfer.id ? transfer : t))
+      : [...list, transfer],
+  };
+}
+
+function withoutTransfer(state: UiState, peer: PeerId, id: string): UiState {
+  const list = state.transfers ?? [];
+  return { ...state, transfers: list.filter((t) => !(t.peer === peer && t.id === id)) };
+}
+
+/** `1.5 MiB`, `512 B`: sizes for people, in binary units. */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return unit === 0 ? `${bytes} B` : `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+}
 
 function setDelivery(
   state: UiState,

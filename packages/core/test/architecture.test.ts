@@ -24,7 +24,16 @@ function importsOf(code: string): string[] {
 }
 
 /** Folders whose modules must stay pure protocol code. */
-const PURE_FOLDERS = ['noise', 'channel', 'session', 'identity', 'protocol', 'pake', 'smp'];
+const PURE_FOLDERS = [
+  'noise',
+  'channel',
+  'session',
+  'identity',
+  'protocol',
+  'pake',
+  'smp',
+  'files',
+];
 /** Browser-safe folders: not even node:crypto, since the desktop renderer bundles them. */
 const BROWSER_FOLDERS = ['protocol'];
 const IO_GLOBALS =

@@ -6,6 +6,7 @@
  * through {@link ChatNode.on}.
  * @module
  */
+import { defaultDownloadsDir, type FileDisk, nodeFileDisk } from '../adapters/file-disk.js';
 import { noiseChannel, type SecureChannelFactory } from '../adapters/secure-connection.js';
 import { tcpTransport } from '../adapters/tcp-transport.js';
 import { formatAddress, type Transport } from '../adapters/transport.js';
@@ -29,6 +30,7 @@ import { checkDisplayName } from './display-name.js';
 import { EngineCommandError, errorEvent, JOIN_FAILURES, noSuchPeer } from './errors.js';
 import { EventHub } from './event-hub.js';
 import { fileStorage } from './file-storage.js';
+import { FileTransfers } from './file-transfers.js';
 import { type AcceptedChannel, HostListener } from './host-listener.js';
 import { inviteAddresses } from './invite-addresses.js';
 import { joinHandshake, joinPlan } from './joiner.js';
@@ -74,6 +76,13 @@ export interface ChatNodeOptions {
   storage?: NodeStorage;
   /** The encrypted channel; default {@link noiseChannel}. */
   secure?: SecureChannelFactory;
+  /**
+   * Where accepted files go unless `accept-file` names a folder; default `CRYPTULLY_DOWNLOADS`,
+   * else `~/Downloads`.
+   */
+  downloadsDir?: string;
+  /** The disk file transfers use; default the Node file system. */
+  disk?: FileDisk;
 }
 
 /** `ERR_NO_NAME`: no display name was given and none is saved. */
@@ -105,6 +114,7 @@ export class ChatNode implements ChatNodeApi {
   readonly #invites = new InviteBook();
   readonly #events: EventHub;
   readonly #conversations: Conversations;
+  readonly #files: FileTransfers;
   readonly #known: KnownPeerHolder;
   #name: string;
   #host: HostListener | undefined;
@@ -153,6 +163,19 @@ export class ChatNode implements ChatNodeApi {
       known: this.#known,
       emit: (event) => this.#emit(event),
       log: (line) => this.#log(line),
+      files: {
+        onMessage: (peer, message) => this.#files.onMessage(peer, message),
+        onChunk: (peer, chunk) => this.#files.onChunk(peer, chunk),
+        resume: (peer) => this.#files.resume(peer),
+      },
+    });
+    this.#files = new FileTransfers({
+      disk: init.options.disk ?? nodeFileDisk(),
+      downloadsDir: init.options.downloadsDir ?? defaultDownloadsDir(),
+      link: (peer) => this.#conversations.fileLink(peer),
+      emit: (event) => this.#emit(event),
+      log: (line) => this.#log(line),
+      clock: Date.now,
     });
     this.#name = init.name;
     this.fingerprint = fingerprint(init.keyPair.publicKey);
@@ -227,6 +250,7 @@ export class ChatNode implements ChatNodeApi {
     await this.#host?.close();
     this.#host = undefined;
     await this.#conversations.closeAll();
+    await this.#files.closeAll();
     await this.#known.flushed();
   }
 
@@ -246,6 +270,10 @@ export class ChatNode implements ChatNodeApi {
     forget: (c) => this.#forget(c.peer),
     name: (c) => this.#rename(c.name),
     disconnect: (c) => this.#conversations.disconnect(c.peer),
+    'send-file': (c) => this.#files.send(this.#conversations.resolvePeer(c.peer), c.path, c.name),
+    'accept-file': (c) => this.#files.accept(c.peer, c.id, c.dir),
+    'decline-file': (c) => this.#files.decline(c.peer, c.id),
+    'cancel-file': (c) => this.#files.cancel(c.peer, c.id),
     quit: () => this.close(),
   };
 

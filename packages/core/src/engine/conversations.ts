@@ -5,6 +5,7 @@
  * @module
  */
 import type { SecureConnection } from '../adapters/secure-connection.js';
+import type { FileChunk } from '../files/transfer-wire.js';
 import { fingerprint, peerIdFromPublicKey } from '../identity/fingerprint.js';
 import {
   assessPeer,
@@ -15,6 +16,7 @@ import {
 } from '../identity/known-peers.js';
 import { verificationCode } from '../identity/verification-code.js';
 import type { ChatEvent, PeerId, TypingState } from '../protocol/events.js';
+import type { FileMessage } from '../session/messages.js';
 import { SeenIds } from '../session/seen-ids.js';
 import {
   checkChatText,
@@ -25,6 +27,7 @@ import {
   type SessionEvent,
 } from '../session/session.js';
 import { EngineCommandError, noSuchPeer } from './errors.js';
+import type { FileLink } from './file-transfers.js';
 import type { KnownPeerHolder } from './known-peer-book.js';
 import { CLOSE_GRACE_MS, MAX_PENDING_MESSAGES } from './limits.js';
 import { PeerConnection } from './peer-connection.js';
@@ -51,6 +54,12 @@ export interface ConversationOptions {
   known: KnownPeerHolder;
   emit: (event: ChatEvent) => void;
   log: (line: string) => void;
+  /** Where file messages and chunks go, and who is told a session became active. */
+  files: {
+    onMessage(peer: PeerId, message: FileMessage): void;
+    onChunk(peer: PeerId, chunk: FileChunk): void;
+    resume(peer: PeerId): void;
+  };
 }
 
 /** The name shown for a peer whose name is nothing but invisible characters. */
@@ -191,6 +200,12 @@ export class Conversations {
     typing: (c, e) => {
       if (c.approved) this.#o.emit({ event: 'typing', peer: c.peerId, state: e.state });
     },
+    file: (c, e) => {
+      if (c.announced) this.#o.files.onMessage(c.peerId, e.message);
+    },
+    'file-chunk': (c, e) => {
+      if (c.announced) this.#o.files.onChunk(c.peerId, e.chunk);
+    },
     closed: (c, e) => this.#onClosed(c, e),
   };
 
@@ -263,6 +278,24 @@ export class Conversations {
     });
     // Only now does the user see (and the peer get receipts for) what a changed key sent.
     c.run((now) => c.session.release(now));
+    this.#o.files.resume(c.peerId);
+  }
+
+  /** The link file transfers use: the peer's announced, active session with the `file` capability. */
+  fileLink(peer: PeerId): FileLink | undefined {
+    const c = this.#peers.get(peer)?.connection;
+    if (!c?.announced || c.session.state !== 'active' || !c.session.filesEnabled) return undefined;
+    c.fileLink ??= {
+      send: (message) => c.run((now) => c.session.sendFile(message, now)),
+      sendChunk: (bytes) => c.sendChunk(bytes),
+      whenDrained: (fn) => c.whenDrained(fn),
+    };
+    return c.fileLink;
+  }
+
+  /** The peer a command without `peer` means (see {@link send}). */
+  resolvePeer(peer: PeerId | undefined): PeerId {
+    return peer ?? this.#onlyPeer();
   }
 
   #onClosed(c: PeerConnection, e: Extract<SessionEvent, { type: 'closed' }>): void {

@@ -4,6 +4,15 @@
  * @module
  */
 
+export {
+  defaultDownloadsDir,
+  type FileDisk,
+  FileDiskError,
+  type FileDiskProblem,
+  nodeFileDisk,
+  type PartFile,
+  type SourceFile,
+} from '../adapters/file-disk.js';
 export type {
   InitiatorOptions,
   ResponderOptions,
@@ -14,5 +23,6 @@ export * from './chat-node.js';
 export * from './errors.js';
 export * from './failure-limiter.js';
 export * from './file-storage.js';
+export * from './file-transfers.js';
 export * from './limits.js';
 export * from './storage.js';

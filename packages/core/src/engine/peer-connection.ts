@@ -8,6 +8,7 @@ import type { SecureConnection } from '../adapters/secure-connection.js';
 import { CryptullyError } from '../errors.js';
 import type { KnownPeer } from '../identity/known-peers.js';
 import type { Session, SessionEvent, SessionStep } from '../session/session.js';
+import type { FileLink } from './file-transfers.js';
 
 /** How the connection reports to its owner. */
 export interface PeerConnectionHooks {
@@ -78,6 +79,8 @@ export class PeerConnection {
    * known peer (then the name we already know this key by). Set when the hello arrives.
    */
   name: string | undefined;
+  /** The file transfers' view of this connection (made on first use, one per connection). */
+  fileLink: FileLink | undefined;
   readonly #clock: () => number;
   readonly #hooks: PeerConnectionHooks;
   #timer: NodeJS.Timeout | undefined;
@@ -86,6 +89,8 @@ export class PeerConnection {
   #lost = false;
   readonly #closed: Promise<void>;
   #resolveClosed!: () => void;
+  /** Callbacks waiting for the channel to take more (file chunks). */
+  #drainWaiters: Array<() => void> = [];
 
   constructor(init: PeerConnectionInit) {
     this.channel = init.channel;
@@ -117,7 +122,34 @@ export class PeerConnection {
       if (error) this.#hooks.log(`connection with ${this.remote} closed: ${error.code}`);
       this.run(() => this.session.abort(why.reason, why.message));
     });
+    this.channel.on('drain', () => {
+      const waiters = this.#drainWaiters;
+      this.#drainWaiters = [];
+      for (const fn of waiters) fn();
+    });
     this.run((now) => this.session.start(now));
+  }
+
+  /**
+   * Sends one encoded file chunk, outside the session's message queue (chat sent meanwhile
+   * goes out between two chunks). False when the channel wants a pause: see {@link whenDrained}.
+   * Nothing is sent once the session closed or a send failed.
+   */
+  sendChunk(bytes: Uint8Array): boolean {
+    if (this.#ended || this.#lost || this.session.state === 'closed') return false;
+    try {
+      const ok = this.channel.send(bytes);
+      this.session.noteSent(this.#clock());
+      return ok;
+    } catch (error) {
+      this.#sendFailed(error);
+      return false;
+    }
+  }
+
+  /** Calls `fn` once, at the channel's next `drain`. */
+  whenDrained(fn: () => void): void {
+    this.#drainWaiters.push(fn);
   }
 
   /**
@@ -138,16 +170,7 @@ export class PeerConnection {
       try {
         this.channel.send(bytes);
       } catch (error) {
-        this.#lost = true;
-        this.#hooks.log(
-          `send to ${this.remote} failed: ${(error as { code?: string }).code ?? 'error'}`,
-        );
-        // The channel failed under us, e.g. on a bad frame that came in the same chunk as the
-        // message we are answering. Its close event, on its way, says why: that first failure
-        // decides the session's reason, not this consequence of it. Once the channel has
-        // handled what it already read, make sure it does close.
-        const cause = error instanceof CryptullyError ? error : undefined;
-        queueMicrotask(() => this.channel.destroy(cause));
+        this.#sendFailed(error);
         break;
       }
     }
@@ -162,6 +185,21 @@ export class PeerConnection {
       this.#hooks.log(`handling events from ${this.remote} failed: ${(error as Error)?.message}`);
       this.destroy();
     }
+  }
+
+  /**
+   * The channel failed under us, e.g. on a bad frame that came in the same chunk as the
+   * message we are answering. Its close event, on its way, says why: that first failure
+   * decides the session's reason, not this consequence of it. Once the channel has handled
+   * what it already read, make sure it does close. Nothing more is sent.
+   */
+  #sendFailed(error: unknown): void {
+    this.#lost = true;
+    this.#hooks.log(
+      `send to ${this.remote} failed: ${(error as { code?: string }).code ?? 'error'}`,
+    );
+    const cause = error instanceof CryptullyError ? error : undefined;
+    queueMicrotask(() => this.channel.destroy(cause));
   }
 
   /** Drops the channel at once (no goodbye). */

@@ -79,6 +79,15 @@ export const ERROR_CODES = Object.freeze([
   'ERR_NOTHING_TO_REJECT',
   'ERR_CONFIRM_KEY_CHANGE',
   'ERR_QUEUE_FULL',
+  // File transfer (engine/file-transfers.ts, adapters/file-disk.ts).
+  'ERR_NO_SUCH_FILE',
+  'ERR_FILE_UNSUPPORTED',
+  'ERR_BAD_FILE_NAME',
+  'ERR_FILE_DISK_FULL',
+  'ERR_FILE_PERMISSION',
+  'ERR_FILE_NOT_FOUND',
+  'ERR_FILE_NOT_A_FILE',
+  'ERR_FILE_IO_ERROR',
   // A join that failed (engine/joiner.ts): see JOIN_ENDING_CODES.
   'ERR_INVITE_UNKNOWN',
   'ERR_INVITE_USED',

@@ -54,7 +54,51 @@ export type ChatEvent =
   | { event: 'key-changed'; peer: PeerId; name: string; old: string; new: string }
   | { event: 'disconnected'; peer: PeerId; reason: string; message: string }
   | { event: 'peers'; peers: KnownPeerSummary[] }
+  /** A peer offers a file; `name` is already sanitised (safe to show and to create). */
+  | {
+      event: 'file-offer';
+      peer: PeerId;
+      id: string;
+      name: string;
+      size: number;
+      sha256: string;
+      type: string;
+    }
+  /** Our offer went out (`send-file`): its id names the transfer in the events that follow. */
+  | {
+      event: 'file-offered';
+      peer: PeerId;
+      id: string;
+      name: string;
+      size: number;
+      sha256: string;
+      path: string;
+    }
+  /** Bytes verified so far (receiver: written; sender: acknowledged); a few per second at most. */
+  | { event: 'file-progress'; peer: PeerId; id: string; bytes: number; size: number }
+  /** Finished with the hash checked: receiver's `path` is the saved file, sender's the source. */
+  | { event: 'file-done'; peer: PeerId; id: string; path: string; sha256: string }
+  /** The transfer ended without the file: `reason` is a stable name, `message` a sentence. */
+  | { event: 'file-failed'; peer: PeerId; id: string; reason: FileFailure; message: string }
   | { event: 'error'; code: ErrorCode; message: string; peer?: PeerId };
+
+/**
+ * Why a transfer failed: `declined` (the receiver said no), `cancelled` (either side),
+ * `hash-mismatch`, `size-mismatch` (more or fewer bytes than offered), `protocol` (the
+ * sender broke the transfer rules), `disk-full`, `permission`, `io-error` (the disk),
+ * `read-error` (the sender's file changed or went away), `busy` (too many offers at once).
+ */
+export type FileFailure =
+  | 'declined'
+  | 'cancelled'
+  | 'hash-mismatch'
+  | 'size-mismatch'
+  | 'protocol'
+  | 'disk-full'
+  | 'permission'
+  | 'io-error'
+  | 'read-error'
+  | 'busy';
 
 /** What a front end shows about a remembered peer. */
 export interface KnownPeerSummary {
@@ -81,6 +125,10 @@ export type ChatCommand =
   | { cmd: 'forget'; peer: PeerId }
   | { cmd: 'name'; name: string }
   | { cmd: 'disconnect'; peer: PeerId }
+  | { cmd: 'send-file'; peer?: PeerId; path: string; name?: string }
+  | { cmd: 'accept-file'; peer: PeerId; id: string; dir?: string }
+  | { cmd: 'decline-file'; peer: PeerId; id: string }
+  | { cmd: 'cancel-file'; peer: PeerId; id: string }
   | { cmd: 'quit' };
 
 /** The names of every command, for completion and help. */

@@ -30,6 +30,18 @@ const COMMANDS: Record<CommandName, Record<string, FieldSpec>> = {
   forget: { peer: { kind: 'string' } },
   name: { name: { kind: 'string' } },
   disconnect: { peer: { kind: 'string' } },
+  'send-file': {
+    peer: { kind: 'string', optional: true },
+    path: { kind: 'string' },
+    name: { kind: 'string', optional: true },
+  },
+  'accept-file': {
+    peer: { kind: 'string' },
+    id: { kind: 'string' },
+    dir: { kind: 'string', optional: true },
+  },
+  'decline-file': { peer: { kind: 'string' }, id: { kind: 'string' } },
+  'cancel-file': { peer: { kind: 'string' }, id: { kind: 'string' } },
   quit: {},
 };
 

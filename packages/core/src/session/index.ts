@@ -4,6 +4,8 @@
  * See docs/protocol-session.md.
  * @module
  */
+
+export * from '../files/index.js';
 export * from './messages.js';
 export * from './seen-ids.js';
 export * from './session.js';

@@ -19,7 +19,12 @@ export const SESSION_PROTOCOL_VERSION = 1;
  * The capabilities this implementation announces in `hello.caps`. Later versions add e.g.
  * `smp`, `file`, `pake`; a peer only uses a feature both sides announced.
  */
-export const CAPABILITIES: readonly string[] = Object.freeze(['typing', 'receipts']);
+export const CAPABILITIES: readonly string[] = Object.freeze(['typing', 'receipts', 'file']);
+
+/** The capability that enables file transfer (docs/protocol-session.md §8). */
+export const FILE_CAPABILITY = 'file';
+/** The largest file a peer may offer: 2^53 − 1 bytes (any size JSON can carry exactly). */
+export const MAX_FILE_BYTES = Number.MAX_SAFE_INTEGER;
 
 /**
  * The longest chat text, in UTF-8 bytes: a wire rule (a longer `chat.text` is malformed), and
@@ -113,8 +118,61 @@ export interface ErrorMessage {
   message: string;
 }
 
+/** Offers a file (capability `file`): nothing is sent or written until the peer accepts. */
+export interface FileOfferMessage {
+  t: 'file-offer';
+  /** The transfer's id, chosen by the sender, unique per sender; kept across reconnects. */
+  id: string;
+  /** The file name the sender proposes (the receiver sanitises it). */
+  name: string;
+  /** Exact size in bytes. */
+  size: number;
+  /** Media type, e.g. `image/png` (`application/octet-stream` when unknown). */
+  type: string;
+  /** SHA-256 of the whole content, 64 lower-case hex digits. */
+  sha256: string;
+}
+/** The receiver accepted: send from `offset` (0, or what it verified before a cut). */
+export interface FileAcceptMessage {
+  t: 'file-accept';
+  id: string;
+  offset: number;
+}
+/** The receiver declined the offer. */
+export interface FileDeclineMessage {
+  t: 'file-decline';
+  id: string;
+}
+/** Either side abandons a transfer; `reason` is a short name such as `cancelled`. */
+export interface FileCancelMessage {
+  t: 'file-cancel';
+  id: string;
+  reason: string;
+}
+/** The receiver has written `bytes` bytes: flow control credit, and the resume point. */
+export interface FileAckMessage {
+  t: 'file-ack';
+  id: string;
+  bytes: number;
+}
+/** The receiver checked the whole content against the offer's SHA-256 and kept the file. */
+export interface FileReceivedMessage {
+  t: 'file-received';
+  id: string;
+}
+
+/** The file-transfer messages (capability `file`). */
+export type FileMessage =
+  | FileOfferMessage
+  | FileAcceptMessage
+  | FileDeclineMessage
+  | FileCancelMessage
+  | FileAckMessage
+  | FileReceivedMessage;
+
 /** Every inner message this implementation understands. */
 export type SessionMessage =
+  | FileMessage
   | HelloMessage
   | AcceptMessage
   | RejectMessage
@@ -136,7 +194,19 @@ export class SessionProtocolError extends CryptullyError {
   }
 }
 
-type FieldKind = 'name' | 'reason' | 'text' | 'id' | 'time' | 'version' | 'caps' | 'ids' | 'typing';
+type FieldKind =
+  | 'name'
+  | 'reason'
+  | 'text'
+  | 'id'
+  | 'time'
+  | 'version'
+  | 'caps'
+  | 'ids'
+  | 'typing'
+  | 'size'
+  | 'sha256'
+  | 'media';
 interface FieldSpec {
   kind: FieldKind;
   optional?: boolean;
@@ -180,6 +250,21 @@ export const MESSAGE_TYPES: Readonly<Record<SessionMessageType, TypeSpec>> = Obj
     fields: { reason: { kind: 'name' }, message: { kind: 'reason', optional: true } },
   },
   error: { mandatory: true, fields: { code: { kind: 'name' }, message: { kind: 'reason' } } },
+  'file-offer': {
+    mandatory: true,
+    fields: {
+      id: { kind: 'id' },
+      name: { kind: 'name' },
+      size: { kind: 'size' },
+      type: { kind: 'media' },
+      sha256: { kind: 'sha256' },
+    },
+  },
+  'file-accept': { mandatory: true, fields: { id: { kind: 'id' }, offset: { kind: 'size' } } },
+  'file-decline': { mandatory: true, fields: { id: { kind: 'id' } } },
+  'file-cancel': { mandatory: true, fields: { id: { kind: 'id' }, reason: { kind: 'name' } } },
+  'file-ack': { mandatory: true, fields: { id: { kind: 'id' }, bytes: { kind: 'size' } } },
+  'file-received': { mandatory: true, fields: { id: { kind: 'id' } } },
 });
 
 const utf8Encoder = new TextEncoder();
@@ -192,6 +277,9 @@ const ANY_CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 /** The same, except tab, line feed and carriage return, which chat text may contain. */
 const TEXT_CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
 const TYPING_STATES: readonly string[] = ['typing', 'paused', 'idle'];
+const SHA256_PATTERN = /^[0-9a-f]{64}$/;
+/** `type/subtype`, as RFC 6838 restricts the names (parameters are not allowed). */
+const MEDIA_PATTERN = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,63}$/;
 
 function malformed(message: string): SessionProtocolError {
   return new SessionProtocolError('ERR_SESSION_MALFORMED', message);
@@ -280,6 +368,21 @@ const FIELD_CHECKS: Record<FieldKind, (where: string, value: unknown) => void> =
   typing: (where, value) => {
     if (typeof value !== 'string' || !TYPING_STATES.includes(value)) {
       throw malformed(`${where} must be "typing", "paused" or "idle"`);
+    }
+  },
+  size: (where, value) => {
+    if (!Number.isSafeInteger(value) || (value as number) < 0) {
+      throw malformed(`${where} must be a whole number of bytes`);
+    }
+  },
+  sha256: (where, value) => {
+    if (typeof value !== 'string' || !SHA256_PATTERN.test(value)) {
+      throw malformed(`${where} must be 64 lower-case hex digits`);
+    }
+  },
+  media: (where, value) => {
+    if (typeof value !== 'string' || !MEDIA_PATTERN.test(value)) {
+      throw malformed(`${where} must be a media type such as "image/png"`);
     }
   },
 };

@@ -9,12 +9,15 @@
  */
 import { randomBytes, toHex } from '../crypto/index.js';
 import { CryptullyError } from '../errors.js';
+import { decodeChunk, type FileChunk, isChunk } from '../files/transfer-wire.js';
 import type { TypingState } from '../protocol/events.js';
 import {
   CAPABILITIES,
   chatTextProblem,
   decodeMessage,
   encodeMessage,
+  FILE_CAPABILITY,
+  type FileMessage,
   type HelloMessage,
   MAX_REASON_MESSAGE_BYTES,
   MAX_TEXT_BYTES,
@@ -71,6 +74,10 @@ export type SessionEvent =
   | { type: 'delivered'; id: string }
   /** The peer's typing state changed. */
   | { type: 'typing'; state: TypingState }
+  /** A file-transfer message (capability `file`, session active). */
+  | { type: 'file'; message: FileMessage }
+  /** A file chunk (capability `file`, session active); `data` is a view of the message. */
+  | { type: 'file-chunk'; chunk: FileChunk }
   /**
    * The session is over. `undelivered`: our unacknowledged messages, in order, to keep for
    * the next session with the same peer key. `byPeer`: the peer ended it.
@@ -265,6 +272,11 @@ export class Session {
     if (this.#state === 'closed') return step;
     this.#lastReceivedAt = now;
     try {
+      if (isChunk(bytes)) {
+        this.#expectFiles('a file chunk');
+        if (!this.#holding) step.events.push({ type: 'file-chunk', chunk: decodeChunk(bytes) });
+        return step;
+      }
       const decoded = decodeMessage(bytes);
       if (decoded.kind === 'ignored') return step;
       this.#handle(decoded.message, step, now);
@@ -340,6 +352,32 @@ export class Session {
       for (const message of this.#outgoing) this.#transmit(step, message, now);
     }
     return step;
+  }
+
+  /** Whether both hellos listed the `file` capability: file messages may be exchanged. */
+  get filesEnabled(): boolean {
+    return (
+      this.#ourHello.caps.includes(FILE_CAPABILITY) &&
+      this.#peerHello?.caps.includes(FILE_CAPABILITY) === true
+    );
+  }
+
+  /**
+   * Sends a file-transfer message.
+   * @throws {SessionStateError} unless the session is active and both sides announced `file`.
+   */
+  sendFile(message: FileMessage, now: number): SessionStep {
+    if (this.#state !== 'active' || !this.filesEnabled) {
+      throw new SessionStateError('file transfer needs an active session with the file capability');
+    }
+    const step = newStep();
+    this.#emit(step, message, now);
+    return step;
+  }
+
+  /** Records that something (a file chunk) was sent outside {@link sendFile}: no ping is due. */
+  noteSent(now: number): void {
+    this.#lastSentAt = now;
   }
 
   /** Tells the peer our typing state; repeats and sends outside `active` are dropped. */
@@ -421,6 +459,12 @@ export class Session {
       handle: (_m, step, now) => this.#emit(step, { t: 'pong' }, now),
     },
     pong: { states: ['hello', 'deciding', 'awaiting-accept', 'active'], handle: () => {} },
+    'file-offer': { states: ['active'], handle: (m, step) => this.#onFile(m, step) },
+    'file-accept': { states: ['active'], handle: (m, step) => this.#onFile(m, step) },
+    'file-decline': { states: ['active'], handle: (m, step) => this.#onFile(m, step) },
+    'file-cancel': { states: ['active'], handle: (m, step) => this.#onFile(m, step) },
+    'file-ack': { states: ['active'], handle: (m, step) => this.#onFile(m, step) },
+    'file-received': { states: ['active'], handle: (m, step) => this.#onFile(m, step) },
     goodbye: {
       states: ['hello', 'deciding', 'awaiting-accept', 'active'],
       handle: (m, step) =>
@@ -470,6 +514,21 @@ export class Session {
       // A message ends the peer's typing, as far as the display is concerned.
       this.#typingReceived = 'idle';
     }
+  }
+
+  #expectFiles(what: string): void {
+    if (this.#state !== 'active' || !this.filesEnabled) {
+      throw new SessionProtocolError(
+        'ERR_SESSION_MALFORMED',
+        `unexpected ${what}: the session is not active with the file capability`,
+      );
+    }
+  }
+
+  #onFile(message: FileMessage, step: SessionStep): void {
+    this.#expectFiles(`"${message.t}" message`);
+    // A changed key the user has not confirmed yet gets no say over files either.
+    if (!this.#holding) step.events.push({ type: 'file', message });
   }
 
   #onTyping(state: TypingState, step: SessionStep, now: number): void {

@@ -52,9 +52,9 @@ describe('session messages', () => {
   });
 
   it('ignores an unknown optional type and refuses an unknown mandatory one', () => {
-    expect(decodeMessage(wire({ t: 'file-offer', o: true, size: 3 }))).toEqual({
+    expect(decodeMessage(wire({ t: 'pake-offer', o: true, size: 3 }))).toEqual({
       kind: 'ignored',
-      type: 'file-offer',
+      type: 'pake-offer',
     });
     expect(decodeError(wire({ t: 'smp-step', n: 1 })).code).toBe('ERR_SESSION_UNKNOWN_TYPE');
     expect(decodeError(wire({ t: 'smp-step', o: 1 })).code).toBe('ERR_SESSION_UNKNOWN_TYPE');

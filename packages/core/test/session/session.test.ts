@@ -279,7 +279,7 @@ describe('session', () => {
 
   it('ignores an unknown optional type and closes on an unknown mandatory one', () => {
     const p = connected();
-    const optional = p.host.receive(utf8.encode('{"t":"file-offer","o":true}'), 1);
+    const optional = p.host.receive(utf8.encode('{"t":"pake-offer","o":true}'), 1);
     expect(optional).toEqual({ out: [], events: [] });
     const mandatory = p.host.receive(utf8.encode('{"t":"smp-init","q":"?"}'), 1);
     expect(mandatory.out.map((b) => decodeMessage(b))).toMatchObject([

@@ -116,6 +116,40 @@ const EVENTS: { [N in AppEvent['event']]: FieldsOf<Extract<AppEvent, { event: N 
   },
   disconnected: { peer: req('string'), reason: req('string'), message: req('string') },
   peers: { peers: req('peers') },
+  'file-offer': {
+    peer: req('string'),
+    id: req('string'),
+    name: req('string'),
+    size: req('number'),
+    sha256: req('string'),
+    type: req('string'),
+  },
+  'file-offered': {
+    peer: req('string'),
+    id: req('string'),
+    name: req('string'),
+    size: req('number'),
+    sha256: req('string'),
+    path: req('string'),
+  },
+  'file-progress': {
+    peer: req('string'),
+    id: req('string'),
+    bytes: req('number'),
+    size: req('number'),
+  },
+  'file-done': {
+    peer: req('string'),
+    id: req('string'),
+    path: req('string'),
+    sha256: req('string'),
+  },
+  'file-failed': {
+    peer: req('string'),
+    id: req('string'),
+    reason: req('string'),
+    message: req('string'),
+  },
   error: { code: req('string'), message: req('string'), peer: opt('string') },
 };
 

@@ -101,6 +101,20 @@ export interface ViewState {
   focused: boolean;
   notices: Notice[];
   nextNoticeId: number;
+  /** File transfers offered or under way, oldest first (finished ones leave the list). */
+  transfers: FileTransfer[];
+}
+
+/** A file transfer as the views show it. */
+export interface FileTransfer {
+  peer: PeerId;
+  id: string;
+  direction: 'in' | 'out';
+  /** Sanitised by core (incoming) or chosen by us (outgoing). */
+  name: string;
+  size: number;
+  bytes: number;
+  state: 'offered' | 'moving';
 }
 
 /** Everything that changes the view model. */
@@ -136,6 +150,7 @@ export function initialState(focused = true): ViewState {
     setupError: null,
     focused,
     notices: [],
+    transfers: [],
     nextNoticeId: 1,
   };
 }
@@ -184,6 +199,22 @@ function blankConversation(peer: PeerId): Conversation {
 function notice(state: ViewState, kind: Notice['kind'], text: string): ViewState {
   const notices = [...state.notices, { id: state.nextNoticeId, kind, text }].slice(-MAX_NOTICES);
   return { ...state, notices, nextNoticeId: state.nextNoticeId + 1 };
+}
+
+function withTransfer(state: ViewState, transfer: FileTransfer): ViewState {
+  const known = state.transfers.some((t) => t.peer === transfer.peer && t.id === transfer.id);
+  return {
+    ...state,
+    transfers: known
+      ? state.transfers.map((t) =>
+          t.peer === transfer.peer && t.id === transfer.id ? transfer : t,
+        )
+      : [...state.transfers, transfer],
+  };
+}
+
+function withoutTransfer(state: ViewState, peer: PeerId, id: string): ViewState {
+  return { ...state, transfers: state.transfers.filter((t) => !(t.peer === peer && t.id === id)) };
 }
 
 function setDelivery(
@@ -396,6 +427,53 @@ const ON_EVENT: { [E in AppEvent['event']]: Handler<E> } = {
       }));
     }
     return next;
+  },
+  'file-offer': (state, e) =>
+    notice(
+      withTransfer(state, {
+        peer: e.peer,
+        id: e.id,
+        direction: 'in',
+        name: e.name,
+        size: e.size,
+        bytes: 0,
+        state: 'offered',
+      }),
+      'info',
+      `${state.conversations[e.peer]?.name ?? 'A friend'} offers the file "${e.name}".`,
+    ),
+  'file-offered': (state, e) =>
+    withTransfer(state, {
+      peer: e.peer,
+      id: e.id,
+      direction: 'out',
+      name: e.name,
+      size: e.size,
+      bytes: 0,
+      state: 'offered',
+    }),
+  'file-progress': (state, e) => {
+    const t = state.transfers.find((x) => x.peer === e.peer && x.id === e.id);
+    return t ? withTransfer(state, { ...t, bytes: e.bytes, state: 'moving' }) : state;
+  },
+  'file-done': (state, e) => {
+    const t = state.transfers.find((x) => x.peer === e.peer && x.id === e.id);
+    const next = withoutTransfer(state, e.peer, e.id);
+    return notice(
+      next,
+      'info',
+      t?.direction === 'out'
+        ? `"${t.name}" was received.`
+        : `Saved "${t?.name ?? 'a file'}" to ${e.path}.`,
+    );
+  },
+  'file-failed': (state, e) => {
+    const t = state.transfers.find((x) => x.peer === e.peer && x.id === e.id);
+    return notice(
+      withoutTransfer(state, e.peer, e.id),
+      'error',
+      `"${t?.name ?? 'A file'}" was not transferred: ${e.message}`,
+    );
   },
   error: (state, e) => {
     if (state.phase === 'setup' || state.phase === 'locked') {

@@ -1,0 +1,609 @@
+/**
+ * File transfers of a chat node (docs/protocol-session.md §8): offers, accept / decline /
+ * cancel, chunks under flow control, the hash check, and resuming after a cut. Transfers
+ * belong to the peer key, not to one connection: when the same peer connects again, the
+ * sender offers its unfinished files again under the same ids and the receiver answers with
+ * the bytes it has already written and hashed, so the transfer continues from there.
+ *
+ * Receiving is safe by construction: nothing is created before the user accepts; data goes to
+ * a temporary file in the destination folder, which gets its (sanitised, never clobbering)
+ * final name only once the SHA-256 matched; any failure removes the temporary file.
+ * @module
+ */
+import { basename, resolve } from 'node:path';
+import {
+  type FileDisk,
+  FileDiskError,
+  type PartFile,
+  type SourceFile,
+} from '../adapters/file-disk.js';
+import { randomBytes, toHex } from '../crypto/index.js';
+import { sanitizeFileName } from '../files/file-name.js';
+import { mediaTypeFor } from '../files/media-type.js';
+import {
+  encodeChunk,
+  type FileChunk,
+  MAX_CHUNK_BYTES,
+  MIN_CHUNK_BYTES,
+} from '../files/transfer-wire.js';
+import type { ChatEvent, FileFailure, PeerId } from '../protocol/events.js';
+import type { FileMessage, FileOfferMessage } from '../session/messages.js';
+import { MAX_NAME_BYTES } from '../session/messages.js';
+import { EngineCommandError } from './errors.js';
+
+/** Bytes a sender may have sent beyond the receiver's last `file-ack`. */
+export const FILE_WINDOW_BYTES = 8 * 1024 * 1024;
+/** The receiver acknowledges at least every this many bytes written. */
+export const FILE_ACK_EVERY_BYTES = 1024 * 1024;
+/** Offers from one peer waiting for the user at once; more are refused (`busy`). */
+export const MAX_PENDING_OFFERS = 16;
+/** Least time between two `file-progress` events of one transfer. */
+export const FILE_PROGRESS_INTERVAL_MS = 250;
+/** Read-ahead of the sender: one disk read feeds this many bytes of chunks. */
+const READ_BLOCK_BYTES = 1024 * 1024;
+/** Finished incoming ids remembered per node, to answer a re-offer after a lost receipt. */
+const MAX_REMEMBERED_DONE = 1024;
+
+/** The live connection to a peer, as transfers need it. */
+export interface FileLink {
+  /** Sends a file message on the session. */
+  send(message: FileMessage): void;
+  /** Sends an encoded chunk; false: wait for {@link whenDrained}. */
+  sendChunk(bytes: Uint8Array): boolean;
+  /** Calls `fn` once the channel accepts more. */
+  whenDrained(fn: () => void): void;
+}
+
+/** What {@link FileTransfers} needs from its node. */
+export interface FileTransfersOptions {
+  disk: FileDisk;
+  /** The default destination folder. */
+  downloadsDir: string;
+  /**
+   * The live, approved link to a peer whose session has the file capability: the same object
+   * for as long as one connection lasts.
+   */
+  link(peer: PeerId): FileLink | undefined;
+  emit(event: ChatEvent): void;
+  log(line: string): void;
+  clock: () => number;
+}
+
+interface Outgoing {
+  peer: PeerId;
+  id: string;
+  path: string;
+  offer: FileOfferMessage;
+  /** `offered`: waiting for file-accept; `sending`: chunks flow. */
+  state: 'offered' | 'sending';
+  source?: SourceFile;
+  block?: { offset: number; data: Uint8Array };
+  sent: number;
+  acked: number;
+  pumping: boolean;
+  progressAt: number;
+  ended: boolean;
+}
+
+interface Incoming {
+  peer: PeerId;
+  id: string;
+  offer: FileOfferMessage;
+  name: string;
+  state: 'offered' | 'receiving';
+  dir?: string;
+  part?: PartFile;
+  received: number;
+  written: number;
+  ackSent: number;
+  writes: Promise<void>;
+  progressAt: number;
+  ended: boolean;
+}
+
+const REASONS: Readonly<Record<string, FileFailure>> = Object.freeze({
+  cancelled: 'cancelled',
+  declined: 'declined',
+  'hash-mismatch': 'hash-mismatch',
+  'size-mismatch': 'size-mismatch',
+  protocol: 'protocol',
+  'disk-full': 'disk-full',
+  permission: 'permission',
+  'io-error': 'io-error',
+  'read-error': 'read-error',
+  busy: 'busy',
+});
+
+const MESSAGES: Readonly<Record<FileFailure, string>> = Object.freeze({
+  declined: 'The peer declined the file.',
+  cancelled: 'The transfer was cancelled.',
+  'hash-mismatch': 'The received content does not match the offered SHA-256; it was deleted.',
+  'size-mismatch': 'The peer sent more data than it offered; the transfer was stopped.',
+  protocol: 'The peer broke the file-transfer rules; the transfer was stopped.',
+  'disk-full': 'The disk is full.',
+  permission: 'No permission to write there.',
+  'io-error': 'The file could not be written.',
+  'read-error': 'The file to send could not be read (it changed or went away).',
+  busy: 'Too many file offers at once.',
+});
+
+const key = (peer: PeerId, id: string) => `${peer}\u0000${id}`;
+const utf8 = new TextEncoder();
+
+/** See the module documentation. */
+export class FileTransfers {
+  readonly #o: FileTransfersOptions;
+  readonly #outgoing = new Map<string, Outgoing>();
+  readonly #incoming = new Map<string, Incoming>();
+  readonly #done = new Set<string>();
+
+  constructor(options: FileTransfersOptions) {
+    this.#o = options;
+  }
+
+  // ---- commands ------------------------------------------------------------------------------
+
+  /**
+   * Offers a file to a connected peer: hashes it, sends the offer, emits `file-offered`.
+   * @throws {EngineCommandError} `ERR_NO_SUCH_PEER` (not connected), `ERR_FILE_UNSUPPORTED`
+   *   (the peer's client has no file transfer), `ERR_BAD_FILE_NAME`; {@link FileDiskError}.
+   */
+  async send(peer: PeerId, path: string, name: string | undefined): Promise<void> {
+    this.#linkOrThrow(peer);
+    const offeredName = name ?? basename(path);
+    if (
+      offeredName.length === 0 ||
+      utf8.encode(offeredName).length > MAX_NAME_BYTES ||
+      /[\u0000-\u001f\u007f-\u009f]|\p{Surrogate}/u.test(offeredName)
+    ) {
+      throw new EngineCommandError(
+        'ERR_BAD_FILE_NAME',
+        'A file name must be 1 to 256 bytes without control characters.',
+      );
+    }
+    const absolute = resolve(path);
+    const { size, sha256 } = await this.#o.disk.hash(absolute);
+    const link = this.#linkOrThrow(peer); // still there after hashing?
+    const id = toHex(randomBytes(8));
+    const offer: FileOfferMessage = {
+      t: 'file-offer',
+      id,
+      name: offeredName,
+      size,
+      type: mediaTypeFor(offeredName),
+      sha256,
+    };
+    const t: Outgoing = {
+      peer,
+      id,
+      path: absolute,
+      offer,
+      state: 'offered',
+      sent: 0,
+      acked: 0,
+      pumping: false,
+      progressAt: 0,
+      ended: false,
+    };
+    this.#outgoing.set(key(peer, id), t);
+    this.#o.emit({
+      event: 'file-offered',
+      peer,
+      id,
+      name: offeredName,
+      size,
+      sha256,
+      path: absolute,
+    });
+    link.send(offer);
+  }
+
+  /**
+   * Accepts an offer: checks the space, creates the temporary file, asks for the data.
+   * @throws {EngineCommandError} `ERR_NO_SUCH_FILE`, `ERR_NO_SUCH_PEER`; {@link FileDiskError}
+   *   (the offer stays open: the user may pick another folder).
+   */
+  async accept(peer: PeerId, id: string, dir: string | undefined): Promise<void> {
+    const t = this.#incoming.get(key(peer, id));
+    if (t?.state !== 'offered') throw noSuchFile();
+    const link = this.#linkOrThrow(peer);
+    const folder = resolve(dir ?? this.#o.downloadsDir);
+    const free = await this.#o.disk.freeBytes(folder);
+    if (free !== undefined && free < t.offer.size) {
+      throw new FileDiskError(
+        'disk-full',
+        `Not enough space in ${folder}: the file needs ${t.offer.size} bytes, ${free} are free.`,
+      );
+    }
+    if (t.state !== 'offered' || t.ended) throw noSuchFile(); // cancelled meanwhile
+    t.state = 'receiving';
+    t.dir = folder;
+    try {
+      t.part = await this.#o.disk.createPart(folder, id);
+    } catch (error) {
+      t.state = 'offered';
+      throw error;
+    }
+    if (t.ended) {
+      await t.part.remove();
+      return;
+    }
+    this.#progress(t.peer, t, 0, true);
+    if (t.offer.size === 0) {
+      void this.#finish(t);
+      return;
+    }
+    link.send({ t: 'file-accept', id, offset: 0 });
+  }
+
+  /** Declines an offer. @throws {EngineCommandError} `ERR_NO_SUCH_FILE`. */
+  decline(peer: PeerId, id: string): void {
+    const t = this.#incoming.get(key(peer, id));
+    if (t?.state !== 'offered') throw noSuchFile();
+    this.#o.link(peer)?.send({ t: 'file-decline', id });
+    this.#endIncoming(t, 'declined', 'You declined the file.', false);
+  }
+
+  /** Cancels a transfer in either direction. @throws {EngineCommandError} `ERR_NO_SUCH_FILE`. */
+  cancel(peer: PeerId, id: string): void {
+    const out = this.#outgoing.get(key(peer, id));
+    if (out) {
+      this.#o.link(peer)?.send({ t: 'file-cancel', id, reason: 'cancelled' });
+      this.#endOutgoing(out, 'cancelled', 'You cancelled the transfer.');
+      return;
+    }
+    const t = this.#incoming.get(key(peer, id));
+    if (!t) throw noSuchFile();
+    this.#o.link(peer)?.send({ t: 'file-cancel', id, reason: 'cancelled' });
+    this.#endIncoming(t, 'cancelled', 'You cancelled the transfer.', false);
+  }
+
+  // ---- the peer's session --------------------------------------------------------------------
+
+  /** The session with `peer` became active (again): offer unfinished files once more. */
+  resume(peer: PeerId): void {
+    const link = this.#o.link(peer);
+    if (!link) return;
+    for (const t of this.#outgoing.values()) {
+      if (t.peer !== peer) continue;
+      // The receiver says where to continue (what it has written), in its file-accept.
+      t.state = 'offered';
+      t.sent = t.acked;
+      link.send(t.offer);
+    }
+  }
+
+  /** A file message from the peer. */
+  onMessage(peer: PeerId, message: FileMessage): void {
+    switch (message.t) {
+      case 'file-offer': {
+        this.#onOffer(peer, message);
+        return;
+      }
+      case 'file-accept': {
+        const t = this.#outgoing.get(key(peer, message.id));
+        if (!t) return;
+        if (message.offset > t.offer.size || message.offset < t.acked) {
+          this.#breach(t, 'the accepted offset is outside the file');
+          return;
+        }
+        t.state = 'sending';
+        t.sent = message.offset;
+        t.acked = message.offset;
+        void this.#pump(t);
+        return;
+      }
+      case 'file-ack': {
+        const t = this.#outgoing.get(key(peer, message.id));
+        if (t?.state !== 'sending') return;
+        if (message.bytes > t.sent || message.bytes < t.acked) {
+          this.#breach(t, 'an acknowledgement outside what was sent');
+          return;
+        }
+        t.acked = message.bytes;
+        this.#progress(peer, t, t.acked, t.acked === t.offer.size);
+        void this.#pump(t);
+        return;
+      }
+      case 'file-received': {
+        const t = this.#outgoing.get(key(peer, message.id));
+        if (!t) return;
+        if (t.state !== 'sending' || t.sent !== t.offer.size) {
+          this.#breach(t, 'a receipt before all data');
+          return;
+        }
+        t.acked = t.offer.size;
+        this.#progress(peer, t, t.acked, true);
+        t.ended = true;
+        this.#outgoing.delete(key(peer, t.id));
+        void t.source?.close();
+        this.#o.emit({ event: 'file-done', peer, id: t.id, path: t.path, sha256: t.offer.sha256 });
+        return;
+      }
+      case 'file-decline': {
+        const t = this.#outgoing.get(key(peer, message.id));
+        if (t) this.#endOutgoing(t, 'declined', MESSAGES.declined);
+        return;
+      }
+      case 'file-cancel': {
+        const reason = REASONS[message.reason] ?? 'cancelled';
+        const text = reason === 'cancelled' ? 'The peer cancelled the transfer.' : MESSAGES[reason];
+        const out = this.#outgoing.get(key(peer, message.id));
+        if (out) {
+          this.#endOutgoing(out, reason, text);
+          return;
+        }
+        const t = this.#incoming.get(key(peer, message.id));
+        if (t) this.#endIncoming(t, reason, text, false);
+        return;
+      }
+    }
+  }
+
+  /** A chunk from the peer. */
+  onChunk(peer: PeerId, chunk: FileChunk): void {
+    const t = this.#incoming.get(key(peer, chunk.id));
+    // Not accepted (or over): dropped, never written. Late chunks after a cancel land here too.
+    if (t?.state !== 'receiving' || t.ended || !t.part) return;
+    const size = chunk.data.length;
+    if (chunk.offset !== t.received) {
+      this.#refuse(t, 'protocol', `a chunk at ${chunk.offset}, expected ${t.received}`);
+      return;
+    }
+    if (t.received + size > t.offer.size) {
+      this.#refuse(t, 'size-mismatch', 'more data than the offered size');
+      return;
+    }
+    if (size < MIN_CHUNK_BYTES && t.received + size !== t.offer.size) {
+      this.#refuse(t, 'protocol', `a chunk of ${size} bytes before the end`);
+      return;
+    }
+    if (t.received + size - t.ackSent > FILE_WINDOW_BYTES + MAX_CHUNK_BYTES) {
+      this.#refuse(t, 'protocol', 'more data than the flow-control window allows');
+      return;
+    }
+    t.received += size;
+    const data = chunk.data.slice(); // the channel may reuse its buffer
+    const part = t.part;
+    t.writes = t.writes.then(async () => {
+      if (t.ended) return;
+      try {
+        await part.append(data);
+      } catch (error) {
+        this.#diskFailure(t, error);
+        return;
+      }
+      t.written += data.length;
+      const complete = t.written === t.offer.size;
+      if (!complete && t.written - t.ackSent >= FILE_ACK_EVERY_BYTES) {
+        t.ackSent = t.written;
+        this.#o.link(peer)?.send({ t: 'file-ack', id: t.id, bytes: t.written });
+      }
+      this.#progress(peer, t, t.written, complete);
+      if (complete) await this.#finish(t);
+    });
+  }
+
+  /** Ends everything (the node closes): temporary files are removed. */
+  async closeAll(): Promise<void> {
+    for (const t of this.#outgoing.values()) {
+      t.ended = true;
+      await t.source?.close();
+    }
+    this.#outgoing.clear();
+    const incoming = [...this.#incoming.values()];
+    this.#incoming.clear();
+    for (const t of incoming) {
+      t.ended = true;
+      await t.writes;
+      await t.part?.remove();
+    }
+  }
+
+  // ---- internals -----------------------------------------------------------------------------
+
+  #onOffer(peer: PeerId, offer: FileOfferMessage): void {
+    const k = key(peer, offer.id);
+    const link = this.#o.link(peer);
+    if (this.#done.has(k)) {
+      // We kept it, but our receipt was lost in a cut.
+      link?.send({ t: 'file-received', id: offer.id });
+      return;
+    }
+    const known = this.#incoming.get(k);
+    if (known) {
+      if (known.offer.size !== offer.size || known.offer.sha256 !== offer.sha256) {
+        link?.send({ t: 'file-cancel', id: offer.id, reason: 'protocol' });
+        this.#endIncoming(known, 'protocol', 'The peer changed a file it had offered.', false);
+        return;
+      }
+      if (known.state !== 'receiving') return; // still waiting for the user
+      // Resume after a cut: continue after what we wrote (and hashed).
+      void known.writes.then(() => {
+        if (known.ended) return;
+        known.received = known.written;
+        known.ackSent = known.written;
+        this.#o.link(peer)?.send({ t: 'file-accept', id: known.id, offset: known.written });
+      });
+      return;
+    }
+    let waiting = 0;
+    for (const t of this.#incoming.values())
+      if (t.peer === peer && t.state === 'offered') waiting++;
+    if (waiting >= MAX_PENDING_OFFERS) {
+      link?.send({ t: 'file-cancel', id: offer.id, reason: 'busy' });
+      if (waiting === MAX_PENDING_OFFERS)
+        this.#o.log(`refused a file offer: ${waiting} already wait`);
+      return;
+    }
+    const name = sanitizeFileName(offer.name);
+    const t: Incoming = {
+      peer,
+      id: offer.id,
+      offer,
+      name,
+      state: 'offered',
+      received: 0,
+      written: 0,
+      ackSent: 0,
+      writes: Promise.resolve(),
+      progressAt: 0,
+      ended: false,
+    };
+    this.#incoming.set(k, t);
+    this.#o.emit({
+      event: 'file-offer',
+      peer,
+      id: offer.id,
+      name,
+      size: offer.size,
+      sha256: offer.sha256,
+      type: offer.type,
+    });
+  }
+
+  async #finish(t: Incoming): Promise<void> {
+    const part = t.part!;
+    const digest = part.digest();
+    if (digest !== t.offer.sha256) {
+      this.#o.link(t.peer)?.send({ t: 'file-cancel', id: t.id, reason: 'hash-mismatch' });
+      this.#endIncoming(t, 'hash-mismatch', MESSAGES['hash-mismatch'], false);
+      return;
+    }
+    let path: string;
+    try {
+      path = await this.#o.disk.publish(part, t.dir!, t.name);
+    } catch (error) {
+      this.#diskFailure(t, error);
+      return;
+    }
+    t.ended = true;
+    this.#incoming.delete(key(t.peer, t.id));
+    this.#remember(key(t.peer, t.id));
+    this.#o.link(t.peer)?.send({ t: 'file-received', id: t.id });
+    this.#o.emit({ event: 'file-done', peer: t.peer, id: t.id, path, sha256: digest });
+  }
+
+  #remember(k: string): void {
+    this.#done.add(k);
+    if (this.#done.size > MAX_REMEMBERED_DONE) {
+      this.#done.delete(this.#done.values().next().value as string);
+    }
+  }
+
+  async #pump(t: Outgoing): Promise<void> {
+    if (t.pumping) return;
+    t.pumping = true;
+    try {
+      while (!t.ended && t.state === 'sending' && t.sent < t.offer.size) {
+        if (t.sent - t.acked >= FILE_WINDOW_BYTES) return; // the next file-ack goes on
+        const link = this.#o.link(t.peer);
+        if (!link) return; // resumed by the next session
+        const length = Math.min(MAX_CHUNK_BYTES, t.offer.size - t.sent);
+        const data = await this.#read(t, t.sent, length);
+        if (data === undefined || t.ended || t.state !== 'sending') return;
+        if (this.#o.link(t.peer) !== link) return;
+        const offset = t.sent;
+        t.sent += length;
+        if (!link.sendChunk(encodeChunk(t.id, offset, data))) {
+          link.whenDrained(() => void this.#pump(t));
+          return;
+        }
+      }
+    } finally {
+      t.pumping = false;
+    }
+  }
+
+  async #read(t: Outgoing, offset: number, length: number): Promise<Uint8Array | undefined> {
+    try {
+      t.source ??= await this.#o.disk.openSource(t.path);
+      let block = t.block;
+      if (!block || offset < block.offset || offset + length > block.offset + block.data.length) {
+        const want = Math.min(READ_BLOCK_BYTES, t.offer.size - offset);
+        block = { offset, data: await t.source.read(offset, want) };
+        t.block = block;
+        if (block.data.length !== want) throw new Error('the file is shorter than offered');
+      }
+      const start = offset - block.offset;
+      return block.data.subarray(start, start + length);
+    } catch (error) {
+      this.#o.log(`reading ${t.path} failed: ${(error as Error).message}`);
+      if (!t.ended) {
+        this.#o.link(t.peer)?.send({ t: 'file-cancel', id: t.id, reason: 'read-error' });
+        this.#endOutgoing(t, 'read-error', MESSAGES['read-error']);
+      }
+      return undefined;
+    }
+  }
+
+  #progress(peer: PeerId, t: Outgoing | Incoming, bytes: number, force: boolean): void {
+    const now = this.#o.clock();
+    if (!force && now - t.progressAt < FILE_PROGRESS_INTERVAL_MS) return;
+    t.progressAt = now;
+    this.#o.emit({ event: 'file-progress', peer, id: t.id, bytes, size: t.offer.size });
+  }
+
+  /** The sender broke the rules: stop the transfer and say so to both sides. */
+  #refuse(t: Incoming, reason: FileFailure, detail: string): void {
+    this.#o.log(`file ${t.id} from a peer refused: ${detail}`);
+    this.#o.link(t.peer)?.send({ t: 'file-cancel', id: t.id, reason });
+    this.#endIncoming(t, reason, MESSAGES[reason], false);
+  }
+
+  /** The receiver broke the rules (on our outgoing transfer). */
+  #breach(t: Outgoing, detail: string): void {
+    this.#o.log(`file ${t.id} to a peer stopped: ${detail}`);
+    this.#o.link(t.peer)?.send({ t: 'file-cancel', id: t.id, reason: 'protocol' });
+    this.#endOutgoing(t, 'protocol', 'The peer broke the file-transfer rules.');
+  }
+
+  #diskFailure(t: Incoming, error: unknown): void {
+    if (t.ended) return;
+    const problem = error instanceof FileDiskError ? error.problem : 'io-error';
+    const reason: FileFailure =
+      problem === 'disk-full' ? 'disk-full' : problem === 'permission' ? 'permission' : 'io-error';
+    const message = error instanceof FileDiskError ? error.message : MESSAGES['io-error'];
+    this.#o.link(t.peer)?.send({ t: 'file-cancel', id: t.id, reason: 'cancelled' });
+    this.#endIncoming(t, reason, message, false);
+  }
+
+  #endOutgoing(t: Outgoing, reason: FileFailure, message: string): void {
+    if (t.ended) return;
+    t.ended = true;
+    this.#outgoing.delete(key(t.peer, t.id));
+    void t.source?.close();
+    this.#o.emit({ event: 'file-failed', peer: t.peer, id: t.id, reason, message });
+  }
+
+  #endIncoming(t: Incoming, reason: FileFailure, message: string, quiet: boolean): void {
+    if (t.ended) return;
+    t.ended = true;
+    this.#incoming.delete(key(t.peer, t.id));
+    const part = t.part;
+    const report = () => {
+      if (!quiet) this.#o.emit({ event: 'file-failed', peer: t.peer, id: t.id, reason, message });
+    };
+    // After the writes already queued, and reported only then: nothing is left under any name.
+    if (part) t.writes = t.writes.then(() => part.remove()).then(report);
+    else report();
+  }
+
+  #linkOrThrow(peer: PeerId): FileLink {
+    const link = this.#o.link(peer);
+    if (!link) {
+      throw new EngineCommandError(
+        'ERR_FILE_UNSUPPORTED',
+        'Files can be sent only while connected to a peer whose client supports file transfer.',
+      );
+    }
+    return link;
+  }
+}
+
+function noSuchFile(): EngineCommandError {
+  return new EngineCommandError(
+    'ERR_NO_SUCH_FILE',
+    'There is no such file transfer. Use the id shown with the offer.',
+  );
+}
