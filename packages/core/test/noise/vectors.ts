@@ -1,6 +1,6 @@
-// Loads the cacophony Noise test vectors from beside the repository (see
-// /work/shared/vectors/noise/SOURCES.md). A stranger's clone does not have them.
-import { existsSync, readFileSync } from 'node:fs';
+// Loads the cacophony Noise test vectors kept in the repository
+// (packages/core/test/vectors/noise, see SOURCES.md there: public domain).
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** One cacophony vector (hex strings). */
@@ -20,14 +20,10 @@ export interface NoiseVector {
   messages: { payload: string; ciphertext: string }[];
 }
 
-const repoRoot = join(import.meta.dirname, '..', '..', '..', '..');
+/** `packages/core/test/vectors/noise/cacophony.txt`. */
+export const vectorsPath = join(import.meta.dirname, '..', 'vectors', 'noise', 'cacophony.txt');
 
-/** `NOISE_VECTORS`, else `<repo>/../shared/vectors/noise/cacophony.txt`. */
-export const vectorsPath =
-  process.env.NOISE_VECTORS ?? join(repoRoot, '..', 'shared', 'vectors', 'noise', 'cacophony.txt');
-
-/** The vectors, or undefined when the file is absent. */
-export function loadVectors(): NoiseVector[] | undefined {
-  if (!existsSync(vectorsPath)) return undefined;
+/** The vectors; throws (failing the test) when the file is missing or not the expected JSON. */
+export function loadVectors(): NoiseVector[] {
   return (JSON.parse(readFileSync(vectorsPath, 'utf8')) as { vectors: NoiseVector[] }).vectors;
 }
