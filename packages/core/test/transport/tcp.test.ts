@@ -3,8 +3,19 @@
 // system errors turned into typed ones.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, readFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { pathToFileURL } from 'node:url';
@@ -120,7 +131,8 @@ describe('tcp transport specifics', () => {
   });
 
   // A real EACCES needs an unprivileged process: as root, run the built transport as `nobody`.
-  const builtTransport = join(import.meta.dirname, '../../dist/adapters/tcp-transport.js');
+  // `nobody` may not be able to read the clone (a checkout under a mode-0700 folder), so the
+  // built core is copied to a world-readable temporary folder first.
   const unprivilegedPortStart = (() => {
     try {
       return Number(readFileSync('/proc/sys/net/ipv4/ip_unprivileged_port_start', 'utf8'));
@@ -128,17 +140,56 @@ describe('tcp transport specifics', () => {
       return 0;
     }
   })();
-  const canDropToNobody =
-    process.getuid?.() === 0 && existsSync(builtTransport) && unprivilegedPortStart > 80;
-  if (!canDropToNobody) {
-    console.warn(
-      'tcp.test.ts: the real ERR_PERMISSION check needs root (to run as nobody), a built core ' +
-        '(dist) and privileged port 80; skipped',
+  const builtCore = join(import.meta.dirname, '../../dist');
+  const nobodyProblem =
+    process.getuid?.() !== 0
+      ? 'needs root (to run a child as uid nobody)'
+      : unprivilegedPortStart <= 80
+        ? `port 80 is not privileged here (ip_unprivileged_port_start=${unprivilegedPortStart})`
+        : !existsSync(join(builtCore, 'adapters', 'tcp-transport.js'))
+          ? 'needs a built core (pnpm build)'
+          : undefined;
+  /** A world-readable copy of the built core, and whether uid nobody can read it. */
+  const copy = (() => {
+    if (nobodyProblem !== undefined) return undefined;
+    const dir = mkdtempSync(join(tmpdir(), 'cryptully-nobody-'));
+    cpSync(builtCore, join(dir, 'dist'), { recursive: true });
+    // The built files are ES modules, as the package's own package.json says.
+    writeFileSync(join(dir, 'package.json'), '{"type":"module"}\n');
+    const open = (path: string) => {
+      chmodSync(path, statSync(path).isDirectory() ? 0o755 : 0o644);
+      if (statSync(path).isDirectory())
+        for (const name of readdirSync(path)) open(join(path, name));
+    };
+    open(dir);
+    const transport = join(dir, 'dist', 'adapters', 'tcp-transport.js');
+    const probe = spawnSync(
+      process.execPath,
+      ['-e', `require('node:fs').accessSync(process.argv[1])`, transport],
+      {
+        uid: 65534,
+        gid: 65534,
+        cwd: '/',
+      },
     );
+    return { dir, transport, readable: probe.status === 0 };
+  })();
+  afterAll(() => {
+    if (copy) rmSync(copy.dir, { recursive: true, force: true });
+  });
+  const skipReason =
+    nobodyProblem ??
+    (copy?.readable
+      ? undefined
+      : `uid nobody cannot read the temporary folder ${copy?.dir} (is ${tmpdir()} private?)`);
+  if (skipReason !== undefined) {
+    console.warn(`tcp.test.ts: SKIPPED the real ERR_PERMISSION check: ${skipReason}`);
   }
-  it.skipIf(!canDropToNobody)('reports a privileged port as ERR_PERMISSION for real', () => {
-    const script = `
-      import { tcpTransport } from ${JSON.stringify(pathToFileURL(builtTransport).href)};
+  it.skipIf(skipReason !== undefined)(
+    'reports a privileged port as ERR_PERMISSION for real',
+    () => {
+      const script = `
+      import { tcpTransport } from ${JSON.stringify(pathToFileURL(copy!.transport).href)};
       try {
         const listener = await tcpTransport().listen({ host: '127.0.0.1', port: 80 }, () => {});
         await listener.close();
@@ -146,18 +197,20 @@ describe('tcp transport specifics', () => {
       } catch (error) {
         console.log(JSON.stringify({ name: error.name, code: error.code, message: error.message }));
       }`;
-    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
-      uid: 65534,
-      gid: 65534,
-      encoding: 'utf8',
-      cwd: '/',
-    });
-    expect(JSON.parse(child.stdout)).toEqual({
-      name: 'PermissionDeniedError',
-      code: 'ERR_PERMISSION',
-      message: expect.stringContaining('below 1024'),
-    });
-  });
+      const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+        uid: 65534,
+        gid: 65534,
+        encoding: 'utf8',
+        cwd: '/',
+      });
+      expect(child.stderr).toBe('');
+      expect(JSON.parse(child.stdout)).toEqual({
+        name: 'PermissionDeniedError',
+        code: 'ERR_PERMISSION',
+        message: expect.stringContaining('below 1024'),
+      });
+    },
+  );
 
   describe('a host that stopped answering', () => {
     // A listener in a stopped process with a backlog of 1: once its queue is full the kernel
