@@ -2,6 +2,13 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { connect as netConnect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
+import {
+  encodeHandshakeStatus,
+  InitiatorHandshake,
+  MAX_FRAGMENT_BYTES,
+  ResponderHandshake,
+  SecureChannel,
+} from '@cryptully/core/channel';
 import { x25519 } from '@cryptully/core/crypto';
 import { tcpTransport } from '@cryptully/core/transport';
 import type { GroupOptions } from '../group-options.js';
@@ -15,8 +22,8 @@ import { startWorker } from '../workers/ipc.js';
  * Channel throughput between two processes over TCP loopback, 64 KiB writes: the Cryptully
  * channel, and as references raw TCP and Node TLS 1.3 (TLS_CHACHA20_POLY1305_SHA256) between
  * the same two processes, plus a bare node:crypto ChaCha20-Poly1305 loop on 64 KiB (the
- * single-core ceiling). The receiver (a worker process) reports time from its first byte to
- * its last and its CPU time.
+ * single-core ceiling), and the pure channel (seal + receive in one process, no socket). The
+ * receiver (a worker process) reports time from its first byte to its last and its CPU time.
  * @module
  */
 
@@ -94,6 +101,52 @@ function combine(rounds: SinkDone[]): { done: SinkDone; medianMBps: number } {
       senderCpuMs: sum((d) => d.senderCpuMs ?? 0),
     },
     medianMBps: median(rounds.map((d) => megabytesPerSecond(d.bytes, d.ms))),
+  };
+}
+
+/** Two ends of the pure channel (`@cryptully/core/channel`), handshaken in memory. */
+function channelPair(): { a: SecureChannel; b: SecureChannel } {
+  const initiator = new InitiatorHandshake({ staticKeyPair: x25519.generateKeyPair() });
+  const responder = new ResponderHandshake({
+    staticKeyPair: x25519.generateKeyPair(),
+    onPrelude: () => ({ payload: encodeHandshakeStatus('ok') }),
+  });
+  const join = (frames: Uint8Array[]) => new Uint8Array(Buffer.concat(frames));
+  const second = responder.receive(join(initiator.start()));
+  const third = initiator.receive(join(second.frames));
+  const done = responder.receive(join(third.frames));
+  if (!third.result || !done.result) throw new Error('the in-memory handshake did not complete');
+  return { a: new SecureChannel(third.result), b: new SecureChannel(done.result) };
+}
+
+/**
+ * The pure channel in one process: `size`-byte messages sealed by one end and received by
+ * the other for about `ms` milliseconds; throws unless every message arrives.
+ */
+async function inProcessChannel(size: number, ms: number): Promise<Figure> {
+  const { a, b } = channelPair();
+  const message = randomBytes(size);
+  let sent = 0;
+  let delivered = 0;
+  const loop = await timedLoop(() => {
+    sent += 1;
+    for (const frame of a.seal(message)) {
+      for (const event of b.receive(frame)) if (event.type === 'message') delivered += 1;
+    }
+  }, ms);
+  if (delivered !== sent) throw new Error(`${delivered} of ${sent} messages delivered`);
+  return {
+    id:
+      size === WRITE_BYTES
+        ? 'throughput.channel-in-process'
+        : 'throughput.channel-in-process-one-frame',
+    group: 'throughput',
+    label: `pure channel seal + receive, one process, ${size}-byte messages`,
+    value: round(megabytesPerSecond(loop.iterations * size, loop.ms)),
+    unit: 'MB/s',
+    better: 'higher',
+    reference: 'throughput.chacha-ceiling',
+    details: { messages: delivered },
   };
 }
 
@@ -258,6 +311,10 @@ export async function runThroughputGroup(options: GroupOptions): Promise<GroupRe
     isReference: true,
     details: { openMBps: round(megabytesPerSecond(open.iterations * WRITE_BYTES, open.ms)) },
   });
+  for (const size of [WRITE_BYTES, MAX_FRAGMENT_BYTES]) {
+    options.progress(`throughput: pure channel in one process, ${size}-byte messages`);
+    figures.push(await inProcessChannel(size, duration));
+  }
   notes.push(
     `throughput: ${round(total / 2 ** 20)} MiB per stream in ${WRITE_BYTES / 1024} KiB writes, in ` +
       `${rounds} alternating round(s); MB/s = 10^6 bytes/s at the receiver from its first byte ` +
