@@ -12,7 +12,7 @@ import { repoPath } from './drivers/paths.js';
 import type { Scenario } from './scenarios.js';
 
 /** The outcome of one cell. */
-export type CellResult = 'pass' | 'fail' | 'unavailable';
+export type CellResult = 'pass' | 'fail';
 
 /** One cell of the report. */
 export interface MatrixCell {
@@ -21,7 +21,7 @@ export interface MatrixCell {
   joiner: ClientKind;
   result: CellResult;
   ms: number;
-  /** Why it failed or is unavailable. */
+  /** Why it failed. */
   detail?: string;
 }
 
@@ -46,19 +46,6 @@ export function clientAvailabilities(): Record<ClientKind, Availability> {
   return Object.fromEntries(
     CLIENT_KINDS.map((kind) => [kind, FACTORIES[kind].availability()]),
   ) as Record<ClientKind, Availability>;
-}
-
-/** Why a pair cannot run (`unavailable`), or undefined when both clients exist. */
-export function pairUnavailable(
-  clients: Record<ClientKind, Availability>,
-  host: ClientKind,
-  joiner: ClientKind,
-): string | undefined {
-  for (const kind of new Set([host, joiner])) {
-    const availability = clients[kind];
-    if (availability.state === 'unavailable') return `${kind}: ${availability.why}`;
-  }
-  return undefined;
 }
 
 /** Runs one cell: the scenario with fresh clients, always cleaned up. Throws on failure. */
@@ -108,7 +95,7 @@ export function buildReport(
   clients: Record<ClientKind, Availability>,
   cells: MatrixCell[],
 ): MatrixReport {
-  const summary: Record<CellResult, number> = { pass: 0, fail: 0, unavailable: 0 };
+  const summary: Record<CellResult, number> = { pass: 0, fail: 0 };
   for (const cell of cells) summary[cell.result] += 1;
   return { generatedAt: new Date().toISOString(), clients, cells, summary };
 }
@@ -119,7 +106,7 @@ export function writeReport(report: MatrixReport, path = MATRIX_REPORT_PATH): vo
   writeFileSync(path, `${JSON.stringify(report, null, 2)}\n`);
 }
 
-const MARK: Record<CellResult, string> = { pass: 'pass', fail: 'FAIL', unavailable: 'n/a' };
+const MARK: Record<CellResult, string> = { pass: 'pass', fail: 'FAIL' };
 
 /** The matrix as a text table: a row per scenario, a column per host→joiner pair. */
 export function formatTable(report: MatrixReport, scenarios: readonly Scenario[]): string {
@@ -132,9 +119,7 @@ export function formatTable(report: MatrixReport, scenarios: readonly Scenario[]
         (c) => c.scenario === scenario.id && c.host === pair.host && c.joiner === pair.joiner,
       );
       if (!cell) return '-';
-      return cell.result === 'unavailable'
-        ? MARK.unavailable
-        : `${MARK[cell.result]} ${(cell.ms / 1000).toFixed(1)}s`;
+      return `${MARK[cell.result]} ${(cell.ms / 1000).toFixed(1)}s`;
     }),
   ]);
   const widths = header.map((_, col) =>
@@ -146,13 +131,13 @@ export function formatTable(report: MatrixReport, scenarios: readonly Scenario[]
     const a = report.clients[kind];
     return `  ${kind}: ${a.state}${a.state === 'available' ? '' : ` (${a.why})`}`;
   });
-  const { pass, fail, unavailable } = report.summary;
+  const { pass, fail } = report.summary;
   return [
     line(header),
     rule,
     ...rows.map(line),
     '',
-    `cells: ${pass} pass, ${fail} fail, ${unavailable} unavailable`,
+    `cells: ${pass} pass, ${fail} fail`,
     'clients:',
     ...notes,
   ].join('\n');

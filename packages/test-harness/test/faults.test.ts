@@ -16,12 +16,8 @@ import type { ClientDriver, ClientKind, EventOf } from '../src/drivers/driver.js
 import { removeTempHomes } from '../src/drivers/factories.js';
 import { killAllChildren } from '../src/drivers/ndjson-process-driver.js';
 import type { FaultMode, FaultProxy } from '../src/fault-proxy.js';
-import { clientAvailabilities } from '../src/matrix.js';
 import { acceptJoiner, chatOnce } from '../src/scenarios.js';
 import { ensureHarnessBuilt } from './support/build.js';
-
-const core = clientAvailabilities().core;
-if (core.state === 'unavailable') console.warn(`FAULTS: skipped: core client ${core.why}`);
 
 const KEEPALIVE: ClientOptions = { keepAliveMs: 400, idleTimeoutMs: 1_500 };
 /** Generous bound for "reported within the keep-alive timeout" (idle timeout + slack). */
@@ -161,7 +157,7 @@ async function tamperEndsSession(
   expect(count(receiver, is('message', { text: 'before the fault' }))).toBe(1);
 }
 
-describe.skipIf(core.state === 'unavailable')('faults between two clients', () => {
+describe('faults between two clients', () => {
   beforeAll(() => ensureHarnessBuilt());
   afterEach(async () => {
     await ctx?.cleanup();
@@ -238,19 +234,12 @@ describe.skipIf(core.state === 'unavailable')('faults between two clients', () =
 
 // ---- The same faults between the other clients (no short keep-alive needed for these) ----
 
-const clientsHere = clientAvailabilities();
-const CROSS_PAIRS: Pair[] = (
-  [
-    ['cli', 'desktop'],
-    ['desktop', 'cli'],
-  ] as Pair[]
-).filter(
-  ([h, j]) => clientsHere[h].state !== 'unavailable' && clientsHere[j].state !== 'unavailable',
-);
-if (CROSS_PAIRS.length < 2)
-  console.warn('FAULTS: cli/desktop pairs skipped: a client is unavailable');
+const CROSS_PAIRS: Pair[] = [
+  ['cli', 'desktop'],
+  ['desktop', 'cli'],
+];
 
-describe.skipIf(CROSS_PAIRS.length === 0)('faults between the CLI and the desktop back end', () => {
+describe('faults between the CLI and the desktop back end', () => {
   beforeAll(() => ensureHarnessBuilt());
   afterEach(async () => {
     await ctx?.cleanup();
@@ -334,7 +323,7 @@ function netemWorks(): boolean {
   }
 }
 
-const netnsProblem = core.state === 'unavailable' ? 'core client unavailable' : netnsProblemHere();
+const netnsProblem = netnsProblemHere();
 if (netnsProblem) console.warn(`FAULTS: skipped the network-namespace scenario: ${netnsProblem}`);
 const netem = netnsProblem === undefined && netemWorks();
 if (netnsProblem === undefined && !netem) {

@@ -1,7 +1,6 @@
 /**
- * The matrix's bookkeeping, without processes. Protects: that an absent client turns its
- * cells into "unavailable" (never a silent pass), that a broken one is not hidden as
- * unavailable, and that the table and the JSON report count what happened.
+ * The matrix's bookkeeping, without processes. Protects: that the table and the JSON report
+ * count what happened, and say why a client is broken.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +12,6 @@ import {
   clientPairs,
   formatTable,
   type MatrixCell,
-  pairUnavailable,
   writeReport,
 } from '../src/matrix.js';
 import { SCENARIOS } from '../src/scenarios.js';
@@ -30,38 +28,23 @@ describe('interop matrix bookkeeping', () => {
     expect(new Set(pairs).size).toBe(9);
   });
 
-  it('marks a pair unavailable when either client does not exist yet, saying why', () => {
+  it('counts results and prints them in the table, with why a client is broken', () => {
     const clients = {
       ...all({ state: 'available' }),
-      desktop: { state: 'unavailable', why: 'no --web yet' },
-    } as Record<ClientKind, Availability>;
-    expect(pairUnavailable(clients, 'core', 'cli')).toBeUndefined();
-    expect(pairUnavailable(clients, 'desktop', 'core')).toBe('desktop: no --web yet');
-    expect(pairUnavailable(clients, 'cli', 'desktop')).toBe('desktop: no --web yet');
-  });
-
-  it('never reports a broken client as unavailable: its cells run and fail', () => {
-    const clients = all({ state: 'broken', why: 'dist missing' });
-    expect(pairUnavailable(clients, 'core', 'core')).toBeUndefined();
-  });
-
-  it('counts results and prints them in the table, with why a client is unavailable', () => {
-    const clients = {
-      ...all({ state: 'available' }),
-      cli: { state: 'unavailable', why: 'no engine yet' },
+      cli: { state: 'broken', why: 'packages/cli/dist/bin.js is missing' },
     } as Record<ClientKind, Availability>;
     const cells: MatrixCell[] = [
       { scenario: 'invite-join', host: 'core', joiner: 'core', result: 'pass', ms: 1234 },
       { scenario: 'invite-join', host: 'core', joiner: 'desktop', result: 'fail', ms: 10 },
-      { scenario: 'invite-join', host: 'core', joiner: 'cli', result: 'unavailable', ms: 0 },
+      { scenario: 'invite-join', host: 'core', joiner: 'cli', result: 'fail', ms: 0 },
     ];
     const report = buildReport(clients, cells);
-    expect(report.summary).toEqual({ pass: 1, fail: 1, unavailable: 1 });
+    expect(report.summary).toEqual({ pass: 1, fail: 2 });
     const table = formatTable(report, SCENARIOS);
     expect(table).toContain('pass 1.2s');
-    expect(table).toContain('FAIL');
-    expect(table).toContain('n/a');
-    expect(table).toContain('cli: unavailable (no engine yet)');
+    expect(table).toContain('FAIL 0.0s');
+    expect(table).toContain('cells: 1 pass, 2 fail');
+    expect(table).toContain('cli: broken (packages/cli/dist/bin.js is missing)');
     expect(table.split('\n')[0]).toContain('desktop→desktop');
   });
 

@@ -11,7 +11,7 @@ import { cleanup, connectPair, host, openNode } from './helpers.js';
 afterEach(cleanup);
 
 for (const setup of SETUPS) {
-  describe.skipIf(!setup.available)(`ChatNode (${setup.name})`, () => {
+  describe(`ChatNode (${setup.name})`, () => {
     it('hosts, joins by invite, and both sides see the same verification code', async () => {
       const make = await setup.make();
       const alice = await openNode('Alice', make);

@@ -57,7 +57,7 @@ function closedBy(socket: Socket): Promise<number> {
   return new Promise((resolve) => socket.once('close', () => resolve(received)));
 }
 
-describe.skipIf(!TCP.available)('failed-handshake limit (TCP loopback)', () => {
+describe('failed-handshake limit (TCP loopback)', () => {
   it('refuses a source at accept time after its budget of failed handshakes, logging once, and leaves a session alone', async () => {
     const make = await TCP.make();
     // A long handshake timeout: only the limiter can close the refused connections quickly.

@@ -15,7 +15,6 @@ import type { ChatNodeOptions } from '../../src/engine/index.js';
 /** A way to run nodes: which transport, which channel. */
 export interface Setup {
   name: string;
-  available: boolean;
   /** Fresh per test: a transport and channel all nodes of the test share. */
   make(): Promise<{ transport: Transport; secure: SecureChannelFactory }>;
 }
@@ -23,12 +22,10 @@ export interface Setup {
 export const SETUPS: Setup[] = [
   {
     name: 'TCP loopback',
-    available: true,
     make: async () => ({ transport: tcpTransport(), secure: noiseChannel }),
   },
   {
     name: 'memory transport',
-    available: true,
     make: async () => ({
       transport: memoryTransport({ network: new MemoryNetwork() }),
       secure: noiseChannel,

@@ -10,7 +10,7 @@ import { cleanup, connectPair, host, openNode, pairWhoseHostLeft } from './helpe
 afterEach(cleanup);
 
 for (const setup of SETUPS) {
-  describe.skipIf(!setup.available)(`trust (${setup.name})`, () => {
+  describe(`trust (${setup.name})`, () => {
     it('catches a known name coming back with a new key, on the host, and needs confirmation', async () => {
       const make = await setup.make();
       const alice = await openNode('Alice', make);

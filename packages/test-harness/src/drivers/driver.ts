@@ -65,9 +65,7 @@ export interface ClientDriver {
 /** Whether a client can be driven here. */
 export type Availability =
   | { state: 'available' }
-  /** The client does not exist yet in this tree: its cells are reported, not run. */
-  | { state: 'unavailable'; why: string }
-  /** The client exists but cannot be run (e.g. not built): its cells fail. */
+  /** The client cannot be run (e.g. not built): its cells fail. */
   | { state: 'broken'; why: string };
 
 /** Creates drivers of one kind. */

@@ -1,15 +1,12 @@
 /**
- * Where the clients live in the monorepo, and how the harness decides whether a client exists.
+ * Where the clients live in the monorepo, and whether each is built.
  *
- * A client *exists* once its source marker is in the tree (the engine's `index.ts`, a CLI
- * source file that handles `--json`, a desktop source file that handles `--web`). Until then
- * its matrix cells are reported as `unavailable` (loudly, and counted as skipped). Once it
- * exists, anything that stops it from running (not built, crashing) fails its cells: a broken
- * client can never hide behind "unavailable". `CRYPTULLY_HARNESS_REQUIRE=core,cli,desktop` (or
- * `all`) turns `unavailable` into a failure too, for CI once every client has landed.
+ * Every client (core, cli, desktop) is part of the tree, so every matrix cell runs: a client
+ * that cannot run (not built) is `broken` and its cells fail; nothing is skipped because of a
+ * client.
  * @module
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Availability, ClientKind } from './driver.js';
@@ -31,68 +28,23 @@ function sourceFiles(dir: string): string[] {
   return out;
 }
 
-function sourceMentions(dir: string, needle: string): boolean {
-  return sourceFiles(dir).some((file) => readFileSync(file, 'utf8').includes(needle));
-}
-
-/** Whether `CRYPTULLY_HARNESS_REQUIRE` demands this client. */
-function required(kind: ClientKind): boolean {
-  const list = (process.env.CRYPTULLY_HARNESS_REQUIRE ?? '').split(',').map((s) => s.trim());
-  return list.includes('all') || list.includes(kind);
-}
-
-interface ClientLayout {
-  /** Present once the client exists in the tree. */
-  exists(): boolean;
-  /** What must be present to run it once it exists. */
-  builtFiles: string[];
-  /** Said when it does not exist yet. */
-  missing: string;
-}
-
-const engineExists = (): boolean => existsSync(repoPath('packages/core/src/engine/index.ts'));
-const ENGINE_MISSING = 'the engine (packages/core/src/engine) has not landed yet';
-
-/** Data, not branches: how each client is found. Every client needs the engine. */
-const LAYOUTS: Record<ClientKind, ClientLayout> = {
-  core: {
-    exists: engineExists,
-    builtFiles: [
-      'packages/core/dist/engine/index.js',
-      'packages/test-harness/dist/drivers/core-node-child.js',
-    ],
-    missing: ENGINE_MISSING,
-  },
-  cli: {
-    exists: () =>
-      engineExists() && sourceMentions(repoPath('packages/cli/src'), '@cryptully/core/engine'),
-    builtFiles: ['packages/core/dist/engine/index.js', 'packages/cli/dist/bin.js'],
-    missing: 'the CLI does not run the engine yet (no @cryptully/core/engine in packages/cli/src)',
-  },
-  desktop: {
-    exists: () =>
-      engineExists() &&
-      sourceMentions(repoPath('packages/desktop/src'), '--web') &&
-      sourceMentions(repoPath('packages/desktop/src'), '@cryptully/core/engine'),
-    builtFiles: [
-      'packages/core/dist/engine/index.js',
-      'packages/desktop/dist/bin.js',
-      'packages/desktop/dist/renderer',
-    ],
-    missing: 'the desktop browser mode (--web on the engine) has not landed yet',
-  },
+/** Data, not branches: what must be built to run each client. */
+const BUILT_FILES: Record<ClientKind, string[]> = {
+  core: [
+    'packages/core/dist/engine/index.js',
+    'packages/test-harness/dist/drivers/core-node-child.js',
+  ],
+  cli: ['packages/core/dist/engine/index.js', 'packages/cli/dist/bin.js'],
+  desktop: [
+    'packages/core/dist/engine/index.js',
+    'packages/desktop/dist/bin.js',
+    'packages/desktop/dist/renderer',
+  ],
 };
 
-/** Decides whether a client can be driven; see the module comment. */
+/** Whether a client can be driven: `available`, or `broken` with the missing build output. */
 export function clientAvailability(kind: ClientKind): Availability {
-  const layout = LAYOUTS[kind];
-  if (!layout.exists()) {
-    const why = kind !== 'core' && !engineExists() ? ENGINE_MISSING : layout.missing;
-    return required(kind)
-      ? { state: 'broken', why: `${why}, but CRYPTULLY_HARNESS_REQUIRE asks for it` }
-      : { state: 'unavailable', why };
-  }
-  for (const file of layout.builtFiles) {
+  for (const file of BUILT_FILES[kind]) {
     if (!existsSync(repoPath(file))) {
       return { state: 'broken', why: `${file} is missing: run "pnpm build" first` };
     }
