@@ -1,6 +1,6 @@
 /**
  * The Electron main process, wired to a stand-in for the `electron` module (the binary cannot
- * be downloaded here, see TOOLCHAIN.md). Protects the shell's security wiring: the window's
+ * be downloaded here, see docs/architecture.md). Protects the shell's security wiring: the window's
  * settings, what the app:// protocol serves, denied navigation and windows, the link
  * allowlist, the permission handlers, and that IPC from anything but our renderer is ignored.
  */

@@ -74,7 +74,7 @@ export class DhError extends CryptullyError {
 // - JWK import builds the key from raw bytes: ~40 us (private), ~9 us (public).
 // - JWK *export* must be avoided: a loop of key generation + `export({ format: 'jwk' })` has
 //   been seen to deadlock Node 20 (a GC during the export waited on a lock the thread held;
-//   see TOOLCHAIN.md "Trap"). DER export is slow too (~95 us).
+//   see docs/architecture.md, "A Node 20 key-handling trap"). DER export is slow too (~95 us).
 // So keys are imported as JWK and nothing is ever exported: the public key of a private key
 // is DH(private, base point), i.e. X25519(k, 9) / X448(k, 5) (RFC 7748 §6), which is exactly
 // how RFC 7748 defines it. test/noise/keygen-stress.test.ts runs thousands of key generations

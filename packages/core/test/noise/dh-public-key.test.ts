@@ -1,7 +1,7 @@
 // Protects src/crypto/dh.ts's shortcut: the public key of a private key is computed as
-// DH(private, base point) (X25519(k, 9), X448(k, 5)) instead of asking OpenSSL to export it (JWK
-// export can hang Node 20, see TOOLCHAIN.md). This checks the shortcut against OpenSSL's own
-// public-key derivation (a DER export, a few hundred times: bounded and not the JWK path) for
+// DH(private, base point) (X25519(k, 9), X448(k, 5)) instead of asking OpenSSL to export it
+// (JWK export can hang Node 20, see docs/architecture.md). This checks the shortcut against
+// OpenSSL's own public-key derivation (a DER export, a few hundred times: bounded and not the JWK path) for
 // random keys and for the scalars where clamping matters, and against the RFC 7748 §6 vectors.
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
-// Protects against the Node 20 key-handling hang of TOOLCHAIN.md ("Trap"): thousands of
-// X25519 key generations and DHs in a tight loop must finish (vitest's timeout turns a hang
+// Protects against the Node 20 key-handling hang (docs/architecture.md, "A Node 20
+// key-handling trap"): thousands of X25519 key generations and DHs in a tight loop must finish (vitest's timeout turns a hang
 // into a failure) and agree. Bounded: a few thousand iterations, well under 3 s here.
 import { describe, expect, it } from 'vitest';
 import { constantTimeEqual, nodeX25519, x448, x25519 } from '../../src/crypto/index.js';
