@@ -3,10 +3,13 @@
  * commands are a table read by one interpreter, shared by the TUI and the plain mode.
  * @module
  */
+
+import { homedir } from 'node:os';
 import type { ChatCommand, PeerId } from '@cryptully/core/protocol';
 import {
   type Conversation,
   currentConversation,
+  type FileTransferView,
   pendingRequests,
   type UiState,
 } from './ui-state.js';
@@ -78,6 +81,19 @@ function chatTarget(state: UiState): Conversation | LineOutcome {
 
 const isOutcome = (value: Conversation | LineOutcome): value is LineOutcome => !('peer' in value);
 
+/** The file offer /accept or /decline means: the current conversation's oldest, else any. */
+function fileOffer(state: UiState): FileTransferView | undefined {
+  const offers = (state.transfers ?? []).filter(
+    (t) => t.direction === 'in' && t.state === 'offered',
+  );
+  return offers.find((t) => t.peer === state.current) ?? offers[0];
+}
+
+/** `~/x` → the home folder's `x` (the shell is not there to do it). */
+function expandHome(path: string): string {
+  return path === '~' || path.startsWith('~/') ? homedir() + path.slice(1) : path;
+}
+
 /** Every slash command, in the order /help lists them. */
 export const SLASH_COMMANDS: readonly SlashCommand[] = [
   {
@@ -93,6 +109,12 @@ export const SLASH_COMMANDS: readonly SlashCommand[] = [
     takesPeer: true,
     run(args, state) {
       const { target, yes } = splitYes(args);
+      // A friend asking to chat comes first; otherwise /accept takes a file offered to you.
+      const offer = fileOffer(state);
+      const waiting = currentConversation(state)?.request ?? pendingRequests(state)[0];
+      if (target === '' && offer !== undefined && waiting === undefined) {
+        return { commands: [{ cmd: 'accept-file', peer: offer.peer, id: offer.id }] };
+      }
       const request = requestTarget(state, target);
       if (isOutcome(request)) return request;
       if (request.request?.keyChanged && !yes) {
@@ -116,6 +138,39 @@ export const SLASH_COMMANDS: readonly SlashCommand[] = [
       const request = requestTarget(state, args.trim());
       if (isOutcome(request)) return request;
       return { commands: [{ cmd: 'reject', peer: request.peer }] };
+    },
+  },
+  {
+    name: 'send',
+    args: '<path>',
+    summary: 'send a file to the friend you are talking to',
+    run(args, state) {
+      const path = args.trim();
+      if (path === '') return { note: 'Type /send followed by the path of the file to send.' };
+      const conversation = chatTarget(state);
+      if (isOutcome(conversation)) return conversation;
+      return { commands: [{ cmd: 'send-file', peer: conversation.peer, path: expandHome(path) }] };
+    },
+  },
+  {
+    name: 'decline',
+    args: '',
+    summary: 'turn down a file offered to you',
+    run(_args, state) {
+      const offer = fileOffer(state);
+      if (offer === undefined) return { note: 'Nobody is offering you a file right now.' };
+      return { commands: [{ cmd: 'decline-file', peer: offer.peer, id: offer.id }] };
+    },
+  },
+  {
+    name: 'cancel',
+    args: '',
+    summary: 'stop the latest file transfer in this conversation',
+    run(_args, state) {
+      const list = (state.transfers ?? []).filter((t) => t.peer === state.current);
+      const latest = list.at(-1);
+      if (latest === undefined) return { note: 'No file transfer in this conversation.' };
+      return { commands: [{ cmd: 'cancel-file', peer: latest.peer, id: latest.id }] };
     },
   },
   {

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { BIN, cleanup, type JsonProcess, startJson, tempHome } from './helpers/json-process.js';
-import { Tmux, tmuxAvailable } from './helpers/tmux.js';
+import { pressUntil, Tmux, tmuxAvailable } from './helpers/tmux.js';
 
 if (!tmuxAvailable) console.warn('tmux is not installed: the end-to-end TUI test is skipped');
 
@@ -48,16 +48,7 @@ describe('two cryptully TUIs in tmux, as two people would use them', () => {
       const [, aliceCode] = await tmux.waitFor('alice', /Verification code: (\d{3} \d{3})/);
       expect(aliceCode).toBe(bobCode);
 
-      // The dialog ignores keys for a moment after it opens (no accidental accept): retry.
-      for (let attempt = 0; attempt < 20; attempt++) {
-        tmux.keys('alice', ['a']);
-        try {
-          await tmux.waitFor('alice', /Bob │ connected/, 300);
-          break;
-        } catch {
-          // still arming
-        }
-      }
+      await pressUntil(tmux, 'alice', 'a', /Bob │ connected/);
       tmux.keys('alice', ['C-u']);
       await tmux.waitFor('bob', /Alice │ connected │ unverified — type \/verify/);
       const bobScreen = tmux.capture('bob');

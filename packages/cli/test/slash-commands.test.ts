@@ -1,6 +1,8 @@
+import { homedir } from 'node:os';
 import type { ChatEvent } from '@cryptully/core/protocol';
 import { describe, expect, it } from 'vitest';
 import { completeLine, interpretLine, SLASH_COMMANDS } from '../src/slash-commands.js';
+import { progressBar } from '../src/tui/status-bar.js';
 import { initialState, reduce } from '../src/ui-state.js';
 import { AT, BOB, bobConnected, CAROL, requestFromBob } from './helpers/scripted-node.js';
 
@@ -85,9 +87,66 @@ describe('typed lines', () => {
   it("completes command names and friends' names with Tab", () => {
     const state = stateOf(bobConnected, { ...bobConnected, peer: CAROL, name: 'Carol' });
     expect(completeLine('/ve', state)).toBe('/verify ');
-    expect(completeLine('/s', state)).toBe('/switch ');
+    expect(completeLine('/sw', state)).toBe('/switch ');
     expect(completeLine('/switch ca', state)).toBe('/switch Carol');
     expect(completeLine('/zz', state)).toBe('/zz');
     expect(completeLine('hello', state)).toBe('hello');
+  });
+});
+
+describe('file commands', () => {
+  const offer: ChatEvent = {
+    event: 'file-offer',
+    peer: BOB,
+    id: 'f1',
+    name: 'cat.png',
+    size: 2048,
+    sha256: 'a'.repeat(64),
+    type: 'image/png',
+  };
+
+  it('/send PATH offers a file to the conversation shown', () => {
+    const state = stateOf(bobConnected);
+    expect(interpretLine('/send ~/cat.png', state).commands).toEqual([
+      { cmd: 'send-file', peer: BOB, path: `${homedir()}/cat.png` },
+    ]);
+    expect(interpretLine('/send', state).note).toMatch(/path of the file/);
+  });
+
+  it('/accept and /decline answer a file offer when nobody waits to chat', () => {
+    const state = stateOf(bobConnected, offer);
+    expect(interpretLine('/accept', state).commands).toEqual([
+      { cmd: 'accept-file', peer: BOB, id: 'f1' },
+    ]);
+    expect(interpretLine('/decline', state).commands).toEqual([
+      { cmd: 'decline-file', peer: BOB, id: 'f1' },
+    ]);
+    expect(interpretLine('/cancel', state).commands).toEqual([
+      { cmd: 'cancel-file', peer: BOB, id: 'f1' },
+    ]);
+    // A friend asking to chat still comes first.
+    const both = stateOf(offer, { ...requestFromBob, peer: CAROL, name: 'Carol' });
+    expect(interpretLine('/accept', both).commands).toEqual([{ cmd: 'accept', peer: CAROL }]);
+  });
+
+  it('shows progress with bytes, rate and time left', () => {
+    const state = [
+      bobConnected,
+      offer,
+      { event: 'file-progress', peer: BOB, id: 'f1', bytes: 0, size: 2048 } as ChatEvent,
+    ].reduce((s, e) => reduce(s, e, AT), initialState);
+    const moving = reduce(
+      state,
+      { event: 'file-progress', peer: BOB, id: 'f1', bytes: 1024, size: 2048 },
+      AT + 1000,
+    );
+    const t = moving.transfers![0]!;
+    expect(progressBar(t)).toBe('↓ cat.png [#####-----] 50% 1.0 KiB/2.0 KiB 1.0 KiB/s 0:01 left');
+    const done = reduce(
+      moving,
+      { event: 'file-done', peer: BOB, id: 'f1', path: '/d/cat.png', sha256: 'a'.repeat(64) },
+      AT,
+    );
+    expect(done.transfers).toEqual([]);
   });
 });

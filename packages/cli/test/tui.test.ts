@@ -140,7 +140,7 @@ describe("the TUI, read from blessed's screen model", () => {
     t.press('tab');
     expect(t.lines().at(-1)).toBe('> /help');
     t.press('enter');
-    expect(t.text()).toContain('Type a message and press Enter to send it. Commands:');
+    expect(t.text()).toContain('say goodbye to everyone and leave');
     t.press('up');
     expect(t.lines().at(-1)).toBe('> /help');
   });

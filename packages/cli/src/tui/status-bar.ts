@@ -5,7 +5,12 @@
  */
 import type blessed from 'blessed';
 import { statusParts } from '../format.js';
-import { currentConversation, type UiState } from '../ui-state.js';
+import {
+  currentConversation,
+  type FileTransferView,
+  formatBytes,
+  type UiState,
+} from '../ui-state.js';
 import type { Theme } from './theme.js';
 
 /** The status bar's text (without tags) and whether it carries a key-change warning. */
@@ -29,10 +34,40 @@ export function statusText(state: UiState): { text: string; alarm: boolean } {
     return { text: parts.filter(Boolean).join(' │ '), alarm: false };
   }
   const { name, connection, verification, typing } = statusParts(conversation);
+  const moving = (state.transfers ?? []).find(
+    (t) => t.peer === conversation.peer && t.state === 'moving',
+  );
+  // During a transfer its progress takes the place of the (longer) verification hint.
+  const parts = moving
+    ? [name, progressBar(moving), elsewhere]
+    : [name, connection, verification, typing, elsewhere];
   return {
-    text: [name, connection, verification, typing, elsewhere].filter(Boolean).join(' │ '),
+    text: parts.filter(Boolean).join(' │ '),
     alarm: conversation.verification === 'key-changed',
   };
+}
+
+/**
+ * A transfer's progress for one line: name, bar, bytes, rate and time left, e.g.
+ * `↓ photo.jpg [######----] 60% 3.0/5.0 MiB 1.2 MiB/s 0:02 left`.
+ */
+export function progressBar(t: FileTransferView, width = 10): string {
+  const fraction = t.size === 0 ? 1 : Math.min(1, t.bytes / t.size);
+  const filled = Math.round(fraction * width);
+  const bar = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]`;
+  const elapsed = t.since ? (t.at - t.since.at) / 1000 : 0;
+  const rate = elapsed > 0 && t.since ? (t.bytes - t.since.bytes) / elapsed : 0;
+  const left = rate > 0 ? clock((t.size - t.bytes) / rate) : '?';
+  const shown = [...t.name].length > 24 ? `${[...t.name].slice(0, 23).join('')}…` : t.name;
+  return `${t.direction === 'in' ? '↓' : '↑'} ${shown} ${bar} ${Math.floor(fraction * 100)}% ${formatBytes(t.bytes)}/${formatBytes(t.size)} ${formatBytes(Math.round(rate))}/s ${left} left`;
+}
+
+function clock(seconds: number): string {
+  const s = Math.ceil(seconds);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const rest = String(s % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${rest}` : `${m}:${rest}`;
 }
 
 /** The status bar widget. */

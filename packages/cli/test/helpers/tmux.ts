@@ -60,3 +60,19 @@ export class Tmux {
     spawnSync('tmux', ['-L', this.socket, 'kill-server']);
   }
 }
+
+/**
+ * Presses `key` in `session` until `done` shows: the request dialog ignores keys for a moment
+ * after it opens (no accidental accept), so one press may not be enough.
+ */
+export async function pressUntil(tmux: Tmux, session: string, key: string, done: RegExp) {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    tmux.keys(session, [key]);
+    try {
+      return await tmux.waitFor(session, done, 300);
+    } catch {
+      // still arming
+    }
+  }
+  throw new Error(`${session}: never got ${done}`);
+}
