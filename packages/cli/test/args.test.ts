@@ -27,12 +27,20 @@ describe('parseArgs reads the command table', () => {
     expect(parseArgs(['--', 'join', '-weird']).args).toEqual(['-weird']);
   });
 
+  it('accepts what node:util parseArgs reads: -p4000, grouped short flags, "-" as a word', () => {
+    expect(parseArgs(['host', '-p4000']).options).toEqual({ port: 4000 });
+    expect(parseArgs(['-hv']).options).toEqual({ help: true, version: true });
+    expect(parseArgs(['id', 'export', '-']).args).toEqual(['-']);
+  });
+
   it.each([
     [['hots'], /unknown command "hots" \(did you mean "host"\?\)/],
     [['host', '--prot', '1'], /unknown option "--prot" \(did you mean "--port"\?\)/],
     [['host', '--port', 'abc'], /whole number from 0 to 65535/],
     [['host', '--port', '70000'], /whole number from 0 to 65535/],
     [['host', '--port'], /--port needs a value/],
+    [['host', '--port', '-5'], /--port needs a value/],
+    [['host', '-x'], /unknown option "-x"/],
     [['join'], /needs the invite your friend sent/],
     [['join', 'a', 'b'], /does not take "b"/],
     [['join', '--port', '3'], /has no option --port/],

@@ -1,3 +1,4 @@
+import { parseArgs as tokenize } from 'node:util';
 import { UsageError } from '../errors.js';
 import {
   ALL_OPTIONS,
@@ -26,10 +27,16 @@ export interface ParsedArgs {
   readonly options: ParsedOptions;
 }
 
-function findOption(token: string): OptionSpec | undefined {
-  if (token.startsWith('--')) return ALL_OPTIONS.find((option) => option.name === token.slice(2));
-  return ALL_OPTIONS.find((option) => option.short === token.slice(1));
-}
+/** The option table in the form `node:util`'s `parseArgs` reads (ports are strings there). */
+const TOKENIZER_OPTIONS = Object.fromEntries(
+  ALL_OPTIONS.map((option) => [
+    option.name,
+    {
+      type: option.kind === 'flag' ? ('boolean' as const) : ('string' as const),
+      ...(option.short ? { short: option.short } : {}),
+    },
+  ]),
+);
 
 function editDistance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
@@ -84,41 +91,46 @@ function resolveCommand(words: string[]): { command: CommandSpec; rest: string[]
 
 /**
  * Parses and validates a command line against the command table in `commands.ts`.
- * Options may come anywhere, as `--name value`, `--name=value` or `-n value`; `--` ends them.
+ * Options may come anywhere, as `--name value`, `--name=value`, `-n value` or `-nvalue`; `--`
+ * ends them. The words are split by `node:util`'s `parseArgs` (non-strict, with tokens); this
+ * function adds what it does not do: "did you mean" for unknown commands and options, typed
+ * ports, per-command options and arguments, each with a one-sentence usage error.
  * @throws {UsageError} with one sentence saying what is wrong and what to run instead.
  * @example parseArgs(['host', '--port', '4000']) // => { command: host, args: [], options: { port: 4000 } }
  */
 export function parseArgs(argv: readonly string[]): ParsedArgs {
+  const { tokens } = tokenize({
+    args: [...argv],
+    options: TOKENIZER_OPTIONS,
+    allowPositionals: true,
+    strict: false,
+    tokens: true,
+  });
   const words: string[] = [];
   const options: Record<string, string | number | boolean> = {};
   const seen: OptionSpec[] = [];
-  for (let index = 0; index < argv.length; index++) {
-    const token = argv[index]!;
-    if (token === '--') {
-      words.push(...argv.slice(index + 1));
-      break;
-    }
-    if (!token.startsWith('-') || token === '-') {
-      words.push(token);
+  for (const token of tokens) {
+    if (token.kind === 'positional') {
+      words.push(token.value);
       continue;
     }
-    const equals = token.indexOf('=');
-    const flag = equals > 0 ? token.slice(0, equals) : token;
-    const option = findOption(flag);
+    if (token.kind === 'option-terminator') continue;
+    const option = ALL_OPTIONS.find((candidate) => candidate.name === token.name);
     if (option === undefined) {
       const names = ALL_OPTIONS.map((candidate) => candidate.name);
-      const guess = closestName(flag.replace(/^-+/, ''), names);
+      const guess = closestName(token.rawName.replace(/^-+/, ''), names);
       throw new UsageError(
-        `unknown option "${flag}"${guess ? ` (did you mean "--${guess}"?)` : ''}. ` +
+        `unknown option "${token.rawName}"${guess ? ` (did you mean "--${guess}"?)` : ''}. ` +
           'Run "cryptully --help" to see the options',
       );
     }
     if (option.kind === 'flag') {
-      if (equals > 0) throw new UsageError(`--${option.name} takes no value`);
+      if (token.value !== undefined) throw new UsageError(`--${option.name} takes no value`);
       options[option.name] = true;
     } else {
-      const raw = equals > 0 ? token.slice(equals + 1) : argv[++index];
-      if (raw === undefined || (equals < 0 && raw.startsWith('-') && raw !== '-')) {
+      const raw = token.value;
+      // A following word that looks like an option is not taken as the value (`--port -5`).
+      if (raw === undefined || (!token.inlineValue && raw.startsWith('-') && raw !== '-')) {
         throw new UsageError(
           `--${option.name} needs a value: --${option.name} ${option.placeholder}`,
         );
