@@ -7,7 +7,16 @@
 import type { ChatCommand, ChatEvent, ChatNodeApi, PeerId } from '@cryptully/core/protocol';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { interpretLine, type LineOutcome } from './slash-commands.js';
-import { addLine, initialState, noteJoin, reduce, switchTo, type UiState } from './ui-state.js';
+import {
+  addLine,
+  awaitOwnAnswer,
+  clearQuestion,
+  initialState,
+  noteJoin,
+  reduce,
+  switchTo,
+  type UiState,
+} from './ui-state.js';
 
 /** How a chat ended: the exit status and, for a failure, one sentence for stderr. */
 export interface ChatEnd {
@@ -113,6 +122,10 @@ export class ChatController {
     const outcome = interpretLine(line, this.state);
     let state = this.state;
     if (outcome.switchTo !== undefined) state = switchTo(state, outcome.switchTo);
+    if (outcome.awaitAnswer !== undefined) {
+      state = awaitOwnAnswer(state, outcome.awaitAnswer.peer, outcome.awaitAnswer.question);
+    }
+    if (outcome.answered !== undefined) state = clearQuestion(state, outcome.answered);
     if (outcome.note !== undefined) {
       state = addLine(state, state.current, {
         kind: outcome.warning ? 'warning' : 'info',

@@ -24,7 +24,8 @@ export const DELIVERY_MARKS: Record<Delivery, string> = {
 export const VERIFICATION_LABELS: Record<Verification, string> = {
   invite: 'verified by invite',
   code: 'code compared',
-  unverified: 'unverified — type /verify',
+  question: 'verified by question',
+  unverified: 'unverified — type /verify or /ask',
   'key-changed': 'KEY CHANGED',
 };
 

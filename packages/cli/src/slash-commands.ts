@@ -26,6 +26,10 @@ export interface LineOutcome {
   readonly switchTo?: PeerId | null;
   /** End the program after a goodbye to every peer. */
   readonly quit?: boolean;
+  /** Wait for the person's own answer to this question, to ask it (`/ask`). */
+  readonly awaitAnswer?: { readonly peer: PeerId; readonly question: string };
+  /** The line was the answer to this conversation's question: it waits no more. */
+  readonly answered?: PeerId;
 }
 
 /** One slash command. */
@@ -188,6 +192,28 @@ export const SLASH_COMMANDS: readonly SlashCommand[] = [
     },
   },
   {
+    name: 'ask',
+    args: '<question>',
+    summary: 'ask your friend a question only they can answer; you type your answer next',
+    run(args, state) {
+      const conversation = chatTarget(state);
+      if (isOutcome(conversation)) return conversation;
+      const question = args.trim();
+      if (question === '') {
+        return {
+          note: `Type /ask followed by a question only ${conversation.name} can answer, e.g. /ask Where did we first meet?`,
+        };
+      }
+      if (conversation.state !== 'connected') {
+        return { note: `Ask ${conversation.name} while you are connected.`, warning: true };
+      }
+      return {
+        awaitAnswer: { peer: conversation.peer, question },
+        note: `Now type your own answer to "${question}" and press Enter. It is never sent: you both learn only whether your answers match.`,
+      };
+    },
+  },
+  {
     name: 'invite',
     args: '',
     summary: 'make a new invite for one more friend (while hosting)',
@@ -288,6 +314,19 @@ export function interpretLine(line: string, state: UiState): LineOutcome {
   }
   const text = line.startsWith('//') ? line.slice(1) : line;
   const conversation = currentConversation(state);
+  const question = conversation?.question;
+  if (conversation !== undefined && question !== undefined) {
+    const peer = conversation.peer;
+    const command: ChatCommand =
+      question.from === 'mine'
+        ? { cmd: 'ask', peer, question: question.text, answer: text }
+        : { cmd: 'answer', peer, answer: text };
+    const note =
+      question.from === 'mine'
+        ? `Asked ${conversation.name}: "${question.text}". Waiting for their answer…`
+        : `Answer given. Comparing with ${conversation.name}'s…`;
+    return { commands: [command], answered: peer, note };
+  }
   if (conversation === undefined) {
     const hint = state.conversations.length > 0 ? ' Press Ctrl-N to open a conversation.' : '';
     return { note: `Nobody to send this to yet: wait for a friend to join.${hint}` };

@@ -56,6 +56,11 @@ export interface Conversation {
   readonly unread: number;
   readonly lines: readonly ChatLine[];
   readonly request?: PendingRequest;
+  /**
+   * A question whose answer the person types next in this conversation (never sent: SMP
+   * compares it). `theirs`: the peer asked it; `mine`: we are about to ask it (`/ask`).
+   */
+  readonly question?: { readonly from: 'theirs' | 'mine'; readonly text: string };
 }
 
 /** A file transfer in progress (or offered), as the front ends show it. */
@@ -139,6 +144,20 @@ export function switchTo(state: UiState, peer: PeerId | null): UiState {
   return replace({ ...state, current: peer }, { ...target, unread: 0 });
 }
 
+/** Waits for the person's own answer to a question they ask the peer with `/ask`. */
+export function awaitOwnAnswer(state: UiState, peer: PeerId, question: string): UiState {
+  const conversation = conversationOf(state, peer);
+  if (conversation === undefined) return state;
+  return replace(state, { ...conversation, question: { from: 'mine', text: question } });
+}
+
+/** The typed answer was used: no question waits in this conversation any more. */
+export function clearQuestion(state: UiState, peer: PeerId): UiState {
+  const conversation = conversationOf(state, peer);
+  if (conversation?.question === undefined) return state;
+  return replace(state, { ...conversation, question: undefined });
+}
+
 /** The conversation shown, if any. */
 export function currentConversation(state: UiState): Conversation | undefined {
   return state.conversations.find((c) => c.peer === state.current);
@@ -202,6 +221,7 @@ export function verificationSentence(
   const sentences: Record<Verification, string> = {
     invite: `${name}'s identity was checked through the invite.`,
     code: `You compared codes with ${name} before.`,
+    question: `${name} answered your question before (or you theirs): verified.`,
     unverified: `Not verified yet: ask ${name} which code they see (by phone or in person); if it is ${code}, type /verify.`,
     'key-changed': `${name}'s key has changed since last time: see the warning above.`,
   };
@@ -361,6 +381,31 @@ const HANDLERS: Handlers = {
       at: now,
       text: `${nameOf(state, e.peer)} is now marked as verified.`,
     }),
+  asked: (state, e, now) => {
+    const name = nameOf(state, e.peer);
+    const conversation = conversationOf(state, e.peer);
+    if (conversation === undefined) return state;
+    const question = safeText(e.question);
+    const next = replace(state, { ...conversation, question: { from: 'theirs', text: question } });
+    return addLine(next, e.peer, {
+      kind: 'info',
+      at: now,
+      text: `${name} asks you: "${question}". Type your answer and press Enter. It is never sent: you both learn only whether your answers match.`,
+    });
+  },
+  verification: (state, e, now) => {
+    const name = nameOf(state, e.peer);
+    const next = clearQuestion(state, e.peer);
+    const lines = {
+      match: { kind: 'info', text: `Your answers match: ${name} is verified.` },
+      mismatch: {
+        kind: 'warning',
+        text: `Your answers did not match. Either one of you mistyped, or someone is in the middle. Ask again (/ask) or compare codes (/verify) before trusting this chat.`,
+      },
+      aborted: { kind: 'warning', text: `The question with ${name} was cancelled.` },
+    } as const;
+    return addLine(next, e.peer, { ...lines[e.result], at: now });
+  },
   'key-changed': (state, e, now) => {
     const name = safeName(e.name);
     const next = upsert(state, e.peer, { name, verification: 'key-changed' });

@@ -133,4 +133,53 @@ describe('two cryptully TUIs in tmux, as two people would use them', () => {
     },
     60_000,
   );
+  it.skipIf(!tmuxAvailable)(
+    'the question: answered in the TUI (match, verified), then /ask with a wrong answer (warning)',
+    async () => {
+      const [aliceHome, bobHome] = [await tempHome(), await tempHome()];
+      folders.push(aliceHome, bobHome);
+      tmux.start(
+        'asker',
+        command(aliceHome, 'host --port 0 --bind 127.0.0.1 --name Alice', 'CRYPTULLY_PASSPHRASE='),
+      );
+      const [, port] = await tmux.waitFor('asker', /hosting on port (\d+)/);
+      const bob = startJson(['join', `127.0.0.1:${port}`, '--json', '--name', 'Bob'], bobHome);
+      processes.push(bob);
+      await tmux.waitFor('asker', /Bob wants to chat with you\./);
+      await pressUntil(tmux, 'asker', 'a', /Bob │ connected/);
+      tmux.keys('asker', ['C-u']);
+      const alice = (await bob.next('connected')).peer;
+
+      // Bob asks; Alice's TUI shows the question and takes her next line as the answer.
+      bob.send({
+        cmd: 'ask',
+        peer: alice,
+        question: 'Where did we meet?',
+        answer: 'Café de Flore',
+      });
+      await tmux.waitFor('asker', /Bob asks you: "Where did we meet\?"/);
+      await tmux.waitFor('asker', /your answer to "Where did we meet\?" \(never sent\)/);
+      tmux.keys('asker', ['  café de FLORE'], true);
+      tmux.keys('asker', ['Enter']);
+      await tmux.waitFor('asker', /Your answers match: Bob is verified\./);
+      await tmux.waitFor('asker', /Bob │ connected │ verified by question/);
+      expect((await bob.next('verification')).result).toBe('match');
+      expect(tmux.capture('asker')).not.toContain('You: ');
+
+      // Alice asks with /ask; Bob answers wrong: both are warned, nothing is marked.
+      tmux.keys('asker', ['/ask What is my cat called?'], true);
+      tmux.keys('asker', ['Enter']);
+      await tmux.waitFor('asker', /Now type your own answer/);
+      tmux.keys('asker', ['Felix'], true);
+      tmux.keys('asker', ['Enter']);
+      const asked = await bob.next('asked', (e) => e.question === 'What is my cat called?');
+      bob.send({ cmd: 'answer', peer: asked.peer, answer: 'Tom' });
+      await tmux.waitFor('asker', /Your answers did not match\./);
+      await bob.next('verification', (e) => e.result === 'mismatch');
+      bob.send({ cmd: 'quit' });
+      tmux.keys('asker', ['C-c']);
+      await tmux.waitFor('asker', /^EXIT=0$/m);
+    },
+    60_000,
+  );
 });

@@ -3,7 +3,7 @@ import type { ChatEvent } from '@cryptully/core/protocol';
 import { describe, expect, it } from 'vitest';
 import { completeLine, interpretLine, SLASH_COMMANDS } from '../src/slash-commands.js';
 import { progressBar } from '../src/tui/status-bar.js';
-import { initialState, reduce } from '../src/ui-state.js';
+import { awaitOwnAnswer, conversationOf, initialState, reduce } from '../src/ui-state.js';
 import { AT, BOB, bobConnected, CAROL, requestFromBob } from './helpers/scripted-node.js';
 
 const stateOf = (...events: ChatEvent[]) => events.reduce((s, e) => reduce(s, e, AT), initialState);
@@ -50,6 +50,46 @@ describe('typed lines', () => {
       /Your code with Bob is 482 913.*\/verify yes/,
     );
     expect(interpretLine('/verify yes', state).commands).toEqual([{ cmd: 'verify', peer: BOB }]);
+  });
+
+  it('/ask takes the question, then the next line as our own answer (never sent as chat)', () => {
+    const state = stateOf(bobConnected);
+    expect(interpretLine('/ask', state).note).toMatch(/Type \/ask followed by a question/);
+    const ask = interpretLine('/ask Where did we meet?', state);
+    expect(ask.commands).toBeUndefined();
+    expect(ask.awaitAnswer).toEqual({ peer: BOB, question: 'Where did we meet?' });
+    expect(ask.note).toMatch(/Now type your own answer to "Where did we meet\?"/);
+    const waiting = awaitOwnAnswer(state, BOB, 'Where did we meet?');
+    const answered = interpretLine('In Paris', waiting);
+    expect(answered.commands).toEqual([
+      { cmd: 'ask', peer: BOB, question: 'Where did we meet?', answer: 'In Paris' },
+    ]);
+    expect(answered.answered).toBe(BOB);
+    // Slash commands still work while a question waits.
+    expect(interpretLine('/peers', waiting).commands).toEqual([{ cmd: 'peers' }]);
+  });
+
+  it('answers the question the peer asked with the next line, and shows the result', () => {
+    const asked = stateOf(bobConnected, { event: 'asked', peer: BOB, question: 'My cat?' });
+    expect(conversationOf(asked, BOB)?.question).toEqual({ from: 'theirs', text: 'My cat?' });
+    expect(conversationOf(asked, BOB)?.lines.at(-1)?.text).toMatch(
+      /Bob asks you: "My cat\?". Type your answer/,
+    );
+    expect(interpretLine('Felix', asked).commands).toEqual([
+      { cmd: 'answer', peer: BOB, answer: 'Felix' },
+    ]);
+    const mismatch = reduce(asked, { event: 'verification', peer: BOB, result: 'mismatch' }, AT);
+    expect(conversationOf(mismatch, BOB)?.question).toBeUndefined();
+    expect(conversationOf(mismatch, BOB)?.lines.at(-1)).toMatchObject({
+      kind: 'warning',
+      text: expect.stringMatching(/^Your answers did not match/),
+    });
+    const match = reduce(
+      reduce(asked, { event: 'verification', peer: BOB, result: 'match' }, AT),
+      { event: 'verified', peer: BOB, verification: 'question' },
+      AT,
+    );
+    expect(conversationOf(match, BOB)?.verification).toBe('question');
   });
 
   it('maps the other commands, abbreviations included, and explains unknown ones', () => {

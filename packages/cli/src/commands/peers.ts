@@ -15,6 +15,7 @@ import { safeName } from '../sanitize.js';
 const HOW_VERIFIED: Record<KnownPeer['verification'], string> = {
   invite: 'verified by invite',
   code: 'code compared',
+  question: 'verified by question',
   unverified: 'not verified',
 };
 

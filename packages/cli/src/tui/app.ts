@@ -8,7 +8,7 @@ import blessed from 'blessed';
 import type { ChatController, ChatEnd } from '../controller.js';
 import { completeLine } from '../slash-commands.js';
 import { TypingTracker } from '../typing-tracker.js';
-import { pendingRequests, type UiState } from '../ui-state.js';
+import { currentConversation, pendingRequests, type UiState } from '../ui-state.js';
 import { ChatLog } from './chat-log.js';
 import { ConversationList, LIST_WIDTH } from './conversation-list.js';
 import { InputLine } from './input-line.js';
@@ -235,10 +235,13 @@ export class TuiApp {
     this.status.update(state, this.log.scrolledBack());
     const request = pendingRequests(state).find((c) => !this.setAside.has(c.peer));
     this.dialog.show(request, this.now());
+    const question = currentConversation(state)?.question;
     const placeholder =
       state.current === null
         ? 'type /help for commands, Ctrl-N for the next conversation'
-        : 'type a message and press Enter';
+        : question !== undefined
+          ? `your answer to "${question.text}" (never sent), then Enter`
+          : 'type a message and press Enter';
     const column = this.input.update(this.currentInput(), placeholder);
     this.screen.render();
     const program = this.screen.program;

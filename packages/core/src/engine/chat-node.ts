@@ -161,6 +161,7 @@ export class ChatNode implements ChatNodeApi {
       helloTimeoutMs: init.options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
       name: () => this.#name,
       known: this.#known,
+      ownPublicKey: init.keyPair.publicKey,
       emit: (event) => this.#emit(event),
       log: (line) => this.#log(line),
       files: {
@@ -266,6 +267,8 @@ export class ChatNode implements ChatNodeApi {
     typing: (c) => this.#conversations.typing(c.peer, c.state),
     invite: () => this.#invite(),
     verify: (c) => this.#conversations.verify(c.peer),
+    ask: (c) => this.#conversations.ask(c.peer, c.question, c.answer),
+    answer: (c) => this.#conversations.answer(c.peer, c.answer),
     peers: () => this.#peers(),
     forget: (c) => this.#forget(c.peer),
     name: (c) => this.#rename(c.name),

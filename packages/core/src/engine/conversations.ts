@@ -31,6 +31,7 @@ import type { FileLink } from './file-transfers.js';
 import type { KnownPeerHolder } from './known-peer-book.js';
 import { CLOSE_GRACE_MS, MAX_PENDING_MESSAGES } from './limits.js';
 import { PeerConnection } from './peer-connection.js';
+import { Questions } from './questions.js';
 
 /** What outlives one connection with a peer key. */
 interface PeerMemory {
@@ -52,6 +53,8 @@ export interface ConversationOptions {
   /** Our display name now (it may change between sessions). */
   name: () => string;
   known: KnownPeerHolder;
+  /** Our identity's static public key (binds questions to the session). */
+  ownPublicKey: Uint8Array;
   emit: (event: ChatEvent) => void;
   log: (line: string) => void;
   /** Where file messages and chunks go, and who is told a session became active. */
@@ -69,9 +72,11 @@ const UNNAMED = '(no name)';
 export class Conversations {
   readonly #o: ConversationOptions;
   readonly #peers = new Map<PeerId, PeerMemory>();
+  readonly #questions: Questions;
 
   constructor(options: ConversationOptions) {
     this.#o = options;
+    this.#questions = new Questions(options);
   }
 
   /** Sessions now open (requests awaiting a decision included). */
@@ -205,6 +210,9 @@ export class Conversations {
     },
     'file-chunk': (c, e) => {
       if (c.announced) this.#o.files.onChunk(c.peerId, e.chunk);
+    },
+    smp: (c, e) => {
+      if (c.announced) this.#questions.receive(c, e.tlv);
     },
     closed: (c, e) => this.#onClosed(c, e),
   };
@@ -454,6 +462,31 @@ export class Conversations {
     }
     this.#o.known.update((book) => markVerified(book, peer, 'code'));
     this.#o.emit({ event: 'verified', peer, verification: 'code' });
+  }
+
+  /**
+   * Asks a connected peer a question (SMP); `answer` is our own answer.
+   * @throws {EngineCommandError} `ERR_NO_SUCH_PEER`, `ERR_SMP_UNSUPPORTED`, `ERR_BAD_QUESTION`.
+   */
+  ask(peer: PeerId, question: string, answer: string): void {
+    this.#questions.ask(this.#connected(peer), question, answer);
+  }
+
+  /**
+   * Answers the question a connected peer asked.
+   * @throws {EngineCommandError} `ERR_NO_SUCH_PEER`, `ERR_NOTHING_TO_ANSWER`, `ERR_BAD_QUESTION`.
+   */
+  answer(peer: PeerId, answer: string): void {
+    this.#questions.answer(this.#connected(peer), answer);
+  }
+
+  /** A peer we are talking to right now (`connected` was announced). */
+  #connected(peer: PeerId): PeerConnection {
+    const c = this.#peers.get(peer)?.connection;
+    if (!c?.announced || c.session.state !== 'active') {
+      throw noSuchPeer('Ask or answer a question while connected to this peer.');
+    }
+    return c;
   }
 
   /**

@@ -19,10 +19,16 @@ export const MAX_PEER_NAME_LENGTH = 128;
 /**
  * How a peer's key was checked, weakest first: `unverified` (trust on first use), `invite` (the
  * key came pinned in our invite, or they joined with our invite), `code` (people compared the
- * verification code).
+ * verification code), `question` (an SMP question was answered with a match; as strong as a
+ * compared code: docs/protocol-verification.md §2).
  */
-export type PeerVerification = 'unverified' | 'invite' | 'code';
-const STRENGTH: Record<PeerVerification, number> = { unverified: 0, invite: 1, code: 2 };
+export type PeerVerification = 'unverified' | 'invite' | 'code' | 'question';
+const STRENGTH: Record<PeerVerification, number> = {
+  unverified: 0,
+  invite: 1,
+  code: 2,
+  question: 2,
+};
 
 /** One remembered peer. */
 export interface KnownPeer {

@@ -79,6 +79,9 @@ export const ERROR_CODES = Object.freeze([
   'ERR_NOTHING_TO_REJECT',
   'ERR_CONFIRM_KEY_CHANGE',
   'ERR_QUEUE_FULL',
+  'ERR_SMP_UNSUPPORTED',
+  'ERR_BAD_QUESTION',
+  'ERR_NOTHING_TO_ANSWER',
   // File transfer (engine/file-transfers.ts, adapters/file-disk.ts).
   'ERR_NO_SUCH_FILE',
   'ERR_FILE_UNSUPPORTED',

@@ -10,8 +10,15 @@ import type { ErrorCode } from './error-codes.js';
 /** A conversation's stable id: derived from the peer's public key, so it survives reconnects. */
 export type PeerId = string;
 
-/** How a peer's identity was checked. */
-export type Verification = 'invite' | 'code' | 'unverified' | 'key-changed';
+/**
+ * How a peer's identity was checked: `invite` (joined with an invite), `code` (the
+ * verification code was compared), `question` (the peer answered our question, or we theirs,
+ * with a match: docs/protocol-verification.md §2), `unverified`, `key-changed`.
+ */
+export type Verification = 'invite' | 'code' | 'question' | 'unverified' | 'key-changed';
+
+/** The outcome of one question (SMP run): both sides learn only this. */
+export type VerificationResult = 'match' | 'mismatch' | 'aborted';
 
 /**
  * Typing state, as the original Cryptully had it: `typing` while keys are pressed, `paused`
@@ -51,6 +58,10 @@ export type ChatEvent =
   | { event: 'undelivered'; peer: PeerId; ids: string[] }
   | { event: 'typing'; peer: PeerId; state: TypingState }
   | { event: 'verified'; peer: PeerId; verification: Verification }
+  /** The peer asks a question: answer it with the `answer` command. */
+  | { event: 'asked'; peer: PeerId; question: string }
+  /** A question (SMP run) ended, on both sides: `match` also marks the peer verified. */
+  | { event: 'verification'; peer: PeerId; result: VerificationResult }
   | { event: 'key-changed'; peer: PeerId; name: string; old: string; new: string }
   | { event: 'disconnected'; peer: PeerId; reason: string; message: string }
   | { event: 'peers'; peers: KnownPeerSummary[] }
@@ -121,6 +132,10 @@ export type ChatCommand =
   | { cmd: 'typing'; peer?: PeerId; state: TypingState }
   | { cmd: 'invite' }
   | { cmd: 'verify'; peer: PeerId }
+  /** Asks a connected peer a question; `answer` is our own answer, compared with theirs. */
+  | { cmd: 'ask'; peer: PeerId; question: string; answer: string }
+  /** Answers the question a peer asked (`asked`). */
+  | { cmd: 'answer'; peer: PeerId; answer: string }
   | { cmd: 'peers' }
   | { cmd: 'forget'; peer: PeerId }
   | { cmd: 'name'; name: string }

@@ -26,6 +26,8 @@ const COMMANDS: Record<CommandName, Record<string, FieldSpec>> = {
   typing: { peer: { kind: 'string', optional: true }, state: { kind: 'typing' } },
   invite: {},
   verify: { peer: { kind: 'string' } },
+  ask: { peer: { kind: 'string' }, question: { kind: 'string' }, answer: { kind: 'string' } },
+  answer: { peer: { kind: 'string' }, answer: { kind: 'string' } },
   peers: {},
   forget: { peer: { kind: 'string' } },
   name: { name: { kind: 'string' } },

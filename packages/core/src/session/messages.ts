@@ -19,7 +19,7 @@ export const SESSION_PROTOCOL_VERSION = 1;
  * The capabilities this implementation announces in `hello.caps`. Later versions add e.g.
  * `smp`, `file`, `pake`; a peer only uses a feature both sides announced.
  */
-export const CAPABILITIES: readonly string[] = Object.freeze(['typing', 'receipts', 'file']);
+export const CAPABILITIES: readonly string[] = Object.freeze(['typing', 'receipts', 'file', 'smp']);
 
 /** The capability that enables file transfer (docs/protocol-session.md §8). */
 export const FILE_CAPABILITY = 'file';
@@ -170,6 +170,20 @@ export type FileMessage =
   | FileAckMessage
   | FileReceivedMessage;
 
+/**
+ * One message of the Socialist Millionaires' Protocol (the question; docs/protocol-verification.md
+ * §2): an OTR SMP TLV, base64. Optional: a peer that does not do SMP ignores it (and does not
+ * announce the `smp` capability, so it is not asked).
+ */
+export interface SmpMessage {
+  t: 'smp';
+  /** The TLV, standard base64 with padding, at most {@link MAX_SMP_TLV_CHARS} characters. */
+  tlv: string;
+}
+
+/** The longest `smp.tlv`, in base64 characters (SMP message 2 with 192-byte MPIs is ~2.9k). */
+export const MAX_SMP_TLV_CHARS = 8192;
+
 /** Every inner message this implementation understands. */
 export type SessionMessage =
   | FileMessage
@@ -182,7 +196,8 @@ export type SessionMessage =
   | PingMessage
   | PongMessage
   | GoodbyeMessage
-  | ErrorMessage;
+  | ErrorMessage
+  | SmpMessage;
 
 /** The `t` of every known message. */
 export type SessionMessageType = SessionMessage['t'];
@@ -206,7 +221,8 @@ type FieldKind =
   | 'typing'
   | 'size'
   | 'sha256'
-  | 'media';
+  | 'media'
+  | 'base64';
 interface FieldSpec {
   kind: FieldKind;
   optional?: boolean;
@@ -265,6 +281,7 @@ export const MESSAGE_TYPES: Readonly<Record<SessionMessageType, TypeSpec>> = Obj
   'file-cancel': { mandatory: true, fields: { id: { kind: 'id' }, reason: { kind: 'name' } } },
   'file-ack': { mandatory: true, fields: { id: { kind: 'id' }, bytes: { kind: 'size' } } },
   'file-received': { mandatory: true, fields: { id: { kind: 'id' } } },
+  smp: { mandatory: false, fields: { tlv: { kind: 'base64' } } },
 });
 
 const utf8Encoder = new TextEncoder();
@@ -280,6 +297,7 @@ const TYPING_STATES: readonly string[] = ['typing', 'paused', 'idle'];
 const SHA256_PATTERN = /^[0-9a-f]{64}$/;
 /** `type/subtype`, as RFC 6838 restricts the names (parameters are not allowed). */
 const MEDIA_PATTERN = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,63}$/;
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 function malformed(message: string): SessionProtocolError {
   return new SessionProtocolError('ERR_SESSION_MALFORMED', message);
@@ -383,6 +401,16 @@ const FIELD_CHECKS: Record<FieldKind, (where: string, value: unknown) => void> =
   media: (where, value) => {
     if (typeof value !== 'string' || !MEDIA_PATTERN.test(value)) {
       throw malformed(`${where} must be a media type such as "image/png"`);
+    }
+  },
+  base64: (where, value) => {
+    if (
+      typeof value !== 'string' ||
+      value.length === 0 ||
+      value.length > MAX_SMP_TLV_CHARS ||
+      !BASE64.test(value)
+    ) {
+      throw malformed(`${where} must be 1 to ${MAX_SMP_TLV_CHARS} characters of base64`);
     }
   },
 };

@@ -78,6 +78,8 @@ export type SessionEvent =
   | { type: 'file'; message: FileMessage }
   /** A file chunk (capability `file`, session active); `data` is a view of the message. */
   | { type: 'file-chunk'; chunk: FileChunk }
+  /** An SMP message (an OTR TLV) from the peer, for the engine's SMP machine. */
+  | { type: 'smp'; tlv: Uint8Array }
   /**
    * The session is over. `undelivered`: our unacknowledged messages, in order, to keep for
    * the next session with the same peer key. `byPeer`: the peer ended it.
@@ -380,6 +382,23 @@ export class Session {
     this.#lastSentAt = now;
   }
 
+  /**
+   * Sends an SMP message (an OTR TLV) to the peer.
+   * @throws {SessionStateError} outside `active`.
+   */
+  sendSmp(tlv: Uint8Array, now: number): SessionStep {
+    if (this.#state !== 'active')
+      throw new SessionStateError('SMP runs in an active session only.');
+    const step = newStep();
+    this.#emit(step, { t: 'smp', tlv: btoa(String.fromCharCode(...tlv)) }, now);
+    return step;
+  }
+
+  /** Whether the peer's hello announced a capability (false before its hello). */
+  peerCan(capability: string): boolean {
+    return this.peerHello?.caps.includes(capability) === true;
+  }
+
   /** Tells the peer our typing state; repeats and sends outside `active` are dropped. */
   setTyping(state: TypingState, now: number): SessionStep {
     const step = newStep();
@@ -454,6 +473,14 @@ export class Session {
     chat: { states: ['active'], handle: (m, step, now) => this.#onChat(m, step, now) },
     typing: { states: ['active'], handle: (m, step, now) => this.#onTyping(m.state, step, now) },
     receipt: { states: ['active'], handle: (m, step) => this.#onReceipt(m.ids, step) },
+    smp: {
+      states: ['active'],
+      handle: (m, step) =>
+        step.events.push({
+          type: 'smp',
+          tlv: Uint8Array.from(atob(m.tlv), (c) => c.charCodeAt(0)),
+        }),
+    },
     ping: {
       states: ['hello', 'deciding', 'awaiting-accept', 'active'],
       handle: (_m, step, now) => this.#emit(step, { t: 'pong' }, now),

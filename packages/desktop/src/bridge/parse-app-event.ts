@@ -26,7 +26,8 @@ type Kind =
   | 'verification'
   | 'typing'
   | 'phase'
-  | 'peers';
+  | 'peers'
+  | 'result';
 interface Field<K extends Kind = Kind, Optional extends boolean = boolean> {
   kind: K;
   optional: Optional;
@@ -46,7 +47,7 @@ type KindFor<T> = [T] extends [boolean]
         : [T] extends [string]
           ? string extends T
             ? 'string'
-            : 'string' | 'verification' | 'typing' | 'phase'
+            : 'string' | 'verification' | 'typing' | 'phase' | 'result'
           : never;
 
 /**
@@ -108,6 +109,8 @@ const EVENTS: { [N in AppEvent['event']]: FieldsOf<Extract<AppEvent, { event: N 
   undelivered: { peer: req('string'), ids: req('strings') },
   typing: { peer: req('string'), state: req('typing') },
   verified: { peer: req('string'), verification: req('verification') },
+  asked: { peer: req('string'), question: req('string') },
+  verification: { peer: req('string'), result: req('result') },
   'key-changed': {
     peer: req('string'),
     name: req('string'),
@@ -170,7 +173,9 @@ const CHECKS: Record<Kind, (v: unknown) => boolean> = {
   number: (v) => typeof v === 'number' && Number.isFinite(v),
   boolean: (v) => typeof v === 'boolean',
   strings: (v) => Array.isArray(v) && v.length <= 10_000 && v.every(isString),
-  verification: (v) => v === 'invite' || v === 'code' || v === 'unverified' || v === 'key-changed',
+  verification: (v) =>
+    v === 'invite' || v === 'code' || v === 'question' || v === 'unverified' || v === 'key-changed',
+  result: (v) => v === 'match' || v === 'mismatch' || v === 'aborted',
   typing: (v) => v === 'typing' || v === 'paused' || v === 'idle',
   phase: (v) => v === 'setup' || v === 'locked' || v === 'ready',
   peers: (v) =>

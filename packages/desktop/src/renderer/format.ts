@@ -35,6 +35,11 @@ export const VERIFICATION_BADGES: Record<
     explanation: 'You compared the verification code with them.',
     tone: 'good',
   },
+  question: {
+    label: 'Verified by question',
+    explanation: 'They answered a question only they could answer (or you answered theirs).',
+    tone: 'good',
+  },
   unverified: {
     label: 'Unverified',
     explanation: 'Compare the verification code with them to be sure nobody is listening in.',

@@ -29,6 +29,8 @@ export interface Conversation {
   /** Why the friend went offline, in one sentence. */
   note: string | null;
   lastActivity: number;
+  /** A question the friend asked us (SMP), waiting for our answer in the Verify dialog. */
+  question?: string;
 }
 
 /** Someone who wants to chat with us and is waiting for Accept or Reject. */
@@ -374,6 +376,21 @@ const ON_EVENT: { [E in AppEvent['event']]: Handler<E> } = {
       : state,
   verified: (state, e) =>
     updateConversation(state, e.peer, (c) => ({ ...c, verification: e.verification })),
+  asked: (state, e) => {
+    const next = updateConversation(state, e.peer, (c) => ({ ...c, question: e.question }));
+    const name = next.conversations[e.peer]?.name || 'Your friend';
+    return notice(next, 'info', `${name} asks you a question: open Verify to answer it.`);
+  },
+  verification: (state, e) => {
+    const next = updateConversation(state, e.peer, (c) => ({ ...c, question: undefined }));
+    const name = next.conversations[e.peer]?.name || 'your friend';
+    const texts = {
+      match: `Your answers match: ${name} is verified.`,
+      mismatch: `Your answers did not match. One of you mistyped, or someone is in the middle: check again before trusting this chat.`,
+      aborted: `The question with ${name} was cancelled.`,
+    };
+    return notice(next, e.result === 'match' ? 'info' : 'error', texts[e.result]);
+  },
   'key-changed': (state, e) => {
     const previous =
       Object.values(state.conversations).find((c) => c.fingerprint === e.old) ??

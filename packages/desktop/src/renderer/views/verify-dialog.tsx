@@ -1,10 +1,18 @@
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Conversation } from '../state.js';
 import { useActions } from './app-context.js';
 
-/** The "Verify" panel: the code to compare by voice, and "Codes match". Escape closes it. */
+/**
+ * The "Verify" panel, two ways: "Compare a code" (the code to read aloud, and "Codes match")
+ * and "Ask a question" (a question only the friend can answer, with our own answer; SMP
+ * compares the answers without sending them). A question the friend asked is answered here
+ * too. Escape closes it.
+ */
 export function VerifyDialog({ conversation }: { conversation: Conversation }) {
   const { send, dispatch } = useActions();
+  const [question, setQuestion] = useState('');
+  const [answer, setAnswer] = useState('');
+  const [reply, setReply] = useState('');
   const confirmRef = useRef<HTMLButtonElement>(null);
   useEffect(() => {
     // Focus the main action; give focus back to what had it (the Verify button) on close.
@@ -15,7 +23,9 @@ export function VerifyDialog({ conversation }: { conversation: Conversation }) {
   // Keep Tab inside the dialog while it is open.
   const trapTab = (e: KeyboardEvent) => {
     if (e.key !== 'Tab') return;
-    const buttons = [...(e.currentTarget as HTMLElement).querySelectorAll('button')];
+    const buttons = [
+      ...(e.currentTarget as HTMLElement).querySelectorAll<HTMLElement>('button, input'),
+    ];
     const first = buttons[0];
     const last = buttons[buttons.length - 1];
     if (e.shiftKey && document.activeElement === first) {
@@ -38,6 +48,34 @@ export function VerifyDialog({ conversation }: { conversation: Conversation }) {
         aria-describedby="verify-help"
       >
         <h2 id="verify-title">Verify {conversation.name}</h2>
+        {conversation.question !== undefined && (
+          <form
+            class="verify-answer"
+            onSubmit={(e) => {
+              e.preventDefault();
+              if (reply.trim() === '') return;
+              send({ cmd: 'answer', peer: conversation.peer, answer: reply });
+              close();
+            }}
+          >
+            <h3>{conversation.name} asks you</h3>
+            <p class="question">{conversation.question}</p>
+            <label>
+              Your answer (never sent: you both learn only whether the answers match)
+              <input
+                type="text"
+                value={reply}
+                onInput={(e) => setReply((e.currentTarget as HTMLInputElement).value)}
+              />
+            </label>
+            <div class="actions">
+              <button class="primary" type="submit" disabled={reply.trim() === ''}>
+                Answer
+              </button>
+            </div>
+          </form>
+        )}
+        <h3>Compare a code</h3>
         <p id="verify-help">
           Call {conversation.name} or meet in person, and read this code aloud. If you both see the
           same code, nobody is listening in.
@@ -60,6 +98,46 @@ export function VerifyDialog({ conversation }: { conversation: Conversation }) {
             Codes match
           </button>
         </div>
+        <form
+          class="verify-ask"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (question.trim() === '' || answer.trim() === '') return;
+            send({ cmd: 'ask', peer: conversation.peer, question: question.trim(), answer });
+            close();
+          }}
+        >
+          <h3>Ask a question</h3>
+          <p class="hint">
+            Ask something only {conversation.name} can answer, and type your own answer. Nothing but
+            whether the answers match is learnt by either of you.
+          </p>
+          <label>
+            Question
+            <input
+              type="text"
+              value={question}
+              onInput={(e) => setQuestion((e.currentTarget as HTMLInputElement).value)}
+            />
+          </label>
+          <label>
+            Your answer
+            <input
+              type="text"
+              value={answer}
+              onInput={(e) => setAnswer((e.currentTarget as HTMLInputElement).value)}
+            />
+          </label>
+          <div class="actions">
+            <button
+              class="secondary"
+              type="submit"
+              disabled={question.trim() === '' || answer.trim() === ''}
+            >
+              Ask
+            </button>
+          </div>
+        </form>
       </div>
     </div>
   );
