@@ -11,11 +11,12 @@ import {
   assessPeer,
   cleanPeerName,
   markVerified,
+  type PeerVerification,
   rememberPeer,
   replacePeerKey,
 } from '../identity/known-peers.js';
 import { verificationCode } from '../identity/verification-code.js';
-import type { ChatEvent, PeerId, TypingState } from '../protocol/events.js';
+import type { ChatEvent, PeerId, TypingState, VerifiedBy } from '../protocol/events.js';
 import type { FileMessage } from '../session/messages.js';
 import { SeenIds } from '../session/seen-ids.js';
 import {
@@ -64,6 +65,13 @@ export interface ConversationOptions {
     resume(peer: PeerId): void;
   };
 }
+
+/** `connected.verifiedBy` of each way the known-peers book records a verification. */
+const VERIFIED_BY: Record<Exclude<PeerVerification, 'unverified'>, VerifiedBy> = {
+  invite: 'invite',
+  code: 'compared',
+  question: 'question',
+};
 
 /** The name shown for a peer whose name is nothing but invisible characters. */
 const UNNAMED = '(no name)';
@@ -283,6 +291,7 @@ export class Conversations {
       code: c.code,
       verified: verification !== 'unverified',
       verification,
+      ...(verification === 'unverified' ? {} : { verifiedBy: VERIFIED_BY[verification] }),
     });
     // Only now does the user see (and the peer get receipts for) what a changed key sent.
     c.run((now) => c.session.release(now));

@@ -17,6 +17,14 @@ export type PeerId = string;
  */
 export type Verification = 'invite' | 'code' | 'question' | 'unverified' | 'key-changed';
 
+/**
+ * How a verified peer was verified, as `connected.verifiedBy` says it: `invite` (an invite
+ * pinned the key), `code` (a join code's PAKE; reserved: join codes are not wired to the
+ * network yet), `question` (an SMP question matched), `compared` (people compared the
+ * verification code, `/verify`).
+ */
+export type VerifiedBy = 'invite' | 'code' | 'question' | 'compared';
+
 /** The outcome of one question (SMP run): both sides learn only this. */
 export type VerificationResult = 'match' | 'mismatch' | 'aborted';
 
@@ -51,6 +59,8 @@ export type ChatEvent =
       code: string;
       verified: boolean;
       verification: Verification;
+      /** Present when `verified`: how (see {@link VerifiedBy}). */
+      verifiedBy?: VerifiedBy;
     }
   | { event: 'message'; peer: PeerId; id: string; text: string; at: number }
   | { event: 'sent'; peer: PeerId; id: string; text: string; at: number; queued: boolean }

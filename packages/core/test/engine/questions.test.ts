@@ -10,7 +10,10 @@ describe('asking a question (SMP)', () => {
   it('verifies both sides on the right answer and warns both on a wrong one', async () => {
     const alice = await openNode('Alice');
     const bob = await openNode('Bob');
-    const { request, joinerSide } = await connectPair(alice, bob);
+    const { request, joinerSide, hostSide } = await connectPair(alice, bob);
+    // Joined by invite: `connected` says how each side was verified.
+    expect(joinerSide.verifiedBy).toBe('invite');
+    expect(hostSide.verifiedBy).toBe('invite');
     const bobId = request.peer;
     const aliceId = joinerSide.peer;
 

@@ -96,6 +96,7 @@ const EVENTS: { [N in AppEvent['event']]: FieldsOf<Extract<AppEvent, { event: N 
     code: req('string'),
     verified: req('boolean'),
     verification: req('verification'),
+    verifiedBy: opt('string'),
   },
   message: { peer: req('string'), id: req('string'), text: req('string'), at: req('number') },
   sent: {
