@@ -17,6 +17,11 @@ export type CommandHandler = (parsed: ParsedArgs, io: CliIo) => Promise<ExitCode
 
 const help: CommandHandler = async (parsed, io) => {
   const id = parsed.args.join(' ');
+  if (parsed.command.id === '' && io.interactive && !parsed.options.plain && !parsed.options.json) {
+    // `cryptully` alone in a terminal (or double-clicked): the home screen, not the help.
+    const status = await (await import('./commands/chat.js')).homeCommand(io);
+    if (status !== null) return status;
+  }
   const command = id === '' ? commandById('') : parseArgs([...parsed.args, '--help']).command;
   if (id !== '' && command.id === '') throw new UsageError(`no command "${id}"`);
   io.stdout.write(renderHelp(command));
@@ -53,6 +58,7 @@ export const HANDLERS: Record<CommandId, CommandHandler> = {
   'peers verify': lazy(peers, 'verifyPeer'),
   'peers forget': lazy(peers, 'forgetKnownPeer'),
   invite: async (_parsed, io) => (await import('./commands/invite.js')).inviteCommand(io),
+  app: async (_parsed, io) => (await import('./commands/app.js')).appCommand(io),
 };
 
 /**

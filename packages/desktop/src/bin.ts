@@ -6,15 +6,10 @@
  */
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { randomBytes } from '@cryptully/core/crypto';
-import { cryptullyHome } from '@cryptully/core/storage';
-import { openCoreEngine } from './backend/core-engine.js';
-import { DesktopBackend } from './backend/desktop-backend.js';
 import { locateElectron, missingElectronMessage } from './electron-binary.js';
-import { startWebServer } from './web/web-server.js';
+import { startBrowserApp } from './web/browser-app.js';
 
 const USAGE = `Usage: cryptully-desktop [--web [--port N]]
 
@@ -38,39 +33,7 @@ async function runWeb(
   hostDefaults: { port?: number; bind?: string },
   printApiToken: boolean,
 ): Promise<void> {
-  const backend = await DesktopBackend.start({
-    home: cryptullyHome(),
-    openEngine: openCoreEngine,
-    ...(process.env.CRYPTULLY_PASSPHRASE ? { passphrase: process.env.CRYPTULLY_PASSPHRASE } : {}),
-    hostDefaults,
-    log: (line) => process.stderr.write(`${line}\n`),
-  });
-  const apiToken = printApiToken ? Buffer.from(randomBytes(32)).toString('base64url') : undefined;
-  const server = await startWebServer({
-    backend,
-    rendererDir: join(here, 'renderer'),
-    port,
-    ...(apiToken !== undefined ? { apiToken } : {}),
-    log: (line) => process.stderr.write(`${line}\n`),
-  });
-  const interactive = process.stdin.isTTY === true;
-  process.stdout.write(
-    `Cryptully is running for your browser. Open this address (it holds a private access key that works once, do not share it):\n\n  ${server.url}\n\n${apiToken !== undefined ? `api-token=${apiToken}\n\n` : ''}${interactive ? 'Press Enter for a new address, Ctrl+C to stop.' : 'Press Ctrl+C to stop.'}\n`,
-  );
-  if (interactive) {
-    // A new one-time address, e.g. for another browser; the tabs already open keep working.
-    createInterface({ input: process.stdin }).on('line', () => {
-      process.stdout.write(`\nA new address (it works once):\n\n  ${server.newLink()}\n\n`);
-    });
-  }
-  let stopping = false;
-  const stop = () => {
-    if (stopping) return;
-    stopping = true;
-    void Promise.allSettled([server.close(), backend.close()]).then(() => process.exit(0));
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  await startBrowserApp({ rendererDir: join(here, 'renderer'), port, hostDefaults, printApiToken });
 }
 
 function runElectron(): void {

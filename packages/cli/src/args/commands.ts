@@ -43,6 +43,7 @@ export type CommandId =
   | 'peers verify'
   | 'peers forget'
   | 'invite'
+  | 'app'
   | 'help';
 
 /** One command: its words, arguments, options and newcomer-friendly help. */
@@ -123,6 +124,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       ['cryptully host', 'start a chat and get an invite to send to your friend'],
       ['cryptully join cryptully://join/…', 'join the chat of the friend who sent you that invite'],
       ['cryptully id', 'show your fingerprint, which friends can use to check it is you'],
+      ['cryptully app', 'the same chat in a window of your web browser'],
     ],
   },
   {
@@ -263,6 +265,18 @@ export const COMMANDS: readonly CommandSpec[] = [
     args: [],
     options: [],
     examples: [['cryptully host', 'then type /invite for each friend you want to invite']],
+  },
+  {
+    id: 'app',
+    summary: 'open the chat in your web browser instead of the terminal',
+    description:
+      'Starts the desktop app for your web browser: it runs on this computer only (127.0.0.1) ' +
+      'and opens your default browser at a private address that works once; the address is ' +
+      'printed too, in case the browser does not open. Press Ctrl+C to stop. Comes with the ' +
+      'single-file download of cryptully.',
+    args: [],
+    options: [],
+    examples: [['cryptully app', 'open Cryptully in your browser']],
   },
   {
     id: 'help',

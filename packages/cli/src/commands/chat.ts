@@ -7,18 +7,20 @@ import { parseJoinTarget } from '@cryptully/core/identity';
 import type { ChatNodeApi } from '@cryptully/core/protocol';
 import { type ChatCommand, CryptullyError } from '@cryptully/core/protocol';
 import { cryptullyHome } from '@cryptully/core/storage';
-import type { ParsedArgs } from '../args/parse-args.js';
+import type blessed from 'blessed';
+import { type ParsedArgs, parseArgs } from '../args/parse-args.js';
 import { lineAsker, screenAsker } from '../askers.js';
 import { ChatController, type ChatEnd } from '../controller.js';
 import { CliError, userMessage } from '../errors.js';
-import type { ExitCode } from '../exit-codes.js';
+import { EXIT, type ExitCode } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { runJson } from '../modes/json.js';
 import { runPlain } from '../modes/plain.js';
 import { type ChatIdentity, NOBODY, prepareIdentity } from '../onboarding.js';
 import { colorWanted, createPalette } from '../palette.js';
 import { TuiApp } from '../tui/app.js';
-import { showNotice } from '../tui/prompt-form.js';
+import { askHomeChoice } from '../tui/home-screen.js';
+import { askInScreen, showNotice } from '../tui/prompt-form.js';
 import { createScreen } from '../tui/screen.js';
 import { createTheme } from '../tui/theme.js';
 import { VERSION } from '../version.js';
@@ -134,9 +136,13 @@ function finish(end: ChatEnd, io: CliIo): ExitCode {
   return end.exitCode;
 }
 
-async function runTui(parsed: ParsedArgs, io: CliIo): Promise<ExitCode> {
+async function runTui(
+  parsed: ParsedArgs,
+  io: CliIo,
+  given?: blessed.Widgets.Screen,
+): Promise<ExitCode> {
   const theme = createTheme(colorWanted(io.env));
-  const screen = createScreen({ input: io.stdin, output: io.stdout });
+  const screen = given ?? createScreen({ input: io.stdin, output: io.stdout });
   let app: TuiApp | undefined;
   // A bug must not leave the terminal in full-screen raw mode: restore it, then say so.
   const crash = (error: unknown) => {
@@ -197,6 +203,42 @@ async function runLines(parsed: ParsedArgs, io: CliIo, mode: 'plain' | 'json'): 
   controller.begin(startCommand(parsed));
   const end = await running.finally(stop);
   return finish(end, io);
+}
+
+/**
+ * `cryptully` alone in a terminal: the home screen asks "Host a chat" or "Join a chat" (and
+ * for a join, the invite), then the chat runs on the same screen. Without a terminal it shows
+ * the help instead, as before.
+ */
+export async function homeCommand(io: CliIo): Promise<ExitCode | null> {
+  if (!io.interactive) return null;
+  const theme = createTheme(colorWanted(io.env));
+  const screen = createScreen({ input: io.stdin, output: io.stdout });
+  let handedOver = false;
+  try {
+    const choice = await askHomeChoice(screen, theme);
+    if (choice === null) return EXIT.ok;
+    let argv = ['host'];
+    if (choice === 'join') {
+      const target = await askInScreen(screen, theme, {
+        title: 'Join a chat',
+        lines: [
+          'Paste the invite your friend sent you (it starts with cryptully://join/), ' +
+            'or their address as host:port.',
+        ],
+        check: (answer) =>
+          answer === ''
+            ? 'Paste the invite first.'
+            : joinTargetProblem(answer, Date.now())?.message,
+      });
+      if (target === null) return EXIT.ok;
+      argv = ['join', target];
+    }
+    handedOver = true;
+    return await runTui(parseArgs(argv), io, screen);
+  } finally {
+    if (!handedOver) screen.destroy();
+  }
 }
 
 /**
