@@ -31,9 +31,24 @@ export interface JsonProcess {
 
 /** Starts `node dist/bin.js <args>` with a home folder and extra environment. */
 export function startJson(args: string[], home: string, env: NodeJS.ProcessEnv = {}): JsonProcess {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    env: { ...process.env, CRYPTULLY_HOME: home, NO_COLOR: '1', ...env },
+  return startJsonCommand([process.execPath, BIN, ...args], {
+    ...process.env,
+    CRYPTULLY_HOME: home,
+    NO_COLOR: '1',
+    ...env,
   });
+}
+
+/**
+ * Starts any `cryptully`-speaking command line (a single executable, an npm-installed CLI)
+ * with exactly `env`, from `cwd`.
+ */
+export function startJsonCommand(
+  [command, ...args]: string[],
+  env: NodeJS.ProcessEnv,
+  cwd?: string,
+): JsonProcess {
+  const child = spawn(command!, args, { env, ...(cwd ? { cwd } : {}) });
   const events: ChatEvent[] = [];
   const lines: string[] = [];
   let stderr = '';
