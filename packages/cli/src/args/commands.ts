@@ -268,7 +268,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     id: 'app',
-    summary: 'open the chat in your web browser instead of the terminal',
+    summary: 'open the chat in your web browser',
     description:
       'Starts the desktop app for your web browser: it runs on this computer only (127.0.0.1) ' +
       'and opens your default browser at a private address that works once; the address is ' +
