@@ -41,15 +41,26 @@ interface Sodium {
   sodium_memzero(buffer: Uint8Array): void;
 }
 
-/** Loads sodium-native synchronously, whether this code runs as ES module or CommonJS bundle. */
+/**
+ * Loads sodium-native synchronously, whether this code runs as ES module or CommonJS bundle.
+ * The `require('sodium-native')` calls are literal on purpose: the single executable's bundler
+ * (packages/release) follows them and replaces the addon's loader with its own, which unpacks
+ * the addon embedded in the executable; when that fails, this throws and core falls back.
+ */
 function requireSodium(): { sodium: Sodium; version: string } {
   // A CommonJS bundle (the single executable) has `require`; an ES module has import.meta.url.
-  const load = typeof require === 'function' ? require : createRequire(import.meta.url);
-  const name = 'sodium-native'; // a variable, so that bundlers leave the addon to run time
-  const sodium = load(name) as Sodium;
+  const sodium = (
+    typeof require === 'function'
+      ? require('sodium-native')
+      : createRequire(import.meta.url)('sodium-native')
+  ) as Sodium;
   let version = 'unknown';
   try {
-    version = (load(`${name}/package.json`) as { version: string }).version;
+    const manifest =
+      typeof require === 'function'
+        ? require('sodium-native/package.json')
+        : createRequire(import.meta.url)('sodium-native/package.json');
+    version = (manifest as { version: string }).version;
   } catch {
     // the version is only reported
   }
