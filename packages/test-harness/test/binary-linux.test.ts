@@ -4,6 +4,7 @@
  * the source build (`node packages/cli/dist/bin.js`).
  */
 import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -79,12 +80,23 @@ describe.skipIf(skip)('the Linux single executable', () => {
     const home = await emptyHome();
     const env = { HOME: home };
     const version = await run(linux.file, ['--version'], { cwd: '/', env });
-    expect(version.stdout.trim()).toBe(CLI_VERSION);
+    // The second line proves the embedded sodium-native addon was unpacked, checked and loaded.
+    expect(version.stdout).toBe(`${CLI_VERSION}\ncrypto: libsodium (sodium-native 5.1.0)\n`);
     expect(version.stderr).toBe('');
     const help = await run(linux.file, ['--help'], { cwd: '/', env });
     expect(help.stdout).toMatch(/cryptully host/);
     expect(help.stdout).toMatch(/cryptully join/);
     expect(help.stdout).toMatch(/cryptully app/);
+    // Where the addon cannot be unpacked: one sentence, and node:crypto instead.
+    writeFileSync(join(home, 'blocker'), 'a file where the cache folder would go');
+    const blocked = await run(linux.file, ['--version'], {
+      cwd: '/',
+      env: { ...env, CRYPTULLY_CACHE: join(home, 'blocker', 'cache') },
+    });
+    expect(blocked.stdout).toMatch(/^crypto: node:crypto/m);
+    expect(blocked.stderr).toMatch(
+      /^cryptully: could not load the built-in sodium-native \(.+\), so cryptully carries on without it\.\n$/,
+    );
     const wrong = await run(linux.file, ['frobnicate'], { cwd: '/', env }).catch((e) => e);
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toMatch(/^cryptully: unknown command "frobnicate"/);

@@ -81,7 +81,8 @@ describe('the npm packages', () => {
 
   it('install with npm -g into an empty prefix and print the version', async () => {
     const { stdout } = await run(installed, ['--version']);
-    expect(stdout.trim()).toBe(CLI_VERSION);
+    expect(stdout.split('\n')[0]).toBe(CLI_VERSION);
+    expect(stdout).toMatch(/^crypto: libsodium \(sodium-native /m);
     const app = await run(installed, ['app']).catch((error) => error);
     expect(app.code).toBe(1);
     expect(app.stderr).toMatch(/^cryptully: the browser app is not part of this install: .+\.\n$/);
