@@ -16,6 +16,7 @@ export const CLI_ERROR_CODES = Object.freeze([
   'ERR_BAD_ENV',
   'ERR_OPEN',
   'ERR_CHAT',
+  'ERR_NO_BROWSER_APP',
 ] as const);
 
 /** One of {@link CLI_ERROR_CODES}. */

@@ -32,7 +32,8 @@ export async function appCommand(io: CliIo): Promise<ExitCode> {
     await starter(io);
   } catch (error) {
     const code = (error as { code?: unknown }).code;
-    if (code === 'EADDRINUSE') throw new CliError('ERR_PORT_IN_USE', 'that port is already in use');
+    if (code === 'EADDRINUSE')
+      throw new CliError('ERR_ADDRESS_IN_USE', 'that port is already in use');
     throw error;
   }
   // The server keeps the process alive until Ctrl+C, which exits on its own.
