@@ -1,8 +1,9 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { repoPath } from '../../drivers/paths.js';
 import type { GroupOptions } from '../group-options.js';
 import type { Figure, GroupResult } from '../report.js';
 import { median, msSince, round } from '../stats.js';
@@ -10,7 +11,9 @@ import { median, msSince, round } from '../stats.js';
 /**
  * Start-up: wall time of `cryptully --version` (median of several runs) beside a bare
  * `node -e ""`, and the time for the terminal UI to draw its first screen and to show the
- * invite, in a real terminal (tmux), when tmux is installed.
+ * invite, in a real terminal (tmux), when tmux is installed. The same for the Linux single
+ * executable (`release/cryptully-linux-x64`) in the same run when it is built, with the size
+ * of every executable in `release/`.
  * @module
  */
 
@@ -25,11 +28,25 @@ function cliBin(): string | undefined {
   }
 }
 
-function timeSpawn(args: string[], runs: number, env: NodeJS.ProcessEnv = process.env): number[] {
+/** The built single executables in release/ (name and path). */
+function releaseBinaries(): Array<{ name: string; path: string }> {
+  const dir = repoPath('release');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((name) => name.startsWith('cryptully-') && !name.endsWith('.tmp'))
+    .map((name) => ({ name, path: join(dir, name) }));
+}
+
+function timeSpawn(
+  args: string[],
+  runs: number,
+  env: NodeJS.ProcessEnv = process.env,
+  command = process.execPath,
+): number[] {
   const samples: number[] = [];
   for (let i = 0; i < runs; i++) {
     const start = process.hrtime.bigint();
-    const result = spawnSync(process.execPath, args, { stdio: 'ignore', env });
+    const result = spawnSync(command, args, { stdio: 'ignore', env });
     if (result.status !== 0) throw new Error(`${args.join(' ')} exited with ${result.status}`);
     samples.push(msSince(start));
   }
@@ -64,9 +81,9 @@ const hasTmux = () => spawnSync('tmux', ['-V'], { stdio: 'ignore' }).status === 
  * Starts `cryptully host` in a fresh tmux session and polls the screen: resolves with the
  * milliseconds until anything is drawn and until the invite is shown.
  */
-async function tuiTimes(bin: string, home: string, socket: string, run: number) {
+async function tuiTimes(launch: string, home: string, socket: string, run: number) {
   const session = `bench-${run}`;
-  const command = `CRYPTULLY_HOME=${home} NCURSES_NO_UTF8_ACS=1 ${process.execPath} ${bin} host --bind 127.0.0.1 --port 0`;
+  const command = `CRYPTULLY_HOME=${home} NCURSES_NO_UTF8_ACS=1 ${launch} host --bind 127.0.0.1 --port 0`;
   const start = process.hrtime.bigint();
   execFileSync('tmux', [
     '-L',
@@ -123,6 +140,33 @@ export async function runStartupGroup(options: GroupOptions): Promise<GroupResul
       reference: 'startup.node',
     }),
   );
+  const executables = releaseBinaries();
+  for (const file of executables) {
+    figures.push({
+      id: `size.${file.name.replace(/\.exe$/, '')}`,
+      group: 'startup',
+      label: `size of release/${file.name}`,
+      value: round(statSync(file.path).size / 1048576, 3),
+      unit: 'MiB',
+      better: 'lower',
+    });
+  }
+  const linuxBinary = executables.find((file) => file.name === 'cryptully-linux-x64')?.path;
+  if (linuxBinary && process.platform === 'linux' && process.arch === 'x64') {
+    options.progress('startup: release/cryptully-linux-x64 --version');
+    figures.push(
+      startupFigure(
+        'startup.binary-version',
+        '`release/cryptully-linux-x64 --version` (single executable)',
+        timeSpawn(['--version'], runs, process.env, linuxBinary),
+        { reference: 'startup.version' },
+      ),
+    );
+  } else {
+    notes.push(
+      'startup: release/cryptully-linux-x64 is not built (pnpm build:binaries); not measured',
+    );
+  }
   if (!hasTmux()) {
     notes.push('startup: tmux is not installed; the time to the first TUI screen was not measured');
     return { group: 'startup', figures, notes, durationMs: Date.now() - started };
@@ -141,9 +185,24 @@ export async function runStartupGroup(options: GroupOptions): Promise<GroupResul
     const draws: number[] = [];
     const invites: number[] = [];
     for (let run = 0; run < Math.min(runs, 5); run++) {
-      const times = await tuiTimes(bin, home, socket, run);
+      const times = await tuiTimes(`${process.execPath} ${bin}`, home, socket, run);
       draws.push(times.firstDraw);
       invites.push(times.invite);
+    }
+    if (linuxBinary && process.platform === 'linux' && process.arch === 'x64') {
+      options.progress("startup: the single executable's terminal UI in tmux");
+      const binaryDraws: number[] = [];
+      for (let run = 0; run < Math.min(runs, 5); run++) {
+        binaryDraws.push((await tuiTimes(linuxBinary, home, socket, 100 + run)).firstDraw);
+      }
+      figures.push(
+        startupFigure(
+          'startup.binary-tui-first-screen',
+          'TUI first screen of release/cryptully-linux-x64 (tmux 120x40)',
+          binaryDraws,
+          { reference: 'startup.tui-first-screen' },
+        ),
+      );
     }
     figures.push(
       startupFigure(
