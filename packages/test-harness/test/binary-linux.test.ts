@@ -3,12 +3,13 @@
  * with `env -i` and an empty home (no Node, no node_modules), in a real terminal (tmux), against
  * the source build (`node packages/cli/dist/bin.js`).
  */
-import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { chromium } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   binary,
@@ -18,12 +19,27 @@ import {
   SOURCE_BIN,
   startJsonCommand,
   Tmux,
+  waitFor,
 } from './support/binaries.js';
 
 const run = promisify(execFile);
 const linux = binary('linux-x64');
 const skip = linux.skip || (hasTmux ? false : 'tmux is not installed');
 if (skip) console.warn(`the Linux single-executable tests are skipped: ${skip}`);
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+if (!existsSync(CHROMIUM))
+  console.warn(`Chromium is not at ${CHROMIUM}: "cryptully app" is not tested`);
 
 const tmux = new Tmux();
 const folders: string[] = [];
@@ -170,4 +186,47 @@ describe.skipIf(skip)('the Linux single executable', () => {
     bob.send({ cmd: 'quit' });
     expect(await bob.exit()).toBe(0);
   }, 90_000);
+
+  it.skipIf(!existsSync(CHROMIUM))(
+    '"cryptully app" opens the default browser at the one-time address, and the app works there',
+    async () => {
+      const home = await emptyHome();
+      // The desktop's opener (xdg-open) is played by a script that notes the address it is given.
+      const opened = join(home, 'opened.txt');
+      writeFileSync(join(home, 'xdg-open'), `#!/bin/sh\nprintf '%s' "$1" > '${opened}'\n`);
+      chmodSync(join(home, 'xdg-open'), 0o755);
+      const app = spawn(linux.file, ['app'], {
+        cwd: '/',
+        env: { HOME: home, PATH: `${home}:/usr/bin:/bin` },
+      });
+      let stdout = '';
+      app.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString('utf8');
+      });
+      const exited = new Promise<number | null>((resolve) => app.on('exit', resolve));
+      try {
+        const url = await waitFor(
+          () => (existsSync(opened) ? readFileSync(opened, 'utf8') : undefined) || undefined,
+          30_000,
+          () => `the browser was never opened; stdout: ${stdout}`,
+        );
+        expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/#/);
+        expect(stdout).toContain(url);
+        const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
+        try {
+          const page = await browser.newPage();
+          await page.goto(url);
+          await page.getByLabel('Your name').fill('Uma');
+          await page.getByRole('button', { name: 'Continue' }).click();
+          await page.getByRole('heading', { name: 'Hello, Uma' }).waitFor({ timeout: 30_000 });
+        } finally {
+          await browser.close();
+        }
+      } finally {
+        app.kill('SIGINT');
+      }
+      expect(await exited).toBe(0);
+    },
+    90_000,
+  );
 });

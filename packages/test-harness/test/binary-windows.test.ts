@@ -19,6 +19,7 @@ import {
   type JsonProcess,
   startJsonCommand,
   Tmux,
+  waitFor,
   wineLoader,
 } from './support/binaries.js';
 
@@ -134,15 +135,12 @@ describe.skipIf(skip)('the Windows single executable under Wine', () => {
             .filter(Boolean)
             .map((line) => JSON.parse(line) as ChatEvent)
         : [];
-    const winNext = async (event: ChatEvent['event'], ms = 60_000): Promise<ChatEvent> => {
-      const deadline = Date.now() + ms;
-      while (Date.now() < deadline) {
-        const found = winEvents().find((e) => e.event === event);
-        if (found) return found;
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
-      throw new Error(`no ${event} from Windows; got ${JSON.stringify(winEvents())}`);
-    };
+    const winNext = (event: ChatEvent['event'], ms = 60_000): Promise<ChatEvent> =>
+      waitFor(
+        () => winEvents().find((e) => e.event === event),
+        ms,
+        () => `no ${event} from Windows; got ${JSON.stringify(winEvents())}`,
+      );
     const type = (command: unknown) => {
       tmux.keys('win', [JSON.stringify(command)], true);
       tmux.keys('win', ['Enter']);

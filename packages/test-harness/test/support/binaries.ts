@@ -33,6 +33,21 @@ export function wineLoader(): string | null {
   return null;
 }
 
+/** Polls `find` every 100 ms until it returns something; fails with `why()` after `ms`. */
+export async function waitFor<T>(
+  find: () => T | undefined,
+  ms: number,
+  why: () => string,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    const found = find();
+    if (found !== undefined) return found;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(why());
+}
+
 /** Whether tmux can run here. */
 export const hasTmux = spawnSync('tmux', ['-V'], { stdio: 'ignore' }).status === 0;
 
