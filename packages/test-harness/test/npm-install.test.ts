@@ -74,7 +74,9 @@ describe('the npm packages', () => {
       expect(files).toContain('package/package.json');
       expect(files.some((file) => file.endsWith('.tsbuildinfo'))).toBe(false);
       expect(
-        files.every((file) => /^package\/(dist\/|wordlists\/|README\.md|package\.json|LICENSE)/.test(file)),
+        files.every((file) =>
+          /^package\/(dist\/|wordlists\/|README\.md|package\.json|LICENSE)/.test(file),
+        ),
       ).toBe(true);
     }
   });
