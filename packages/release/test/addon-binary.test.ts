@@ -78,7 +78,12 @@ describe.skipIf(!linuxX64)('a native addon inside a single executable', () => {
     const cache = await mkdtemp(join(tmpdir(), 'cryptully-cache-'));
     folders.push(cache);
     const { result, stderr } = await runProbe(cache);
-    expect(result).toEqual({ provider: 'sodium-native', blake2b256: expectedBlake2b() });
+    expect(result).toEqual({
+      provider: 'sodium-native',
+      blake2b256: expectedBlake2b(),
+      // udx-native (the DHT's UDP) was found by the same generic discovery and bound a socket.
+      udxPort: expect.any(Number),
+    });
     expect(stderr).toBe('');
     const prebuilt = createRequire(import.meta.url).resolve('sodium-native/package.json');
     const original = readFileSync(
@@ -104,11 +109,20 @@ describe.skipIf(!linuxX64)('a native addon inside a single executable', () => {
     folders.push(base);
     writeFileSync(join(base, 'blocker'), 'a file where the cache folder should be');
     const { result, stderr } = await runProbe(join(base, 'blocker', 'cache'));
-    expect(result).toMatchObject({ provider: 'node:crypto', code: 'ERR_ADDON_UNAVAILABLE' });
-    expect(stderr.trim().split('\n')).toHaveLength(1);
-    expect(stderr).toMatch(
-      /^cryptully: could not load the built-in sodium-native \(cannot write .+\), so cryptully carries on without it\.\n$/,
-    );
+    expect(result).toMatchObject({
+      provider: 'node:crypto',
+      code: 'ERR_ADDON_UNAVAILABLE',
+      udx: 'ERR_ADDON_UNAVAILABLE',
+    });
+    const lines = stderr.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    for (const [index, name] of ['sodium-native', 'udx-native'].entries()) {
+      expect(lines[index]).toMatch(
+        new RegExp(
+          `^cryptully: could not load the built-in ${name} \\(cannot write .+\\), so cryptully carries on without it\\.$`,
+        ),
+      );
+    }
     expect(stderr).not.toMatch(/\bat .*:\d+:\d+/);
   });
 });
