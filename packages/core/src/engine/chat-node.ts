@@ -83,6 +83,13 @@ export interface ChatNodeOptions {
   downloadsDir?: string;
   /** The disk file transfers use; default the Node file system. */
   disk?: FileDisk;
+  /**
+   * The clock, in ms since the Unix epoch; default `Date.now`. Everything the node dates or
+   * checks against time reads it (invites and their expiry, message times, session deadlines,
+   * the failed-handshake limit, known peers' last-seen), so tests can move time on instead of
+   * waiting. Timers still run in real time, towards the deadlines this clock sets.
+   */
+  now?: () => number;
 }
 
 /** `ERR_NO_NAME`: no display name was given and none is saved. */
@@ -111,6 +118,7 @@ export class ChatNode implements ChatNodeApi {
   readonly #transport: Transport;
   readonly #secure: SecureChannelFactory;
   readonly #limits: HostLimits;
+  readonly #now: () => number;
   readonly #invites = new InviteBook();
   readonly #events: EventHub;
   readonly #conversations: Conversations;
@@ -151,6 +159,7 @@ export class ChatNode implements ChatNodeApi {
     this.#transport = init.options.transport ?? tcpTransport();
     this.#secure = init.secure;
     this.#limits = resolveLimits(init.options.limits);
+    this.#now = init.options.now ?? Date.now;
     this.#events = new EventHub((line) => this.#log(line));
     this.#known = new KnownPeerHolder(init.book, init.storage, (line) => this.#log(line));
     this.#conversations = new Conversations({
@@ -160,6 +169,7 @@ export class ChatNode implements ChatNodeApi {
       idleTimeoutMs: init.options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
       helloTimeoutMs: init.options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
       name: () => this.#name,
+      now: this.#now,
       known: this.#known,
       ownPublicKey: init.keyPair.publicKey,
       emit: (event) => this.#emit(event),
@@ -297,7 +307,7 @@ export class ChatNode implements ChatNodeApi {
       limits: this.#limits,
       handshakeTimeoutMs: this.#handshakeTimeoutMs,
       invites: this.#invites,
-      clock: Date.now,
+      clock: this.#now,
       sessionCount: () => this.#conversations.count() + this.#starting,
       makeRoom: () => this.#conversations.dropOldestSilent(),
       onChannel: (accepted) => this.#onHostChannel(accepted),
@@ -334,7 +344,7 @@ export class ChatNode implements ChatNodeApi {
       hostPublicKey: this.#keyPair.publicKey,
       addresses: this.#hostAddresses,
       port: address.port,
-      now: Date.now(),
+      now: this.#now(),
       ttlMs: this.#options.inviteTtlMs ?? DEFAULT_INVITE_TTL_MS,
     });
     return { invite: encodeInvite(entry.invite), expiresAt: entry.invite.expiresAt * 1000 };
@@ -368,7 +378,7 @@ export class ChatNode implements ChatNodeApi {
   // ---- joining ---------------------------------------------------------------------------
 
   async #join(text: string): Promise<void> {
-    const target = joinPlan(parseJoinTarget(text, { now: Date.now() }));
+    const target = joinPlan(parseJoinTarget(text, { now: this.#now() }));
     if (target.invite && constantTimeEqual(target.invite.hostPublicKey, this.#keyPair.publicKey)) {
       throw new EngineCommandError(JOIN_FAILURES.self.code, JOIN_FAILURES.self.message);
     }

@@ -1,20 +1,14 @@
 /**
  * The conversations of a chat node: one {@link PeerConnection} per live peer, what outlives a
- * connection (unacknowledged messages, ids already shown), and the trust decisions around each
- * session (requests, key changes, who is shown what and when).
+ * connection (unacknowledged messages, ids already shown, the offline queue), and the
+ * translation of session events into chat events. What to make of a peer (names, key
+ * changes, who decides) is the pure policy of `trust-policy.ts`.
  * @module
  */
 import type { SecureConnection } from '../adapters/secure-connection.js';
 import type { FileChunk } from '../files/transfer-wire.js';
 import { fingerprint, peerIdFromPublicKey } from '../identity/fingerprint.js';
-import {
-  assessPeer,
-  cleanPeerName,
-  markVerified,
-  type PeerVerification,
-  rememberPeer,
-  replacePeerKey,
-} from '../identity/known-peers.js';
+import { markVerified, type PeerVerification } from '../identity/known-peers.js';
 import { verificationCode } from '../identity/verification-code.js';
 import type { ChatEvent, PeerId, TypingState, VerifiedBy } from '../protocol/events.js';
 import type { FileMessage } from '../session/messages.js';
@@ -33,6 +27,7 @@ import type { KnownPeerHolder } from './known-peer-book.js';
 import { CLOSE_GRACE_MS, MAX_PENDING_MESSAGES } from './limits.js';
 import { PeerConnection } from './peer-connection.js';
 import { Questions } from './questions.js';
+import { introduce, rememberConnected, rememberLastSeen } from './trust-policy.js';
 
 /** What outlives one connection with a peer key. */
 interface PeerMemory {
@@ -53,6 +48,8 @@ export interface ConversationOptions {
   helloTimeoutMs: number;
   /** Our display name now (it may change between sessions). */
   name: () => string;
+  /** The time, in ms since the epoch (the node's clock). */
+  now: () => number;
   known: KnownPeerHolder;
   /** Our identity's static public key (binds questions to the session). */
   ownPublicKey: Uint8Array;
@@ -72,9 +69,6 @@ const VERIFIED_BY: Record<Exclude<PeerVerification, 'unverified'>, VerifiedBy> =
   code: 'compared',
   question: 'question',
 };
-
-/** The name shown for a peer whose name is nothing but invisible characters. */
-const UNNAMED = '(no name)';
 
 /** See the module documentation. */
 export class Conversations {
@@ -101,14 +95,12 @@ export class Conversations {
   dropOldestSilent(): boolean {
     let oldest: PeerConnection | undefined;
     for (const { connection: c } of this.#peers.values()) {
-      const silent = c?.session.role === 'host' && c.session.state === 'hello';
-      if (silent && (!oldest || c.serial < oldest.serial)) oldest = c;
+      if (c?.silent && (!oldest || c.serial < oldest.serial)) oldest = c;
     }
     if (!oldest) return false;
-    const dropped = oldest;
-    this.#o.log(`dropped ${dropped.remote} to make room: it had not introduced itself`);
-    dropped.run(() => dropped.session.abort('timeout', 'The peer did not introduce itself.'));
-    dropped.destroy();
+    this.#o.log(`dropped ${oldest.remote} to make room: it had not introduced itself`);
+    oldest.abort('timeout', 'The peer did not introduce itself.');
+    oldest.destroy();
     return true;
   }
 
@@ -130,7 +122,7 @@ export class Conversations {
     for (const memory of this.#peers.values()) {
       const connection = memory.connection;
       if (!connection) continue;
-      connection.run((now) => connection.session.close('quit', now, 'You left.'));
+      connection.close('quit', 'You left.');
       closing.push(connection.closed);
     }
     let timer: NodeJS.Timeout | undefined;
@@ -158,7 +150,7 @@ export class Conversations {
     if (previous) {
       // The same key connected again (e.g. after a cut): the new connection wins.
       this.#o.log(`${remote} replaces the earlier connection of the same peer`);
-      previous.run(() => previous.session.abort('replaced', 'The peer connected again.'));
+      previous.abort('replaced', 'The peer connected again.');
       previous.destroy();
     }
     // Looked up only now: closing the previous connection may have freed the peer's memory,
@@ -171,7 +163,7 @@ export class Conversations {
         client: this.#o.clientName,
         version: this.#o.clientVersion,
       },
-      now: Date.now(),
+      now: this.#o.now(),
       keepAliveMs: this.#o.keepAliveMs,
       idleTimeoutMs: this.#o.idleTimeoutMs,
       helloTimeoutMs: this.#o.helloTimeoutMs,
@@ -188,18 +180,14 @@ export class Conversations {
       invited,
       code: verificationCode(channel.handshakeHash),
       fingerprint: fingerprint(publicKey),
-      clock: Date.now,
+      clock: this.#o.now,
       hooks: {
-        onEvents: (c, events) => this.#onSessionEvents(c, events),
+        onEvent: (c, event) => this.#sessionEventHandlers[event.type](c, event as never),
         log: (line) => this.#o.log(line),
       },
     });
     memory.connection = connection;
     connection.start();
-  }
-
-  #onSessionEvents(connection: PeerConnection, events: SessionEvent[]): void {
-    for (const event of events) this.#sessionEventHandlers[event.type](connection, event as never);
   }
 
   readonly #sessionEventHandlers: {
@@ -226,61 +214,52 @@ export class Conversations {
   };
 
   #onHello(c: PeerConnection, claimed: string): void {
-    const assessment = assessPeer(this.#o.known.book, c.publicKey, claimed);
-    c.known = assessment.status === 'known';
-    // Shown as the known-peers book would keep it: no bidi overrides or invisible characters
-    // that could make one name read as another in a user interface.
-    let name = cleanPeerName(claimed) || UNNAMED;
-    if (assessment.status === 'known' && assessment.nameTakenBy) {
-      // A known peer calling itself by another known peer's name would be shown (and saved) as
-      // that peer: keep the name we know this key by.
-      name = assessment.peer.name;
+    const intro = introduce(this.#o.known.book, c.publicKey, claimed, c.role);
+    c.recordIntroduction(intro);
+    const { name, keyChangedFrom } = intro;
+    if (intro.claimedNameOfAnother !== undefined) {
       this.#o.log(
-        `${c.remote}: a known peer calls itself "${claimed}", the name of another known peer; shown as "${name}"`,
+        `${c.remote}: a known peer calls itself "${intro.claimedNameOfAnother}", the name of another known peer; shown as "${name}"`,
       );
     }
-    c.name = name;
-    if (assessment.status === 'key-changed') {
-      c.keyChangedFrom = assessment.previous;
-      // A joiner shows nothing from (and acknowledges nothing to) a changed key until confirmed.
-      if (c.session.role === 'joiner') c.session.hold();
+    if (keyChangedFrom) {
       this.#o.log(`${c.remote}: "${name}" comes with a different key than before`);
       this.#o.emit({
         event: 'key-changed',
         peer: c.peerId,
         name,
-        old: fingerprint(assessment.previous.publicKey),
+        old: fingerprint(keyChangedFrom.publicKey),
         new: c.fingerprint,
       });
     }
     const details = { peer: c.peerId, name, fingerprint: c.fingerprint, code: c.code };
-    if (c.session.role === 'host' || c.keyChangedFrom) {
+    if (intro.decision === 'ask') {
       this.#o.emit({
         event: 'request',
         ...details,
-        known: c.known,
+        known: intro.known,
         invited: c.invited,
-        keyChanged: c.keyChangedFrom !== undefined,
+        keyChanged: keyChangedFrom !== undefined,
       });
       return;
     }
-    c.approved = true;
+    c.approve();
     this.#o.emit({ event: 'waiting', ...details });
   }
 
   /** Emits `connected` once the session is active and our side approved it. */
   #announce(c: PeerConnection): void {
-    if (c.announced || !c.approved || c.session.state !== 'active') return;
-    c.announced = true;
+    if (c.announced || !c.approved || c.state !== 'active') return;
+    c.markAnnounced();
     const name = c.name ?? '';
-    const now = Date.now();
-    const invited = c.invited ? ({ verification: 'invite' } as const) : {};
-    const peer = { publicKey: c.publicKey, name, now, ...invited };
-    this.#o.known.update((book) =>
-      c.keyChangedFrom
-        ? replacePeerKey(book, c.keyChangedFrom.peerId, peer)
-        : rememberPeer(book, peer),
-    );
+    const peer = {
+      publicKey: c.publicKey,
+      name,
+      now: this.#o.now(),
+      invited: c.invited,
+      ...(c.keyChangedFrom ? { keyChangedFrom: c.keyChangedFrom } : {}),
+    };
+    this.#o.known.update((book) => rememberConnected(book, peer));
     const verification = this.#o.known.get(c.peerId)?.verification ?? 'unverified';
     this.#o.log(`connected with ${c.remote}`);
     this.#o.emit({
@@ -294,19 +273,14 @@ export class Conversations {
       ...(verification === 'unverified' ? {} : { verifiedBy: VERIFIED_BY[verification] }),
     });
     // Only now does the user see (and the peer get receipts for) what a changed key sent.
-    c.run((now) => c.session.release(now));
+    c.release();
     this.#o.files.resume(c.peerId);
   }
 
   /** The link file transfers use: the peer's announced, active session with the `file` capability. */
   fileLink(peer: PeerId): FileLink | undefined {
     const c = this.#peers.get(peer)?.connection;
-    if (!c?.announced || c.session.state !== 'active' || !c.session.filesEnabled) return undefined;
-    c.fileLink ??= {
-      send: (message) => c.run((now) => c.session.sendFile(message, now)),
-      sendChunk: (bytes) => c.sendChunk(bytes),
-      whenDrained: (fn) => c.whenDrained(fn),
-    };
+    if (!c?.announced || c.state !== 'active' || !c.filesEnabled) return undefined;
     return c.fileLink;
   }
 
@@ -330,20 +304,12 @@ export class Conversations {
       this.#peers.delete(c.peerId);
     }
     if (c.announced) {
-      const now = Date.now();
-      this.#o.known.update((book) =>
-        book.peers.has(c.peerId)
-          ? rememberPeer(book, {
-              publicKey: c.publicKey,
-              name: book.peers.get(c.peerId)!.name,
-              now,
-            })
-          : book,
-      );
+      const now = this.#o.now();
+      this.#o.known.update((book) => rememberLastSeen(book, c.peerId, c.publicKey, now));
     }
     this.#o.log(`session with ${c.remote} ended: ${e.reason}`);
     // A joiner that never introduced itself was never shown to the user: nothing to report.
-    if (c.session.role === 'host' && c.session.peerHello === undefined) return;
+    if (c.role === 'host' && !c.introduced) return;
     if (e.undelivered.length > 0) {
       this.#o.emit({ event: 'undelivered', peer: c.peerId, ids: e.undelivered.map((m) => m.id) });
     }
@@ -362,7 +328,7 @@ export class Conversations {
         'There is no request from this peer to accept.',
       );
     }
-    if (c.session.state === 'hello') {
+    if (c.state === 'hello') {
       throw new EngineCommandError(
         'ERR_NOTHING_TO_ACCEPT',
         'This peer has not introduced itself yet.',
@@ -374,13 +340,13 @@ export class Conversations {
         "This peer's key has changed since you last talked. Compare the verification code, then accept with confirmKeyChange.",
       );
     }
-    c.approved = true;
-    if (c.session.role === 'host') {
-      c.run((now) => c.session.accept(now));
+    c.approve();
+    if (c.role === 'host') {
+      c.accept();
       return;
     }
     // A joiner that confirmed a changed host key: now wait for the host, or go on if it said yes.
-    if (c.session.state === 'active') this.#announce(c);
+    if (c.state === 'active') this.#announce(c);
     else {
       const name = c.name ?? '';
       this.#o.emit({
@@ -405,11 +371,8 @@ export class Conversations {
         'There is no request from this peer to reject.',
       );
     }
-    if (c.session.role === 'host' && c.session.state === 'deciding') {
-      c.run((now) => c.session.reject(now));
-    } else {
-      c.run((now) => c.session.close('rejected', now, 'You refused the changed key.'));
-    }
+    if (c.role === 'host' && c.state === 'deciding') c.reject();
+    else c.close('rejected', 'You refused the changed key.');
   }
 
   /**
@@ -421,28 +384,33 @@ export class Conversations {
     const id = peer ?? this.#onlyPeer();
     const memory = this.#peers.get(id) ?? this.#rememberedMemory(id);
     const c = memory.connection;
-    const live = c !== undefined && c.session.state !== 'closed';
-    if ((live ? c.session.pendingCount : memory.pending.length) >= MAX_PENDING_MESSAGES) {
+    const live = c !== undefined && !c.ended;
+    if ((live ? c.pendingCount : memory.pending.length) >= MAX_PENDING_MESSAGES) {
       throw new EngineCommandError(
         'ERR_QUEUE_FULL',
         `${MAX_PENDING_MESSAGES} messages to this peer are already waiting for delivery. Wait until it has received them.`,
       );
     }
     if (live) {
-      if (c.session.role === 'joiner' && !c.approved && c.keyChangedFrom) {
+      if (c.role === 'joiner' && !c.approved && c.keyChangedFrom) {
         throw new EngineCommandError(
           'ERR_CONFIRM_KEY_CHANGE',
           "Confirm this peer's changed key before sending.",
         );
       }
-      const now = Date.now();
-      const sent = c.session.send(text, now);
-      this.#o.emit({ event: 'sent', peer: id, id: sent.id, text, at: now, queued: sent.queued });
-      c.run(() => sent.step);
+      const sent = c.send(text);
+      this.#o.emit({
+        event: 'sent',
+        peer: id,
+        id: sent.id,
+        text,
+        at: sent.at,
+        queued: sent.queued,
+      });
       return;
     }
     checkChatText(text);
-    const message = { id: newMessageId(), text, at: Date.now() };
+    const message = { id: newMessageId(), text, at: this.#o.now() };
     memory.pending.push(message);
     this.#o.emit({ event: 'sent', peer: id, id: message.id, text, at: message.at, queued: true });
   }
@@ -457,7 +425,7 @@ export class Conversations {
           ? open[0]!.connection
           : undefined
         : this.#peers.get(peer)?.connection;
-    if (c?.approved) c.run((now) => c.session.setTyping(state, now));
+    if (c?.approved) c.setTyping(state);
   }
 
   /**
@@ -492,7 +460,7 @@ export class Conversations {
   /** A peer we are talking to right now (`connected` was announced). */
   #connected(peer: PeerId): PeerConnection {
     const c = this.#peers.get(peer)?.connection;
-    if (!c?.announced || c.session.state !== 'active') {
+    if (!c?.announced || c.state !== 'active') {
       throw noSuchPeer('Ask or answer a question while connected to this peer.');
     }
     return c;
@@ -504,7 +472,7 @@ export class Conversations {
    */
   disconnect(peer: PeerId): void {
     const c = this.#live(peer);
-    c.run((now) => c.session.close('closed', now, 'You ended the conversation.'));
+    c.close('closed', 'You ended the conversation.');
   }
 
   // ---- helpers ----------------------------------------------------------------------------
@@ -527,8 +495,7 @@ export class Conversations {
 
   #live(peer: PeerId): PeerConnection {
     const c = this.#peers.get(peer)?.connection;
-    if (!c || c.session.state === 'closed')
-      throw noSuchPeer('There is no open conversation with this peer.');
+    if (!c || c.ended) throw noSuchPeer('There is no open conversation with this peer.');
     return c;
   }
 

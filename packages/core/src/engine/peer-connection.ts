@@ -7,13 +7,21 @@
 import type { SecureConnection } from '../adapters/secure-connection.js';
 import { CryptullyError } from '../errors.js';
 import type { KnownPeer } from '../identity/known-peers.js';
-import type { Session, SessionEvent, SessionStep } from '../session/session.js';
+import type { TypingState } from '../protocol/events.js';
+import type { FileMessage } from '../session/messages.js';
+import type {
+  Session,
+  SessionEvent,
+  SessionRole,
+  SessionState,
+  SessionStep,
+} from '../session/session.js';
 import type { FileLink } from './file-transfers.js';
 
 /** How the connection reports to its owner. */
 export interface PeerConnectionHooks {
-  /** The session's events, in order, after its messages were handed to the channel. */
-  onEvents(connection: PeerConnection, events: SessionEvent[]): void;
+  /** Each of the session's events, in order, after its messages were handed to the channel. */
+  onEvent(connection: PeerConnection, event: SessionEvent): void;
   log(line: string): void;
 }
 
@@ -59,28 +67,19 @@ export class PeerConnection {
   /** Increases with every connection made: tells older connections from newer ones. */
   readonly serial = ++connectionsMade;
   readonly channel: SecureConnection;
-  readonly session: Session;
+  readonly #session: Session;
   readonly peerId: string;
   readonly publicKey: Uint8Array;
   readonly remote: string;
   readonly invited: boolean;
   readonly code: string;
   readonly fingerprint: string;
-  /** Our side's decision: the host accepted, or the joiner confirmed a changed key. */
-  approved = false;
-  /** Set when the peer's name is known under another key: needs `confirmKeyChange`. */
-  keyChangedFrom: KnownPeer | undefined;
-  /** Whether `connected` was announced for this session. */
-  announced = false;
-  /** Whether the peer was in the known-peers book when its hello arrived. */
-  known = false;
-  /**
-   * The name shown for the peer: the one its hello gave, unless that is the name of another
-   * known peer (then the name we already know this key by). Set when the hello arrives.
-   */
-  name: string | undefined;
-  /** The file transfers' view of this connection (made on first use, one per connection). */
-  fileLink: FileLink | undefined;
+  #approved = false;
+  #keyChangedFrom: KnownPeer | undefined;
+  #announced = false;
+  #known = false;
+  #name: string | undefined;
+  #fileLink: FileLink | undefined;
   readonly #clock: () => number;
   readonly #hooks: PeerConnectionHooks;
   #timer: NodeJS.Timeout | undefined;
@@ -94,7 +93,7 @@ export class PeerConnection {
 
   constructor(init: PeerConnectionInit) {
     this.channel = init.channel;
-    this.session = init.session;
+    this.#session = init.session;
     this.peerId = init.peerId;
     this.publicKey = init.publicKey;
     this.remote = init.remote;
@@ -113,21 +112,181 @@ export class PeerConnection {
     return this.#closed;
   }
 
+  // ---- what the session is ---------------------------------------------------------------
+
+  /** Our side of the session. */
+  get role(): SessionRole {
+    return this.#session.role;
+  }
+
+  /** The session's state. */
+  get state(): SessionState {
+    return this.#session.state;
+  }
+
+  /** Whether the conversation is over (nothing more can be sent). */
+  get ended(): boolean {
+    return this.#session.state === 'closed';
+  }
+
+  /** Whether the peer has sent its hello (so it was shown to the user). */
+  get introduced(): boolean {
+    return this.#session.peerHello !== undefined;
+  }
+
+  /** A host-side session whose peer has not introduced itself yet. */
+  get silent(): boolean {
+    return this.#session.role === 'host' && this.#session.state === 'hello';
+  }
+
+  /** How many of our messages wait for a receipt (queued ones included). */
+  get pendingCount(): number {
+    return this.#session.pendingCount;
+  }
+
+  /** Whether both sides announced the `file` capability. */
+  get filesEnabled(): boolean {
+    return this.#session.filesEnabled;
+  }
+
+  /** The file transfers' view of this connection (made on first use, one per connection). */
+  get fileLink(): FileLink {
+    this.#fileLink ??= {
+      send: (message) => this.sendFile(message),
+      sendChunk: (bytes) => this.sendChunk(bytes),
+      whenDrained: (fn) => this.whenDrained(fn),
+    };
+    return this.#fileLink;
+  }
+
+  // ---- what we decided about the peer ----------------------------------------------------
+
+  /** Our side's decision: the host accepted, or the joiner confirmed (or had nothing to confirm). */
+  get approved(): boolean {
+    return this.#approved;
+  }
+
+  /** Whether `connected` was announced for this session. */
+  get announced(): boolean {
+    return this.#announced;
+  }
+
+  /** The known peer whose name this peer has under another key: needs `confirmKeyChange`. */
+  get keyChangedFrom(): KnownPeer | undefined {
+    return this.#keyChangedFrom;
+  }
+
+  /** Whether the peer was in the known-peers book when its hello arrived. */
+  get known(): boolean {
+    return this.#known;
+  }
+
+  /** The name shown for the peer, once its hello arrived (see `trust-policy.ts`). */
+  get name(): string | undefined {
+    return this.#name;
+  }
+
+  /**
+   * Records what the trust policy made of the peer's hello; a held conversation shows and
+   * acknowledges nothing, and sends nothing, until {@link release}.
+   */
+  recordIntroduction(intro: {
+    name: string;
+    known: boolean;
+    keyChangedFrom?: KnownPeer;
+    hold: boolean;
+  }): void {
+    this.#name = intro.name;
+    this.#known = intro.known;
+    this.#keyChangedFrom = intro.keyChangedFrom;
+    if (intro.hold) this.#session.hold();
+  }
+
+  /** Our side approved the peer (accepted it, or confirmed its changed key). */
+  approve(): void {
+    this.#approved = true;
+  }
+
+  /** Marks `connected` as announced; false when it already was. */
+  markAnnounced(): boolean {
+    if (this.#announced) return false;
+    this.#announced = true;
+    return true;
+  }
+
+  // ---- what we say to the peer -------------------------------------------------------------
+
+  /** Host: lets the peer in (queued messages follow). */
+  accept(): void {
+    this.#run((now) => this.#session.accept(now));
+  }
+
+  /** Host: turns the peer away, telling it why. */
+  reject(): void {
+    this.#run((now) => this.#session.reject(now));
+  }
+
+  /** Ends the conversation with a goodbye giving `reason`; `message` is what our user sees. */
+  close(reason: string, message: string): void {
+    this.#run((now) => this.#session.close(reason, now, message));
+  }
+
+  /** Ends the session without a goodbye (the channel is going away). */
+  abort(reason: string, message: string): void {
+    this.#run(() => this.#session.abort(reason, message));
+  }
+
+  /**
+   * Sends a chat text (queued until the session is active and released).
+   * @throws {InvalidTextError} for a text that cannot be sent.
+   */
+  send(text: string): { id: string; queued: boolean; at: number } {
+    const at = this.#clock();
+    const sent = this.#session.send(text, at);
+    this.#run(() => sent.step);
+    return { id: sent.id, queued: sent.queued, at };
+  }
+
+  /** Sends a file-transfer message on the session. */
+  sendFile(message: FileMessage): void {
+    this.#run((now) => this.#session.sendFile(message, now));
+  }
+
+  /** Sends an SMP message (an OTR TLV) on the session. */
+  sendSmp(tlv: Uint8Array): void {
+    this.#run((now) => this.#session.sendSmp(tlv, now));
+  }
+
+  /** Whether the peer's hello announced `capability`. */
+  peerCan(capability: string): boolean {
+    return this.#session.peerCan(capability);
+  }
+
+  /** Tells the peer our typing state. */
+  setTyping(state: TypingState): void {
+    this.#run((now) => this.#session.setTyping(state, now));
+  }
+
+  /** Shows and acknowledges what was held back, and sends what waited (see {@link recordIntroduction}). */
+  release(): void {
+    this.#run((now) => this.#session.release(now));
+  }
+
   /** Wires the channel to the session and sends our hello. */
   start(): void {
-    this.channel.on('message', (bytes) => this.run((now) => this.session.receive(bytes, now)));
+    this.channel.on('message', (bytes) => this.#run((now) => this.#session.receive(bytes, now)));
     this.channel.on('close', (error) => {
       this.#resolveClosed();
       const why = (error && CHANNEL_CLOSE_REASONS[error.code]) || CONNECTION_LOST;
       if (error) this.#hooks.log(`connection with ${this.remote} closed: ${error.code}`);
-      this.run(() => this.session.abort(why.reason, why.message));
+      this.abort(why.reason, why.message);
     });
     this.channel.on('drain', () => {
       const waiters = this.#drainWaiters;
       this.#drainWaiters = [];
       for (const fn of waiters) fn();
     });
-    this.run((now) => this.session.start(now));
+    this.#run((now) => this.#session.start(now));
   }
 
   /**
@@ -136,10 +295,10 @@ export class PeerConnection {
    * Nothing is sent once the session closed or a send failed.
    */
   sendChunk(bytes: Uint8Array): boolean {
-    if (this.#ended || this.#lost || this.session.state === 'closed') return false;
+    if (this.#ended || this.#lost || this.#session.state === 'closed') return false;
     try {
       const ok = this.channel.send(bytes);
-      this.session.noteSent(this.#clock());
+      this.#session.noteSent(this.#clock());
       return ok;
     } catch (error) {
       this.#sendFailed(error);
@@ -156,14 +315,14 @@ export class PeerConnection {
    * Runs one session call and applies its result: messages to the channel, the channel
    * ended when the session closed, events to the owner, the timer re-armed.
    */
-  run(call: (now: number) => SessionStep): void {
+  #run(call: (now: number) => SessionStep): void {
     let step: SessionStep;
     try {
       step = call(this.#clock());
     } catch (error) {
       // A session bug, not a peer's fault: end this conversation, keep the node alive.
       this.#hooks.log(`session with ${this.remote} failed: ${(error as Error).message}`);
-      step = this.session.abort('protocol-error', 'An internal error ended the conversation.');
+      step = this.#session.abort('protocol-error', 'An internal error ended the conversation.');
     }
     for (const bytes of step.out) {
       if (this.#ended || this.#lost) break;
@@ -174,11 +333,11 @@ export class PeerConnection {
         break;
       }
     }
-    if (this.session.state === 'closed') this.#end();
+    if (this.#session.state === 'closed') this.#end();
     else this.#arm();
     if (step.events.length === 0) return;
     try {
-      this.#hooks.onEvents(this, step.events);
+      for (const event of step.events) this.#hooks.onEvent(this, event);
     } catch (error) {
       // This runs inside the channel's event handlers: an exception escaping here would be
       // uncaught and end the whole process, every other conversation with it.
@@ -218,8 +377,8 @@ export class PeerConnection {
 
   #arm(): void {
     if (this.#timer) clearTimeout(this.#timer);
-    const delay = Math.max(0, Math.min(this.session.nextDeadline() - this.#clock(), 2 ** 31 - 1));
-    this.#timer = setTimeout(() => this.run((now) => this.session.tick(now)), delay);
+    const delay = Math.max(0, Math.min(this.#session.nextDeadline() - this.#clock(), 2 ** 31 - 1));
+    this.#timer = setTimeout(() => this.#run((now) => this.#session.tick(now)), delay);
     this.#timer.unref();
   }
 }

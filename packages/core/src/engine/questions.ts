@@ -46,7 +46,7 @@ export class Questions {
    *   `ERR_BAD_QUESTION` (empty answer, or a question over 1024 bytes).
    */
   ask(c: PeerConnection, question: string, answer: string): void {
-    if (!c.session.peerCan('smp')) {
+    if (!c.peerCan('smp')) {
       throw new EngineCommandError(
         'ERR_SMP_UNSUPPORTED',
         "This peer's client cannot answer questions; compare the verification code instead.",
@@ -62,7 +62,7 @@ export class Questions {
     const run = this.#run(c);
     run.asking = true;
     const tlv = run.machine.start(this.#secret(c, answer, true), question);
-    c.run((now) => c.session.sendSmp(tlv, now));
+    c.sendSmp(tlv);
     this.#o.log(`${c.remote}: asked a question`);
   }
 
@@ -80,7 +80,7 @@ export class Questions {
     }
     checkAnswer(answer);
     const tlv = run.machine.answer(this.#secret(c, answer, false));
-    c.run((now) => c.session.sendSmp(tlv, now));
+    c.sendSmp(tlv);
   }
 
   /** Handles an SMP message from the peer. */
@@ -89,7 +89,7 @@ export class Questions {
     const step = run.machine.receive(tlv);
     if (step.send) {
       const out = step.send;
-      c.run((now) => c.session.sendSmp(out, now));
+      c.sendSmp(out);
     }
     const event = step.event;
     if (event === undefined) return;

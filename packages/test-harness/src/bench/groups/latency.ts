@@ -5,7 +5,6 @@ import { tcpTransport } from '@cryptully/core/transport';
 import type { GroupOptions } from '../group-options.js';
 import { loadSecureApi } from '../net/secure-api.js';
 import type { Figure, GroupResult } from '../report.js';
-import type { Worker } from '../workers/ipc.js';
 import { startWorker } from '../workers/ipc.js';
 import { measureEngineLatency } from './engine-latency.js';
 import { latencyFigure, roundTrips } from './round-trips.js';
