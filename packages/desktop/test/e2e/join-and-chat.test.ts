@@ -6,6 +6,7 @@
  * finds them. Screenshots go to packages/desktop/screenshots/.
  */
 
+import { type AddressInfo, createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { ChatEvent } from '@cryptully/core/protocol';
 import type { Locator, Page } from 'playwright-core';
@@ -52,6 +53,27 @@ async function joinAccepted(
 describe.skipIf(!canRun)(
   'desktop UI in Chromium: joining a host, chatting both ways, an offline friend and keyboard-only use',
   () => {
+    // Issue 11, bug 1: the panel stayed "Connecting…" for ever on a failed handshake.
+    it('leaves "Connecting…" when the handshake fails, and lets the user try again', async () => {
+      const server = createServer((socket) => socket.destroy());
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      try {
+        const { port } = server.address() as AddressInfo;
+        const { page } = await ui.openAsNewUser('Ada');
+        await page.getByRole('button', { name: 'Join a chat' }).click();
+        await page.getByRole('textbox', { name: 'Invite or address' }).fill(`127.0.0.1:${port}`);
+        await page.getByRole('button', { name: 'Join', exact: true }).click();
+        const status = page.getByRole('status').filter({ hasText: 'Could not join.' });
+        await status.getByText(/secure handshake with the host failed/).waitFor();
+        expect(await page.getByText('Connecting…').count()).toBe(0);
+        expect(await page.getByRole('button', { name: 'Join', exact: true }).isEnabled()).toBe(
+          true,
+        );
+      } finally {
+        server.close();
+      }
+    });
+
     it('joins a host --json with an invite and chats both ways', async () => {
       const { page, desktop } = await ui.openAsNewUser('Ada', '01-first-run');
       await ui.shot(page, '02-start');
