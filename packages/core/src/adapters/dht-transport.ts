@@ -110,6 +110,11 @@ export class DhtUnavailableError extends CryptullyError {
   }
 }
 
+/** The other end's UDP address of a stream the DHT transport made, when known. */
+export function dhtRemoteOf(stream: Duplex): RemoteAddress | undefined {
+  return stream instanceof DhtStream ? stream.remote : undefined;
+}
+
 /** Checks and returns a DHT address's key: 64 hex characters. */
 export function checkDhtKey(host: unknown): Uint8Array {
   const text = typeof host === 'string' ? host.trim().toLowerCase() : '';
@@ -178,6 +183,8 @@ const CREDIT_BATCH = 16 * 1024;
  * both ways.
  */
 class DhtStream extends Duplex {
+  /** The other end's UDP address (the relay's, when relayed), when known. */
+  readonly remote: RemoteAddress | undefined;
   readonly #source: StreamxDuplex;
   #destroyingSource = false;
   /** DATA bytes we may still send. */
@@ -200,6 +207,11 @@ class DhtStream extends Duplex {
     // kernel socket buffer accepts them; beyond that they wait for credit.
     super({ allowHalfOpen: true, writableHighWaterMark: DHT_WINDOW_BYTES });
     this.#source = source;
+    const raw = source.rawStream;
+    this.remote =
+      raw?.remoteHost !== undefined && raw.remotePort !== undefined
+        ? { host: checkHost(raw.remoteHost), port: raw.remotePort }
+        : undefined;
     source.on('data', (data: Uint8Array) =>
       this.#receive(Buffer.from(data.buffer, data.byteOffset, data.byteLength)),
     );
@@ -377,6 +389,8 @@ interface StreamxDuplex {
   pause(): void;
   resume(): void;
   readonly destroyed: boolean;
+  /** Resolves true once the stream is open (false when it failed first). */
+  readonly opened: Promise<boolean>;
   readonly rawStream?: { remoteHost?: string; remotePort?: number };
   readonly remotePublicKey?: Uint8Array;
 }
@@ -463,7 +477,8 @@ export async function createDhtTransport(options: DhtTransportOptions = {}): Pro
     host: options.host,
     port: options.port,
   });
-  await node.ready();
+  // Not waiting for the node to join the DHT (seconds; much longer where the bootstrap nodes
+  // cannot be reached): listen and dial wait for it themselves, and close works at any time.
   const listening = new Map<string, HyperDhtServer>();
   const open = new Set<StreamxDuplex>();
   let closed: Promise<void> | undefined;
@@ -506,15 +521,24 @@ export async function createDhtTransport(options: DhtTransportOptions = {}): Pro
         },
         (stream) => {
           track(stream);
-          const raw = stream.rawStream;
-          // A stream that closed before we saw it has no address left: nothing to hand over.
-          if (raw?.remoteHost === undefined || raw.remotePort === undefined) {
-            stream.destroy();
-            return;
-          }
-          onConnection(new DhtStream(stream), {
-            host: checkHost(raw.remoteHost),
-            port: raw.remotePort,
+          // HyperDHT hands the stream over before its UDP path is settled (a hole still being
+          // punched, a relay pairing): wait until it is open, then its address is known.
+          void stream.opened.then((open) => {
+            const raw = stream.rawStream;
+            // A stream that failed or closed first has no address: nothing to hand over.
+            if (
+              !open ||
+              stream.destroyed ||
+              raw?.remoteHost === undefined ||
+              raw.remotePort === undefined
+            ) {
+              stream.destroy();
+              return;
+            }
+            onConnection(new DhtStream(stream), {
+              host: checkHost(raw.remoteHost),
+              port: raw.remotePort,
+            });
           });
         },
       );

@@ -6,6 +6,7 @@
  * through {@link ChatNode.on}.
  * @module
  */
+import { createDhtTransport, type DhtTransport } from '../adapters/dht-transport.js';
 import { defaultDownloadsDir, type FileDisk, nodeFileDisk } from '../adapters/file-disk.js';
 import { noiseChannel, type SecureChannelFactory } from '../adapters/secure-connection.js';
 import { tcpTransport } from '../adapters/tcp-transport.js';
@@ -14,10 +15,12 @@ import {
   constantTimeEqual,
   type KeyPair,
   type PreparedPrivateKey,
+  toHex,
   x25519,
 } from '../crypto/index.js';
 import { CryptullyError, InvalidArgumentError } from '../errors.js';
 import { DEFAULT_PORT } from '../identity/address.js';
+import { dhtHostSeed, dhtInviteSeed, dhtPeerSeed } from '../identity/dht-keys.js';
 import { fingerprint, peerIdFromPublicKey } from '../identity/fingerprint.js';
 import { encodeInvite, parseJoinTarget } from '../identity/invite.js';
 import { DEFAULT_INVITE_TTL_MS, InviteBook } from '../identity/invite-book.js';
@@ -25,6 +28,7 @@ import { forgetPeer, type KnownPeerBook } from '../identity/known-peers.js';
 import type { ChatEventListener, ChatNodeApi } from '../protocol/chat-node-api.js';
 import type { ChatCommand, ChatEvent, KnownPeerSummary, PeerId } from '../protocol/events.js';
 import { parseCommand } from '../protocol/parse-command.js';
+import { connectionPath } from './connection-path.js';
 import { Conversations } from './conversations.js';
 import { checkDisplayName } from './display-name.js';
 import { EngineCommandError, errorEvent, JOIN_FAILURES, noSuchPeer } from './errors.js';
@@ -90,6 +94,23 @@ export interface ChatNodeOptions {
    * waiting. Timers still run in real time, towards the deadlines this clock sets.
    */
   now?: () => number;
+  /**
+   * Also host and join through HyperDHT (hole punching across NATs). Default: off. The DHT is
+   * joined on first use; when it cannot run here, one log line says so and TCP carries on.
+   */
+  dht?: ChatNodeDhtOptions;
+}
+
+/** Options of the chat node's DHT ({@link ChatNodeOptions.dht}). */
+export interface ChatNodeDhtOptions {
+  /** Bootstrap nodes; default HyperDHT's public ones. */
+  bootstrap?: Array<{ host: string; port: number }>;
+  /** A blind relay's public key (32 bytes), for NATs that cannot be punched. */
+  relayThrough?: Uint8Array;
+  /** The local address the DHT's UDP socket binds; default every interface. */
+  host?: string;
+  /** A DHT transport to use instead of joining one (shared with other users of the node). */
+  transport?: DhtTransport;
 }
 
 /** `ERR_NO_NAME`: no display name was given and none is saved. */
@@ -130,6 +151,12 @@ export class ChatNode implements ChatNodeApi {
   #closed = false;
   /** Host channels whose session starts once the known peers are re-read. */
   #starting = 0;
+  /** The DHT transport, once joined (undefined inside: it could not run here). */
+  #dht: Promise<DhtTransport | undefined> | undefined;
+  /** Our host DHT public key, while hosting on the DHT. */
+  #dhtHostKey: Uint8Array | undefined;
+  /** DHT public keys the firewall admits, cached: invite id or peer id (hex) → key. */
+  readonly #dhtKeys = new Map<string, Uint8Array>();
   /** Aborted by {@link close}: drops the dials and handshakes of joins in progress. */
   readonly #closing = new AbortController();
 
@@ -263,6 +290,8 @@ export class ChatNode implements ChatNodeApi {
     await this.#conversations.closeAll();
     await this.#files.closeAll();
     await this.#known.flushed();
+    // A DHT given by the caller is theirs to close.
+    if (this.#dht && !this.#options.dht?.transport) await (await this.#dht)?.close();
   }
 
   // Data, not branches: one handler per command.
@@ -316,6 +345,25 @@ export class ChatNode implements ChatNodeApi {
     const address = await host.listen(bind, port);
     this.#host = host;
     this.#hostAddresses = inviteAddresses(address.host);
+    const dht = await this.#dhtTransport();
+    if (dht && this.#host === host) {
+      const keyPair = dht.keyPairFromSeed(dhtHostSeed(this.#keyPair.privateKey));
+      this.#dhtHostKey = keyPair.publicKey;
+      // Announcing on the DHT takes seconds: TCP is ready now, the DHT follows in the background.
+      host
+        .addListener(dht, {
+          keyPair,
+          firewall: (remotePublicKey) => this.#admitOnDht(dht, remotePublicKey),
+        })
+        .then(
+          () => this.#log(`listening on the DHT as ${toHex(keyPair.publicKey)}`),
+          (error: unknown) => {
+            if (!this.#closed) {
+              this.#log(`could not listen on the DHT: ${(error as Error)?.message ?? error}`);
+            }
+          },
+        );
+    }
     const { invite } = this.#makeInvite();
     this.#log(`listening on ${formatAddress(address)}`);
     this.#emit({
@@ -324,7 +372,60 @@ export class ChatNode implements ChatNodeApi {
       port: address.port,
       invite,
       addresses: this.#hostAddresses.map((host) => formatAddress({ host, port: address.port })),
+      ...(this.#dhtHostKey ? { dhtKey: toHex(this.#dhtHostKey) } : {}),
     });
+  }
+
+  /** Joins the DHT on first use; undefined when the DHT is off or cannot run here. */
+  #dhtTransport(): Promise<DhtTransport | undefined> {
+    const options = this.#options.dht;
+    if (!options) return Promise.resolve(undefined);
+    this.#dht ??= (
+      options.transport
+        ? Promise.resolve(options.transport)
+        : createDhtTransport({
+            ...(options.bootstrap ? { bootstrap: options.bootstrap } : {}),
+            ...(options.relayThrough ? { relayThrough: options.relayThrough } : {}),
+            ...(options.host ? { host: options.host } : {}),
+          })
+    ).catch((error: unknown) => {
+      // One sentence, then TCP only (e.g. a build whose native addons cannot load).
+      this.#log((error as Error)?.message ?? 'The DHT cannot run here; using TCP only.');
+      return undefined;
+    });
+    return this.#dht;
+  }
+
+  /**
+   * The DHT firewall (docs/protocol-identity.md §8): admits the invite key of an outstanding
+   * invite or the peer key of a known peer, nobody else; runs before any handshake of ours.
+   */
+  #admitOnDht(dht: DhtTransport, remotePublicKey: Uint8Array): boolean {
+    if (this.#dhtKeys.size > 1024) this.#dhtKeys.clear();
+    const keyOf = (id: string, seed: () => Uint8Array) => {
+      let key = this.#dhtKeys.get(id);
+      if (!key) {
+        key = dht.keyPairFromSeed(seed()).publicKey;
+        this.#dhtKeys.set(id, key);
+      }
+      return key;
+    };
+    let admitted = false;
+    for (const entry of this.#invites.outstanding(this.#now())) {
+      const key = keyOf(`invite ${toHex(entry.id)}`, () => dhtInviteSeed(entry.invite.secret));
+      // Every candidate is compared (constant time each), so timing tells nothing of which.
+      if (constantTimeEqual(key, remotePublicKey)) admitted = true;
+    }
+    for (const [peerId, peer] of this.#known.book.peers) {
+      const key = keyOf(`peer ${peerId} ${toHex(peer.publicKey)}`, () =>
+        dhtPeerSeed(this.#keyPair.privateKey, peer.publicKey, 'host'),
+      );
+      if (constantTimeEqual(key, remotePublicKey)) admitted = true;
+    }
+    if (!admitted) {
+      this.#log('refused a DHT connection: its key belongs to no open invite and no known peer');
+    }
+    return admitted;
   }
 
   #invite(): void {
@@ -346,11 +447,12 @@ export class ChatNode implements ChatNodeApi {
       port: address.port,
       now: this.#now(),
       ttlMs: this.#options.inviteTtlMs ?? DEFAULT_INVITE_TTL_MS,
+      ...(this.#dhtHostKey ? { dhtKey: this.#dhtHostKey } : {}),
     });
     return { invite: encodeInvite(entry.invite), expiresAt: entry.invite.expiresAt * 1000 };
   }
 
-  #onHostChannel({ channel, remote, invited }: AcceptedChannel): void {
+  #onHostChannel({ channel, remote, invited, via }: AcceptedChannel): void {
     if (this.#closed) {
       channel.destroy();
       return;
@@ -364,7 +466,15 @@ export class ChatNode implements ChatNodeApi {
         return;
       }
       try {
-        this.#conversations.start(channel, formatAddress(remote), 'host', invited);
+        if (via === 'dht') this.#log(`joined through the DHT from ${formatAddress(remote)}`);
+        const relayed = via === 'dht' && this.#options.dht?.relayThrough !== undefined;
+        this.#conversations.start(
+          channel,
+          formatAddress(remote),
+          'host',
+          invited,
+          connectionPath(via, remote.host, relayed),
+        );
       } catch (error) {
         // Here it would be an unhandled rejection, which ends the process.
         this.#log(
@@ -383,7 +493,17 @@ export class ChatNode implements ChatNodeApi {
       throw new EngineCommandError(JOIN_FAILURES.self.code, JOIN_FAILURES.self.message);
     }
     this.#emit({ event: 'connecting', target: target.label });
+    const dht = target.dhtKey && target.invite ? await this.#dhtTransport() : undefined;
     const outcome = await joinHandshake(target, {
+      ...(dht && target.invite
+        ? {
+            dht: {
+              transport: dht,
+              keyPair: dht.keyPairFromSeed(dhtInviteSeed(target.invite.secret)),
+              relayed: this.#options.dht?.relayThrough !== undefined,
+            },
+          }
+        : {}),
       transport: this.#transport,
       secure: this.#secure,
       keyPair: this.#keyPair,
@@ -425,6 +545,7 @@ export class ChatNode implements ChatNodeApi {
       outcome.remote,
       'joiner',
       target.invite !== undefined,
+      outcome.path,
     );
   }
 

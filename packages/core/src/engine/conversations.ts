@@ -10,7 +10,13 @@ import type { FileChunk } from '../files/transfer-wire.js';
 import { fingerprint, peerIdFromPublicKey } from '../identity/fingerprint.js';
 import { markVerified, type PeerVerification } from '../identity/known-peers.js';
 import { verificationCode } from '../identity/verification-code.js';
-import type { ChatEvent, PeerId, TypingState, VerifiedBy } from '../protocol/events.js';
+import type {
+  ChatEvent,
+  ConnectionPath,
+  PeerId,
+  TypingState,
+  VerifiedBy,
+} from '../protocol/events.js';
 import type { FileMessage } from '../session/messages.js';
 import { SeenIds } from '../session/seen-ids.js';
 import {
@@ -143,6 +149,7 @@ export class Conversations {
     remote: string,
     role: 'host' | 'joiner',
     invited: boolean,
+    path?: ConnectionPath,
   ): void {
     const publicKey = channel.remoteStaticPublicKey.slice();
     const peerId = peerIdFromPublicKey(publicKey);
@@ -177,6 +184,7 @@ export class Conversations {
       peerId,
       publicKey,
       remote,
+      ...(path ? { path } : {}),
       invited,
       code: verificationCode(channel.handshakeHash),
       fingerprint: fingerprint(publicKey),
@@ -271,6 +279,7 @@ export class Conversations {
       verified: verification !== 'unverified',
       verification,
       ...(verification === 'unverified' ? {} : { verifiedBy: VERIFIED_BY[verification] }),
+      ...(c.path ? { path: c.path, remoteAddress: c.remote } : {}),
     });
     // Only now does the user see (and the peer get receipts for) what a changed key sent.
     c.release();

@@ -11,8 +11,10 @@
 import type { Duplex } from 'node:stream';
 import type { SecureChannelFactory, SecureConnection } from '../adapters/secure-connection.js';
 import {
+  type ConnectionHandler,
   formatAddress,
   type Listener,
+  type ListenOptions,
   type RemoteAddress,
   type Transport,
 } from '../adapters/transport.js';
@@ -36,6 +38,8 @@ export interface AcceptedChannel {
   remote: RemoteAddress;
   /** The peer redeemed one of our invites. */
   invited: boolean;
+  /** Which listener it came through. */
+  via: 'tcp' | 'dht';
 }
 
 /** What the listener needs from the chat node. */
@@ -72,6 +76,8 @@ const REFUSAL_LOG: Record<Exclude<HandshakeStatus, 'ok'>, string> = {
 export class HostListener {
   readonly #o: HostListenerOptions;
   #listener: Listener | undefined;
+  /** Listeners on other transports (the DHT), closed with the first. */
+  readonly #extra: Listener[] = [];
   readonly #perAddress = new Map<string, number>();
   /** Invite ids (hex) whose handshake is in progress: a second concurrent use is refused. */
   readonly #reserved = new Set<string>();
@@ -102,9 +108,28 @@ export class HostListener {
   async listen(host: string | undefined, port: number): Promise<{ host: string; port: number }> {
     const options = host === undefined ? { port } : { host, port };
     this.#listener = await this.#o.transport.listen(options, (stream, remote) =>
-      this.#onConnection(stream, remote),
+      this.#onConnection(stream, remote, 'tcp'),
     );
     return this.#listener.address;
+  }
+
+  /**
+   * Also accepts joiners through another transport (the DHT), with the same limits, invites
+   * and failure budget. Call after {@link listen}.
+   */
+  async addListener<O extends ListenOptions>(
+    transport: { listen(options: O, onConnection: ConnectionHandler): Promise<Listener> },
+    options: O,
+  ): Promise<Listener> {
+    const listener = await transport.listen(options, (stream, remote) =>
+      this.#onConnection(stream, remote, 'dht'),
+    );
+    if (!this.#listener) {
+      await listener.close();
+      throw new Error('the host listener was closed meanwhile');
+    }
+    this.#extra.push(listener);
+    return listener;
   }
 
   /** Stops accepting and drops connections still in their handshake. */
@@ -113,9 +138,10 @@ export class HostListener {
     this.#listener = undefined;
     for (const stream of this.#streams.keys()) stream.destroy();
     await listener?.close();
+    for (const extra of this.#extra.splice(0)) await extra.close();
   }
 
-  #onConnection(stream: Duplex, remote: RemoteAddress): void {
+  #onConnection(stream: Duplex, remote: RemoteAddress, via: 'tcp' | 'dht'): void {
     const where = formatAddress(remote);
     const { limits } = this.#o;
     // Errors on a stream we drop must not become uncaught exceptions.
@@ -190,7 +216,7 @@ export class HostListener {
             return;
           }
           try {
-            this.#o.onChannel({ channel, remote, invited });
+            this.#o.onChannel({ channel, remote, invited, via });
           } catch (error) {
             // Thrown here it would be an unhandled rejection, which ends the process.
             this.#o.log(`starting the session with ${where} failed: ${(error as Error)?.message}`);

@@ -6,16 +6,24 @@
  * @module
  */
 import type { Duplex } from 'node:stream';
+import { type DhtDialOptions, type DhtKeyPair, dhtRemoteOf } from '../adapters/dht-transport.js';
 import type { SecureChannelFactory, SecureConnection } from '../adapters/secure-connection.js';
-import { formatAddress, type Transport } from '../adapters/transport.js';
+import { type DialAddress, formatAddress, type Transport } from '../adapters/transport.js';
 import { decodeHandshakeStatus } from '../channel/handshake-status.js';
-import { constantTimeEqual, type KeyPair, type PreparedPrivateKey } from '../crypto/index.js';
+import {
+  constantTimeEqual,
+  type KeyPair,
+  type PreparedPrivateKey,
+  toHex,
+} from '../crypto/index.js';
 import { CryptullyError } from '../errors.js';
 import type { HostPort } from '../identity/address.js';
 import { peerIdFromPublicKey } from '../identity/fingerprint.js';
 import type { Invite, JoinTarget } from '../identity/invite.js';
 import { errorCodeOf } from '../protocol/error-codes.js';
+import type { ConnectionPath } from '../protocol/events.js';
 import { MAX_SESSION_MESSAGE_BYTES } from '../session/messages.js';
+import { connectionPath } from './connection-path.js';
 import { failureForStatus, JOIN_FAILURES, type JoinFailure, JoinRefusedError } from './errors.js';
 
 /** Where a {@link JoinTarget} leads: the addresses to dial in turn, and what to show. */
@@ -26,6 +34,8 @@ export interface JoinPlan {
   invite?: Invite;
   /** The invite's id, sent in the prelude. */
   inviteId?: Uint8Array;
+  /** The host's DHT public key, from the invite: dialled beside the addresses. */
+  dhtKey?: Uint8Array;
   /** What to show in `connecting` (never the invite's secret). */
   label: string;
 }
@@ -38,12 +48,15 @@ export function joinPlan(target: JoinTarget): JoinPlan {
   }
   const { invite, inviteId } = target;
   const addresses = invite.addresses.map((host) => ({ host, port: invite.port }));
-  return { addresses, invite, inviteId, label: addresses.map(formatAddress).join(', ') };
+  const label = addresses.map(formatAddress).join(', ');
+  if (invite.dhtKey === undefined) return { addresses, invite, inviteId, label };
+  const dhtLabel = `DHT key ${toHex(invite.dhtKey).slice(0, 16)}…`;
+  return { addresses, invite, inviteId, dhtKey: invite.dhtKey, label: `${label}, ${dhtLabel}` };
 }
 
 /** The outcome of {@link joinHandshake}. */
 export type JoinOutcome =
-  | { ok: true; channel: SecureConnection; remote: string }
+  | { ok: true; channel: SecureConnection; remote: string; path: ConnectionPath }
   | { ok: false; failure: JoinFailure; peerId?: string; detail?: string };
 
 /**
@@ -62,34 +75,22 @@ export async function joinHandshake(
     dialTimeoutMs: number;
     handshakeTimeoutMs: number;
     signal?: AbortSignal;
+    /** The DHT, to dial the invite's DHT key beside the addresses (happy eyeballs). */
+    dht?: JoinDht;
   },
 ): Promise<JoinOutcome> {
   const invite = target.invite;
   const signal = options.signal;
   let peerId = invite ? peerIdFromPublicKey(invite.hostPublicKey) : undefined;
-  let stream: Duplex | undefined;
-  let remote = '';
-  let lastError: unknown;
-  for (const address of target.addresses) {
-    if (signal?.aborted) break;
-    try {
-      const dialing = options.transport.dial(address, {
-        timeoutMs: options.dialTimeoutMs,
-        ...(signal ? { signal } : {}),
-      });
-      // A transport that ignores the signal still does not hold us: its late stream is dropped.
-      stream = await untilAborted(dialing, signal, (late) => late.destroy());
-      remote = formatAddress(address);
-      break;
-    } catch (error) {
-      lastError = error;
-    }
-  }
-  if (!stream) {
+  let dialed: Dialed;
+  try {
+    dialed = await dialFirst(target, options);
+  } catch (lastError) {
     const message =
       lastError instanceof CryptullyError ? lastError.message : JOIN_FAILURES.unreachable.message;
     return { ok: false, failure: { ...JOIN_FAILURES.unreachable, message }, peerId };
   }
+  const { stream, remote, path } = dialed;
   const psk = invite?.secret;
   // Destroying the stream fails the handshake at once, its timer included.
   const drop = () => stream.destroy();
@@ -114,7 +115,7 @@ export async function joinHandshake(
         if (status !== 'ok') throw new JoinRefusedError(failureForStatus(status));
       },
     });
-    return { ok: true, channel, remote };
+    return { ok: true, channel, remote, path };
   } catch (error) {
     stream.destroy();
     // The channel may pass our refusal through as is, or wrap it (as `cause`).
@@ -128,6 +129,94 @@ export async function joinHandshake(
     return { ok: false, failure, peerId, ...(code ? { detail: code } : {}) };
   } finally {
     signal?.removeEventListener('abort', drop);
+  }
+}
+
+/** The DHT as a joiner uses it. */
+export interface JoinDht {
+  transport: { dial(address: DialAddress, options: DhtDialOptions): Promise<Duplex> };
+  /** The key pair to dial with: the invite's (docs/protocol-identity.md §8). */
+  keyPair: DhtKeyPair;
+  /** A blind relay is in use: the path is `relay`. */
+  relayed: boolean;
+}
+
+interface Dialed {
+  stream: Duplex;
+  remote: string;
+  path: ConnectionPath;
+}
+
+/**
+ * Happy eyeballs: dials the addresses in turn and, at the same time, the DHT key; keeps the
+ * first stream that opens and cancels the other attempt (a late stream is dropped).
+ * @throws the error of the last attempt to fail when none opens.
+ */
+async function dialFirst(
+  target: JoinPlan,
+  options: { transport: Transport; dialTimeoutMs: number; signal?: AbortSignal; dht?: JoinDht },
+): Promise<Dialed> {
+  const race = new AbortController();
+  const stop = () => race.abort();
+  options.signal?.addEventListener('abort', stop, { once: true });
+  if (options.signal?.aborted) race.abort();
+  const signal = race.signal;
+  const attempts: Array<Promise<Dialed>> = [];
+  if (target.addresses.length > 0) {
+    attempts.push(
+      (async () => {
+        let lastError: unknown = new CryptullyError('ERR_CLOSED', 'The join was cancelled.');
+        for (const address of target.addresses) {
+          if (signal.aborted) break;
+          try {
+            const dialing = options.transport.dial(address, {
+              timeoutMs: options.dialTimeoutMs,
+              signal,
+            });
+            // A transport that ignores the signal still does not hold us: a late stream is dropped.
+            const stream = await untilAborted(dialing, signal, (late) => late.destroy());
+            return {
+              stream,
+              remote: formatAddress(address),
+              path: connectionPath('tcp', address.host),
+            };
+          } catch (error) {
+            lastError = error;
+          }
+        }
+        throw lastError;
+      })(),
+    );
+  }
+  const dht = options.dht;
+  if (target.dhtKey !== undefined && dht !== undefined) {
+    attempts.push(
+      (async () => {
+        const dialing = dht.transport.dial(
+          { host: toHex(target.dhtKey!), port: 0 },
+          { timeoutMs: options.dialTimeoutMs, signal, keyPair: dht.keyPair },
+        );
+        const stream = await untilAborted(dialing, signal, (late) => late.destroy());
+        const seen = dhtRemoteOf(stream);
+        return {
+          stream,
+          remote: seen ? formatAddress(seen) : 'the DHT',
+          path: connectionPath('dht', seen?.host ?? '', dht.relayed),
+        };
+      })(),
+    );
+  }
+  try {
+    return await Promise.any(attempts);
+  } catch (error) {
+    // Every attempt failed: say why for each path tried.
+    const errors = error instanceof AggregateError ? error.errors : [error];
+    const sentences = errors.filter((e): e is CryptullyError => e instanceof CryptullyError);
+    if (sentences.length < 2) throw errors[0];
+    throw new CryptullyError('ERR_UNREACHABLE', sentences.map((e) => e.message).join(' '));
+  } finally {
+    options.signal?.removeEventListener('abort', stop);
+    race.abort();
   }
 }
 

@@ -4,10 +4,11 @@
  * says goes out on the channel; everything it reports goes to the chat node.
  * @module
  */
+
 import type { SecureConnection } from '../adapters/secure-connection.js';
 import { CryptullyError } from '../errors.js';
 import type { KnownPeer } from '../identity/known-peers.js';
-import type { TypingState } from '../protocol/events.js';
+import type { ConnectionPath, TypingState } from '../protocol/events.js';
 import type { FileMessage } from '../session/messages.js';
 import type {
   Session,
@@ -33,6 +34,8 @@ export interface PeerConnectionInit {
   publicKey: Uint8Array;
   /** `host:port` of the other end, for log lines. */
   remote: string;
+  /** How the connection runs, for `connected`. */
+  path?: ConnectionPath;
   /** The peer joined with our invite (host), or we joined with theirs (joiner). */
   invited: boolean;
   /** The session's verification code (from the handshake hash). */
@@ -71,6 +74,7 @@ export class PeerConnection {
   readonly peerId: string;
   readonly publicKey: Uint8Array;
   readonly remote: string;
+  readonly path: ConnectionPath | undefined;
   readonly invited: boolean;
   readonly code: string;
   readonly fingerprint: string;
@@ -97,6 +101,7 @@ export class PeerConnection {
     this.peerId = init.peerId;
     this.publicKey = init.publicKey;
     this.remote = init.remote;
+    this.path = init.path;
     this.invited = init.invited;
     this.code = init.code;
     this.fingerprint = init.fingerprint;

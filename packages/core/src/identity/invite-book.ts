@@ -54,6 +54,8 @@ export interface CreateInviteOptions {
   uses?: number;
   /** The secret (tests); default 32 random bytes. */
   secret?: Uint8Array;
+  /** The host's DHT public key, when it is reachable through the DHT too. */
+  dhtKey?: Uint8Array;
 }
 
 /**
@@ -100,6 +102,7 @@ export class InviteBook {
       secret,
       // Whole seconds on the wire; rounded up so the invite lives at least ttlMs.
       expiresAt: Math.ceil((options.now + ttlMs) / 1000),
+      ...(options.dhtKey ? { dhtKey: options.dhtKey.slice() } : {}),
     };
     encodeInvite(invite); // validates addresses, port and expiry now, not when it is shared
     const id = inviteIdFromSecret(secret);

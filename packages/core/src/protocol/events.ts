@@ -34,10 +34,28 @@ export type VerificationResult = 'match' | 'mismatch' | 'aborted';
  */
 export type TypingState = 'typing' | 'paused' | 'idle';
 
+/**
+ * How a connection runs: `lan` on the same network (a private, loopback or link-local
+ * address), `direct` over TCP to a public address, `holepunch` through the DHT with both
+ * routers punched, `mapped` through a port mapped on the host's router, `relay` through a
+ * blind relay (which sees only ciphertext).
+ */
+export type ConnectionPath = 'lan' | 'direct' | 'holepunch' | 'mapped' | 'relay';
+
 /** Events a chat node emits, told apart by `event`. */
 export type ChatEvent =
   | { event: 'ready'; fingerprint: string; name: string }
-  | { event: 'listening'; host: string; port: number; invite: string; addresses: string[] }
+  | {
+      event: 'listening';
+      host: string;
+      port: number;
+      invite: string;
+      addresses: string[];
+      /** The host's DHT public key (64 hex characters), when it listens on the DHT too. */
+      dhtKey?: string;
+      /** The public address of a port mapped on the router (`host:port`), if any. */
+      mapped?: string;
+    }
   | { event: 'invite'; invite: string; expiresAt: number }
   | { event: 'connecting'; target: string }
   | {
@@ -61,6 +79,10 @@ export type ChatEvent =
       verification: Verification;
       /** Present when `verified`: how (see {@link VerifiedBy}). */
       verifiedBy?: VerifiedBy;
+      /** How the connection runs (see {@link ConnectionPath}). */
+      path?: ConnectionPath;
+      /** The other end's address as this side sees it (`host:port`). */
+      remoteAddress?: string;
     }
   | { event: 'message'; peer: PeerId; id: string; text: string; at: number }
   | { event: 'sent'; peer: PeerId; id: string; text: string; at: number; queued: boolean }

@@ -1,0 +1,104 @@
+// Two chat nodes on a DHT of their own (three bootstrap nodes on loopback): an invite carries
+// the host's DHT key, a joiner whose TCP addresses lead nowhere gets in through the DHT (happy
+// eyeballs keeps the path that opens), and the host's DHT firewall refuses an old invite's key
+// before any handshake of ours.
+import { createRequire } from 'node:module';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { toHex } from '../../src/crypto/index.js';
+import { decodeInvite, encodeInvite } from '../../src/identity/invite.js';
+import { until } from './fixtures.js';
+import { cleanup, openNode, type TestNode } from './helpers.js';
+
+const require = createRequire(import.meta.url);
+const createTestnet = require('hyperdht/testnet') as (
+  size: number,
+  options: { host: string },
+) => Promise<{ bootstrap: Array<{ host: string; port: number }>; destroy(): Promise<void> }>;
+
+let testnet: Awaited<ReturnType<typeof createTestnet>>;
+
+beforeAll(async () => {
+  testnet = await createTestnet(3, { host: '127.0.0.1' });
+}, 30_000);
+
+afterEach(cleanup);
+
+afterAll(async () => {
+  await testnet?.destroy();
+});
+
+/** Waits until the host is announced on the DHT (its `listening` comes before). */
+function onTheDht(t: TestNode): Promise<void> {
+  return until(
+    () => t.logs.some((line) => line.startsWith('listening on the DHT as ')),
+    'DHT',
+    20_000,
+  );
+}
+
+/** The invite with its TCP address replaced by one where nothing listens (the host binds 127.0.0.1). */
+function dhtOnly(invite: string): string {
+  const decoded = decodeInvite(invite);
+  return encodeInvite({ ...decoded, addresses: ['127.0.0.2'] });
+}
+
+describe('chat nodes on the DHT', () => {
+  it('joins through the DHT when the invite addresses lead nowhere, and chats both ways', async () => {
+    const dht = () => ({ dht: { bootstrap: testnet.bootstrap, host: '127.0.0.1' } });
+    const alice = await openNode('Alice', dht());
+    const bob = await openNode('Bob', { ...dht(), dialTimeoutMs: 4000 });
+    await alice.node.dispatch({ cmd: 'host', port: 0, bind: '127.0.0.1' });
+    const listening = await alice.next('listening');
+    await onTheDht(alice);
+    expect(listening.dhtKey).toMatch(/^[0-9a-f]{64}$/);
+    expect(toHex(decodeInvite(listening.invite).dhtKey!)).toBe(listening.dhtKey);
+    await bob.node.dispatch({ cmd: 'join', target: dhtOnly(listening.invite) });
+    const connecting = await bob.next('connecting');
+    expect(connecting.target).toContain(`DHT key ${listening.dhtKey!.slice(0, 16)}`);
+    const request = await alice.next('request');
+    await alice.node.dispatch({ cmd: 'accept', peer: request.peer });
+    const atBob = await bob.next('connected');
+    const atAlice = await alice.next('connected');
+    // On loopback the DHT's streams come from a local address: the path says so.
+    expect(atBob).toMatchObject({
+      path: 'lan',
+      remoteAddress: expect.stringMatching(/^127\.0\.0\.1:\d+$/),
+    });
+    expect(atAlice).toMatchObject({
+      path: 'lan',
+      remoteAddress: expect.stringMatching(/^127\.0\.0\.1:\d+$/),
+    });
+    expect(alice.logs.some((line) => line.startsWith('joined through the DHT from'))).toBe(true);
+    await bob.node.dispatch({ cmd: 'send', peer: atBob.peer, text: 'hello over UDX' });
+    expect((await alice.next('message')).text).toBe('hello over UDX');
+    await alice.node.dispatch({ cmd: 'send', peer: atAlice.peer, text: 'and back' });
+    expect((await bob.next('message')).text).toBe('and back');
+  }, 60_000);
+
+  it("refuses at the DHT firewall a stranger holding a used invite's key, before any handshake", async () => {
+    const dht = () => ({ dht: { bootstrap: testnet.bootstrap, host: '127.0.0.1' } });
+    const alice = await openNode('Alice', dht());
+    const bob = await openNode('Bob', { ...dht(), dialTimeoutMs: 4000 });
+    const mallory = await openNode('Mallory', { ...dht(), dialTimeoutMs: 4000 });
+    await alice.node.dispatch({ cmd: 'host', port: 0, bind: '127.0.0.1' });
+    const { invite } = await alice.next('listening');
+    await onTheDht(alice);
+    await bob.node.dispatch({ cmd: 'join', target: dhtOnly(invite) });
+    const request = await alice.next('request');
+    await alice.node.dispatch({ cmd: 'accept', peer: request.peer });
+    await bob.next('connected');
+    // The invite is used: its DHT key is no longer admitted.
+    await mallory.node.dispatch({ cmd: 'join', target: dhtOnly(invite) });
+    const refused = await mallory.next('disconnected', undefined, 20_000);
+    expect(refused.reason).toBe('unreachable');
+    expect(refused.message).toMatch(/on the DHT/);
+    expect(alice.logs).toContain(
+      'refused a DHT connection: its key belongs to no open invite and no known peer',
+    );
+    // No handshake of ours ran for Mallory: nothing about an invite or a handshake was logged.
+    expect(
+      alice.logs.filter((line) => /^handshake from|^refused (?!a DHT connection)/.test(line)),
+    ).toEqual([]);
+    expect(alice.of('request')).toHaveLength(1);
+  }, 60_000);
+});
