@@ -71,6 +71,8 @@ const EVENTS: { [N in AppEvent['event']]: FieldsOf<Extract<AppEvent, { event: N 
     port: req('number'),
     invite: req('string'),
     addresses: req('strings'),
+    dhtKey: opt('string'),
+    mapped: opt('string'),
   },
   invite: { invite: req('string'), expiresAt: req('number') },
   connecting: { target: req('string') },
@@ -97,6 +99,8 @@ const EVENTS: { [N in AppEvent['event']]: FieldsOf<Extract<AppEvent, { event: N 
     verified: req('boolean'),
     verification: req('verification'),
     verifiedBy: opt('string'),
+    path: opt('string'),
+    remoteAddress: opt('string'),
   },
   message: { peer: req('string'), id: req('string'), text: req('string'), at: req('number') },
   sent: {
