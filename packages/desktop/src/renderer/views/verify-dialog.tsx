@@ -23,8 +23,11 @@ export function VerifyDialog({ conversation }: { conversation: Conversation }) {
   // Keep Tab inside the dialog while it is open.
   const trapTab = (e: KeyboardEvent) => {
     if (e.key !== 'Tab') return;
+    // Only controls that can take focus: a disabled "Ask" must not let Tab leave the dialog.
     const buttons = [
-      ...(e.currentTarget as HTMLElement).querySelectorAll<HTMLElement>('button, input'),
+      ...(e.currentTarget as HTMLElement).querySelectorAll<HTMLElement>(
+        'button:not([disabled]), input:not([disabled])',
+      ),
     ];
     const first = buttons[0];
     const last = buttons[buttons.length - 1];
