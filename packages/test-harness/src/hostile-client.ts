@@ -5,6 +5,7 @@
  * @module
  */
 import { connect, type Socket } from 'node:net';
+import { encodePrelude } from '@cryptully/core/channel';
 import { randomBytes, x25519 } from '@cryptully/core/crypto';
 
 /** Where to attack, and from which loopback address (Linux routes all of 127/8 locally). */
@@ -67,7 +68,7 @@ export function frame(body: Uint8Array): Buffer {
  * a real one before msg3).
  */
 export function preludeAndFirstMessage(): Buffer {
-  const prelude = Buffer.concat([Buffer.from('CRYPTULLY', 'ascii'), Buffer.from([1, 0, 0])]);
+  const prelude = encodePrelude({ mode: 'XX' });
   const commitment = randomBytes(32);
   return Buffer.concat([
     frame(prelude),

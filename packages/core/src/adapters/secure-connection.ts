@@ -92,7 +92,12 @@ export interface SecureConnection {
    * @throws {MessageTooLargeError} over 1 MiB. @throws {ChannelClosedError} after close.
    */
   send(message: Uint8Array): boolean;
-  /** One authenticated message from the peer. Messages wait (reading pauses) until a listener exists. */
+  /**
+   * One authenticated message from the peer. Messages wait (reading pauses) until a listener
+   * exists. The bytes are often a view into the chunk they arrived in (decrypted in place, never
+   * reused): valid for good, but a listener that keeps a small message for long should copy it,
+   * so as not to pin the whole chunk.
+   */
   on(event: 'message', fn: (m: Uint8Array) => void): this;
   /** The stream's buffer emptied after `send` returned false. */
   on(event: 'drain', fn: () => void): this;
@@ -316,6 +321,7 @@ class NodeSecureConnection extends EventEmitter implements SecureConnection {
   #aborted = false;
   #finished = false;
   #flushScheduled = false;
+  #sendFlushScheduled = false;
   #closeTimer: ReturnType<typeof setTimeout> | undefined;
   /** Set once `close` has been emitted, for listeners added later. */
   #outcome: { error: CryptullyError | undefined } | undefined;
@@ -325,9 +331,13 @@ class NodeSecureConnection extends EventEmitter implements SecureConnection {
     this.remoteStaticPublicKey = result.remoteStaticPublicKey;
     this.handshakeHash = result.handshakeHash;
     this.#stream = stream;
-    this.#channel = new SecureChannel(
-      maxMessageBytes === undefined ? result : { ...result, maxMessageBytes },
-    );
+    // The stream's chunks are ours once read (nothing else listens), so frames are decrypted
+    // in place in them and whole messages handed up as views: no plaintext copy.
+    this.#channel = new SecureChannel({
+      ...result,
+      ...(maxMessageBytes === undefined ? {} : { maxMessageBytes }),
+      decryptInPlace: true,
+    });
     stream.on('data', this.#onData);
     stream.on('end', this.#onEnd);
     stream.on('error', this.#onError);
@@ -348,7 +358,12 @@ class NodeSecureConnection extends EventEmitter implements SecureConnection {
 
   send(message: Uint8Array): boolean {
     if (this.#finished || this.#aborted || this.#stream.destroyed) throw new ChannelClosedError();
-    const ok = writeFrames(this.#stream, this.#channel.seal(message));
+    // Full frames go now; the rest of the message waits for the next send of this tick (so a
+    // burst of large writes fills whole frames) and is flushed at the end of it.
+    const frames = this.#channel.push(message);
+    const ok =
+      frames.length > 0 ? writeFrames(this.#stream, frames) : !this.#stream.writableNeedDrain;
+    if (this.#channel.hasPending) this.#scheduleSendFlush();
     if (!this.#writeBlocked && this.#stream.writableLength > MAX_UNSENT_BYTES) {
       // Stop reading (and so answering) until the peer has read what we sent: see #onDrain.
       this.#writeBlocked = true;
@@ -361,6 +376,23 @@ class NodeSecureConnection extends EventEmitter implements SecureConnection {
     }
     return ok;
   }
+
+  #scheduleSendFlush(): void {
+    if (this.#sendFlushScheduled) return;
+    this.#sendFlushScheduled = true;
+    queueMicrotask(this.#sendFlush);
+  }
+
+  #sendFlush = (): void => {
+    this.#sendFlushScheduled = false;
+    if (this.#finished || this.#aborted || this.#stream.destroyed) return;
+    if (this.#channel.failure || this.#channel.isSendClosed) return;
+    writeFrames(this.#stream, this.#channel.flush());
+    if (this.#channel.isSendClosed) {
+      this.#error ??= this.#channel.closeReason;
+      this.#endStream();
+    }
+  };
 
   end(): void {
     if (this.#finished || this.#aborted || this.#channel.isSendClosed) return;

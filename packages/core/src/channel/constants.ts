@@ -1,17 +1,17 @@
 /**
- * The constants of the Cryptully wire protocol, version 1 (docs/protocol.md). Changing any of
+ * The constants of the Cryptully wire protocol, version 2 (docs/protocol.md). Changing any of
  * them changes the protocol: both peers must agree.
  * @module
  */
 
 /** The protocol version carried in the prelude. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** ASCII magic at the start of the prelude. */
 export const PRELUDE_MAGIC = 'CRYPTULLY';
 
 /** ASCII label prepended to the prelude bytes to form the Noise prologue. */
-export const PROLOGUE_LABEL = 'Cryptully/1';
+export const PROLOGUE_LABEL = 'Cryptully/2';
 
 /** Length of an invite id in the prelude (mode XXpsk3). */
 export const INVITE_ID_BYTES = 16;
@@ -43,8 +43,14 @@ export const TAG_BYTES = 16;
 /** Size of the record header (the record type byte) at the start of every transport plaintext. */
 export const RECORD_HEADER_BYTES = 1;
 
-/** Most application bytes one transport frame carries: 65535 - 16 - 1 = 65518. */
+/**
+ * Most message-stream bytes (length prefixes and message bytes) one `data` frame carries:
+ * 65535 - 16 - 1 = 65518. A sender fills frames to this size while it has bytes to send.
+ */
 export const MAX_FRAGMENT_BYTES = MAX_FRAME_BYTES - TAG_BYTES - RECORD_HEADER_BYTES;
+
+/** Size of the big-endian length in front of every message in the message stream. */
+export const MESSAGE_HEADER_BYTES = 4;
 
 /** Smallest valid transport frame: a record header and a tag. */
 export const MIN_TRANSPORT_FRAME_BYTES = RECORD_HEADER_BYTES + TAG_BYTES;
@@ -69,13 +75,13 @@ export const REKEY_AFTER_BYTES = 2 ** 30;
 export const NONCE_CLOSE_THRESHOLD = 2n ** 64n - 2n ** 16n;
 
 /**
- * Record types: the first plaintext byte of every transport frame. `data` ends an application
- * message, `dataMore` is a fragment that the next `data`/`dataMore` frame continues, `rekey`
- * asks both ends to rekey this direction after it, `close` is the clean goodbye.
+ * Record types: the first plaintext byte of every transport frame. `data` carries the next
+ * bytes of the message stream (each message behind its 4-byte length; a frame may end one
+ * message and begin the next), `rekey` asks both ends to rekey this direction after it,
+ * `close` is the clean goodbye. (`0x01`, version 1's `dataMore`, is no longer valid.)
  */
 export const RecordType = {
   data: 0x00,
-  dataMore: 0x01,
   rekey: 0x02,
   close: 0x03,
 } as const;

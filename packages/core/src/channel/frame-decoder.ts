@@ -47,6 +47,7 @@ export class FrameDecoder {
   #filled = 0;
   #assembly: Uint8Array = EMPTY;
   #failure: ChannelError | undefined;
+  #lastReassembled = false;
 
   constructor(limits: FrameLimits = {}) {
     this.#min = 1;
@@ -118,6 +119,7 @@ export class FrameDecoder {
       this.#check(length);
       if (chunk.length - offset >= length) {
         this.#offset = offset + length;
+        this.#lastReassembled = false;
         return chunk.subarray(offset, offset + length);
       }
       if (this.#assembly.length < length) this.#assembly = new Uint8Array(length);
@@ -135,7 +137,17 @@ export class FrameDecoder {
     const frame = this.#assembly.subarray(0, this.#expected);
     this.#expected = 0;
     this.#filled = 0;
+    this.#lastReassembled = true;
     return frame;
+  }
+
+  /**
+   * Whether the frame `next` returned last lies in the decoder's own reassembly buffer (it was
+   * split across chunks), which the next split frame overwrites; otherwise it is a view of a
+   * chunk given to `push` (or of a join of two chunks' bytes made by `push`).
+   */
+  get lastFrameReassembled(): boolean {
+    return this.#lastReassembled;
   }
 
   /** True when the bytes received so far end inside a frame (a cut stream, if it ends here). */

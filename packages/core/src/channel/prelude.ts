@@ -118,7 +118,7 @@ export function decodePrelude(bytes: Uint8Array): Prelude {
 }
 
 /**
- * The Noise prologue of a channel: ASCII `"Cryptully/1"` followed by the exact prelude bytes,
+ * The Noise prologue of a channel: ASCII `"Cryptully/2"` followed by the exact prelude bytes,
  * so that a prelude changed in transit makes the handshake fail.
  */
 export function buildPrologue(preludeBytes: Uint8Array): Uint8Array {

@@ -5,6 +5,7 @@ import {
   FRAME_HEADER_BYTES,
   MAX_CHANNEL_MESSAGE_BYTES,
   MAX_FRAGMENT_BYTES,
+  MESSAGE_HEADER_BYTES,
   MIN_TRANSPORT_FRAME_BYTES,
   NONCE_CLOSE_THRESHOLD,
   RECORD_HEADER_BYTES,
@@ -46,6 +47,12 @@ export interface SecureChannelOptions {
    * most 128 KiB) lowers it, so that a peer cannot make it buffer 1 MiB per connection.
    */
   maxMessageBytes?: number;
+  /**
+   * `receive` may decrypt frames inside the chunks it is given (libsodium decrypts in place),
+   * so that no plaintext copy is made: set it when the caller never reads a chunk again after
+   * handing it over (a socket's chunks). Messages stay valid after later calls either way.
+   */
+  decryptInPlace?: boolean;
 }
 
 /** Something the peer sent, in order, as returned by {@link SecureChannel.receive}. */
@@ -109,8 +116,38 @@ class Direction {
 
 const EMPTY = new Uint8Array(0);
 
-/** Wire bytes a frame adds around a fragment: length prefix, record type, tag. */
+/** Wire bytes a frame adds around its data: length prefix, record type, tag. */
 const FRAME_OVERHEAD_BYTES = FRAME_HEADER_BYTES + RECORD_HEADER_BYTES + TAG_BYTES;
+/** Wire bytes of a full data frame. */
+const FULL_FRAME_WIRE_BYTES = FRAME_OVERHEAD_BYTES + MAX_FRAGMENT_BYTES;
+
+/**
+ * Copies bytes from the consecutive `sources` (starting `skip` bytes into the first) into
+ * `target` at `at` until `length` bytes are copied; returns where the copy stopped:
+ * [index of the source, bytes of it used].
+ */
+function gather(
+  sources: Uint8Array[],
+  index: number,
+  skip: number,
+  target: Uint8Array,
+  at: number,
+  length: number,
+): [number, number] {
+  while (length > 0) {
+    const source = sources[index]!;
+    const take = Math.min(source.length - skip, length);
+    target.set(take === source.length ? source : source.subarray(skip, skip + take), at);
+    at += take;
+    length -= take;
+    skip += take;
+    if (skip === source.length) {
+      index += 1;
+      skip = 0;
+    }
+  }
+  return [index, skip];
+}
 
 /**
  * A buffer that is not zero-filled, for bytes the channel writes in full before anyone sees
@@ -130,8 +167,12 @@ let directionsOf: (channel: SecureChannel) => [Direction, Direction];
  * The transport phase of a Cryptully channel, as a pure state machine: `seal` turns an
  * application message into frames to write, `receive` turns bytes read into messages.
  *
- * - A message (0 bytes to {@link MAX_CHANNEL_MESSAGE_BYTES}) becomes one or more frames; each frame's
- *   plaintext starts with a record type byte (`data`, `dataMore`, `rekey`, `close`).
+ * - Messages (0 bytes to {@link MAX_CHANNEL_MESSAGE_BYTES} each) form one stream, each message
+ *   behind its 4-byte length; `data` records carry that stream, packed: a frame may end one
+ *   message and begin the next, so that large writes fill whole frames (as TLS records do).
+ *   Each frame's plaintext starts with a record type byte (`data`, `rekey`, `close`).
+ * - {@link push} seals the full frames a message completes and keeps the rest for the next
+ *   message or {@link flush}; {@link seal} is `push` then `flush`.
  * - Every direction rekeys (Noise §11.3) after {@link REKEY_AFTER_FRAMES} frames or
  *   {@link REKEY_AFTER_BYTES} bytes, and after a `rekey` record ({@link rekey}).
  * - Fail closed: any bad frame ends the channel with an `error` event; messages before it were
@@ -143,6 +184,7 @@ let directionsOf: (channel: SecureChannel) => [Direction, Direction];
  * @example
  * const channel = new SecureChannel(handshakeResult);
  * socket.write(channel.seal(new TextEncoder().encode('hi'))); // an array of chunks
+ * // or, packing a burst: for (const m of burst) write(channel.push(m)); write(channel.flush());
  * for (const event of channel.receive(chunk)) if (event.type === 'message') show(event.message);
  */
 export class SecureChannel {
@@ -153,8 +195,16 @@ export class SecureChannel {
   readonly #send: Direction;
   readonly #receive: Direction;
   readonly #decoder: FrameDecoder;
-  #fragments: Uint8Array[] = [];
-  #fragmentBytes = 0;
+  readonly #inPlace: boolean;
+  /** Stream bytes pushed but not yet sealed (copies, wiped once sealed), and their total. */
+  #pending: Uint8Array[] = [];
+  #pendingBytes = 0;
+  /** Receiving: bytes of a message length prefix cut by a frame end (0 when none). */
+  #headerFilled = 0;
+  readonly #header = new Uint8Array(MESSAGE_HEADER_BYTES);
+  /** Receiving: the message being assembled across frames, and how much of it has arrived. */
+  #message: Uint8Array | undefined;
+  #messageFilled = 0;
   #failure: ChannelError | undefined;
   #closeReason: ChannelError | undefined;
   readonly #maxMessageBytes: number;
@@ -180,41 +230,94 @@ export class SecureChannel {
     this.#maxMessageBytes = maxMessageBytes;
     this.#send = new Direction(options.sendCipher, frames, bytes);
     this.#receive = new Direction(options.receiveCipher, frames, bytes);
+    this.#inPlace = options.decryptInPlace === true;
     this.#decoder = options.decoder ?? new FrameDecoder();
     this.#decoder.setLimits({ minFrameBytes: MIN_TRANSPORT_FRAME_BYTES });
   }
 
   /**
    * Encrypts one application message into frames (each with its length prefix), to be
-   * written in order. May append the close record when the send nonce nears its end (then
-   * {@link isSendClosed} is true and {@link closeReason} says why).
+   * written in order: {@link push} then {@link flush}. May append the close record when the
+   * send nonce nears its end (then {@link isSendClosed} is true and {@link closeReason} says
+   * why).
    * @throws {MessageTooLargeError} over {@link MAX_CHANNEL_MESSAGE_BYTES} (or the channel's
    *   `maxMessageBytes`); the channel stays usable.
    * @throws {ChannelClosedError} after {@link close}, a failure, or nonce exhaustion.
    */
   seal(message: Uint8Array): Uint8Array[] {
+    const frames = this.push(message);
+    if (this.#pendingBytes > 0) frames.push(this.#sealPending());
+    this.#closeIfExhausted(frames);
+    return frames;
+  }
+
+  /**
+   * Adds one application message to the stream and returns the full frames it completes (none
+   * for a small message), consecutive views of one buffer; the rest waits, copied, for the next
+   * `push` or {@link flush}. Call `flush` before the stream goes idle (e.g. at the end of the
+   * current tick), or the peer waits for bytes that are never sent.
+   * @throws as {@link seal}.
+   */
+  push(message: Uint8Array): Uint8Array[] {
     abytes(message, undefined, 'message');
     this.#assertCanSend();
     if (message.length > this.#maxMessageBytes) {
       throw new MessageTooLargeError(message.length, this.#maxMessageBytes);
     }
-    // All frames of the message are sealed into one buffer and returned as consecutive views
-    // of it, so that a stream can take them in one write.
-    const count = Math.max(1, Math.ceil(message.length / MAX_FRAGMENT_BYTES));
-    const wire = allocFilledLater(message.length + count * FRAME_OVERHEAD_BYTES);
+    const header = new Uint8Array(MESSAGE_HEADER_BYTES);
+    new DataView(header.buffer).setUint32(0, message.length);
+    const sources = [...this.#pending, header, message];
+    const total = this.#pendingBytes + MESSAGE_HEADER_BYTES + message.length;
+    const full = Math.floor(total / MAX_FRAGMENT_BYTES);
     const frames: Uint8Array[] = [];
-    let offset = 0;
-    let at = 0;
-    for (let i = 0; i < count; i++) {
-      const end = Math.min(offset + MAX_FRAGMENT_BYTES, message.length);
-      const type = end === message.length ? RecordType.data : RecordType.dataMore;
-      const frame = this.#sealRecordInto(type, message.subarray(offset, end), wire, at);
-      frames.push(frame);
-      offset = end;
-      at += frame.length;
+    let index = 0;
+    let skip = 0;
+    if (full > 0) {
+      // All full frames are sealed into one buffer, consecutive views of it, so that a stream
+      // can take them in one write.
+      const wire = allocFilledLater(full * FULL_FRAME_WIRE_BYTES);
+      for (let i = 0; i < full; i++) {
+        const at = i * FULL_FRAME_WIRE_BYTES;
+        const start = at + FRAME_HEADER_BYTES + RECORD_HEADER_BYTES;
+        [index, skip] = gather(sources, index, skip, wire, start, MAX_FRAGMENT_BYTES);
+        frames.push(this.#sealRecordInto(RecordType.data, MAX_FRAGMENT_BYTES, wire, at));
+      }
     }
+    // Keep the rest as one copy: the caller may reuse its message once push returns.
+    const restBytes = total - full * MAX_FRAGMENT_BYTES;
+    const rest = restBytes > 0 ? allocFilledLater(restBytes) : EMPTY;
+    if (restBytes > 0) gather(sources, index, skip, rest, 0, restBytes);
+    for (let i = 0; i < sources.length - 2; i++) sources[i]!.fill(0); // earlier copies
+    this.#pending = restBytes > 0 ? [rest] : [];
+    this.#pendingBytes = restBytes;
+    return frames;
+  }
+
+  /**
+   * Seals what {@link push} kept into one last frame (none when nothing waits). May append the
+   * close record at nonce exhaustion, as {@link seal}.
+   * @throws {ChannelClosedError} after a failure.
+   */
+  flush(): Uint8Array[] {
+    if (this.#pendingBytes === 0 || this.#failure) return [];
+    const frames = [this.#sealPending()];
     this.#closeIfExhausted(frames);
     return frames;
+  }
+
+  /** Whether {@link push} left bytes that a {@link flush} must send. */
+  get hasPending(): boolean {
+    return this.#pendingBytes > 0;
+  }
+
+  #sealPending(): Uint8Array {
+    const length = this.#pendingBytes;
+    const wire = allocFilledLater(FRAME_OVERHEAD_BYTES + length);
+    gather(this.#pending, 0, 0, wire, FRAME_HEADER_BYTES + RECORD_HEADER_BYTES, length);
+    for (const part of this.#pending) part.fill(0);
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    return this.#sealRecordInto(RecordType.data, length, wire, 0);
   }
 
   /**
@@ -223,18 +326,22 @@ export class SecureChannel {
    */
   rekey(): Uint8Array[] {
     this.#assertCanSend();
-    const frames = [this.#sealRecord(RecordType.rekey)];
+    const frames = this.#pendingBytes > 0 ? [this.#sealPending()] : [];
+    frames.push(this.#sealRecord(RecordType.rekey));
     this.#closeIfExhausted(frames);
     return frames;
   }
 
   /**
-   * The clean goodbye: returns the `close` record to write; nothing can be sent after it.
-   * Idempotent (returns no frames once the send side is closed or the channel failed).
+   * The clean goodbye: returns what {@link push} kept, then the `close` record, to write;
+   * nothing can be sent after it. Idempotent (returns no frames once the send side is closed
+   * or the channel failed).
    */
   close(): Uint8Array[] {
     if (this.#send.closed || this.#failure) return [];
-    return [this.#sealClose()];
+    const frames = this.#pendingBytes > 0 ? [this.#sealPending()] : [];
+    frames.push(this.#sealClose());
+    return frames;
   }
 
   /**
@@ -306,12 +413,12 @@ export class SecureChannel {
   }
 
   /**
-   * Bytes of buffers the channel keeps between calls (the decoder's reassembly buffer; `seal`
-   * keeps none), for memory accounting and tests: small for a channel that only carried small
+   * Bytes of buffers the channel keeps between calls (the decoder's reassembly buffer, and what
+   * `push` keeps until a flush; `seal` keeps none), for memory accounting and tests: small for a channel that only carried small
    * messages, whatever it carried earlier.
    */
   get bufferCapacity(): number {
-    return this.#decoder.bufferCapacity;
+    return this.#decoder.bufferCapacity + this.#pendingBytes;
   }
 
   /** A snapshot of the channel's counters. */
@@ -333,27 +440,27 @@ export class SecureChannel {
 
   /** Seals a control record (no body) into a frame buffer of its own. */
   #sealRecord(type: RecordTypeCode): Uint8Array {
-    return this.#sealRecordInto(type, EMPTY, allocFilledLater(FRAME_OVERHEAD_BYTES), 0);
+    return this.#sealRecordInto(type, 0, allocFilledLater(FRAME_OVERHEAD_BYTES), 0);
   }
 
   /**
-   * Writes the frame of record `type | body` into `wire` at `at` and returns a view of it: the
-   * length prefix, then the plaintext, which is then encrypted in place (the cipher reads the
-   * whole plaintext before it writes, so no plaintext copy outlives the call).
+   * Seals the frame at `at` in `wire`, whose `bodyLength` bytes of body are already in place
+   * after the length prefix and type byte: writes both, then encrypts the plaintext in place
+   * (the cipher reads the whole plaintext before it writes, so no plaintext copy outlives the
+   * call). Returns a view of the frame.
    */
   #sealRecordInto(
     type: RecordTypeCode,
-    body: Uint8Array,
+    bodyLength: number,
     wire: Uint8Array,
     at: number,
   ): Uint8Array {
-    const plaintextLength = RECORD_HEADER_BYTES + body.length;
+    const plaintextLength = RECORD_HEADER_BYTES + bodyLength;
     const length = plaintextLength + TAG_BYTES;
     const start = at + FRAME_HEADER_BYTES;
     wire[at] = length >>> 8;
     wire[at + 1] = length & 0xff;
     wire[start] = type;
-    wire.set(body, start + RECORD_HEADER_BYTES);
     try {
       this.#send.cipher.encryptWithAdInto(
         EMPTY,
@@ -378,6 +485,7 @@ export class SecureChannel {
 
   #closeIfExhausted(frames: Uint8Array[]): void {
     if (this.#send.cipher.nonce < NONCE_CLOSE_THRESHOLD) return;
+    if (this.#pendingBytes > 0) frames.push(this.#sealPending());
     frames.push(this.#sealClose());
     this.#closeReason = new ChannelExhaustedError();
   }
@@ -388,24 +496,29 @@ export class SecureChannel {
     const lateNonce = direction.cipher.nonce >= NONCE_CLOSE_THRESHOLD;
     let plaintext: Uint8Array;
     try {
-      plaintext = direction.cipher.decryptWithAd(EMPTY, frame);
+      // In place only in a chunk the caller gave up, never in the decoder's reassembly buffer
+      // (reused for the next split frame, while messages may be views of the plaintext).
+      plaintext =
+        this.#inPlace && !this.#decoder.lastFrameReassembled
+          ? direction.cipher.decryptWithAdInPlace(EMPTY, frame)
+          : direction.cipher.decryptWithAd(EMPTY, frame);
     } catch (error) {
       throw new ChannelDecryptError({ cause: error });
     }
     const type = plaintext[0]! as RecordTypeCode;
     const body = plaintext.subarray(RECORD_HEADER_BYTES);
-    const inMessage = this.#fragments.length > 0;
-    if (lateNonce && type !== RecordType.close && !(inMessage && isData(type))) {
-      throw new ChannelProtocolError('the peer kept sending past its nonce limit');
-    }
+    const inMessage = this.#headerFilled > 0 || this.#message !== undefined;
     switch (type) {
       case RecordType.data:
-      case RecordType.dataMore:
-        this.#addFragment(type, body, events);
+        if (body.length === 0) throw new ChannelProtocolError('an empty data record');
+        this.#readStream(body, events, lateNonce);
         break;
       case RecordType.rekey:
       case RecordType.close:
         if (body.length !== 0) throw new ChannelProtocolError('a control record carried data');
+        if (lateNonce && type !== RecordType.close) {
+          throw new ChannelProtocolError('the peer kept sending past its nonce limit');
+        }
         if (type === RecordType.close) {
           if (inMessage)
             throw new ChannelProtocolError('the peer closed in the middle of a message');
@@ -420,46 +533,72 @@ export class SecureChannel {
     if (direction.closed) direction.cipher.dispose();
   }
 
-  #addFragment(type: RecordTypeCode, body: Uint8Array, events: ChannelEvent[]): void {
-    const total = this.#fragmentBytes + body.length;
-    if (total > this.#maxMessageBytes) {
-      throw new MessageTooLargeError(total, this.#maxMessageBytes);
+  /**
+   * Reads the message stream in one `data` record's body: length prefixes (possibly cut by a
+   * frame end) and message bytes. A message that lies whole in the body is delivered as a view
+   * of it; one that spans frames is assembled in a buffer of its own size. Past the nonce
+   * limit (`late`), a record may only finish the message in progress, not begin one.
+   */
+  #readStream(body: Uint8Array, events: ChannelEvent[], late: boolean): void {
+    let at = 0;
+    while (at < body.length) {
+      const message = this.#message;
+      if (message !== undefined) {
+        const take = Math.min(message.length - this.#messageFilled, body.length - at);
+        message.set(body.subarray(at, at + take), this.#messageFilled);
+        this.#messageFilled += take;
+        at += take;
+        if (this.#messageFilled === message.length) {
+          this.#message = undefined;
+          this.#messageFilled = 0;
+          events.push({ type: 'message', message });
+        }
+        continue;
+      }
+      let length: number;
+      if (this.#headerFilled === 0 && body.length - at >= MESSAGE_HEADER_BYTES) {
+        if (late) throw new ChannelProtocolError('the peer kept sending past its nonce limit');
+        length =
+          ((body[at]! << 24) | (body[at + 1]! << 16) | (body[at + 2]! << 8) | body[at + 3]!) >>> 0;
+        at += MESSAGE_HEADER_BYTES;
+      } else {
+        if (this.#headerFilled === 0 && late) {
+          throw new ChannelProtocolError('the peer kept sending past its nonce limit');
+        }
+        const take = Math.min(MESSAGE_HEADER_BYTES - this.#headerFilled, body.length - at);
+        this.#header.set(body.subarray(at, at + take), this.#headerFilled);
+        this.#headerFilled += take;
+        at += take;
+        if (this.#headerFilled < MESSAGE_HEADER_BYTES) return;
+        this.#headerFilled = 0;
+        length = new DataView(this.#header.buffer).getUint32(0);
+      }
+      if (length > this.#maxMessageBytes) {
+        throw new MessageTooLargeError(length, this.#maxMessageBytes);
+      }
+      if (body.length - at >= length) {
+        events.push({ type: 'message', message: body.subarray(at, at + length) });
+        at += length;
+      } else {
+        this.#message = allocFilledLater(length);
+        this.#messageFilled = 0;
+      }
     }
-    if (type === RecordType.dataMore) {
-      if (body.length === 0) throw new ChannelProtocolError('an empty message fragment');
-      this.#fragments.push(body);
-      this.#fragmentBytes = total;
-      return;
-    }
-    if (this.#fragments.length === 0) {
-      events.push({ type: 'message', message: body });
-      return;
-    }
-    const message = allocFilledLater(total);
-    let offset = 0;
-    for (const fragment of this.#fragments) {
-      message.set(fragment, offset);
-      offset += fragment.length;
-    }
-    message.set(body, offset);
-    this.#fragments = [];
-    this.#fragmentBytes = 0;
-    events.push({ type: 'message', message });
   }
 
   #fail(events: ChannelEvent[], error: ChannelError): ChannelEvent[] {
     this.#failure = error;
-    this.#fragments = [];
-    this.#fragmentBytes = 0;
+    this.#message = undefined;
+    this.#messageFilled = 0;
+    this.#headerFilled = 0;
+    for (const part of this.#pending) part.fill(0);
+    this.#pending = [];
+    this.#pendingBytes = 0;
     this.#send.cipher.dispose();
     this.#receive.cipher.dispose();
     events.push({ type: 'error', error });
     return events;
   }
-}
-
-function isData(type: number): boolean {
-  return type === RecordType.data || type === RecordType.dataMore;
 }
 
 function asChannelError(error: unknown): ChannelError {

@@ -29,7 +29,7 @@ describe('channel handshake', () => {
       },
     });
     expect(seen).toEqual({
-      version: 1,
+      version: 2,
       mode: psk ? 'XXpsk3' : 'XX',
       inviteId: psk ? FIXED.inviteId : undefined,
     });
@@ -136,8 +136,9 @@ describe('channel handshake', () => {
       staticKeyPair: FIXED.responderStatic,
       onPrelude: () => ({ payload: OK }),
     });
-    const v2 = Uint8Array.from(Buffer.from('000c4352595054554c4c59020000', 'hex'));
-    expect(() => responder.receive(v2)).toThrow(
+    // Version 1 (one message per record, before packed records) is refused, not misread.
+    const v1 = Uint8Array.from(Buffer.from('000c4352595054554c4c59010000', 'hex'));
+    expect(() => responder.receive(v1)).toThrow(
       expect.objectContaining({ code: 'ERR_PRELUDE_VERSION' }),
     );
   });

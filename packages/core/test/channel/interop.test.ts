@@ -17,8 +17,8 @@ import { messagesOf, stream } from './helpers.js';
 
 const text = (s: string) => new TextEncoder().encode(s);
 /** The XX prelude and prologue, written from the spec rather than with our encoder. */
-const XX_PRELUDE = fromHex('4352595054554c4c59010000');
-const XX_PROLOGUE = concatBytes(text('Cryptully/1'), XX_PRELUDE);
+const XX_PRELUDE = fromHex('4352595054554c4c59020000');
+const XX_PROLOGUE = concatBytes(text('Cryptully/2'), XX_PRELUDE);
 /** Our frame format, by hand: a 2-byte big-endian length, then the bytes. */
 const frame = (bytes: Uint8Array) =>
   concatBytes(new Uint8Array([bytes.length >> 8, bytes.length & 0xff]), bytes);
@@ -54,14 +54,21 @@ function theirSide(initiator: boolean) {
 function checkTransport(channel: SecureChannel, theirs: TheirNoise) {
   const theirSend = new Cipher(theirs.tx);
   const theirReceive = new Cipher(theirs.rx);
+  // A data record: type 00, then the message stream: each message behind its u32be length.
   const [hello] = channel.seal(text('hello'));
-  expect(toHex(theirReceive.decrypt(unframe(hello!)))).toBe(`00${toHex(text('hello'))}`);
+  expect(toHex(theirReceive.decrypt(unframe(hello!)))).toBe(`0000000005${toHex(text('hello'))}`);
+  // Theirs pack two messages into one record, the second cut by the record's end.
   const fromThem = [
-    frame(theirSend.encrypt(concatBytes(new Uint8Array([RecordType.data]), text('hi')))),
+    frame(
+      theirSend.encrypt(
+        concatBytes(new Uint8Array([RecordType.data, 0, 0, 0, 2]), text('hi'), fromHex('000000')),
+      ),
+    ),
+    frame(theirSend.encrypt(concatBytes(new Uint8Array([RecordType.data, 3]), text('yo!')))),
     frame(theirSend.encrypt(new Uint8Array([RecordType.close]))),
   ];
   const events = channel.receive(stream(fromThem));
-  expect(messagesOf(events)).toEqual([text('hi')]);
+  expect(messagesOf(events)).toEqual([text('hi'), text('yo!')]);
   expect(events.at(-1)).toEqual({ type: 'close' });
   const [close] = channel.close();
   expect(toHex(theirReceive.decrypt(unframe(close!)))).toBe('03');

@@ -16,21 +16,21 @@ const id = new Uint8Array(16).fill(0xab);
 
 describe('prelude', () => {
   it('encodes mode XX and XXpsk3 as documented', () => {
-    expect(toHex(encodePrelude({ mode: 'XX' }))).toBe('4352595054554c4c59010000');
+    expect(toHex(encodePrelude({ mode: 'XX' }))).toBe('4352595054554c4c59020000');
     expect(toHex(encodePrelude({ mode: 'XXpsk3', inviteId: id }))).toBe(
-      `4352595054554c4c59010110${'ab'.repeat(16)}`,
+      `4352595054554c4c59020110${'ab'.repeat(16)}`,
     );
     expect(encodePrelude({ mode: 'XXpsk3', inviteId: id }).length).toBe(MAX_PRELUDE_BYTES);
   });
 
   it('round-trips both modes', () => {
     expect(decodePrelude(encodePrelude({ mode: 'XX' }))).toEqual({
-      version: 1,
+      version: 2,
       mode: 'XX',
       inviteId: undefined,
     });
     expect(decodePrelude(encodePrelude({ mode: 'XXpsk3', inviteId: id }))).toEqual({
-      version: 1,
+      version: 2,
       mode: 'XXpsk3',
       inviteId: id,
     });
@@ -43,13 +43,14 @@ describe('prelude', () => {
 
   const bad: Array<[string, string, string]> = [
     ['wrong magic', '4352595054554c4c58010000', 'ERR_PRELUDE_MALFORMED'],
-    ['too short', '4352595054554c4c5901', 'ERR_PRELUDE_MALFORMED'],
-    ['version 2', '4352595054554c4c59020000', 'ERR_PRELUDE_VERSION'],
-    ['mode 2', '4352595054554c4c59010200', 'ERR_PRELUDE_MODE'],
-    ['XX with an invite id', `4352595054554c4c59010010${'00'.repeat(16)}`, 'ERR_PRELUDE_MALFORMED'],
-    ['XXpsk3 without one', '4352595054554c4c59010100', 'ERR_PRELUDE_MALFORMED'],
-    ['trailing byte', '4352595054554c4c5901000000', 'ERR_PRELUDE_MALFORMED'],
-    ['length byte lies', `4352595054554c4c5901010f${'00'.repeat(16)}`, 'ERR_PRELUDE_MALFORMED'],
+    ['too short', '4352595054554c4c5902', 'ERR_PRELUDE_MALFORMED'],
+    ['version 1 (before packed records)', '4352595054554c4c59010000', 'ERR_PRELUDE_VERSION'],
+    ['version 3', '4352595054554c4c59030000', 'ERR_PRELUDE_VERSION'],
+    ['mode 2', '4352595054554c4c59020200', 'ERR_PRELUDE_MODE'],
+    ['XX with an invite id', `4352595054554c4c59020010${'00'.repeat(16)}`, 'ERR_PRELUDE_MALFORMED'],
+    ['XXpsk3 without one', '4352595054554c4c59020100', 'ERR_PRELUDE_MALFORMED'],
+    ['trailing byte', '4352595054554c4c5902000000', 'ERR_PRELUDE_MALFORMED'],
+    ['length byte lies', `4352595054554c4c5902010f${'00'.repeat(16)}`, 'ERR_PRELUDE_MALFORMED'],
   ];
   it.each(bad)('rejects a prelude with %s', (_name, hex, code) => {
     const bytes = Uint8Array.from(Buffer.from(hex, 'hex'));
@@ -70,10 +71,10 @@ describe('prelude', () => {
     );
   });
 
-  it('builds the prologue as "Cryptully/1" followed by the prelude bytes', () => {
+  it('builds the prologue as "Cryptully/2" followed by the prelude bytes', () => {
     const prelude = encodePrelude({ mode: 'XX' });
     expect(new TextDecoder().decode(buildPrologue(prelude))).toBe(
-      `Cryptully/1${new TextDecoder().decode(prelude)}`,
+      `Cryptully/2${new TextDecoder().decode(prelude)}`,
     );
   });
 });

@@ -12,7 +12,9 @@ import {
   MAX_CHANNEL_MESSAGE_BYTES,
   MAX_FRAGMENT_BYTES,
   MAX_FRAME_BYTES,
+  MESSAGE_HEADER_BYTES,
   NONCE_CLOSE_THRESHOLD,
+  PROTOCOL_VERSION,
   REKEY_AFTER_BYTES,
   REKEY_AFTER_FRAMES,
   RecordType,
@@ -55,6 +57,9 @@ function workedExample(): string {
   const hi = b.seal(text('hi'))[0]!;
   const rekey = a.rekey()[0]!;
   const bye = a.seal(text('bye'))[0]!;
+  a.push(text('a'));
+  a.push(text('bc'));
+  const packed = a.flush()[0]!;
   const closeA = a.close()[0]!;
   const closeB = b.close()[0]!;
   const out: string[] = [BEGIN, ''];
@@ -75,7 +80,7 @@ function workedExample(): string {
   item('psk (the invite secret)', FIXED.psk);
   item('Invite id', FIXED.inviteId);
   item('Prelude', prelude);
-  item('Prologue ("Cryptully/1" || prelude)', buildPrologue(prelude));
+  item('Prologue ("Cryptully/2" || prelude)', buildPrologue(prelude));
   item(
     'Commitment: first 32 bytes of BLAKE2b-512("Cryptully commit v1" || initiator static public key || nonce)',
     handshakeCommitment(FIXED.initiatorStatic.publicKey, FIXED.commitmentNonce),
@@ -88,15 +93,25 @@ function workedExample(): string {
   item('Handshake hash h (both ends)', initiatorResult.handshakeHash);
   item('Transport key initiator → responder (first of Split)', keys.i2r);
   item('Transport key responder → initiator (second of Split)', keys.r2i);
-  item('Frame 5, → `data` record "hello" (plaintext 00 68656c6c6f, nonce 0)', hello);
-  item('Frame 6, ← `data` record "hi" (plaintext 00 6869, nonce 0)', hi);
+  item(
+    'Frame 5, → `data` record with the message "hello" (plaintext 00 00000005 68656c6c6f, nonce 0)',
+    hello,
+  );
+  item('Frame 6, ← `data` record with the message "hi" (plaintext 00 00000002 6869, nonce 0)', hi);
   item(
     'Frame 7, → `rekey` record (plaintext 02, nonce 1); both ends then rekey this direction',
     rekey,
   );
-  item('Frame 8, → `data` record "bye" under the new key (plaintext 00 627965, nonce 2)', bye);
-  item('Frame 9, → `close` record (plaintext 03, nonce 3)', closeA);
-  item('Frame 10, ← `close` record (plaintext 03, nonce 1)', closeB);
+  item(
+    'Frame 8, → `data` record with the message "bye" under the new key (plaintext 00 00000003 627965, nonce 2)',
+    bye,
+  );
+  item(
+    'Frame 9, → one `data` record packing two messages, "a" and "bc" (plaintext 00 00000001 61 00000002 6263, nonce 3)',
+    packed,
+  );
+  item('Frame 10, → `close` record (plaintext 03, nonce 4)', closeA);
+  item('Frame 11, ← `close` record (plaintext 03, nonce 1)', closeB);
   out.push(END);
   return out.join('\n');
 }
@@ -125,6 +140,8 @@ describe('docs/protocol.md', () => {
       `2^${Math.log2(REKEY_AFTER_FRAMES)}`,
       `2^${Math.log2(REKEY_AFTER_BYTES)}`,
       `${FRAME_HEADER_BYTES}-byte`,
+      `${MESSAGE_HEADER_BYTES}-byte`,
+      `| ${PROTOCOL_VERSION} `,
       '2^64 - 2^16',
     ];
     for (const value of stated) expect(doc, value).toContain(value);

@@ -14,7 +14,7 @@ import {
   SecureChannel,
 } from '../../src/channel/index.js';
 import { setChannelNoncesForTesting } from '../../src/channel/secure-channel.js';
-import { concatBytes } from '../../src/crypto/index.js';
+import { concatBytes, cryptoProviderInfo } from '../../src/crypto/index.js';
 import { cipherKeyForTesting } from '../../src/noise/cipher-state.js';
 import { channelPair, errorOf, handshake, messagesOf, sameMessages, stream } from './helpers.js';
 
@@ -54,38 +54,81 @@ describe('secure channel: messages', () => {
   it.each([
     0,
     1,
+    MAX_FRAGMENT_BYTES - 4,
+    MAX_FRAGMENT_BYTES - 3,
     MAX_FRAGMENT_BYTES - 1,
     MAX_FRAGMENT_BYTES,
     MAX_FRAGMENT_BYTES + 1,
     3 * MAX_FRAGMENT_BYTES,
     MAX_CHANNEL_MESSAGE_BYTES,
-  ])('carries a message of %i bytes in ceil(n / 65518) frames', (length) => {
+  ])('carries a message of %i bytes in ceil((n + 4) / 65518) frames', (length) => {
     const { a, b } = channelPair();
     const message = payload(length, length);
     const frames = a.seal(message);
-    expect(frames).toHaveLength(Math.max(1, Math.ceil(length / MAX_FRAGMENT_BYTES)));
+    expect(frames).toHaveLength(Math.ceil((length + 4) / MAX_FRAGMENT_BYTES));
     for (const frame of frames) expect(frame.length).toBeLessThanOrEqual(2 + 65535);
     expect(sameMessages(messagesOf(b.receive(stream(frames))), [message])).toEqual([]);
   });
 
-  it('seals the frames of a message back to back in one buffer, encrypted in place', () => {
+  it('seals the full frames of a message back to back in one buffer, encrypted in place', () => {
     // The connection writes such frames with one write; and the plaintext copied into the
     // buffer must have been replaced by ciphertext.
     const { a, b } = channelPair();
     const message = payload(3 * MAX_FRAGMENT_BYTES + 5, 3);
     const frames = a.seal(message);
+    expect(frames.map((f) => f.length)).toEqual([65537, 65537, 65537, 2 + 1 + 9 + 16]);
+    const plaintextStream = concatBytes(new Uint8Array([0, 3, 0xff, 0xf5]), message);
     let end = frames[0]!.byteOffset;
-    let body = 0;
-    for (const frame of frames) {
-      expect(frame.buffer).toBe(frames[0]!.buffer);
-      expect(frame.byteOffset).toBe(end);
-      end += frame.length;
-      const fragment = message.subarray(body, body + frame.length - 2 - 1 - 16);
-      expect(Buffer.from(frame.subarray(3, 3 + fragment.length)).equals(fragment)).toBe(false);
-      body += fragment.length;
+    for (const [i, frame] of frames.entries()) {
+      if (i < 3) {
+        expect(frame.buffer).toBe(frames[0]!.buffer);
+        expect(frame.byteOffset).toBe(end);
+        end += frame.length;
+      }
+      const part = plaintextStream.subarray(i * MAX_FRAGMENT_BYTES, (i + 1) * MAX_FRAGMENT_BYTES);
+      expect(Buffer.from(frame.subarray(3, 3 + part.length)).equals(part)).toBe(false);
     }
-    expect(body).toBe(message.length);
     expect(sameMessages(messagesOf(b.receive(stream(frames))), [message])).toEqual([]);
+  });
+
+  it('packs a burst of 64 KiB messages into full frames (push, then flush)', () => {
+    const { a, b } = channelPair();
+    const messages = Array.from({ length: 40 }, (_, i) => payload(65536, i));
+    const frames = messages.flatMap((m) => a.push(m));
+    expect(a.hasPending).toBe(true);
+    frames.push(...a.flush());
+    expect(a.hasPending).toBe(false);
+    expect(a.flush()).toEqual([]);
+    // 40 x (4 + 65536) stream bytes in frames of 65518: 41 frames, all but the last full.
+    expect(frames).toHaveLength(Math.ceil((40 * 65540) / MAX_FRAGMENT_BYTES));
+    expect(frames.slice(0, -1).every((f) => f.length === 65537)).toBe(true);
+    expect(sameMessages(messagesOf(b.receive(stream(frames))), messages)).toEqual([]);
+  });
+
+  it('sends what push kept before a rekey or close record', () => {
+    const { a, b } = channelPair();
+    const kept = [...a.push(payload(10, 1)), ...a.push(payload(20, 2))];
+    expect(kept).toEqual([]);
+    const events = b.receive(stream([...a.rekey(), ...a.push(payload(5, 3)), ...a.close()]));
+    expect(
+      sameMessages(messagesOf(events), [payload(10, 1), payload(20, 2), payload(5, 3)]),
+    ).toEqual([]);
+    expect(events.at(-1)).toEqual({ type: 'close' });
+    expect(b.stats.receiveRekeys).toBe(1);
+  });
+
+  it('decrypts in place when told it owns the chunks, and messages stay intact afterwards', () => {
+    const { a, b } = channelPair({ channel: { decryptInPlace: true } });
+    const messages = [payload(5, 1), payload(70_000, 2), payload(3, 3), payload(65_000, 4)];
+    const wire = stream([...messages.flatMap((m) => a.push(m)), ...a.flush()]);
+    const copy = Uint8Array.from(wire);
+    const delivered = feed(b, wire, [10, 30_000, 65_600, 100_000]).flatMap((e) =>
+      e.type === 'message' ? [e.message] : [],
+    );
+    // Read only now: views into chunks or the decoder's buffer would have been overwritten.
+    expect(sameMessages(delivered, messages)).toEqual([]);
+    // The first chunk's frame was decrypted in place (libsodium), so the chunk changed.
+    expect(Buffer.from(wire).equals(copy)).toBe(cryptoProviderInfo.name === 'node');
   });
 
   it('refuses to seal a message over 1 MiB and stays usable', () => {
@@ -98,7 +141,7 @@ describe('secure channel: messages', () => {
     ).toEqual([]);
   });
 
-  it('delivers random payload sequences under random re-chunking, both directions', () => {
+  it('delivers random payload sequences under random re-chunking, packed or not, both directions', () => {
     const sizes = fc.oneof(
       fc.integer({ min: 0, max: 40 }),
       fc.integer({ min: 0, max: 3000 }),
@@ -115,8 +158,10 @@ describe('secure channel: messages', () => {
         fc.array(sizes, { maxLength: 6 }),
         chunking,
         chunking,
-        (forward, backward, chunksAB, chunksBA) => {
-          const { a, b } = channelPair();
+        fc.boolean(),
+        fc.boolean(),
+        (forward, backward, chunksAB, chunksBA, packed, inPlace) => {
+          const { a, b } = channelPair({ channel: { decryptInPlace: inPlace } });
           const run = (
             from: SecureChannel,
             to: SecureChannel,
@@ -124,7 +169,10 @@ describe('secure channel: messages', () => {
             chunks: 'one' | 'bytes' | number[],
           ) => {
             const messages = sizesOf.map((n, i) => payload(n, i));
-            const bytes = stream([...messages.flatMap((m) => from.seal(m)), ...from.close()]);
+            const sealed = packed
+              ? [...messages.flatMap((m) => from.push(m)), ...from.flush()]
+              : messages.flatMap((m) => from.seal(m));
+            const bytes = stream([...sealed, ...from.close()]);
             const cuts =
               chunks === 'one'
                 ? []
@@ -146,11 +194,11 @@ describe('secure channel: messages', () => {
 });
 
 describe('secure channel: a misbehaving peer', () => {
-  it('rejects a reassembled message over 1 MiB as soon as it grows past the limit', () => {
+  it('rejects a message over 1 MiB as soon as its length is read, before its bytes', () => {
     const { receiver, raw } = rawPeer();
-    const fragment = new Uint8Array(MAX_FRAGMENT_BYTES);
-    const count = Math.floor(MAX_CHANNEL_MESSAGE_BYTES / MAX_FRAGMENT_BYTES) + 1;
-    const events = receiver.receive(stream(Array.from({ length: count }, () => raw(1, fragment))));
+    const length = new Uint8Array(4);
+    new DataView(length.buffer).setUint32(0, MAX_CHANNEL_MESSAGE_BYTES + 1);
+    const events = receiver.receive(raw(RecordType.data, length));
     expect(sameMessages(messagesOf(events), [])).toEqual([]);
     expect(errorOf(events)).toBeInstanceOf(MessageTooLargeError);
   });
@@ -162,8 +210,8 @@ describe('secure channel: a misbehaving peer', () => {
     const receiver = new SecureChannel({ ...responderResult, maxMessageBytes: limit });
     expect(() => receiver.seal(new Uint8Array(limit + 1))).toThrow(MessageTooLargeError);
     expect(receiver.seal(new Uint8Array(limit))).toHaveLength(3);
-    // Only the first 3 of the 17 frames of a 1 MiB message: the receiver fails on the third.
-    const frames = sender.seal(new Uint8Array(MAX_CHANNEL_MESSAGE_BYTES)).slice(0, 3);
+    // Only the first of the 17 frames of a 1 MiB message: its length is enough to fail.
+    const frames = sender.seal(new Uint8Array(MAX_CHANNEL_MESSAGE_BYTES)).slice(0, 1);
     const events = receiver.receive(stream(frames));
     expect(errorOf(events)).toBeInstanceOf(MessageTooLargeError);
     expect(
@@ -176,8 +224,10 @@ describe('secure channel: a misbehaving peer', () => {
     ['an unknown record type', [[7]]],
     ['a rekey record with a body', [[RecordType.rekey, 1]]],
     ['a close record with a body', [[RecordType.close, 1]]],
-    ['an empty fragment', [[RecordType.dataMore]]],
-    ['a close in the middle of a message', [[RecordType.dataMore, 1], [RecordType.close]]],
+    ['an empty data record', [[RecordType.data]]],
+    ["version 1's dataMore record", [[0x01, 0, 0, 0, 1, 7]]],
+    ['a close in the middle of a message', [[RecordType.data, 0, 0, 0, 2, 1], [RecordType.close]]],
+    ['a close in the middle of a length', [[RecordType.data, 0, 0], [RecordType.close]]],
     ['data after the close record', [[RecordType.close], [RecordType.data, 1]]],
   ])('fails closed on %s', (_name, records) => {
     const { receiver, raw } = rawPeer();
@@ -306,13 +356,17 @@ describe('secure channel: nonce exhaustion', () => {
     expect(events.at(-1)).toEqual({ type: 'close' });
   });
 
-  it('fails a peer that keeps sending new messages past the limit', () => {
+  it.each([
+    ['a whole new message', [RecordType.data, 0, 0, 0, 1, 7]],
+    ['the start of a length', [RecordType.data, 0]],
+    ['a rekey record', [RecordType.rekey]],
+  ])('fails a peer that keeps sending past the limit: %s', (_name, record) => {
     const { initiatorResult, responderResult } = handshake();
     const b = new SecureChannel(responderResult);
     initiatorResult.sendCipher.nonce = NONCE_CLOSE_THRESHOLD;
     setChannelNoncesForTesting(b, { receive: NONCE_CLOSE_THRESHOLD });
     const frame = encodeFrame(
-      initiatorResult.sendCipher.encryptWithAd(EMPTY, new Uint8Array([RecordType.data, 1])),
+      initiatorResult.sendCipher.encryptWithAd(EMPTY, new Uint8Array(record)),
     );
     expect(errorOf(b.receive(frame))).toMatchObject({ code: 'ERR_CHANNEL_PROTOCOL' });
   });

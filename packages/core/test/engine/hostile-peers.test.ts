@@ -112,7 +112,7 @@ describe('message size', () => {
     const raw = await rawPeer(make, { host: '127.0.0.1', port });
     raw.sendBytes(new Uint8Array(1024 * 1024));
     await until(() => raw.closed(), 'the host to end the connection');
-    // The channel refused it (as it grew past the session's 128 KiB), not the session after it.
+    // The channel refused it (on its length, the first 4 bytes: over the session's 128 KiB), not the session after it.
     // The host's close event may come after the peer saw the connection end: wait for its line.
     await until(
       () => alice.logs.some((l) => /closed: /.test(l)),

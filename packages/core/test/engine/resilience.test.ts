@@ -1,5 +1,6 @@
 // Nothing lost silently, and hostile or broken peers cannot disturb established sessions.
 import { afterEach, describe, expect, it } from 'vitest';
+import { encodeFrame, encodePrelude } from '../../src/channel/index.js';
 import { memoryStorage } from '../../src/engine/index.js';
 import { encodeMessage } from '../../src/session/messages.js';
 import { faultyTransport, rawPeer, SETUPS, until } from './fixtures.js';
@@ -102,7 +103,7 @@ for (const setup of SETUPS) {
         const stream = await make.transport.dial(address);
         stream.on('error', () => {});
         if (i % 3 === 0) stream.write(Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'));
-        if (i % 3 === 1) stream.write(Buffer.from('\x00\x0cCRYPTULLY\x01\x00\x00')); // a prelude, then nothing
+        if (i % 3 === 1) stream.write(encodeFrame(encodePrelude({ mode: 'XX' }))); // a prelude, then nothing
         streams.push(stream);
       }
       // Meanwhile the conversation goes on.
