@@ -7,6 +7,7 @@ import { parseJoinTarget } from '@cryptully/core/identity';
 import type { ChatNodeApi } from '@cryptully/core/protocol';
 import { type ChatCommand, CryptullyError } from '@cryptully/core/protocol';
 import { cryptullyHome } from '@cryptully/core/storage';
+import { raiseOpenFileLimit } from '@cryptully/core/transport';
 import type blessed from 'blessed';
 import { type ParsedArgs, parseArgs } from '../args/parse-args.js';
 import { lineAsker, screenAsker } from '../askers.js';
@@ -255,6 +256,11 @@ export async function chatCommand(parsed: ParsedArgs, io: CliIo): Promise<ExitCo
       io.stdout.write(`${JSON.stringify(event)}\n`);
     }
     throw problem;
+  }
+  if (start.cmd === 'host') {
+    // Every friend is one open file: raise the soft limit where the OS allows, else say so.
+    const { warning } = raiseOpenFileLimit();
+    if (warning) io.stderr.write(`cryptully: ${warning}.\n`);
   }
   return mode === 'tui' ? runTui(parsed, io) : runLines(parsed, io, mode);
 }
