@@ -24,7 +24,8 @@ describe('pnpm bench', () => {
     );
     const report = JSON.parse(stdout) as BenchReport;
     expect(report.schema).toBe('cryptully-bench/1');
-    expect(report.options).toEqual({ quick: true, only: ['handshake'] });
+    expect(report.options).toEqual({ quick: true, only: ['handshake'], crypto: 'both' });
+    expect(report.machine.crypto).toMatch(/^libsodium \(sodium-native /);
     expect(report.machine.cores).toBeGreaterThan(0);
     expect(report.machine.ramBytes).toBeGreaterThan(0);
     expect(report.machine.node).toBe(process.version);
@@ -38,6 +39,9 @@ describe('pnpm bench', () => {
         'handshake.noise-xx-memory',
         'handshake.cryptully-tcp',
         'handshake.tls13-tcp',
+        // The same loops again with node:crypto, beside their own same-run references.
+        'handshake.cryptully-tcp@node',
+        'handshake.tls13-tcp@node',
       ]),
     );
     for (const figure of report.figures) {

@@ -8,8 +8,19 @@ export interface BenchOptions {
   only: GroupName[];
   fallback: boolean;
   cpuProf: string | undefined;
+  /** Which crypto providers the crypto-bound groups run with (see {@link CRYPTO_GROUPS}). */
+  crypto: CryptoChoice;
   help: boolean;
 }
+
+/** `--crypto`: the process's own choice (libsodium where it loads), node:crypto, or both. */
+export type CryptoChoice = 'default' | 'node' | 'both';
+
+/**
+ * The groups whose figures depend on the crypto provider: with `--crypto both` (the default)
+ * they run once with the provider the process chooses and once with `CRYPTULLY_CRYPTO=node`.
+ */
+export const CRYPTO_GROUPS: readonly GroupName[] = ['handshake', 'throughput', 'latency'];
 
 /** The options, as data: flag, whether it takes a value, what it does. */
 export const OPTION_TABLE = [
@@ -18,6 +29,11 @@ export const OPTION_TABLE = [
   ['--quick', false, 'short runs and small sizes (a smoke check; figures are rough)'],
   ['--only <groups>', true, `comma-separated groups to run: ${GROUPS.join(',')}`],
   ['--fallback', false, 'measure the bench-local Noise frame stream instead of the channel'],
+  [
+    '--crypto <which>',
+    true,
+    'default (libsodium where it loads), node (node:crypto), or both (default): handshake, throughput and latency run with each',
+  ],
   [
     '--cpu-prof [dir]',
     false,
@@ -44,6 +60,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     only: [...GROUPS],
     fallback: false,
     cpuProf: undefined,
+    crypto: 'both',
     help: false,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -68,6 +85,14 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       case '--fallback':
         options.fallback = true;
         break;
+      case '--crypto': {
+        const which = value();
+        if (which !== 'default' && which !== 'node' && which !== 'both') {
+          throw new Error(`--crypto takes default, node or both, not "${which}"`);
+        }
+        options.crypto = which;
+        break;
+      }
       case '--help':
       case '-h':
         options.help = true;

@@ -38,6 +38,12 @@ export function renderReport(report: BenchReport): string {
       `Node ${m.node}, OpenSSL ${m.openssl}, kernel ${m.kernel} (${m.platform})` +
       (m.fdLimit ? `, fd limit ${m.fdLimit}` : '') +
       (m.loadAverage1m !== undefined ? `, load average ${m.loadAverage1m} at start` : ''),
+    `Crypto: ${m.crypto ?? 'unknown'}` +
+      (report.options.crypto === 'both'
+        ? '; figures marked [CRYPTULLY_CRYPTO=node] ran with node:crypto (ids ending in @node)'
+        : report.options.crypto === 'node'
+          ? '; this run forced CRYPTULLY_CRYPTO=node'
+          : ''),
     '',
   ];
   const rows = [['group', 'figure', 'value', 'unit', 'vs reference (same run)']];
@@ -63,7 +69,7 @@ export function renderReport(report: BenchReport): string {
     if (details) lines.push(`  ${figure.id}: ${details}`);
     if (figure.note) lines.push(`  ${figure.id} *: ${figure.note}`);
   }
-  lines.push('', 'Targets (issue 8)');
+  lines.push('', 'Targets (issue 15, and issue 8 where 15 sets none)');
   if (report.targets.length === 0)
     lines.push('  (none of the figures a target needs were measured)');
   for (const check of report.targets) {

@@ -39,7 +39,7 @@ export interface GroupResult {
   durationMs: number;
 }
 
-/** One target of issue 8 and how far the run is from it. */
+/** One target (issues 8 and 15) and how far the run is from it. */
 export interface TargetCheck {
   id: string;
   /** The target in words, as issue 8 states it. */
@@ -67,6 +67,12 @@ export interface MachineInfo {
   fdLimit?: number;
   /** 1-minute load average when the run started: other work on the machine skews figures. */
   loadAverage1m?: number;
+  /**
+   * The crypto provider Cryptully chose in the runner's process (as `cryptully --version`
+   * says), e.g. `libsodium (sodium-native 5.1.0)`; figures with ids ending in `@node` were
+   * measured with `CRYPTULLY_CRYPTO=node` instead.
+   */
+  crypto?: string;
 }
 
 /** The whole report: `pnpm bench -- --json` prints this. */
@@ -74,7 +80,7 @@ export interface BenchReport {
   schema: 'cryptully-bench/1';
   startedAt: string;
   durationMs: number;
-  options: { quick: boolean; only: GroupName[] };
+  options: { quick: boolean; only: GroupName[]; crypto?: 'default' | 'node' | 'both' };
   machine: MachineInfo;
   figures: Figure[];
   targets: TargetCheck[];

@@ -12,7 +12,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { GroupOptions } from './group-options.js';
 import { fdLimit, machineInfo } from './machine.js';
-import { parseOptions, usage } from './options.js';
+import { CRYPTO_GROUPS, parseOptions, usage } from './options.js';
 import { renderReport } from './render.js';
 import type { BenchReport, GroupName, GroupResult } from './report.js';
 import { checkTargets } from './targets.js';
@@ -24,12 +24,17 @@ function runGroup(
   group: GroupName,
   settings: Omit<GroupOptions, 'progress'>,
   execArgv: string[],
+  crypto: 'default' | 'node',
 ): Promise<GroupResult> {
   return new Promise((resolvePromise) => {
     const started = Date.now();
     let result: GroupResult | undefined;
+    // The provider is chosen once per process: the child and the workers it starts inherit it.
+    const env = { ...process.env };
+    if (crypto === 'node') env.CRYPTULLY_CRYPTO = 'node';
     const child = fork(childScript, [group, JSON.stringify(settings)], {
       execArgv,
+      env,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     child.on('message', (message) => (result = message as GroupResult));
@@ -48,6 +53,33 @@ function runGroup(
   });
 }
 
+/** What `cryptully --version` would say about the crypto provider of this process. */
+async function cryptoDescription(): Promise<string> {
+  try {
+    const { cryptoProviderInfo: info } = await import('@cryptully/core/crypto');
+    return info.fallbackReason ? `${info.description} (${info.fallbackReason})` : info.description;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/**
+ * Marks the figures of a group's second run, with node:crypto: ids (and the references, which
+ * that same run measured) get `@node`, labels say so. The targets are checked on the first run.
+ */
+function tagNodeRun(result: GroupResult): GroupResult {
+  return {
+    ...result,
+    figures: result.figures.map((figure) => ({
+      ...figure,
+      id: `${figure.id}@node`,
+      label: `${figure.label} [CRYPTULLY_CRYPTO=node]`,
+      ...(figure.reference ? { reference: `${figure.reference}@node` } : {}),
+    })),
+    notes: result.notes.map((note) => `(CRYPTULLY_CRYPTO=node) ${note}`),
+  };
+}
+
 async function main(): Promise<number> {
   let options: ReturnType<typeof parseOptions>;
   try {
@@ -61,7 +93,7 @@ async function main(): Promise<number> {
     return 0;
   }
   const startedAt = new Date();
-  const machine = { ...machineInfo(), fdLimit: fdLimit() };
+  const machine = { ...machineInfo(), fdLimit: fdLimit(), crypto: await cryptoDescription() };
   const execArgv: string[] = ['--expose-gc'];
   if (options.cpuProf) {
     const dir = resolve(options.cpuProf);
@@ -72,15 +104,23 @@ async function main(): Promise<number> {
   const settings = { quick: options.quick, fallback: options.fallback, workerExecArgv: execArgv };
   const results: GroupResult[] = [];
   for (const group of options.only) {
-    process.stderr.write(`bench: ${group}\n`);
-    results.push(await runGroup(group, settings, execArgv));
+    const both = options.crypto === 'both' && CRYPTO_GROUPS.includes(group);
+    if (options.crypto !== 'node') {
+      process.stderr.write(`bench: ${group}${both ? ` (${machine.crypto})` : ''}\n`);
+      results.push(await runGroup(group, settings, execArgv, 'default'));
+    }
+    if (options.crypto === 'node' || both) {
+      process.stderr.write(`bench: ${group} (CRYPTULLY_CRYPTO=node)\n`);
+      const result = await runGroup(group, settings, execArgv, 'node');
+      results.push(options.crypto === 'node' ? result : tagNodeRun(result));
+    }
   }
   const figures = results.flatMap((result) => result.figures);
   const report: BenchReport = {
     schema: 'cryptully-bench/1',
     startedAt: startedAt.toISOString(),
     durationMs: Date.now() - startedAt.getTime(),
-    options: { quick: options.quick, only: options.only },
+    options: { quick: options.quick, only: options.only, crypto: options.crypto },
     machine,
     figures,
     targets: checkTargets(figures),
