@@ -50,6 +50,10 @@ beforeAll(async () => {
       '--no-audit',
       '--no-fund',
       '--loglevel=error',
+      // A registry request that stalls is retried after 30 s instead of npm's default 5 min,
+      // which outlasts this hook (seen once in CI: the hook timed out at 240 s, a rerun took 7 s).
+      '--fetch-timeout=30000',
+      '--fetch-retries=4',
       ...tarballs,
     ],
     { env: { ...process.env, npm_config_update_notifier: 'false' }, maxBuffer: 8 * 1024 * 1024 },
