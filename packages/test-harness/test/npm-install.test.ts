@@ -51,7 +51,9 @@ beforeAll(async () => {
       '--no-fund',
       '--loglevel=error',
       // A registry request that stalls is retried after 30 s instead of npm's default 5 min,
-      // which outlasts this hook (seen once in CI: the hook timed out at 240 s, a rerun took 7 s).
+      // which outlasts this hook. (The CI time-out this was added for had another cause: turbo
+      // hid NODE_EXTRA_CA_CERTS from the test, so every request failed its TLS check and was
+      // retried; turbo.json now passes the CA and proxy variables through.)
       '--fetch-timeout=30000',
       '--fetch-retries=4',
       ...tarballs,
