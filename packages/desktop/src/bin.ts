@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { type DhtSettings, dhtSettings } from '@cryptully/core/transport';
 import { locateElectron, missingElectronMessage } from './electron-binary.js';
 import { startBrowserApp } from './web/browser-app.js';
 
@@ -23,6 +24,13 @@ const USAGE = `Usage: cryptully-desktop [--web [--port N]]
   --host-port N the port "Start a chat" listens on (default: Cryptully's standard port;
                 0: any free port)
   --host-bind A the address "Start a chat" listens on (default: every interface)
+  --no-dht      TCP only: no DHT, so no hole punching through home routers
+                (or set CRYPTULLY_NO_DHT=1)
+  --bootstrap LIST
+                DHT bootstrap nodes, host:port,... (default: HyperDHT's public ones;
+                or CRYPTULLY_BOOTSTRAP)
+  --relay KEY   a blind relay ("cryptully relay" prints its key), for two home
+                networks that cannot be punched (or CRYPTULLY_RELAY)
   --help        show this help
 `;
 
@@ -32,18 +40,42 @@ async function runWeb(
   port: number,
   hostDefaults: { port?: number; bind?: string },
   printApiToken: boolean,
+  dht: DhtSettings | undefined,
 ): Promise<void> {
-  await startBrowserApp({ rendererDir: join(here, 'renderer'), port, hostDefaults, printApiToken });
+  await startBrowserApp({
+    rendererDir: join(here, 'renderer'),
+    port,
+    hostDefaults,
+    printApiToken,
+    dht: dht ?? null,
+  });
 }
 
-function runElectron(): void {
+/** The DHT options as the variables Electron's main process reads (it has no command line). */
+function dhtEnvironment(values: DhtValues): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    ...(values['no-dht'] ? { CRYPTULLY_NO_DHT: '1' } : {}),
+    ...(values.bootstrap !== undefined ? { CRYPTULLY_BOOTSTRAP: values.bootstrap } : {}),
+    ...(values.relay !== undefined ? { CRYPTULLY_RELAY: values.relay } : {}),
+  };
+}
+
+/** The DHT options of the command line. */
+interface DhtValues {
+  'no-dht'?: boolean;
+  bootstrap?: string;
+  relay?: string;
+}
+
+function runElectron(env: NodeJS.ProcessEnv): void {
   const electron = locateElectron();
   if (!electron) {
     process.stderr.write(missingElectronMessage());
     process.exitCode = 1;
     return;
   }
-  const child = spawn(electron, [join(here, 'main', 'main.js')], { stdio: 'inherit' });
+  const child = spawn(electron, [join(here, 'main', 'main.js')], { stdio: 'inherit', env });
   child.on('exit', (code) => {
     process.exitCode = code ?? 1;
   });
@@ -67,7 +99,7 @@ async function main(argv: string[]): Promise<void> {
     'host-bind'?: string;
     'print-api-token'?: boolean;
     help?: boolean;
-  };
+  } & DhtValues;
   try {
     ({ values } = parseArgs({
       args,
@@ -77,6 +109,9 @@ async function main(argv: string[]): Promise<void> {
         'host-port': { type: 'string' },
         'host-bind': { type: 'string' },
         'print-api-token': { type: 'boolean' },
+        'no-dht': { type: 'boolean' },
+        bootstrap: { type: 'string' },
+        relay: { type: 'string' },
         help: { type: 'boolean' },
       },
     }));
@@ -99,8 +134,25 @@ async function main(argv: string[]): Promise<void> {
     ...(hostPort !== undefined ? { port: hostPort } : {}),
     ...(values['host-bind'] ? { bind: values['host-bind'] } : {}),
   };
-  if (values.web) return runWeb(port ?? 0, hostDefaults, values['print-api-token'] === true);
-  runElectron();
+  let dht: DhtSettings | undefined;
+  try {
+    dht = dhtSettings(
+      {
+        ...(values['no-dht'] ? { noDht: true } : {}),
+        ...(values.bootstrap !== undefined ? { bootstrap: values.bootstrap } : {}),
+        ...(values.relay !== undefined ? { relay: values.relay } : {}),
+      },
+      process.env,
+    );
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  if (values.web) {
+    return runWeb(port ?? 0, hostDefaults, values['print-api-token'] === true, dht);
+  }
+  runElectron(dhtEnvironment(values));
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {

@@ -71,6 +71,7 @@ async function sourceJson(args: string[]): Promise<JsonProcess> {
     PATH: process.env.PATH,
     CRYPTULLY_HOME: home,
     CRYPTULLY_PASSPHRASE: '',
+    CRYPTULLY_NO_DHT: '1',
     NO_COLOR: '1',
   });
   processes.push(p);

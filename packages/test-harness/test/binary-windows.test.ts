@@ -114,7 +114,7 @@ describe.skipIf(skip)('the Windows single executable under Wine', () => {
     const linuxHome = await tempDir();
     const host = startJsonCommand(
       [linux.file, 'host', '--json', '--port', '0', '--bind', '127.0.0.1', '--name', 'Linus'],
-      { HOME: linuxHome, CRYPTULLY_PASSPHRASE: '' },
+      { HOME: linuxHome, CRYPTULLY_PASSPHRASE: '', CRYPTULLY_NO_DHT: '1' },
       '/',
     );
     processes.push(host);

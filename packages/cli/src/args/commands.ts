@@ -99,6 +99,23 @@ export const COMMAND_OPTIONS: readonly OptionSpec[] = [
     placeholder: 'NAME',
     summary: 'the name your friends see (asked on first run if omitted)',
   },
+  {
+    name: 'bootstrap',
+    kind: 'string',
+    placeholder: 'LIST',
+    summary: 'DHT bootstrap nodes, host:port,… (default: public ones)',
+  },
+  {
+    name: 'no-dht',
+    kind: 'flag',
+    summary: 'TCP only: no DHT (no hole punching)',
+  },
+  {
+    name: 'relay',
+    kind: 'string',
+    placeholder: 'KEY',
+    summary: 'a blind relay to use (its 64-hex-digit key)',
+  },
 ];
 
 /** Environment variables, for help and README. */
@@ -106,6 +123,9 @@ export const ENVIRONMENT: ReadonlyArray<readonly [name: string, meaning: string]
   ['CRYPTULLY_HOME', 'where your identity and known peers are kept'],
   ['CRYPTULLY_PASSPHRASE', 'your passphrase, for runs that cannot ask for it'],
   ['CRYPTULLY_NEW_PASSPHRASE', 'the new passphrase, for "id passphrase" in scripts'],
+  ['CRYPTULLY_BOOTSTRAP', 'DHT bootstrap nodes, like --bootstrap'],
+  ['CRYPTULLY_RELAY', 'a blind relay key, like --relay'],
+  ['CRYPTULLY_NO_DHT', 'set it (to anything but 0) for TCP only, as --no-dht'],
   ['NO_COLOR', 'set it (to anything) to turn colours off'],
 ];
 
@@ -133,11 +153,11 @@ export const COMMANDS: readonly CommandSpec[] = [
     description:
       'Listens for friends and prints an invite: one line to send your friend (by mail, ' +
       'messenger…). When they join you see their name and a short code and choose to accept or ' +
-      'reject. Several friends can join; each gets their own conversation. Your friend must be ' +
-      'able to reach your computer: on the same network that just works, across the internet ' +
-      'your router must forward the port to you.',
+      'reject. Several friends can join; each gets their own conversation. On the same network ' +
+      'friends connect directly; across the internet the invite also carries your key on the ' +
+      'DHT, through which both routers are punched (no port to forward). --no-dht keeps to TCP.',
     args: [],
-    options: ['port', 'bind', 'name'],
+    options: ['port', 'bind', 'name', 'bootstrap', 'no-dht', 'relay'],
     examples: [
       ['cryptully host', 'listen on port 7677 and show the invite'],
       ['cryptully host --port 4000', 'listen on port 4000 (forward it in your router)'],
@@ -159,7 +179,7 @@ export const COMMANDS: readonly CommandSpec[] = [
         summary: 'the invite your friend sent, or their address and port',
       },
     ],
-    options: ['name'],
+    options: ['name', 'bootstrap', 'no-dht', 'relay'],
     examples: [
       ['cryptully join cryptully://join/AbC…', 'join with the invite your friend sent you'],
       ['cryptully join 192.168.1.20:4000', 'join by address; then compare the code and /verify'],

@@ -9,7 +9,7 @@ import {
   type OptionSpec,
 } from './commands.js';
 
-const WIDTH = 78;
+const WIDTH = 80;
 
 function wrap(text: string, indent: string): string {
   const lines: string[] = [];
@@ -26,9 +26,13 @@ function wrap(text: string, indent: string): string {
   return lines.join('\n');
 }
 
+/** Two columns; a right cell too long for the line wraps, continued under itself. */
 function table(rows: ReadonlyArray<readonly [string, string]>): string {
   const width = Math.max(...rows.map(([left]) => left.length)) + 2;
-  return rows.map(([left, right]) => `  ${left.padEnd(width)}${right}`).join('\n');
+  const indent = ' '.repeat(2 + width);
+  return rows
+    .map(([left, right]) => `  ${left.padEnd(width)}${wrap(right, indent).slice(indent.length)}`)
+    .join('\n');
 }
 
 function optionLabel(option: OptionSpec): string {
@@ -46,7 +50,13 @@ function usageLine(command: CommandSpec): string {
     const option = ALL_OPTIONS.find((candidate) => candidate.name === name)!;
     return `[--${option.name}${option.placeholder ? ` ${option.placeholder}` : ''}]`;
   });
-  const lines = [['cryptully', command.id, ...args, ...options].filter(Boolean).join(' ')];
+  // A long usage wraps between options (never inside one), continued under the command.
+  const lines = [''];
+  for (const part of ['cryptully', command.id, ...args, ...options].filter(Boolean)) {
+    const last = lines.length - 1;
+    if (lines[last] && 2 + lines[last]!.length + 1 + part.length > WIDTH) lines.push(`    ${part}`);
+    else lines[last] = lines[last] ? `${lines[last]} ${part}` : part;
+  }
   for (const sub of subcommands)
     lines.push(`cryptully ${sub.id}${sub.args.map((a) => ` <${a.name}>`).join('')}`);
   return lines.map((line) => `  ${line}`).join('\n');

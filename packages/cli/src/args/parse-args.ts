@@ -17,6 +17,9 @@ export interface ParsedOptions {
   port?: number;
   bind?: string;
   name?: string;
+  bootstrap?: string;
+  'no-dht'?: boolean;
+  relay?: string;
 }
 
 /** A validated command line. */

@@ -7,9 +7,9 @@ import { parseJoinTarget } from '@cryptully/core/identity';
 import type { ChatNodeApi } from '@cryptully/core/protocol';
 import { type ChatCommand, CryptullyError } from '@cryptully/core/protocol';
 import { cryptullyHome } from '@cryptully/core/storage';
-import { raiseOpenFileLimit } from '@cryptully/core/transport';
+import { type DhtSettings, dhtSettings, raiseOpenFileLimit } from '@cryptully/core/transport';
 import type blessed from 'blessed';
-import { type ParsedArgs, parseArgs } from '../args/parse-args.js';
+import { type ParsedArgs, type ParsedOptions, parseArgs } from '../args/parse-args.js';
 import { lineAsker, screenAsker } from '../askers.js';
 import { ChatController, type ChatEnd } from '../controller.js';
 import { CliError, userMessage } from '../errors.js';
@@ -100,11 +100,29 @@ export function timingOptions(env: NodeJS.ProcessEnv): TimingOptions {
   return options;
 }
 
+/**
+ * Reads `--no-dht`, `--bootstrap`/`CRYPTULLY_BOOTSTRAP`, `--relay`/`CRYPTULLY_RELAY` and
+ * `CRYPTULLY_NO_DHT` (core's {@link dhtSettings}, which the desktop app shares).
+ * @returns undefined when the DHT is off.
+ * @throws `ERR_BAD_BOOTSTRAP` or `ERR_BAD_RELAY` for values that cannot be right.
+ */
+export function dhtChoice(options: ParsedOptions, env: NodeJS.ProcessEnv): DhtSettings | undefined {
+  return dhtSettings(
+    {
+      ...(options['no-dht'] ? { noDht: true } : {}),
+      ...(options.bootstrap !== undefined ? { bootstrap: options.bootstrap } : {}),
+      ...(options.relay !== undefined ? { relay: options.relay } : {}),
+    },
+    env,
+  );
+}
+
 /** Opens the engine's chat node (imported lazily: `--help` must not load the engine). */
 async function openNode(
   identity: ChatIdentity,
   env: NodeJS.ProcessEnv,
   log: (line: string) => void,
+  dht: DhtSettings | undefined,
 ): Promise<ChatNodeApi> {
   const timing = timingOptions(env);
   const { ChatNode } = await import('@cryptully/core/engine');
@@ -116,6 +134,7 @@ async function openNode(
       clientName: 'cryptully-cli',
       clientVersion: VERSION,
       ...timing,
+      ...(dht ? { dht } : {}),
       log,
     });
   } catch (error) {
@@ -168,7 +187,9 @@ async function runTui(
       theme,
       identity.passphrase ? 'Unlocking your key…' : 'Starting…',
     );
-    const node = await openNode(identity, io.env, log).finally(hide);
+    const node = await openNode(identity, io.env, log, dhtChoice(parsed.options, io.env)).finally(
+      hide,
+    );
     const controller = new ChatController(node);
     app = new TuiApp({ screen, controller, theme });
     const stop = onSignals(() => void controller.quit());
@@ -189,7 +210,7 @@ async function runLines(parsed: ParsedArgs, io: CliIo, mode: 'plain' | 'json'): 
   if (identity.note) io.stderr.write(`${identity.note}\n`);
   const debug = mode === 'json' || Boolean(io.env.CRYPTULLY_DEBUG);
   const log = debug ? (line: string) => io.stderr.write(`[cryptully] ${line}\n`) : () => {};
-  const node = await openNode(identity, io.env, log);
+  const node = await openNode(identity, io.env, log, dhtChoice(parsed.options, io.env));
   // --json prints events as they are: it has no screen, so no view-model to keep.
   const controller = new ChatController(node, Date.now, { viewModel: mode !== 'json' });
   const stop = onSignals(() => void controller.quit());
@@ -249,6 +270,7 @@ export async function homeCommand(io: CliIo): Promise<ExitCode | null> {
 export async function chatCommand(parsed: ParsedArgs, io: CliIo): Promise<ExitCode> {
   const mode = chooseMode(parsed, io);
   const start = startCommand(parsed);
+  dhtChoice(parsed.options, io.env); // a bad --bootstrap or --relay fails before anything else
   const problem = start.cmd === 'join' ? joinTargetProblem(start.target, Date.now()) : null;
   if (problem) {
     if (mode === 'json') {

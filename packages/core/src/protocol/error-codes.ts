@@ -68,6 +68,8 @@ export const ERROR_CODES = Object.freeze([
   'ERR_PERMISSION',
   'ERR_UNREACHABLE',
   'ERR_DHT_UNAVAILABLE',
+  'ERR_BAD_BOOTSTRAP',
+  'ERR_BAD_RELAY',
   // Commands to the chat node (protocol/, engine/).
   'ERR_BAD_COMMAND',
   'ERR_CLOSED',

@@ -1,4 +1,5 @@
 import type { ChatNodeApi } from '@cryptully/core/protocol';
+import type { DhtSettings } from '@cryptully/core/transport';
 
 /** What the back end needs from core's `ChatNode`: all of {@link ChatNodeApi}. */
 export type ChatEngine = ChatNodeApi;
@@ -8,6 +9,8 @@ export interface OpenEngineOptions {
   home: string;
   name?: string;
   passphrase?: string;
+  /** The DHT (hole punching) settings; absent: TCP only. */
+  dht?: DhtSettings;
 }
 
 /** Opens a chat node; rejects with a coded error (e.g. a wrong passphrase). */

@@ -1,4 +1,5 @@
 import { type ChatEvent, type ErrorCode, errorCodeOf } from '@cryptully/core/protocol';
+import type { DhtSettings } from '@cryptully/core/transport';
 import type { AppCommand, AppErrorEvent, AppEvent, AppPhase } from '../bridge/app-protocol.js';
 import type { ChatEngine, OpenEngine } from './chat-engine.js';
 import { hasProfile } from './home.js';
@@ -29,6 +30,11 @@ export interface BackendOptions {
    * interface).
    */
   hostDefaults?: { port?: number; bind?: string };
+  /**
+   * The DHT settings (`--no-dht`, `--bootstrap`, `--relay` and their variables, read by core's
+   * `dhtSettings`); absent: TCP only.
+   */
+  dht?: DhtSettings;
   /** Diagnostics for people (never secrets). */
   log?: (line: string) => void;
 }
@@ -146,6 +152,7 @@ export class DesktopBackend {
           home: this.#options.home,
           ...(credentials.name !== undefined ? { name: credentials.name } : {}),
           ...(credentials.passphrase !== undefined ? { passphrase: credentials.passphrase } : {}),
+          ...(this.#options.dht ? { dht: this.#options.dht } : {}),
         });
         if (this.#closed) {
           await engine.close();

@@ -7,6 +7,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cryptullyHome } from '@cryptully/core/storage';
+import { dhtSettings } from '@cryptully/core/transport';
 import { app, BrowserWindow, ipcMain, protocol, session, shell } from 'electron';
 import { openCoreEngine } from '../backend/core-engine.js';
 import { DesktopBackend } from '../backend/desktop-backend.js';
@@ -25,6 +26,11 @@ import {
 } from './window-security.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
+
+/** The back end's `dht` option: absent when the DHT is off. */
+function dhtOf<T>(dht: T | undefined): { dht?: T } {
+  return dht ? { dht } : {};
+}
 const rendererDir = join(here, '..', 'renderer');
 const preloadPath = join(here, '..', 'preload', 'preload.cjs');
 
@@ -75,6 +81,8 @@ async function start(): Promise<void> {
   const backend = await DesktopBackend.start({
     home: cryptullyHome(),
     openEngine: openCoreEngine,
+    // `cryptully-desktop --no-dht/--bootstrap/--relay` hands its options over as these variables.
+    ...dhtOf(dhtSettings({}, process.env)),
     ...(process.env.CRYPTULLY_PASSPHRASE ? { passphrase: process.env.CRYPTULLY_PASSPHRASE } : {}),
     log: (line) => console.error(line),
   });

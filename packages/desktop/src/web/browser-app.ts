@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { randomBytes } from '@cryptully/core/crypto';
 import { cryptullyHome } from '@cryptully/core/storage';
+import { type DhtSettings, dhtSettings } from '@cryptully/core/transport';
 import { openCoreEngine } from '../backend/core-engine.js';
 import { DesktopBackend } from '../backend/desktop-backend.js';
 import { startWebServer } from './web-server.js';
@@ -20,6 +21,11 @@ export interface BrowserAppOptions {
   readonly port?: number;
   /** Where "Start a chat" listens by default. */
   readonly hostDefaults?: { port?: number; bind?: string };
+  /**
+   * The DHT settings; absent: read from the environment (`CRYPTULLY_NO_DHT`,
+   * `CRYPTULLY_BOOTSTRAP`, `CRYPTULLY_RELAY`), so the DHT is on unless turned off.
+   */
+  readonly dht?: DhtSettings | null;
   /** Also print `api-token=TOKEN`, for programs that speak the WebSocket API themselves. */
   readonly printApiToken?: boolean;
   /** Open the default browser at the one-time address (xdg-open, open or start). */
@@ -91,6 +97,7 @@ export async function startBrowserApp(options: BrowserAppOptions): Promise<Brows
     openEngine: openCoreEngine,
     ...(env.CRYPTULLY_PASSPHRASE ? { passphrase: env.CRYPTULLY_PASSPHRASE } : {}),
     hostDefaults: options.hostDefaults ?? {},
+    ...dhtOption(options.dht === undefined ? dhtSettings({}, env) : options.dht),
     log,
   });
   const apiToken = options.printApiToken
@@ -130,4 +137,9 @@ export async function startBrowserApp(options: BrowserAppOptions): Promise<Brows
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   return { url: server.url, close };
+}
+
+/** The back end's `dht` option: none when the DHT is off (null or undefined). */
+function dhtOption(dht: DhtSettings | null | undefined): { dht?: DhtSettings } {
+  return dht ? { dht } : {};
 }
