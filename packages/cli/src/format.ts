@@ -57,7 +57,10 @@ export function statusParts(conversation: Conversation): {
 } {
   return {
     name: conversation.name,
-    connection: CONNECTION_LABELS[conversation.state],
+    connection:
+      conversation.state === 'connected' && conversation.path
+        ? `connected ${conversation.path}`
+        : CONNECTION_LABELS[conversation.state],
     verification: VERIFICATION_LABELS[conversation.verification],
     typing: typingLabel(conversation.name, conversation.typing),
   };

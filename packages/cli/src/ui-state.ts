@@ -11,6 +11,7 @@ import type {
   TypingState,
   Verification,
 } from '@cryptully/core/protocol';
+import { describePath } from '@cryptully/core/protocol';
 import { safeName, safeText } from './sanitize.js';
 
 /** Where one of our own messages is: sent (✓), queued while offline (✓), delivered (✓✓), not delivered (✗). */
@@ -61,6 +62,8 @@ export interface Conversation {
    * compares it). `theirs`: the peer asked it; `mine`: we are about to ask it (`/ask`).
    */
   readonly question?: { readonly from: 'theirs' | 'mine'; readonly text: string };
+  /** How the connection runs, in words (`connected`'s `path`), e.g. `on your network`. */
+  readonly path?: string;
 }
 
 /** A file transfer in progress (or offered), as the front ends show it. */
@@ -332,6 +335,9 @@ const HANDLERS: Handlers = {
   },
   connected: (state, e, now) => {
     const name = safeName(e.name);
+    const path = e.path
+      ? describePath(e.path, name, e.remoteAddress && safeText(e.remoteAddress))
+      : undefined;
     let next = upsert(state, e.peer, {
       name,
       fingerprint: e.fingerprint,
@@ -339,11 +345,14 @@ const HANDLERS: Handlers = {
       state: 'connected',
       verification: e.verification,
       request: undefined,
+      ...(path ? { path: path.label } : {}),
     });
     next = addLine(next, e.peer, {
       kind: 'info',
       at: now,
-      text: `You are now chatting with ${name}.`,
+      text: path
+        ? `You are now chatting with ${name}, ${path.label}. ${path.exposure}`
+        : `You are now chatting with ${name}.`,
     });
     return addLine(next, e.peer, {
       kind: e.verification === 'key-changed' ? 'warning' : 'info',

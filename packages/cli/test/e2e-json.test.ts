@@ -144,6 +144,11 @@ describe('a --plain host and a --json joiner', () => {
     host.send('/accept');
     const connected = await joiner.next('connected');
     expect(request).toContain(`Code: ${connected.code}`);
+    // How the chat runs and who sees the address: loopback counts as your network.
+    expect(connected).toMatchObject({ path: 'lan', remoteAddress: `127.0.0.1:${port}` });
+    await waitLine(
+      /You are now chatting with Bob, on your network\. Bob sees your address on your network/,
+    );
     host.send('hello from a screen reader');
     expect((await joiner.next('message')).text).toBe('hello from a screen reader');
     joiner.send({ cmd: 'send', text: 'hi!' });
@@ -180,7 +185,7 @@ describe('a --plain host and a --json joiner', () => {
     };
     const request = await first.host.next('request');
     first.host.send({ cmd: 'accept', peer: request.peer });
-    await waitLine(/You are now chatting with Alice\./);
+    await waitLine(/You are now chatting with Alice, on your network\./);
     first.host.send({ cmd: 'quit' });
     await waitLine(/Type \/join with an invite or address to chat again/);
 
@@ -189,7 +194,7 @@ describe('a --plain host and a --json joiner', () => {
     const again = await second.host.next('request');
     expect(again).toMatchObject({ name: 'Bob', invited: true });
     second.host.send({ cmd: 'accept', peer: again.peer });
-    await waitLine(/You are now chatting with Carol\./);
+    await waitLine(/You are now chatting with Carol, on your network\./);
     joiner.send('hi Carol');
     expect((await second.host.next('message')).text).toBe('hi Carol');
     joiner.child.stdin.end();

@@ -50,7 +50,7 @@ describe('two cryptully TUIs in tmux, as two people would use them', () => {
 
       await pressUntil(tmux, 'alice', 'a', /Bob │ connected/);
       tmux.keys('alice', ['C-u']);
-      await tmux.waitFor('bob', /Alice │ connected │ unverified — type \/verify/);
+      await tmux.waitFor('bob', /Alice │ connected on your network │ unverified — type \/verify/);
       const bobScreen = tmux.capture('bob');
       expect(bobScreen).toContain(`if it is ${aliceCode}`);
 
@@ -162,7 +162,7 @@ describe('two cryptully TUIs in tmux, as two people would use them', () => {
       tmux.keys('asker', ['  café de FLORE'], true);
       tmux.keys('asker', ['Enter']);
       await tmux.waitFor('asker', /Your answers match: Bob is verified\./);
-      await tmux.waitFor('asker', /Bob │ connected │ verified by question/);
+      await tmux.waitFor('asker', /Bob │ connected on your network │ verified by question/);
       expect((await bob.next('verification')).result).toBe('match');
       expect(tmux.capture('asker')).not.toContain('You: ');
 

@@ -129,6 +129,30 @@ describe('the view-model reducer', () => {
     expect(statusText(byAddress).text).toContain('unverified — type /verify');
   });
 
+  it('says how the chat runs and who sees your address, in the status bar and once in the log', () => {
+    const cases = [
+      ['holepunch', 'direct through your router (hole punched)', /Bob and the DHT nodes/],
+      ['relay', 'relayed through 198.51.100.7:49737', /The relay sees your IP address and Bob's/],
+      ['mapped', 'direct through a mapped port', /your router forwards the port/],
+    ] as const;
+    for (const [path, label, exposure] of cases) {
+      const state = run([
+        bobConnected,
+        { ...bobConnected, path, remoteAddress: '198.51.100.7:49737' } as ChatEvent,
+      ]);
+      expect(statusText(state).text).toContain(`Bob │ connected ${label} │`);
+      const line = currentConversation(state)!.lines.find((l) => l.text.includes(label));
+      expect(line?.text).toMatch(exposure);
+    }
+    // A peer's address is shown as text only: no terminal escapes get through.
+    const hostile = run([
+      { ...bobConnected, path: 'relay', remoteAddress: '1.2.3.4:5\u001b[2J' } as ChatEvent,
+    ]);
+    expect(statusText(hostile).text).not.toContain('\u001b');
+    // Without a path (an older engine), the status says only "connected".
+    expect(statusText(run([bobConnected])).text).toContain('Bob │ connected │');
+  });
+
   it('tells a joiner whose last conversation ended how to leave, but not a host', () => {
     const ended = {
       event: 'disconnected',

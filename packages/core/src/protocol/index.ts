@@ -10,3 +10,4 @@ export type * from './chat-node-api.js';
 export * from './error-codes.js';
 export type * from './events.js';
 export * from './parse-command.js';
+export * from './path-description.js';

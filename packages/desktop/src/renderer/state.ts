@@ -4,7 +4,9 @@
  * @module
  */
 import {
+  describePath,
   endsJoin,
+  type PathDescription,
   type PeerId,
   type TypingState,
   type Verification,
@@ -31,6 +33,8 @@ export interface Conversation {
   lastActivity: number;
   /** A question the friend asked us (SMP), waiting for our answer in the Verify dialog. */
   question?: string;
+  /** How the connection runs, in words (from `connected`'s `path`). */
+  path?: PathDescription;
 }
 
 /** Someone who wants to chat with us and is waiting for Accept or Reject. */
@@ -318,6 +322,7 @@ const ON_EVENT: { [E in AppEvent['event']]: Handler<E> } = {
       verification: e.verification,
       online: true,
       note: null,
+      ...(e.path ? { path: describePath(e.path, e.name, e.remoteAddress) } : {}),
       lastActivity: Math.max(c.lastActivity, now),
     }));
     // Our own join attempt succeeded (as opposed to a request we accepted while joining).

@@ -98,6 +98,12 @@ describe.skipIf(!canRun)(
 
       await page.getByRole('heading', { name: 'Carol', level: 1 }).waitFor();
       await page.getByText('Verified by invite').waitFor();
+      // How the chat runs, and who sees the address, is in the header (loopback: your network).
+      const presence = page.locator('.chat-head .presence-text');
+      expect(await presence.textContent()).toBe('Online, on your network');
+      expect(await presence.getAttribute('title')).toMatch(
+        /Carol sees your address on your network/,
+      );
 
       const box = page.getByRole('textbox', { name: 'Message to Carol' });
       await box.fill('Hello Carol, it is Ada');

@@ -35,8 +35,12 @@ export function ChatView({
         </span>
         <div class="chat-title">
           <h1 id="chat-title">{conversation.name}</h1>
-          <span class="presence-text">
-            {conversation.online ? 'Online' : (conversation.note ?? 'Offline')}
+          <span class="presence-text" title={conversation.path?.exposure}>
+            {conversation.online
+              ? conversation.path
+                ? `Online, ${conversation.path.label}`
+                : 'Online'
+              : (conversation.note ?? 'Offline')}
           </span>
         </div>
         <span class={`verification ${badge.tone}`} title={badge.explanation}>
