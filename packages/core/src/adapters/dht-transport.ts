@@ -132,7 +132,7 @@ const DHT_UNREACHABLE_MESSAGES: Record<UnreachableReason, (where: string) => str
   refused: (where) => `Nobody answers at ${where} on the DHT (the host is offline or refused us).`,
   timeout: (where) => `No answer from ${where} on the DHT in time; check the network.`,
   unreachable: (where) =>
-    `${where} was found on the DHT but cannot be reached from this network (both networks may block hole punching; a relay would help).`,
+    `${where} was found on the DHT, but no hole can be punched between its network and this one (both routers change ports for every connection, or drop what they did not ask for): forwarding the host's port on its router, or a blind relay (--relay), would connect you.`,
   'not-found': (where) => `${where} could not be found on the DHT.`,
   cancelled: (where) => `The connection to ${where} on the DHT was cancelled.`,
 };

@@ -8,7 +8,12 @@
 import type { Duplex } from 'node:stream';
 import { type DhtDialOptions, type DhtKeyPair, dhtRemoteOf } from '../adapters/dht-transport.js';
 import type { SecureChannelFactory, SecureConnection } from '../adapters/secure-connection.js';
-import { type DialAddress, formatAddress, type Transport } from '../adapters/transport.js';
+import {
+  type DialAddress,
+  formatAddress,
+  type Transport,
+  UnreachableError,
+} from '../adapters/transport.js';
 import { decodeHandshakeStatus } from '../channel/handshake-status.js';
 import {
   constantTimeEqual,
@@ -189,6 +194,7 @@ async function dialFirst(
     );
   }
   const dht = options.dht;
+  let dhtFailure: unknown;
   if (target.dhtKey !== undefined && dht !== undefined) {
     attempts.push(
       (async () => {
@@ -196,7 +202,12 @@ async function dialFirst(
           { host: toHex(target.dhtKey!), port: 0 },
           { timeoutMs: options.dialTimeoutMs, signal, keyPair: dht.keyPair },
         );
-        const stream = await untilAborted(dialing, signal, (late) => late.destroy());
+        const stream = await untilAborted(dialing, signal, (late) => late.destroy()).catch(
+          (error: unknown) => {
+            dhtFailure = error;
+            throw error;
+          },
+        );
         const seen = dhtRemoteOf(stream);
         return {
           stream,
@@ -209,6 +220,11 @@ async function dialFirst(
   try {
     return await Promise.any(attempts);
   } catch (error) {
+    // The DHT found the host but no hole could be punched: that one sentence says why and what
+    // would help (the addresses failing too, as they do behind a home router, adds nothing).
+    if (dhtFailure instanceof UnreachableError && dhtFailure.reason === 'unreachable') {
+      throw dhtFailure;
+    }
     // Every attempt failed: say why for each path tried.
     const errors = error instanceof AggregateError ? error.errors : [error];
     const sentences = errors.filter((e): e is CryptullyError => e instanceof CryptullyError);
