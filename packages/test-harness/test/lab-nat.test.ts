@@ -1,0 +1,173 @@
+// Real `cryptully` processes behind real NAT routers (nftables in network namespaces, lab/lab.sh)
+// meeting through the lab's own DHT: two port-preserving ("cone") routers are hole-punched, and so
+// is one that picks a new port per destination ("random") facing a cone; two random routers
+// cannot be punched and the joiner is told so in one sentence; a stranger holding a used invite is
+// refused at the host's DHT firewall before any handshake; 5% packet loss both ways loses no
+// message. Each router drops whatever comes unsolicited from the wan side, as home routers do, so
+// nothing gets through but punched holes.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type JsonProcess, waitFor } from './support/binaries.js';
+import { type NatKind, NatLab, natLabProblem, onTheDht } from './support/nat-lab.js';
+
+const problem = natLabProblem();
+if (problem) console.warn(`NAT LAB: SKIPPED: ${problem}`);
+
+/** Alice hosts on `a`; resolves once she is announced on the DHT. */
+async function startHost(lab: NatLab) {
+  const { process: alice } = await lab.cryptully('a', [
+    'host',
+    '--json',
+    '--port',
+    '0',
+    '--name',
+    'Alice',
+  ]);
+  const listening = await alice.next('listening', undefined, 20_000);
+  await onTheDht(alice);
+  return { alice, listening };
+}
+
+/** Alice hosts on `a`, Bob joins from `b` with her invite; resolves once both are connected. */
+async function hostAndJoin(lab: NatLab) {
+  const { alice, listening } = await startHost(lab);
+  const { process: bob } = await lab.cryptully('b', [
+    'join',
+    listening.invite,
+    '--json',
+    '--name',
+    'Bob',
+  ]);
+  await bob.next('connecting', undefined, 20_000);
+  const started = Date.now();
+  const request = await alice.next('request', undefined, 30_000).catch((error: Error) => {
+    throw new Error(`${error.message}\nBob: ${JSON.stringify(bob.events)} ${bob.stderr()}`);
+  });
+  const joinMs = Date.now() - started;
+  alice.send({ cmd: 'accept', peer: request.peer });
+  const [atAlice, atBob] = await Promise.all([
+    alice.next('connected', undefined, 20_000),
+    bob.next('connected', undefined, 20_000),
+  ]);
+  return { alice, bob, listening, atAlice, atBob, joinMs };
+}
+
+/** Lab tests for one pair of routers (built once for the tests that share it). */
+function withLab(natA: NatKind, natB: NatKind, loss: number, body: (lab: () => NatLab) => void) {
+  describe.skipIf(problem)(
+    `behind ${natA} and ${natB} NATs${loss ? `, ${loss}% loss` : ''}`,
+    () => {
+      let lab: NatLab | undefined;
+      beforeAll(async () => {
+        lab = await NatLab.up(natA, natB, loss);
+      }, 60_000);
+      afterAll(async () => {
+        await lab?.down();
+      }, 60_000);
+      body(() => lab!);
+    },
+  );
+}
+
+withLab('cone', 'cone', 0, (lab) => {
+  let used: string | undefined;
+  let host: JsonProcess | undefined;
+
+  it('punches a hole through both routers: connected says holepunch, from the routers’ public addresses', async () => {
+    const { alice, bob, listening, atAlice, atBob, joinMs } = await hostAndJoin(lab());
+    used = listening.invite;
+    host = alice;
+    console.log(
+      `NAT LAB cone–cone: the host saw the hole-punched join ${joinMs} ms after "connecting"`,
+    );
+    expect(atBob).toMatchObject({ name: 'Alice', path: 'holepunch' });
+    expect(atBob.remoteAddress).toMatch(
+      new RegExp(`^${lab().publicAddress('a').replaceAll('.', '\\.')}:\\d+$`),
+    );
+    expect(atAlice).toMatchObject({ name: 'Bob', path: 'holepunch' });
+    expect(atAlice.remoteAddress).toMatch(
+      new RegExp(`^${lab().publicAddress('b').replaceAll('.', '\\.')}:\\d+$`),
+    );
+    bob.send({ cmd: 'send', text: 'through two routers' });
+    expect((await alice.next('message')).text).toBe('through two routers');
+    alice.send({ cmd: 'send', text: 'and back' });
+    expect((await bob.next('message')).text).toBe('and back');
+    bob.send({ cmd: 'quit' });
+    expect(await bob.exit()).toBe(0);
+    // Alice keeps hosting for the next test.
+    await alice.next('disconnected', undefined, 20_000);
+  }, 90_000);
+
+  it('refuses a stranger holding the used invite at the DHT firewall, before any handshake', async () => {
+    expect(used).toBeDefined();
+    const { process: mallory } = await lab().cryptully('b', [
+      'join',
+      used!,
+      '--json',
+      '--name',
+      'Mallory',
+    ]);
+    const refused = await mallory.next('disconnected', undefined, 40_000);
+    expect(refused.reason).toBe('unreachable');
+    expect(await mallory.exit()).not.toBe(0);
+    // Refused by the DHT firewall (the used invite's key is no longer admitted): no handshake of
+    // ours ran, so Alice was never asked.
+    expect(host!.stderr()).toContain(
+      'refused a DHT connection: its key belongs to no open invite and no known peer',
+    );
+    expect(host!.stderr()).not.toMatch(/handshake from|refused (?!a DHT connection)/);
+    expect(host!.events.filter((e) => e.event === 'request')).toHaveLength(1);
+  }, 60_000);
+});
+
+withLab('random', 'cone', 0, (lab) => {
+  it('punches a random-port router facing a cone one', async () => {
+    const { alice, bob, atAlice, atBob, joinMs } = await hostAndJoin(lab());
+    console.log(
+      `NAT LAB random–cone: the host saw the hole-punched join ${joinMs} ms after "connecting"`,
+    );
+    expect(atBob).toMatchObject({ path: 'holepunch' });
+    expect(atAlice).toMatchObject({ path: 'holepunch' });
+    bob.send({ cmd: 'send', text: 'birthday paradox' });
+    expect((await alice.next('message')).text).toBe('birthday paradox');
+  }, 90_000);
+});
+
+withLab('random', 'random', 0, (lab) => {
+  it('cannot punch two random-port routers: the joiner is told why and what would help, in one sentence', async () => {
+    const { alice, listening } = await startHost(lab());
+    const { process: bob } = await lab().cryptully('b', [
+      'join',
+      listening.invite,
+      '--json',
+      '--name',
+      'Bob',
+    ]);
+    const failed = await bob.next('disconnected', undefined, 60_000);
+    expect(failed.reason).toBe('unreachable');
+    console.log(`NAT LAB random–random: "${failed.message}"`);
+    // One sentence: why (both routers pick random ports) and what would help (a relay).
+    expect(failed.message.match(/[.!?](\s|$)/g)).toHaveLength(1);
+    expect(failed.message).toMatch(/relay/);
+    expect(alice.events.some((e) => e.event === 'request')).toBe(false);
+    expect(await bob.exit()).not.toBe(0);
+  }, 90_000);
+});
+
+withLab('cone', 'cone', 5, (lab) => {
+  it('loses nothing with 5% of packets dropped both ways', async () => {
+    const { alice, bob } = await hostAndJoin(lab());
+    const count = 100;
+    const texts = Array.from({ length: count }, (_, i) => `message ${i} ${'x'.repeat(200)}`);
+    for (const text of texts) bob.send({ cmd: 'send', text });
+    for (const text of texts) alice.send({ cmd: 'send', text: `re: ${text}` });
+    const received = (p: typeof alice) =>
+      p.events.flatMap((e) => (e.event === 'message' ? [e.text] : []));
+    await waitFor(
+      () => (received(alice).length >= count && received(bob).length >= count ? true : undefined),
+      60_000,
+      () => `Alice got ${received(alice).length}, Bob ${received(bob).length} of ${count}`,
+    );
+    expect(received(alice)).toEqual(texts);
+    expect(received(bob)).toEqual(texts.map((text) => `re: ${text}`));
+  }, 120_000);
+});
