@@ -59,6 +59,7 @@ export const HANDLERS: Record<CommandId, CommandHandler> = {
   'peers forget': lazy(peers, 'forgetKnownPeer'),
   invite: async (_parsed, io) => (await import('./commands/invite.js')).inviteCommand(io),
   app: async (_parsed, io) => (await import('./commands/app.js')).appCommand(io),
+  relay: lazy(() => import('./commands/relay.js'), 'relayCommand'),
 };
 
 /**

@@ -2,8 +2,10 @@
 // DHT key), --no-dht and CRYPTULLY_NO_DHT turn it off, --bootstrap / CRYPTULLY_BOOTSTRAP choose
 // the bootstrap nodes (here a DHT of our own on loopback), and a malformed value is one sentence
 // before anything else. Joins through the DHT across real NATs are in the test harness's lab.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { decodeInvite } from '@cryptully/core/identity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, cleanup, type JsonProcess, startJson, tempHome } from './helpers/json-process.js';
@@ -98,5 +100,49 @@ describe('cryptully host and the DHT', () => {
       expect(run.stderr).toMatch(sentence);
       expect(run.stderr).not.toMatch(/\n\s+at /);
     }
+  });
+});
+
+describe('cryptully relay', () => {
+  /** Runs `cryptully relay --json` until its `relaying` event, then stops it with SIGTERM. */
+  async function relayOnce(folder: string): Promise<{ key: string; status: number | null }> {
+    const child = spawn(process.execPath, [BIN, 'relay', '--json', '--bootstrap', bootstrap], {
+      env: { ...process.env, CRYPTULLY_HOME: folder },
+    });
+    let out = '';
+    const line = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString('utf8');
+        if (out.includes('\n')) resolve(out.split('\n')[0]!);
+      });
+      child.on('exit', () => reject(new Error(`relay exited early: ${out}`)));
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    child.kill('SIGTERM');
+    const event = JSON.parse(line) as { event: string; key: string };
+    expect(event.event).toBe('relaying');
+    return { key: event.key, status: await exited };
+  }
+
+  it('prints its key in a relaying event, keeps it across restarts, and stops cleanly', async () => {
+    const folder = await home();
+    const first = await relayOnce(folder);
+    expect(first.key).toMatch(/^[0-9a-f]{64}$/);
+    expect(first.status).toBe(0);
+    expect((await relayOnce(folder)).key).toBe(first.key);
+    expect(await readFile(join(folder, 'relay-seed'), 'utf8')).not.toContain(first.key);
+  });
+
+  it('says in one sentence when its key file is damaged', async () => {
+    const folder = await home();
+    await writeFile(join(folder, 'relay-seed'), 'not a seed\n');
+    const run = spawnSync(process.execPath, [BIN, 'relay', '--bootstrap', bootstrap], {
+      env: { ...process.env, CRYPTULLY_HOME: folder },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/relay-seed is damaged.*delete it for a new relay key/);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
   });
 });

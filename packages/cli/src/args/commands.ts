@@ -44,6 +44,7 @@ export type CommandId =
   | 'peers forget'
   | 'invite'
   | 'app'
+  | 'relay'
   | 'help';
 
 /** One command: its words, arguments, options and newcomer-friendly help. */
@@ -297,6 +298,22 @@ export const COMMANDS: readonly CommandSpec[] = [
     args: [],
     options: [],
     examples: [['cryptully app', 'open Cryptully in your browser']],
+  },
+  {
+    id: 'relay',
+    summary: 'relay for friends whose routers cannot connect directly',
+    description:
+      'Runs a blind relay on the DHT, for two friends behind home routers that cannot be ' +
+      'punched (both of the strict "symmetric" kind). Run it on any computer the internet can ' +
+      'reach; it prints a key that those friends add to host and join as --relay KEY. It passes ' +
+      'on encrypted data only and cannot read a chat. The key stays the same across restarts ' +
+      '(kept in the Cryptully folder). Press Ctrl+C to stop.',
+    args: [],
+    options: ['bootstrap'],
+    examples: [
+      ['cryptully relay', 'relay, and print the key for --relay'],
+      ['cryptully relay --json', 'for a script: prints {"event":"relaying","key":…}'],
+    ],
   },
   {
     id: 'help',

@@ -400,6 +400,7 @@ interface HyperDhtNode {
   createServer(
     options: {
       firewall?: (remotePublicKey: Uint8Array, payload: unknown, address: RemoteAddress) => boolean;
+      relayThrough?: Uint8Array;
     },
     onConnection: (stream: StreamxDuplex) => void,
   ): HyperDhtServer;
@@ -518,6 +519,8 @@ export async function createDhtTransport(options: DhtTransportOptions = {}): Pro
             ? (remotePublicKey, _payload, address) =>
                 !firewall(remotePublicKey, { host: address.host, port: address.port })
             : undefined,
+          // The host's relay, offered to every dialer (either side may name one).
+          ...(options.relayThrough ? { relayThrough: options.relayThrough } : {}),
         },
         (stream) => {
           track(stream);

@@ -4,6 +4,7 @@
  * @module
  */
 
+export * from './dht-relay.js';
 export * from './dht-settings.js';
 export * from './dht-transport.js';
 export * from './memory-transport.js';

@@ -1,0 +1,125 @@
+/**
+ * A blind relay on the DHT (npm `blind-relay`, HyperDHT's relay-through): for two peers whose
+ * NATs cannot be punched (both "random"/symmetric), each side connects to the relay, which pairs
+ * their UDX streams by a token the two agreed in the DHT handshake and forwards packets between
+ * them. It only ever carries the DHT's encrypted stream, inside which our own Noise channel runs:
+ * it sees two IP addresses and ciphertext, never keys or messages. `cryptully relay` runs one.
+ * @module
+ */
+import { CryptullyError } from '../errors.js';
+import { type DhtKeyPair, DhtUnavailableError, loadHyperDht } from './dht-transport.js';
+
+/** Options of {@link startDhtRelay}. */
+export interface DhtRelayOptions {
+  /** Bootstrap nodes; default HyperDHT's public ones. */
+  bootstrap?: Array<{ host: string; port: number }>;
+  /**
+   * 32 secret bytes the relay's key pair is derived from: the same seed gives the same relay
+   * key after a restart, so friends keep using it. Default: a new key each run.
+   */
+  seed?: Uint8Array;
+  /** The UDP port of the relay's DHT node; default any free one. */
+  port?: number;
+  /** One line per pairing and per failure, for people (never keys). */
+  log?: (line: string) => void;
+}
+
+/** A running relay. */
+export interface DhtRelay {
+  /** The key peers give as `--relay` (32 bytes). */
+  readonly publicKey: Uint8Array;
+  /** How many peers are connected to the relay now. */
+  readonly connections: number;
+  /** Stops relaying and leaves the DHT. */
+  close(): Promise<void>;
+}
+
+interface RelaySocket {
+  remotePublicKey: Uint8Array;
+  on(event: 'error' | 'close', listener: (error?: Error) => void): unknown;
+  destroy(): void;
+}
+interface RelayNode {
+  createServer(
+    options: Record<string, unknown>,
+    onConnection: (socket: RelaySocket) => void,
+  ): {
+    listen(keyPair: DhtKeyPair): Promise<void>;
+    close(): Promise<void>;
+  };
+  createRawStream(options: Record<string, unknown>): unknown;
+  destroy(options?: { force?: boolean }): Promise<void>;
+}
+interface BlindRelayModule {
+  Server: new (options: {
+    createStream(options: Record<string, unknown>): unknown;
+  }) => {
+    accept(
+      socket: RelaySocket,
+      options: { id: Uint8Array },
+    ): { on(event: 'error', l: () => void): unknown };
+    close(): Promise<void>;
+  };
+}
+
+/**
+ * Starts a blind relay on the DHT.
+ * @throws {DhtUnavailableError} when the DHT's native parts cannot be loaded here.
+ * @example
+ * const relay = await startDhtRelay({ seed });
+ * console.log(Buffer.from(relay.publicKey).toString('hex')); // what friends pass as --relay
+ */
+export async function startDhtRelay(options: DhtRelayOptions = {}): Promise<DhtRelay> {
+  const HyperDHT = await loadHyperDht();
+  const BlindRelay = await import('blind-relay').then(
+    (module) => ((module as { default?: unknown }).default ?? module) as BlindRelayModule,
+    (cause: unknown) => {
+      throw new DhtUnavailableError({ cause });
+    },
+  );
+  if (options.seed !== undefined && options.seed.length !== 32) {
+    throw new CryptullyError('ERR_BAD_RELAY', 'A relay seed is 32 bytes.');
+  }
+  const node = new HyperDHT({
+    ...(options.bootstrap ? { bootstrap: options.bootstrap } : {}),
+    ...(options.port !== undefined ? { port: options.port } : {}),
+  }) as unknown as RelayNode;
+  const relay = new BlindRelay.Server({
+    // Each paired stream is a raw UDX stream of the relay's own node, framed as HyperDHT's are.
+    createStream: (streamOptions) => node.createRawStream({ ...streamOptions, framed: true }),
+  });
+  const sockets = new Set<RelaySocket>();
+  const log = options.log ?? (() => {});
+  const server = node.createServer({}, (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    // A peer that goes away mid-pairing is normal: its error ends its socket, nothing else.
+    socket.on('error', () => {});
+    const session = relay.accept(socket, { id: socket.remotePublicKey });
+    session.on('error', () => socket.destroy());
+  });
+  const keyPair = HyperDHT.keyPair(options.seed);
+  try {
+    await server.listen(keyPair);
+  } catch (error) {
+    await node.destroy({ force: true });
+    throw error;
+  }
+  log(`relaying as ${Buffer.from(keyPair.publicKey).toString('hex')}`);
+  let closing: Promise<void> | undefined;
+  return {
+    publicKey: keyPair.publicKey,
+    get connections() {
+      return sockets.size;
+    },
+    close() {
+      closing ??= (async () => {
+        await server.close().catch(() => {});
+        await relay.close().catch(() => {});
+        for (const socket of sockets) socket.destroy();
+        await node.destroy({ force: true });
+      })();
+      return closing;
+    },
+  };
+}
