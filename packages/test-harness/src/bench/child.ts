@@ -5,6 +5,7 @@
  * @module
  */
 import type { GroupOptions } from './group-options.js';
+import { runDhtGroup } from './groups/dht.js';
 import { runHandshakeGroup } from './groups/handshake.js';
 import { runLatencyGroup } from './groups/latency.js';
 import { runScaleGroup } from './groups/scale.js';
@@ -18,6 +19,7 @@ const RUNNERS: Record<GroupName, (options: GroupOptions) => Promise<GroupResult>
   latency: runLatencyGroup,
   scale: runScaleGroup,
   startup: runStartupGroup,
+  dht: runDhtGroup,
 };
 
 const [group, encoded] = process.argv.slice(2) as [GroupName, string];

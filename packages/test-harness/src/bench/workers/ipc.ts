@@ -1,4 +1,4 @@
-import { type ChildProcess, execFileSync, fork } from 'node:child_process';
+import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -18,10 +18,23 @@ export interface Worker {
   stop(): Promise<void>;
 }
 
-/** Starts `workers/<name>.js` with `args`. */
-export function startWorker(name: string, args: string[], execArgv: string[]): Worker {
+/**
+ * Starts `workers/<name>.js` with `args`; inside network namespace `namespace` when given
+ * (through `ip netns exec`, which keeps the IPC channel: root only).
+ */
+export function startWorker(
+  name: string,
+  args: string[],
+  execArgv: string[],
+  namespace?: string,
+): Worker {
   const script = fileURLToPath(new URL(`./${name}.js`, import.meta.url));
-  const child = fork(script, args, { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const stdio: ['ignore', 'inherit', 'inherit', 'ipc'] = ['ignore', 'inherit', 'inherit', 'ipc'];
+  const child = namespace
+    ? spawn('ip', ['netns', 'exec', namespace, process.execPath, ...execArgv, script, ...args], {
+        stdio,
+      })
+    : fork(script, args, { execArgv, stdio });
   const inbox: Array<{ type: string }> = [];
   const waiting: Array<{ type: string; resolve: (message: { type: string }) => void }> = [];
   child.on('message', (message: { type: string }) => {
