@@ -150,7 +150,65 @@ withLab('random', 'random', 0, (lab) => {
     expect(failed.message).toMatch(/relay/);
     expect(alice.events.some((e) => e.event === 'request')).toBe(false);
     expect(await bob.exit()).not.toBe(0);
+    alice.send({ cmd: 'quit' });
+    await alice.exit();
   }, 90_000);
+
+  it('connects them through `cryptully relay` on the internet: path relay, "relayed through" the relay', async () => {
+    const { process: relay } = await lab().cryptully('wan', ['relay', '--json']);
+    const printed = await waitFor(
+      () => relay.lines[0],
+      20_000,
+      () => `the relay printed nothing: ${relay.stderr()}`,
+    );
+    expect(JSON.parse(printed)).toEqual({ event: 'relaying', key: expect.any(String) });
+    const { key } = JSON.parse(printed) as { key: string };
+    expect(key).toMatch(/^[0-9a-f]{64}$/);
+    const { process: alice } = await lab().cryptully('a', [
+      'host',
+      '--json',
+      '--port',
+      '0',
+      '--name',
+      'Alice',
+      '--relay',
+      key,
+    ]);
+    const listening = await alice.next('listening', undefined, 20_000);
+    await onTheDht(alice);
+    // Bob in --plain: the line people read says how the chat runs.
+    const { process: bob } = await lab().cryptully('b', [
+      'join',
+      listening.invite,
+      '--plain',
+      '--name',
+      'Bob',
+      '--relay',
+      key,
+    ]);
+    const request = await alice.next('request', undefined, 60_000).catch((error: Error) => {
+      throw new Error(`${error.message}\nBob: ${bob.lines.join('\n')} ${bob.stderr()}`);
+    });
+    alice.send({ cmd: 'accept', peer: request.peer });
+    const atAlice = await alice.next('connected', undefined, 20_000);
+    expect(atAlice).toMatchObject({ name: 'Bob', path: 'relay' });
+    // The relay is on the wan (11.0.0.0/16): that is whom Bob's line names.
+    const line = await waitFor(
+      () => bob.lines.find((text) => text.includes('relayed through')),
+      20_000,
+      () => `Bob's screen never said "relayed through": ${bob.lines.join('\n')}`,
+    );
+    console.log(`NAT LAB random–random with a relay: Bob's screen says "${line.trim()}"`);
+    expect(line).toMatch(/relayed through 11\.0\.0\.\d+:\d+/);
+    bob.send('over the relay');
+    expect((await alice.next('message', undefined, 20_000)).text).toBe('over the relay');
+    alice.send({ cmd: 'send', text: 'and back' });
+    await waitFor(
+      () => (bob.lines.some((line) => line.includes('and back')) ? true : undefined),
+      20_000,
+      () => `Bob never saw the reply: ${bob.lines.join('\n')}`,
+    );
+  }, 120_000);
 });
 
 withLab('cone', 'cone', 5, (lab) => {

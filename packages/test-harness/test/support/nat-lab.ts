@@ -103,11 +103,11 @@ export class NatLab {
   }
 
   /**
-   * Starts `cryptully <args> --json` on host `a` or `b` with the lab's DHT (a new home unless
-   * given one to reuse).
+   * Starts `cryptully <args>` on host `a` or `b` (or on the wan, as a server on the internet
+   * would be) with the lab's DHT (a new home unless given one to reuse).
    */
   async cryptully(
-    where: 'a' | 'b',
+    where: 'a' | 'b' | 'wan',
     args: string[],
     home?: string,
   ): Promise<{ process: JsonProcess; home: string }> {
