@@ -2,9 +2,10 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    // Tests never reach the public DHT: a test that wants the DHT turns it on with its own
-    // loopback bootstrap nodes (CRYPTULLY_NO_DHT: '' and --bootstrap).
-    env: { CRYPTULLY_NO_DHT: '1' },
+    // Tests never reach the public DHT or the machine's router: a test that wants the DHT turns
+    // it on with its own loopback bootstrap nodes (CRYPTULLY_NO_DHT: '' and --bootstrap), port
+    // mapping only inside the harness's network lab.
+    env: { CRYPTULLY_NO_DHT: '1', CRYPTULLY_NO_PORT_MAPPING: '1' },
     include: ['test/**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,

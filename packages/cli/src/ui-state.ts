@@ -270,6 +270,19 @@ const HANDLERS: Handlers = {
       invite: e.invite,
     };
     next = addLine(next, null, { kind: 'info', at: now, text: `Waiting for friends on ${where}.` });
+    if (e.mapped) {
+      next = addLine(next, null, {
+        kind: 'info',
+        at: now,
+        text: `Your router forwards ${safeText(e.mapped)} to you, so friends elsewhere can reach you directly (the mapping is removed when you quit).`,
+      });
+    } else if (e.dhtKey) {
+      next = addLine(next, null, {
+        kind: 'info',
+        at: now,
+        text: 'Friends on other networks come in through the DHT: no port to forward.',
+      });
+    }
     next = addLine(next, null, {
       kind: 'info',
       at: now,

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { type DhtSettings, dhtSettings } from '@cryptully/core/transport';
+import { type DhtSettings, dhtSettings, portMappingWanted } from '@cryptully/core/transport';
 import { locateElectron, missingElectronMessage } from './electron-binary.js';
 import { startBrowserApp } from './web/browser-app.js';
 
@@ -29,6 +29,9 @@ const USAGE = `Usage: cryptully-desktop [--web [--port N]]
   --bootstrap LIST
                 DHT bootstrap nodes, host:port,... (default: HyperDHT's public ones;
                 or CRYPTULLY_BOOTSTRAP)
+  --no-port-mapping
+                do not ask the router to forward the port "Start a chat" listens on
+                (UPnP, NAT-PMP; or CRYPTULLY_NO_PORT_MAPPING=1)
   --relay KEY   a blind relay ("cryptully relay" prints its key), for two home
                 networks that cannot be punched (or CRYPTULLY_RELAY)
   --help        show this help
@@ -41,6 +44,7 @@ async function runWeb(
   hostDefaults: { port?: number; bind?: string },
   printApiToken: boolean,
   dht: DhtSettings | undefined,
+  portMapping: boolean,
 ): Promise<void> {
   await startBrowserApp({
     rendererDir: join(here, 'renderer'),
@@ -48,6 +52,7 @@ async function runWeb(
     hostDefaults,
     printApiToken,
     dht: dht ?? null,
+    portMapping,
   });
 }
 
@@ -56,6 +61,7 @@ function dhtEnvironment(values: DhtValues): NodeJS.ProcessEnv {
   return {
     ...process.env,
     ...(values['no-dht'] ? { CRYPTULLY_NO_DHT: '1' } : {}),
+    ...(values['no-port-mapping'] ? { CRYPTULLY_NO_PORT_MAPPING: '1' } : {}),
     ...(values.bootstrap !== undefined ? { CRYPTULLY_BOOTSTRAP: values.bootstrap } : {}),
     ...(values.relay !== undefined ? { CRYPTULLY_RELAY: values.relay } : {}),
   };
@@ -64,6 +70,7 @@ function dhtEnvironment(values: DhtValues): NodeJS.ProcessEnv {
 /** The DHT options of the command line. */
 interface DhtValues {
   'no-dht'?: boolean;
+  'no-port-mapping'?: boolean;
   bootstrap?: string;
   relay?: string;
 }
@@ -110,6 +117,7 @@ async function main(argv: string[]): Promise<void> {
         'host-bind': { type: 'string' },
         'print-api-token': { type: 'boolean' },
         'no-dht': { type: 'boolean' },
+        'no-port-mapping': { type: 'boolean' },
         bootstrap: { type: 'string' },
         relay: { type: 'string' },
         help: { type: 'boolean' },
@@ -150,7 +158,13 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (values.web) {
-    return runWeb(port ?? 0, hostDefaults, values['print-api-token'] === true, dht);
+    return runWeb(
+      port ?? 0,
+      hostDefaults,
+      values['print-api-token'] === true,
+      dht,
+      !values['no-port-mapping'] && portMappingWanted(process.env),
+    );
   }
   runElectron(dhtEnvironment(values));
 }

@@ -112,6 +112,11 @@ export const COMMAND_OPTIONS: readonly OptionSpec[] = [
     summary: 'TCP only: no DHT (no hole punching)',
   },
   {
+    name: 'no-port-mapping',
+    kind: 'flag',
+    summary: 'do not ask the router to forward the port (UPnP, NAT-PMP)',
+  },
+  {
     name: 'relay',
     kind: 'string',
     placeholder: 'KEY',
@@ -126,6 +131,7 @@ export const ENVIRONMENT: ReadonlyArray<readonly [name: string, meaning: string]
   ['CRYPTULLY_NEW_PASSPHRASE', 'the new passphrase, for "id passphrase" in scripts'],
   ['CRYPTULLY_BOOTSTRAP', 'DHT bootstrap nodes, like --bootstrap'],
   ['CRYPTULLY_RELAY', 'a blind relay key, like --relay'],
+  ['CRYPTULLY_NO_PORT_MAPPING', 'set (not 0): like --no-port-mapping'],
   ['CRYPTULLY_NO_DHT', 'set it (to anything but 0) for TCP only, as --no-dht'],
   ['NO_COLOR', 'set it (to anything) to turn colours off'],
 ];
@@ -158,7 +164,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       'friends connect directly; across the internet the invite also carries your key on the ' +
       'DHT, through which both routers are punched (no port to forward). --no-dht keeps to TCP.',
     args: [],
-    options: ['port', 'bind', 'name', 'bootstrap', 'no-dht', 'relay'],
+    options: ['port', 'bind', 'name', 'bootstrap', 'no-dht', 'no-port-mapping', 'relay'],
     examples: [
       ['cryptully host', 'listen on port 7677 and show the invite'],
       ['cryptully host --port 4000', 'listen on port 4000 (forward it in your router)'],

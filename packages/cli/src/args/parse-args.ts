@@ -19,6 +19,7 @@ export interface ParsedOptions {
   name?: string;
   bootstrap?: string;
   'no-dht'?: boolean;
+  'no-port-mapping'?: boolean;
   relay?: string;
 }
 

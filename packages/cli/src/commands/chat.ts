@@ -7,7 +7,12 @@ import { parseJoinTarget } from '@cryptully/core/identity';
 import type { ChatNodeApi } from '@cryptully/core/protocol';
 import { type ChatCommand, CryptullyError } from '@cryptully/core/protocol';
 import { cryptullyHome } from '@cryptully/core/storage';
-import { type DhtSettings, dhtSettings, raiseOpenFileLimit } from '@cryptully/core/transport';
+import {
+  type DhtSettings,
+  dhtSettings,
+  portMappingWanted,
+  raiseOpenFileLimit,
+} from '@cryptully/core/transport';
 import type blessed from 'blessed';
 import { type ParsedArgs, type ParsedOptions, parseArgs } from '../args/parse-args.js';
 import { lineAsker, screenAsker } from '../askers.js';
@@ -117,12 +122,27 @@ export function dhtChoice(options: ParsedOptions, env: NodeJS.ProcessEnv): DhtSe
   );
 }
 
+/**
+ * The network options of a command line: the DHT ({@link dhtChoice}) and whether to ask the
+ * router to forward the host's port (unless `--no-port-mapping` or `CRYPTULLY_NO_PORT_MAPPING`).
+ */
+export function networkChoice(
+  options: ParsedOptions,
+  env: NodeJS.ProcessEnv,
+): { dht?: DhtSettings; portMapping: boolean } {
+  const dht = dhtChoice(options, env);
+  return {
+    ...(dht ? { dht } : {}),
+    portMapping: !options['no-port-mapping'] && portMappingWanted(env),
+  };
+}
+
 /** Opens the engine's chat node (imported lazily: `--help` must not load the engine). */
 async function openNode(
   identity: ChatIdentity,
   env: NodeJS.ProcessEnv,
   log: (line: string) => void,
-  dht: DhtSettings | undefined,
+  network: { dht?: DhtSettings; portMapping: boolean },
 ): Promise<ChatNodeApi> {
   const timing = timingOptions(env);
   const { ChatNode } = await import('@cryptully/core/engine');
@@ -134,7 +154,7 @@ async function openNode(
       clientName: 'cryptully-cli',
       clientVersion: VERSION,
       ...timing,
-      ...(dht ? { dht } : {}),
+      ...network,
       log,
     });
   } catch (error) {
@@ -187,9 +207,12 @@ async function runTui(
       theme,
       identity.passphrase ? 'Unlocking your key…' : 'Starting…',
     );
-    const node = await openNode(identity, io.env, log, dhtChoice(parsed.options, io.env)).finally(
-      hide,
-    );
+    const node = await openNode(
+      identity,
+      io.env,
+      log,
+      networkChoice(parsed.options, io.env),
+    ).finally(hide);
     const controller = new ChatController(node);
     app = new TuiApp({ screen, controller, theme });
     const stop = onSignals(() => void controller.quit());
@@ -210,7 +233,7 @@ async function runLines(parsed: ParsedArgs, io: CliIo, mode: 'plain' | 'json'): 
   if (identity.note) io.stderr.write(`${identity.note}\n`);
   const debug = mode === 'json' || Boolean(io.env.CRYPTULLY_DEBUG);
   const log = debug ? (line: string) => io.stderr.write(`[cryptully] ${line}\n`) : () => {};
-  const node = await openNode(identity, io.env, log, dhtChoice(parsed.options, io.env));
+  const node = await openNode(identity, io.env, log, networkChoice(parsed.options, io.env));
   // --json prints events as they are: it has no screen, so no view-model to keep.
   const controller = new ChatController(node, Date.now, { viewModel: mode !== 'json' });
   const stop = onSignals(() => void controller.quit());

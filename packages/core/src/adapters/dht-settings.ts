@@ -87,3 +87,12 @@ export function dhtSettings(
   const offByEnv = env.CRYPTULLY_NO_DHT !== undefined && !['', '0'].includes(env.CRYPTULLY_NO_DHT);
   return input.noDht || offByEnv ? undefined : options;
 }
+
+/**
+ * Whether to ask the router to forward the host's port: yes unless `CRYPTULLY_NO_PORT_MAPPING`
+ * is set (to anything but empty or `0`). Front ends also take `--no-port-mapping`.
+ */
+export function portMappingWanted(env: Readonly<Record<string, string | undefined>>): boolean {
+  const value = env.CRYPTULLY_NO_PORT_MAPPING;
+  return value === undefined || value === '' || value === '0';
+}

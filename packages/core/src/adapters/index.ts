@@ -9,6 +9,7 @@ export * from './dht-settings.js';
 export * from './dht-transport.js';
 export * from './memory-transport.js';
 export * from './open-files.js';
+export * from './port-mapping.js';
 export * from './secure-connection.js';
 export * from './tcp-transport.js';
 export * from './transport.js';

@@ -8,6 +8,7 @@
  */
 import { createDhtTransport, type DhtTransport } from '../adapters/dht-transport.js';
 import { defaultDownloadsDir, type FileDisk, nodeFileDisk } from '../adapters/file-disk.js';
+import { mapTcpPort, type PortMapping } from '../adapters/port-mapping.js';
 import { noiseChannel, type SecureChannelFactory } from '../adapters/secure-connection.js';
 import { tcpTransport } from '../adapters/tcp-transport.js';
 import { formatAddress, type Transport } from '../adapters/transport.js';
@@ -22,7 +23,7 @@ import { CryptullyError, InvalidArgumentError } from '../errors.js';
 import { DEFAULT_PORT } from '../identity/address.js';
 import { dhtHostSeed, dhtInviteSeed, dhtPeerSeed } from '../identity/dht-keys.js';
 import { fingerprint, peerIdFromPublicKey } from '../identity/fingerprint.js';
-import { encodeInvite, parseJoinTarget } from '../identity/invite.js';
+import { encodeInvite, MAX_INVITE_ADDRESSES, parseJoinTarget } from '../identity/invite.js';
 import { DEFAULT_INVITE_TTL_MS, InviteBook } from '../identity/invite-book.js';
 import { forgetPeer, type KnownPeerBook } from '../identity/known-peers.js';
 import type { ChatEventListener, ChatNodeApi } from '../protocol/chat-node-api.js';
@@ -99,6 +100,12 @@ export interface ChatNodeOptions {
    * joined on first use; when it cannot run here, one log line says so and TCP carries on.
    */
   dht?: ChatNodeDhtOptions;
+  /**
+   * Ask the home router (UPnP IGD, else NAT-PMP) to forward the host's TCP port, and put the
+   * public address first in invites (`listening.mapped`). Default: off. Never for a host bound
+   * to loopback. The mapping is renewed while hosting and removed by {@link ChatNode.close}.
+   */
+  portMapping?: boolean;
 }
 
 /** Options of the chat node's DHT ({@link ChatNodeOptions.dht}). */
@@ -148,6 +155,8 @@ export class ChatNode implements ChatNodeApi {
   #name: string;
   #host: HostListener | undefined;
   #hostAddresses: string[] = [];
+  /** The router's forwarding of our TCP port, while hosting with `portMapping`. */
+  #mapping: PortMapping | undefined;
   #closed = false;
   /** Host channels whose session starts once the known peers are re-read. */
   #starting = 0;
@@ -287,6 +296,8 @@ export class ChatNode implements ChatNodeApi {
     this.#closing.abort();
     await this.#host?.close();
     this.#host = undefined;
+    await this.#mapping?.close();
+    this.#mapping = undefined;
     await this.#conversations.closeAll();
     await this.#files.closeAll();
     await this.#known.flushed();
@@ -345,6 +356,19 @@ export class ChatNode implements ChatNodeApi {
     const address = await host.listen(bind, port);
     this.#host = host;
     this.#hostAddresses = inviteAddresses(address.host);
+    if (this.#options.portMapping && !/^(127\.|::1$|localhost$)/.test(address.host)) {
+      const mapping = await mapTcpPort({ port: address.port, log: (line) => this.#log(line) });
+      if (this.#closed || this.#host !== host) {
+        await mapping?.close();
+      } else if (mapping) {
+        this.#mapping = mapping;
+        // The public address first: it is the one a friend elsewhere can reach.
+        this.#hostAddresses = [
+          mapping.externalHost,
+          ...this.#hostAddresses.filter((a) => a !== mapping.externalHost),
+        ].slice(0, MAX_INVITE_ADDRESSES);
+      }
+    }
     const dht = await this.#dhtTransport();
     if (dht && this.#host === host) {
       const keyPair = dht.keyPairFromSeed(dhtHostSeed(this.#keyPair.privateKey));
@@ -373,6 +397,14 @@ export class ChatNode implements ChatNodeApi {
       invite,
       addresses: this.#hostAddresses.map((host) => formatAddress({ host, port: address.port })),
       ...(this.#dhtHostKey ? { dhtKey: toHex(this.#dhtHostKey) } : {}),
+      ...(this.#mapping
+        ? {
+            mapped: formatAddress({
+              host: this.#mapping.externalHost,
+              port: this.#mapping.externalPort,
+            }),
+          }
+        : {}),
     });
   }
 
@@ -468,12 +500,15 @@ export class ChatNode implements ChatNodeApi {
       try {
         if (via === 'dht') this.#log(`joined through the DHT from ${formatAddress(remote)}`);
         const relayed = via === 'dht' && this.#options.dht?.relayThrough !== undefined;
+        const path = connectionPath(via, remote.host, relayed);
+        // A friend from outside, over TCP, while the router forwards our port: it came that way.
+        const mapped = path === 'direct' && this.#mapping !== undefined;
         this.#conversations.start(
           channel,
           formatAddress(remote),
           'host',
           invited,
-          connectionPath(via, remote.host, relayed),
+          mapped ? 'mapped' : path,
         );
       } catch (error) {
         // Here it would be an unhandled rejection, which ends the process.

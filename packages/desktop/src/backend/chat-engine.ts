@@ -11,6 +11,8 @@ export interface OpenEngineOptions {
   passphrase?: string;
   /** The DHT (hole punching) settings; absent: TCP only. */
   dht?: DhtSettings;
+  /** Ask the router to forward the host's port (UPnP, NAT-PMP). */
+  portMapping?: boolean;
 }
 
 /** Opens a chat node; rejects with a coded error (e.g. a wrong passphrase). */

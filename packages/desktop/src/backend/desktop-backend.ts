@@ -35,6 +35,8 @@ export interface BackendOptions {
    * `dhtSettings`); absent: TCP only.
    */
   dht?: DhtSettings;
+  /** Ask the router to forward the host's port (UPnP, NAT-PMP); default off. */
+  portMapping?: boolean;
   /** Diagnostics for people (never secrets). */
   log?: (line: string) => void;
 }
@@ -153,6 +155,7 @@ export class DesktopBackend {
           ...(credentials.name !== undefined ? { name: credentials.name } : {}),
           ...(credentials.passphrase !== undefined ? { passphrase: credentials.passphrase } : {}),
           ...(this.#options.dht ? { dht: this.#options.dht } : {}),
+          ...(this.#options.portMapping ? { portMapping: true } : {}),
         });
         if (this.#closed) {
           await engine.close();

@@ -7,7 +7,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cryptullyHome } from '@cryptully/core/storage';
-import { dhtSettings } from '@cryptully/core/transport';
+import { dhtSettings, portMappingWanted } from '@cryptully/core/transport';
 import { app, BrowserWindow, ipcMain, protocol, session, shell } from 'electron';
 import { openCoreEngine } from '../backend/core-engine.js';
 import { DesktopBackend } from '../backend/desktop-backend.js';
@@ -83,6 +83,7 @@ async function start(): Promise<void> {
     openEngine: openCoreEngine,
     // `cryptully-desktop --no-dht/--bootstrap/--relay` hands its options over as these variables.
     ...dhtOf(dhtSettings({}, process.env)),
+    portMapping: portMappingWanted(process.env),
     ...(process.env.CRYPTULLY_PASSPHRASE ? { passphrase: process.env.CRYPTULLY_PASSPHRASE } : {}),
     log: (line) => console.error(line),
   });

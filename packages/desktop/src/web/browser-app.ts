@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { randomBytes } from '@cryptully/core/crypto';
 import { cryptullyHome } from '@cryptully/core/storage';
-import { type DhtSettings, dhtSettings } from '@cryptully/core/transport';
+import { type DhtSettings, dhtSettings, portMappingWanted } from '@cryptully/core/transport';
 import { openCoreEngine } from '../backend/core-engine.js';
 import { DesktopBackend } from '../backend/desktop-backend.js';
 import { startWebServer } from './web-server.js';
@@ -26,6 +26,8 @@ export interface BrowserAppOptions {
    * `CRYPTULLY_BOOTSTRAP`, `CRYPTULLY_RELAY`), so the DHT is on unless turned off.
    */
   readonly dht?: DhtSettings | null;
+  /** Ask the router to forward the host's port; absent: unless `CRYPTULLY_NO_PORT_MAPPING`. */
+  readonly portMapping?: boolean;
   /** Also print `api-token=TOKEN`, for programs that speak the WebSocket API themselves. */
   readonly printApiToken?: boolean;
   /** Open the default browser at the one-time address (xdg-open, open or start). */
@@ -98,6 +100,7 @@ export async function startBrowserApp(options: BrowserAppOptions): Promise<Brows
     ...(env.CRYPTULLY_PASSPHRASE ? { passphrase: env.CRYPTULLY_PASSPHRASE } : {}),
     hostDefaults: options.hostDefaults ?? {},
     ...dhtOption(options.dht === undefined ? dhtSettings({}, env) : options.dht),
+    portMapping: options.portMapping ?? portMappingWanted(env),
     log,
   });
   const apiToken = options.printApiToken
