@@ -307,11 +307,11 @@ const HANDLERS: Handlers = {
     }),
   request: (state, e, now) => {
     const name = safeName(e.name);
+    // An invite says who held it, not who they are (a leaked invite works for anyone): on the
+    // host an invite join is not verified, and the code is still there to compare.
     const verification: Verification = e.keyChanged
       ? 'key-changed'
-      : e.invited
-        ? 'invite'
-        : (conversationOf(state, e.peer)?.verification ?? 'unverified');
+      : (conversationOf(state, e.peer)?.verification ?? 'unverified');
     const next = upsert(state, e.peer, {
       name,
       fingerprint: e.fingerprint,
@@ -323,7 +323,9 @@ const HANDLERS: Handlers = {
     const how = e.invited ? ' with your invite' : e.known ? ' again' : '';
     const text = e.keyChanged
       ? `${name}'s key has changed since you last talked. Code: ${e.code}. Type /accept yes only if you checked with ${name}, otherwise /reject.`
-      : `${name} wants to chat${how}. Code: ${e.code}. Type /accept or /reject.`;
+      : e.invited && !e.known
+        ? `${name} joined with your invite (not verified: whoever has the invite can use it). Code: ${e.code}; compare it with ${name}, then type /accept or /reject.`
+        : `${name} wants to chat${how}. Code: ${e.code}. Type /accept or /reject.`;
     return addLine(next, e.peer, { kind: e.keyChanged ? 'warning' : 'request', at: now, text });
   },
   waiting: (state, e, now) => {
@@ -373,6 +375,7 @@ const HANDLERS: Handlers = {
       text: verificationSentence(name, e.verification, e.code),
     });
   },
+  warning: (state, e, now) => addLine(state, null, { kind: 'warning', at: now, text: e.message }),
   message: (state, e) => {
     const next = upsert(state, e.peer, { typing: 'idle' });
     return addLine(next, e.peer, { kind: 'in', at: e.at, id: e.id, text: safeText(e.text) });

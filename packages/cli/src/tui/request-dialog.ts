@@ -40,7 +40,8 @@ export function dialogLines(request: Conversation, typed: string): string[] {
     ];
   }
   const how = request.request?.invited
-    ? `${name} joined with an invite you made: it is whoever you sent it to.`
+    ? // An invite says who held it, not who they are: a leaked invite works for anyone.
+      `${name} joined with your invite (not verified: anyone who saw it can use it). Ask ${name} which code they see. If it is not ${code}, reject.`
     : request.request?.known
       ? `You have chatted with ${name} before (same key as last time).`
       : `Ask ${name} which code they see. If it is not ${code}, reject.`;

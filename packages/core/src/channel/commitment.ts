@@ -6,9 +6,15 @@
  * @module
  */
 import { abytes, blake2b, constantTimeEqual } from '../crypto/index.js';
-import { COMMITMENT_BYTES, COMMITMENT_LABEL, COMMITMENT_NONCE_BYTES } from './constants.js';
+import {
+  COMMITMENT_BYTES,
+  COMMITMENT_LABEL,
+  COMMITMENT_NONCE_BYTES,
+  HOST_COMMITMENT_LABEL,
+} from './constants.js';
 
 const LABEL = new TextEncoder().encode(COMMITMENT_LABEL);
+const HOST_LABEL = new TextEncoder().encode(HOST_COMMITMENT_LABEL);
 
 /**
  * The commitment of msg1: the first 32 bytes of
@@ -20,9 +26,7 @@ const LABEL = new TextEncoder().encode(COMMITMENT_LABEL);
  * @example const commitment = handshakeCommitment(keyPair.publicKey, randomBytes(32));
  */
 export function handshakeCommitment(staticPublicKey: Uint8Array, nonce: Uint8Array): Uint8Array {
-  abytes(staticPublicKey, 32, 'static public key');
-  abytes(nonce, COMMITMENT_NONCE_BYTES, 'commitment nonce');
-  return blake2b.hash(LABEL, staticPublicKey, nonce).slice(0, COMMITMENT_BYTES);
+  return labelledCommitment(LABEL, staticPublicKey, nonce);
 }
 
 /**
@@ -34,6 +38,47 @@ export function commitmentOpens(
   staticPublicKey: Uint8Array,
   nonce: Uint8Array,
 ): boolean {
-  if (nonce.length !== COMMITMENT_NONCE_BYTES || staticPublicKey.length !== 32) return false;
-  return constantTimeEqual(commitment, handshakeCommitment(staticPublicKey, nonce));
+  return labelledOpens(LABEL, commitment, staticPublicKey, nonce);
+}
+
+/**
+ * The host's commitment in msg2's status (docs/protocol.md §5): the first 32 bytes of
+ * `BLAKE2b-512("Cryptully host commit v1" || responderStaticPublicKey || hostNonce)`, the same
+ * construction as {@link handshakeCommitment} under its own label. The host reveals
+ * `hostNonce` in its session `hello`, sent only once the joiner's request is shown to its user,
+ * and the verification code is derived from `h || hostNonce`: a man in the middle cannot learn
+ * the host-side code without making a request the host's user sees.
+ * @throws {InvalidArgumentError} when a size is wrong.
+ */
+export function hostCommitment(staticPublicKey: Uint8Array, hostNonce: Uint8Array): Uint8Array {
+  return labelledCommitment(HOST_LABEL, staticPublicKey, hostNonce);
+}
+
+/**
+ * Whether `hostNonce` (from the host's hello) opens `commitment` (from msg2's status) for the
+ * host's static key, compared in constant time. False for anything of the wrong size.
+ */
+export function hostCommitmentOpens(
+  commitment: Uint8Array,
+  staticPublicKey: Uint8Array,
+  hostNonce: Uint8Array,
+): boolean {
+  return labelledOpens(HOST_LABEL, commitment, staticPublicKey, hostNonce);
+}
+
+function labelledCommitment(label: Uint8Array, key: Uint8Array, nonce: Uint8Array): Uint8Array {
+  abytes(key, 32, 'static public key');
+  abytes(nonce, COMMITMENT_NONCE_BYTES, 'commitment nonce');
+  return blake2b.hash(label, key, nonce).slice(0, COMMITMENT_BYTES);
+}
+
+function labelledOpens(
+  label: Uint8Array,
+  commitment: Uint8Array,
+  key: Uint8Array,
+  nonce: Uint8Array,
+): boolean {
+  if (commitment.length !== COMMITMENT_BYTES) return false;
+  if (nonce.length !== COMMITMENT_NONCE_BYTES || key.length !== 32) return false;
+  return constantTimeEqual(commitment, labelledCommitment(label, key, nonce));
 }

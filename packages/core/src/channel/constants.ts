@@ -31,6 +31,13 @@ export const COMMITMENT_BYTES = 32;
 /** Length of the initiator's fresh random commitment nonce (msg3's payload). */
 export const COMMITMENT_NONCE_BYTES = 32;
 
+/**
+ * ASCII label in front of the host's commitment: msg2's status carries
+ * `BLAKE2b-512("Cryptully host commit v1" || responder static public key || host nonce)[0..32]`,
+ * and the host's session `hello` reveals the nonce once the joiner's request is shown.
+ */
+export const HOST_COMMITMENT_LABEL = 'Cryptully host commit v1';
+
 /** Size of the big-endian length prefix in front of every Noise message. */
 export const FRAME_HEADER_BYTES = 2;
 

@@ -1,4 +1,6 @@
+import { fromHex, toHex } from '../crypto/index.js';
 import { InvalidArgumentError } from '../errors.js';
+import { COMMITMENT_BYTES } from './constants.js';
 import { ChannelProtocolError } from './errors.js';
 
 /**
@@ -22,14 +24,36 @@ const STATUS_TOKEN = /^[a-z][a-z0-9-]{0,31}$/;
 const MAX_STATUS_PAYLOAD_BYTES = 1024;
 
 /**
- * The msg2 payload for a status: the UTF-8 JSON `{"status":"<status>"}`.
+ * The msg2 payload for a status: the UTF-8 JSON `{"status":"<status>"}`, with the host's
+ * commitment (32 bytes, lower-case hex) as `"commit"` when given (docs/protocol.md §5).
  * @example encodeHandshakeStatus('ok') // bytes of {"status":"ok"}
  */
-export function encodeHandshakeStatus(status: HandshakeStatus): Uint8Array {
+export function encodeHandshakeStatus(status: HandshakeStatus, commit?: Uint8Array): Uint8Array {
   if (!HANDSHAKE_STATUSES.includes(status)) {
     throw new InvalidArgumentError(`unknown handshake status ${String(status)}`);
   }
-  return new TextEncoder().encode(JSON.stringify({ status }));
+  if (commit !== undefined && commit.length !== COMMITMENT_BYTES) {
+    throw new InvalidArgumentError(`a host commitment has ${COMMITMENT_BYTES} bytes`);
+  }
+  const body = commit === undefined ? { status } : { status, commit: toHex(commit) };
+  return new TextEncoder().encode(JSON.stringify(body));
+}
+
+/**
+ * The host's commitment in a msg2 payload (`"commit"`: 64 lower-case hex digits), or undefined
+ * when there is none or it is not well formed (the joiner then refuses to go on).
+ */
+export function decodeHandshakeCommit(payload: Uint8Array): Uint8Array | undefined {
+  try {
+    if (payload.length > MAX_STATUS_PAYLOAD_BYTES) return undefined;
+    const parsed: unknown = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(payload));
+    const commit =
+      typeof parsed === 'object' && parsed !== null ? (parsed as { commit?: unknown }).commit : '';
+    if (typeof commit !== 'string' || !/^[0-9a-f]{64}$/.test(commit)) return undefined;
+    return fromHex(commit);
+  } catch {
+    return undefined;
+  }
 }
 
 /**

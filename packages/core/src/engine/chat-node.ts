@@ -48,6 +48,7 @@ import {
   type HostLimits,
   resolveLimits,
 } from './limits.js';
+import { RequestGate } from './request-gate.js';
 import type { NodeStorage } from './storage.js';
 
 /** Options of {@link ChatNode.open}. */
@@ -147,6 +148,8 @@ export class ChatNode implements ChatNodeApi {
   readonly #secure: SecureChannelFactory;
   readonly #limits: HostLimits;
   readonly #now: () => number;
+  /** Bounds the requests from unknown keys that are shown (`request-gate.ts`). */
+  readonly #requestGate: RequestGate;
   readonly #invites = new InviteBook();
   readonly #events: EventHub;
   readonly #conversations: Conversations;
@@ -210,6 +213,8 @@ export class ChatNode implements ChatNodeApi {
       ownPublicKey: init.keyPair.publicKey,
       emit: (event) => this.#emit(event),
       log: (line) => this.#log(line),
+      admitStranger: (host) => this.#requestGate.admit(host, this.#now()),
+      strangerFailed: (host) => this.#host?.recordFailure(host),
       files: {
         onMessage: (peer, message) => this.#files.onMessage(peer, message),
         onChunk: (peer, chunk) => this.#files.onChunk(peer, chunk),
@@ -224,6 +229,7 @@ export class ChatNode implements ChatNodeApi {
       log: (line) => this.#log(line),
       clock: Date.now,
     });
+    this.#requestGate = new RequestGate(this.#limits);
     this.#name = init.name;
     this.fingerprint = fingerprint(init.keyPair.publicKey);
     this.peerId = peerIdFromPublicKey(init.keyPair.publicKey);
@@ -484,7 +490,7 @@ export class ChatNode implements ChatNodeApi {
     return { invite: encodeInvite(entry.invite), expiresAt: entry.invite.expiresAt * 1000 };
   }
 
-  #onHostChannel({ channel, remote, invited, via }: AcceptedChannel): void {
+  #onHostChannel({ channel, remote, invited, via, hostNonce }: AcceptedChannel): void {
     if (this.#closed) {
       channel.destroy();
       return;
@@ -508,7 +514,9 @@ export class ChatNode implements ChatNodeApi {
           formatAddress(remote),
           'host',
           invited,
+          { hostNonce },
           mapped ? 'mapped' : path,
+          remote.host,
         );
       } catch (error) {
         // Here it would be an unhandled rejection, which ends the process.
@@ -580,6 +588,7 @@ export class ChatNode implements ChatNodeApi {
       outcome.remote,
       'joiner',
       target.invite !== undefined,
+      { hostCommit: outcome.hostCommit },
       outcome.path,
     );
   }

@@ -6,6 +6,8 @@
  * @module
  */
 import type { SecureConnection } from '../adapters/secure-connection.js';
+import { hostCommitmentOpens } from '../channel/commitment.js';
+import { concatBytes, fromHex, toHex } from '../crypto/index.js';
 import type { FileChunk } from '../files/transfer-wire.js';
 import { fingerprint, peerIdFromPublicKey } from '../identity/fingerprint.js';
 import { markVerified, type PeerVerification } from '../identity/known-peers.js';
@@ -17,7 +19,7 @@ import type {
   TypingState,
   VerifiedBy,
 } from '../protocol/events.js';
-import type { FileMessage } from '../session/messages.js';
+import type { FileMessage, HelloMessage } from '../session/messages.js';
 import { SeenIds } from '../session/seen-ids.js';
 import {
   checkChatText,
@@ -33,6 +35,7 @@ import type { KnownPeerHolder } from './known-peer-book.js';
 import { CLOSE_GRACE_MS, MAX_PENDING_MESSAGES } from './limits.js';
 import { PeerConnection } from './peer-connection.js';
 import { Questions } from './questions.js';
+import type { GateDecision } from './request-gate.js';
 import { introduce, rememberConnected, rememberLastSeen } from './trust-policy.js';
 
 /** What outlives one connection with a peer key. */
@@ -67,6 +70,16 @@ export interface ConversationOptions {
     onChunk(peer: PeerId, chunk: FileChunk): void;
     resume(peer: PeerId): void;
   };
+  /**
+   * Host: whether a stranger's request (a key not in the book, no invite) from `host` may be
+   * shown now (`request-gate.ts`); refused ones may carry a warning for the user.
+   */
+  admitStranger?: (host: string) => GateDecision;
+  /**
+   * Host: a stranger's session ended without being accepted (rejected, expired, abandoned, or
+   * before its hello): counted against its source like a failed handshake.
+   */
+  strangerFailed?: (host: string) => void;
 }
 
 /** `connected.verifiedBy` of each way the known-peers book records a verification. */
@@ -76,11 +89,20 @@ const VERIFIED_BY: Record<Exclude<PeerVerification, 'unverified'>, VerifiedBy> =
   question: 'question',
 };
 
+/** What makes the verification code on each side (docs/protocol.md §5). */
+export type CodeSecret =
+  /** Host: the nonce msg2 committed to, revealed in our hello once the request is shown. */
+  | { hostNonce: Uint8Array }
+  /** Joiner: the host's commitment from msg2, which the host's hello must open. */
+  | { hostCommit: Uint8Array };
+
 /** See the module documentation. */
 export class Conversations {
   readonly #o: ConversationOptions;
   readonly #peers = new Map<PeerId, PeerMemory>();
   readonly #questions: Questions;
+  /** Each connection's part of the code: the host's nonce, or the joiner's copy of its commitment. */
+  readonly #secrets = new WeakMap<PeerConnection, CodeSecret>();
 
   constructor(options: ConversationOptions) {
     this.#o = options;
@@ -149,7 +171,9 @@ export class Conversations {
     remote: string,
     role: 'host' | 'joiner',
     invited: boolean,
+    secret: CodeSecret,
     path?: ConnectionPath,
+    remoteHost?: string,
   ): void {
     const publicKey = channel.remoteStaticPublicKey.slice();
     const peerId = peerIdFromPublicKey(publicKey);
@@ -185,8 +209,12 @@ export class Conversations {
       publicKey,
       remote,
       ...(path ? { path } : {}),
+      ...(remoteHost !== undefined ? { remoteHost } : {}),
       invited,
-      code: verificationCode(channel.handshakeHash),
+      code:
+        'hostNonce' in secret
+          ? verificationCode(concatBytes(channel.handshakeHash, secret.hostNonce))
+          : '',
       fingerprint: fingerprint(publicKey),
       clock: this.#o.now,
       hooks: {
@@ -195,13 +223,14 @@ export class Conversations {
       },
     });
     memory.connection = connection;
+    this.#secrets.set(connection, secret);
     connection.start();
   }
 
   readonly #sessionEventHandlers: {
     [T in SessionEvent['type']]: (c: PeerConnection, e: Extract<SessionEvent, { type: T }>) => void;
   } = {
-    hello: (c, e) => this.#onHello(c, e.hello.name),
+    hello: (c, e) => this.#onHello(c, e.hello),
     active: (c) => this.#announce(c),
     message: (c, e) =>
       this.#o.emit({ event: 'message', peer: c.peerId, id: e.id, text: e.text, at: e.at }),
@@ -221,9 +250,12 @@ export class Conversations {
     closed: (c, e) => this.#onClosed(c, e),
   };
 
-  #onHello(c: PeerConnection, claimed: string): void {
-    const intro = introduce(this.#o.known.book, c.publicKey, claimed, c.role);
+  #onHello(c: PeerConnection, hello: HelloMessage): void {
+    const intro = introduce(this.#o.known.book, c.publicKey, hello.name, c.role);
     c.recordIntroduction(intro);
+    if (c.role === 'joiner' && !this.#openHostCommitment(c, hello.nonce)) return;
+    // Known peers and invite holders skip the strangers' gate: a flood never slows them.
+    if (c.role === 'host' && !intro.known && !c.invited && !this.#admitStranger(c)) return;
     const { name, keyChangedFrom } = intro;
     if (intro.claimedNameOfAnother !== undefined) {
       this.#o.log(
@@ -242,6 +274,13 @@ export class Conversations {
     }
     const details = { peer: c.peerId, name, fingerprint: c.fingerprint, code: c.code };
     if (intro.decision === 'ask') {
+      // Only with the request shown (the event right below) does the joiner learn our nonce,
+      // and so the code: every try of a man in the middle is a request the user sees. Sent
+      // first, so that a front end may accept from inside its event handler.
+      const secret = this.#secrets.get(c);
+      if (c.role === 'host' && secret && 'hostNonce' in secret) {
+        c.introduceSelf(toHex(secret.hostNonce));
+      }
       this.#o.emit({
         event: 'request',
         ...details,
@@ -255,6 +294,48 @@ export class Conversations {
     this.#o.emit({ event: 'waiting', ...details });
   }
 
+  /**
+   * Joiner: checks that the host's hello opens the commitment of msg2 and derives the code;
+   * otherwise ends the session (false).
+   */
+  #openHostCommitment(c: PeerConnection, nonceHex: string | undefined): boolean {
+    const secret = this.#secrets.get(c);
+    const nonce = nonceHex === undefined ? undefined : fromHex(nonceHex);
+    if (
+      secret &&
+      'hostCommit' in secret &&
+      nonce &&
+      hostCommitmentOpens(secret.hostCommit, c.publicKey, nonce)
+    ) {
+      c.code = verificationCode(concatBytes(c.channel.handshakeHash, nonce));
+      return true;
+    }
+    this.#o.log(`${c.remote}: the host's hello does not open its handshake commitment`);
+    c.close(
+      'protocol-error',
+      "The host's hello did not match its handshake: the connection may be tampered with.",
+    );
+    return false;
+  }
+
+  /**
+   * Host: asks the strangers' gate whether this request may be shown; a refused one is told
+   * `busy` and ends without ever being shown (false).
+   */
+  #admitStranger(c: PeerConnection): boolean {
+    const decision = this.#o.admitStranger?.(c.remoteHost);
+    if (!decision || decision.ok) {
+      c.releaseGate = decision?.ticket.release;
+      return true;
+    }
+    if (decision.warning !== undefined) {
+      this.#o.log(`warning: ${decision.warning}`);
+      this.#o.emit({ event: 'warning', kind: 'request-flood', message: decision.warning });
+    }
+    c.close('busy', 'The host is not taking requests from new peers right now.');
+    return false;
+  }
+
   /** Emits `connected` once the session is active and our side approved it. */
   #announce(c: PeerConnection): void {
     if (c.announced || !c.approved || c.state !== 'active') return;
@@ -264,7 +345,10 @@ export class Conversations {
       publicKey: c.publicKey,
       name,
       now: this.#o.now(),
-      invited: c.invited,
+      // Only the joiner's side of an invite is a check (the invite pinned the host's key); on
+      // the host an invite join is "joined with your invite": anyone who saw the invite could
+      // redeem it, so the code comparison is still what verifies the peer.
+      invited: c.invited && c.role === 'joiner',
       ...(c.keyChangedFrom ? { keyChangedFrom: c.keyChangedFrom } : {}),
     };
     this.#o.known.update((book) => rememberConnected(book, peer));
@@ -317,8 +401,15 @@ export class Conversations {
       this.#o.known.update((book) => rememberLastSeen(book, c.peerId, c.publicKey, now));
     }
     this.#o.log(`session with ${c.remote} ended: ${e.reason}`);
-    // A joiner that never introduced itself was never shown to the user: nothing to report.
-    if (c.role === 'host' && !c.introduced) return;
+    if (c.role === 'host') {
+      c.releaseGate?.();
+      // A stranger that was turned away, abandoned its request or never said hello counts
+      // against its source, like a failed handshake (not when we closed: quitting, or busy).
+      const ours = e.reason === 'quit' || e.reason === 'busy' || e.reason === 'replaced';
+      if (!c.approved && !c.known && !c.invited && !ours) this.#o.strangerFailed?.(c.remoteHost);
+    }
+    // A request never shown to the user (no hello yet, or turned away): nothing to report.
+    if (c.role === 'host' && !c.selfIntroduced) return;
     if (e.undelivered.length > 0) {
       this.#o.emit({ event: 'undelivered', peer: c.peerId, ids: e.undelivered.map((m) => m.id) });
     }
@@ -351,6 +442,7 @@ export class Conversations {
     }
     c.approve();
     if (c.role === 'host') {
+      c.releaseGate?.();
       c.accept();
       return;
     }

@@ -18,6 +18,7 @@ import {
   type RemoteAddress,
   type Transport,
 } from '../adapters/transport.js';
+import { hostCommitment } from '../channel/commitment.js';
 import { encodeHandshakeStatus, type HandshakeStatus } from '../channel/handshake-status.js';
 import type { Prelude } from '../channel/prelude.js';
 import {
@@ -29,7 +30,7 @@ import {
 } from '../crypto/index.js';
 import type { InviteBook } from '../identity/invite-book.js';
 import { MAX_SESSION_MESSAGE_BYTES } from '../session/messages.js';
-import { FailureLimiter } from './failure-limiter.js';
+import { FailureLimiter, failureSource } from './failure-limiter.js';
 import type { HostLimits } from './limits.js';
 
 /** A handshake the host completed. */
@@ -40,6 +41,8 @@ export interface AcceptedChannel {
   invited: boolean;
   /** Which listener it came through. */
   via: 'tcp' | 'dht';
+  /** The nonce msg2 committed to: revealed in our hello once the request is shown. */
+  hostNonce: Uint8Array;
 }
 
 /** What the listener needs from the chat node. */
@@ -64,6 +67,23 @@ export interface HostListenerOptions {
   log: (line: string) => void;
 }
 
+/** A connection in its handshake. */
+interface Pending {
+  /** IPv4 address or IPv6 /64 it counts under. */
+  source: string;
+  host: string;
+  where: string;
+  /** Its prelude arrived (so the host did Diffie-Hellman work for it). */
+  prelude: boolean;
+  /** Dropped to make room: while its source held several (`flood`), or alone (`lone`). */
+  evicted?: 'flood' | 'lone';
+}
+
+/** The window of {@link QUIET_LOG_LINES}. */
+const QUIET_LOG_MS = 10_000;
+/** Junk lines of one kind written per {@link QUIET_LOG_MS} at most. */
+const QUIET_LOG_LINES = 5;
+
 /** Log text for each refused msg2 status. */
 const REFUSAL_LOG: Record<Exclude<HandshakeStatus, 'ok'>, string> = {
   'invite-unknown': 'an unknown invite (never made here, withdrawn, or forged)',
@@ -81,8 +101,12 @@ export class HostListener {
   readonly #perAddress = new Map<string, number>();
   /** Invite ids (hex) whose handshake is in progress: a second concurrent use is refused. */
   readonly #reserved = new Set<string>();
-  /** Streams in their handshake, oldest first, with their address for log lines. */
-  readonly #streams = new Map<Duplex, string>();
+  /** Streams in their handshake, oldest first. */
+  readonly #streams = new Map<Duplex, Pending>();
+  /** Handshakes in progress per source. */
+  readonly #pendingBySource = new Map<string, number>();
+  /** Throttled log lines: when each kind was last written, and how many were left out since. */
+  readonly #quietLog = new Map<string, { since: number; written: number; skipped: number }>();
   /** Handshakes that failed after the prelude, per source: over budget, refused at accept. */
   readonly #failures: FailureLimiter;
 
@@ -155,31 +179,29 @@ export class HostListener {
     }
     const fromAddress = this.#perAddress.get(remote.host) ?? 0;
     if (fromAddress >= limits.maxPerAddress) {
-      this.#o.log(
-        `dropped connection from ${where}: ${fromAddress} connections already open from ${remote.host}`,
-      );
+      this.#quiet(`dropped connections from ${remote.host}: ${fromAddress} already open`);
       stream.destroy();
       return;
     }
-    if (this.#streams.size >= limits.maxPendingHandshakes) {
-      // Drop the oldest handshake, not the newcomer: an honest handshake takes milliseconds,
-      // so the oldest is the likeliest to be a slow or silent one, and a flood of them cannot
-      // lock real joiners out until the handshake timeout.
-      const [oldest, oldestWhere] = this.#streams.entries().next().value!;
-      this.#o.log(
-        `dropped the oldest pending handshake (from ${oldestWhere}): ${this.#streams.size} handshakes pending`,
-      );
-      this.#streams.delete(oldest);
-      oldest.destroy();
-    }
+    const source = failureSource(remote.host);
+    const pending: Pending = { source, host: remote.host, where, prelude: false };
+    // Room is made at the expense of whoever holds the most of it: a source over its own cap
+    // gives up one of its own; a full table gives up one from the source with the most pending
+    // (connections that sent no prelude first, then the oldest). A friend with one handshake in
+    // flight is never the one dropped while anyone holds two.
+    const ownCount = this.#pendingBySource.get(source) ?? 0;
+    if (ownCount >= limits.maxPendingPerSource) this.#evict(source);
+    else if (this.#streams.size >= limits.maxPendingHandshakes) this.#evict(undefined);
     this.#perAddress.set(remote.host, fromAddress + 1);
-    this.#streams.set(stream, where);
+    this.#streams.set(stream, pending);
+    this.#pendingBySource.set(source, (this.#pendingBySource.get(source) ?? 0) + 1);
     stream.once('close', () => {
       const left = (this.#perAddress.get(remote.host) ?? 1) - 1;
       if (left > 0) this.#perAddress.set(remote.host, left);
       else this.#perAddress.delete(remote.host);
     });
     let reserved: string | undefined;
+    let hostNonce: Uint8Array | undefined;
     let invited = false;
     let refused = false;
     /** The prelude was answered: from here on a failure cost the host Diffie-Hellman work. */
@@ -197,8 +219,10 @@ export class HostListener {
         handshakeTimeoutMs: this.#o.handshakeTimeoutMs,
         maxMessageBytes: MAX_SESSION_MESSAGE_BYTES,
         onPrelude: (prelude) => {
+          pending.prelude = true;
           const answer = this.#answerPrelude(prelude, where);
           reserved = answer.reserved;
+          hostNonce = answer.hostNonce;
           invited = answer.reserved !== undefined;
           refused = answer.reply.close === true;
           busy = answer.busy === true;
@@ -208,7 +232,7 @@ export class HostListener {
       })
       .then(
         (channel) => {
-          this.#streams.delete(stream);
+          this.#forget(stream);
           if (reserved !== undefined) this.#o.invites.markUsed(fromHex(reserved), this.#o.clock());
           release();
           if (!this.#listener) {
@@ -216,7 +240,7 @@ export class HostListener {
             return;
           }
           try {
-            this.#o.onChannel({ channel, remote, invited, via });
+            this.#o.onChannel({ channel, remote, invited, via, hostNonce: hostNonce! });
           } catch (error) {
             // Thrown here it would be an unhandled rejection, which ends the process.
             this.#o.log(`starting the session with ${where} failed: ${(error as Error)?.message}`);
@@ -224,24 +248,96 @@ export class HostListener {
           }
         },
         (error: unknown) => {
-          this.#streams.delete(stream);
+          this.#forget(stream);
           release();
+          const code = String((error as { code?: unknown } | undefined)?.code ?? 'unknown error');
           // Refusals were logged when the prelude was answered.
-          if (!refused) {
-            const code = (error as { code?: unknown } | undefined)?.code;
-            this.#o.log(`handshake from ${where} failed: ${String(code ?? 'unknown error')}`);
-          }
+          if (!refused && !pending.evicted) this.#quiet(`handshake from ${where} failed: ${code}`);
           stream.destroy();
           // Every handshake that got past the prelude and did not complete counts (decrypt
-          // failure, commitment mismatch, timeout, close before msg3, a refused invite), except
-          // a busy host's refusal and the host's own closing.
-          if (answered && !busy && this.#listener) {
-            for (const line of this.#failures.recordFailure(remote.host, this.#o.clock())) {
-              this.#o.log(line);
-            }
-          }
+          // failure, commitment mismatch, timeout, close before msg3, a refused invite), and so
+          // does a connection that timed out without a prelude or was dropped to make room for
+          // others while its source held several: each charged to its own source. Not counted:
+          // a busy host's refusal, a lone handshake dropped for someone else's flood, and the
+          // host's own closing.
+          const timedOut = /TIMEOUT/.test(code);
+          const charged = pending.evicted
+            ? pending.evicted === 'flood'
+            : (answered && !busy) || timedOut;
+          if (charged && this.#listener) this.recordFailure(remote.host);
         },
       );
+  }
+
+  /**
+   * Counts a failure against the source of `host` (a failed or abandoned handshake, or a
+   * stranger's request that ended without being accepted) and writes the limiter's log lines.
+   */
+  recordFailure(host: string): void {
+    for (const line of this.#failures.recordFailure(host, this.#o.clock())) this.#o.log(line);
+  }
+
+  /** Drops one pending handshake to make room: see `#onConnection`. */
+  #evict(fromSource: string | undefined): void {
+    let victimSource = fromSource;
+    if (victimSource === undefined) {
+      let most = 0;
+      for (const [source, count] of this.#pendingBySource) {
+        if (count > most) [victimSource, most] = [source, count];
+      }
+    }
+    let victim: [Duplex, Pending] | undefined;
+    for (const entry of this.#streams) {
+      if (entry[1].source !== victimSource) continue;
+      if (!victim || (victim[1].prelude && !entry[1].prelude)) victim = entry;
+      if (!entry[1].prelude) break;
+    }
+    if (!victim) return;
+    const [stream, pending] = victim;
+    const count = this.#pendingBySource.get(pending.source) ?? 0;
+    pending.evicted = count > 1 ? 'flood' : 'lone';
+    this.#quiet(
+      `dropped pending handshakes to make room (from ${pending.source}, which had ${count} pending)`,
+    );
+    this.#forget(stream);
+    stream.destroy();
+  }
+
+  #forget(stream: Duplex): void {
+    const pending = this.#streams.get(stream);
+    if (!pending) return;
+    this.#streams.delete(stream);
+    const left = (this.#pendingBySource.get(pending.source) ?? 1) - 1;
+    if (left > 0) this.#pendingBySource.set(pending.source, left);
+    else this.#pendingBySource.delete(pending.source);
+  }
+
+  /**
+   * Writes a line about junk (dropped connections, failed handshakes, refusals): up to
+   * {@link QUIET_LOG_LINES} of a kind per {@link QUIET_LOG_MS}, then none until the window
+   * ends; the next line written says how many were left out.
+   */
+  #quiet(line: string): void {
+    const kind = line.replace(/ from .*$|\d+/g, '');
+    const now = this.#o.clock();
+    let entry = this.#quietLog.get(kind);
+    if (!entry || now - entry.since >= QUIET_LOG_MS) {
+      const skipped = entry?.skipped ?? 0;
+      entry = { since: now, written: 0, skipped: 0 };
+      this.#quietLog.set(kind, entry);
+      if (this.#quietLog.size > 64) this.#quietLog.delete(this.#quietLog.keys().next().value!);
+      if (skipped > 0) this.#o.log(`(${skipped} more lines like the next were not logged)`);
+    }
+    if (entry.written >= QUIET_LOG_LINES) {
+      entry.skipped += 1;
+      return;
+    }
+    entry.written += 1;
+    this.#o.log(
+      entry.written === QUIET_LOG_LINES
+        ? `${line} (more like this within ${QUIET_LOG_MS / 1000} s are not logged)`
+        : line,
+    );
   }
 
   #answerPrelude(
@@ -251,9 +347,10 @@ export class HostListener {
     reply: { psk?: Uint8Array; payload: Uint8Array; close?: boolean };
     reserved?: string;
     busy?: boolean;
+    hostNonce?: Uint8Array;
   } {
     const refuse = (status: Exclude<HandshakeStatus, 'ok'>) => {
-      this.#o.log(`refused ${where}: ${REFUSAL_LOG[status]}`);
+      this.#quiet(`refused ${where}: ${REFUSAL_LOG[status]}`);
       // A random psk: the handshake can never complete, yet msg2 carries the status.
       const psk = prelude.mode === 'XXpsk3' ? randomBytes(32) : undefined;
       const reply = { payload: encodeHandshakeStatus(status), close: true };
@@ -264,8 +361,12 @@ export class HostListener {
     if (this.#o.sessionCount() >= this.#o.limits.maxSessions && !this.#o.makeRoom?.()) {
       return { ...refuse('busy'), busy: true };
     }
+    // The host's nonce: committed to in msg2, revealed in the host's hello once the request is
+    // shown (docs/protocol.md §5); the verification code is derived from h || nonce.
+    const hostNonce = randomBytes(32);
+    const ok = encodeHandshakeStatus('ok', hostCommitment(this.#o.keyPair.publicKey, hostNonce));
     if (prelude.mode !== 'XXpsk3' || prelude.inviteId === undefined) {
-      return { reply: { payload: encodeHandshakeStatus('ok') } };
+      return { reply: { payload: ok }, hostNonce };
     }
     const found = this.#o.invites.lookup(prelude.inviteId, this.#o.clock());
     const id = toHex(prelude.inviteId);
@@ -273,6 +374,6 @@ export class HostListener {
     if (found.status === 'expired') return refuse('invite-expired');
     if (found.status === 'used' || this.#reserved.has(id)) return refuse('invite-used');
     this.#reserved.add(id);
-    return { reply: { psk: found.secret, payload: encodeHandshakeStatus('ok') }, reserved: id };
+    return { reply: { psk: found.secret, payload: ok }, reserved: id, hostNonce };
   }
 }

@@ -14,7 +14,7 @@ import {
   type Transport,
   UnreachableError,
 } from '../adapters/transport.js';
-import { decodeHandshakeStatus } from '../channel/handshake-status.js';
+import { decodeHandshakeCommit, decodeHandshakeStatus } from '../channel/handshake-status.js';
 import {
   constantTimeEqual,
   type KeyPair,
@@ -61,7 +61,14 @@ export function joinPlan(target: JoinTarget): JoinPlan {
 
 /** The outcome of {@link joinHandshake}. */
 export type JoinOutcome =
-  | { ok: true; channel: SecureConnection; remote: string; path: ConnectionPath }
+  | {
+      ok: true;
+      channel: SecureConnection;
+      remote: string;
+      path: ConnectionPath;
+      /** The host's commitment from msg2: its hello must open it (docs/protocol.md §5). */
+      hostCommit: Uint8Array;
+    }
   | { ok: false; failure: JoinFailure; peerId?: string; detail?: string };
 
 /**
@@ -97,6 +104,7 @@ export async function joinHandshake(
   }
   const { stream, remote, path } = dialed;
   const psk = invite?.secret;
+  let hostCommit: Uint8Array | undefined;
   // Destroying the stream fails the handshake at once, its timer included.
   const drop = () => stream.destroy();
   signal?.addEventListener('abort', drop, { once: true });
@@ -118,9 +126,13 @@ export async function joinHandshake(
         }
         const status = decodeHandshakeStatus(payload);
         if (status !== 'ok') throw new JoinRefusedError(failureForStatus(status));
+        // Without the host's commitment its code would be known to a man in the middle from
+        // msg2 on: fail closed, before msg3.
+        hostCommit = decodeHandshakeCommit(payload);
+        if (!hostCommit) throw new JoinRefusedError(JOIN_FAILURES['handshake-failed']);
       },
     });
-    return { ok: true, channel, remote, path };
+    return { ok: true, channel, remote, path, hostCommit: hostCommit! };
   } catch (error) {
     stream.destroy();
     // The channel may pass our refusal through as is, or wrap it (as `cause`).

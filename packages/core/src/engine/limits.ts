@@ -14,14 +14,27 @@ import {
   DEFAULT_MAX_TRACKED_SOURCES,
   type FailureLimits,
 } from './failure-limiter.js';
+import {
+  DEFAULT_MAX_STRANGER_REQUESTS,
+  DEFAULT_MAX_UNDECIDED_PER_SOURCE,
+  DEFAULT_MAX_UNDECIDED_STRANGERS,
+  DEFAULT_STRANGER_WINDOW_MS,
+  type RequestLimits,
+} from './request-gate.js';
 
 /**
  * Limits a host enforces on incoming connections; the failed-handshake limits
- * ({@link FailureLimits}) are explained in `failure-limiter.ts`.
+ * ({@link FailureLimits}) are explained in `failure-limiter.ts`, the limits on strangers'
+ * requests ({@link RequestLimits}) in `request-gate.ts`.
  */
-export interface HostLimits extends FailureLimits {
-  /** Connections still in the Noise handshake at once; more are dropped on arrival. */
+export interface HostLimits extends FailureLimits, RequestLimits {
+  /**
+   * Connections still in the Noise handshake at once; beyond it one is dropped to make room
+   * (from the source with the most pending, connections that sent no prelude first).
+   */
   maxPendingHandshakes: number;
+  /** Connections in the handshake from one source (IPv4 address or IPv6 /64) at once. */
+  maxPendingPerSource: number;
   /** Live connections (in handshake or in session) from one remote address. */
   maxPerAddress: number;
   /** Sessions at once (requests awaiting a decision included); more are told `busy`. */
@@ -31,6 +44,7 @@ export interface HostLimits extends FailureLimits {
 /** Default {@link HostLimits}. */
 export const DEFAULT_LIMITS: Readonly<HostLimits> = Object.freeze({
   maxPendingHandshakes: 32,
+  maxPendingPerSource: 8,
   maxPerAddress: 8,
   maxSessions: 64,
   maxFailuresPerSource: DEFAULT_MAX_FAILURES_PER_SOURCE,
@@ -38,6 +52,10 @@ export const DEFAULT_LIMITS: Readonly<HostLimits> = Object.freeze({
   failureCooldownMs: DEFAULT_FAILURE_COOLDOWN_MS,
   maxTrackedSources: DEFAULT_MAX_TRACKED_SOURCES,
   globalFailureWarning: DEFAULT_GLOBAL_FAILURE_WARNING,
+  maxStrangerRequestsPerWindow: DEFAULT_MAX_STRANGER_REQUESTS,
+  strangerWindowMs: DEFAULT_STRANGER_WINDOW_MS,
+  maxUndecidedPerSource: DEFAULT_MAX_UNDECIDED_PER_SOURCE,
+  maxUndecidedStrangers: DEFAULT_MAX_UNDECIDED_STRANGERS,
 });
 
 /** How long `close()` waits for goodbyes to flush before it drops connections. */

@@ -38,8 +38,13 @@ export interface PeerConnectionInit {
   path?: ConnectionPath;
   /** The peer joined with our invite (host), or we joined with theirs (joiner). */
   invited: boolean;
-  /** The session's verification code (from the handshake hash). */
+  /**
+   * The session's verification code, from `h || hostNonce`; a joiner learns it from the host's
+   * hello, so it starts empty there.
+   */
   code: string;
+  /** The address the peer connected from or we dialled (no port), for per-source limits. */
+  remoteHost?: string;
   /** The peer's key fingerprint. */
   fingerprint: string;
   clock: () => number;
@@ -76,7 +81,14 @@ export class PeerConnection {
   readonly remote: string;
   readonly path: ConnectionPath | undefined;
   readonly invited: boolean;
-  readonly code: string;
+  /** The verification code (a joiner's is set when the host's hello reveals its nonce). */
+  code: string;
+  readonly remoteHost: string;
+  /**
+   * Host: a stranger's request holds a place in the strangers' gate until it is decided or
+   * gone (see `request-gate.ts`); this gives it back (once).
+   */
+  releaseGate: (() => void) | undefined;
   readonly fingerprint: string;
   #approved = false;
   #keyChangedFrom: KnownPeer | undefined;
@@ -104,6 +116,7 @@ export class PeerConnection {
     this.path = init.path;
     this.invited = init.invited;
     this.code = init.code;
+    this.remoteHost = init.remoteHost ?? init.remote;
     this.fingerprint = init.fingerprint;
     this.#clock = init.clock;
     this.#hooks = init.hooks;
@@ -137,6 +150,14 @@ export class PeerConnection {
   /** Whether the peer has sent its hello (so it was shown to the user). */
   get introduced(): boolean {
     return this.#session.peerHello !== undefined;
+  }
+
+  /**
+   * Host: whether our hello went out, i.e. the request was shown to the user and the joiner
+   * learnt our nonce. Joiner: whether the session started.
+   */
+  get selfIntroduced(): boolean {
+    return this.#session.introduced;
   }
 
   /** A host-side session whose peer has not introduced itself yet. */
@@ -220,6 +241,14 @@ export class PeerConnection {
   }
 
   // ---- what we say to the peer -------------------------------------------------------------
+
+  /**
+   * Host: sends our hello with the nonce msg2 committed to (hex), once the request is shown
+   * (docs/protocol.md §5).
+   */
+  introduceSelf(nonceHex: string): void {
+    this.#run((now) => this.#session.introduce(now, nonceHex));
+  }
 
   /** Host: lets the peer in (queued messages follow). */
   accept(): void {

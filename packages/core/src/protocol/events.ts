@@ -123,7 +123,13 @@ export type ChatEvent =
   | { event: 'file-done'; peer: PeerId; id: string; path: string; sha256: string }
   /** The transfer ended without the file: `reason` is a stable name, `message` a sentence. */
   | { event: 'file-failed'; peer: PeerId; id: string; reason: FileFailure; message: string }
-  | { event: 'error'; code: ErrorCode; message: string; peer?: PeerId };
+  | { event: 'error'; code: ErrorCode; message: string; peer?: PeerId }
+  /**
+   * Something the host's user should know that is not about one conversation, said once per
+   * episode. `kind` `request-flood`: many requests from unknown keys (a possible attempt to
+   * match a verification code); they are turned away for now.
+   */
+  | { event: 'warning'; kind: string; message: string };
 
 /**
  * Why a transfer failed: `declined` (the receiver said no), `cancelled` (either side),

@@ -62,6 +62,11 @@ export interface HelloMessage {
   version: string;
   /** Capabilities the sender supports ({@link CAPABILITIES}). */
   caps: string[];
+  /**
+   * Host only: the nonce its msg2 commitment hides (64 lower-case hex digits), revealed once
+   * the joiner's request is shown; the verification code is derived from `h || nonce`.
+   */
+  nonce?: string;
 }
 /** The host lets the joiner in. */
 export interface AcceptMessage {
@@ -222,7 +227,8 @@ type FieldKind =
   | 'size'
   | 'sha256'
   | 'media'
-  | 'base64';
+  | 'base64'
+  | 'nonce';
 interface FieldSpec {
   kind: FieldKind;
   optional?: boolean;
@@ -246,6 +252,7 @@ export const MESSAGE_TYPES: Readonly<Record<SessionMessageType, TypeSpec>> = Obj
       client: { kind: 'name' },
       version: { kind: 'name' },
       caps: { kind: 'caps' },
+      nonce: { kind: 'nonce', optional: true },
     },
   },
   accept: { mandatory: true, fields: {} },
@@ -366,6 +373,11 @@ const FIELD_CHECKS: Record<FieldKind, (where: string, value: unknown) => void> =
     checkNoControls(where, value, TEXT_CONTROL);
   },
   id: checkId,
+  nonce: (where, value) => {
+    if (typeof value !== 'string' || !/^[0-9a-f]{64}$/.test(value)) {
+      throw malformed(`${where} must be 64 lower-case hex digits`);
+    }
+  },
   time: (where, value) => {
     if (!Number.isSafeInteger(value) || (value as number) < 0) {
       throw malformed(`${where} must be a whole number of milliseconds`);

@@ -5,6 +5,11 @@
  *
  * States: `hello` (waiting for the peer's hello) → host: `deciding` (the local user accepts
  * or rejects) / joiner: `awaiting-accept` (the host decides) → `active` → `closed`.
+ *
+ * The joiner sends its hello at {@link Session.start}; the host sends its own only when the
+ * engine shows the joiner's request ({@link Session.introduce}), with the nonce that completes
+ * the verification code: a scanner learns nothing about the host, and a man in the middle
+ * learns the host's code only by making a request the host's user sees.
  * @module
  */
 import { randomBytes, toHex } from '../crypto/index.js';
@@ -121,7 +126,15 @@ export interface SessionOptions {
   newId?: () => string;
   typingBurst?: number;
   typingPerSecond?: number;
+  /**
+   * Host only: how long a request may wait for the user's decision after the host introduced
+   * itself before it expires (goodbye `timeout`). Default: {@link DEFAULT_DECISION_TIMEOUT_MS}.
+   */
+  decisionTimeoutMs?: number;
 }
+
+/** Default time a host's user has to accept or reject a request: five minutes. */
+export const DEFAULT_DECISION_TIMEOUT_MS = 5 * 60_000;
 
 /** A method was called in a state where it makes no sense (a programming error). */
 export class SessionStateError extends CryptullyError {
@@ -193,6 +206,10 @@ export class Session {
   readonly #idleTimeoutMs: number;
   readonly #helloTimeoutMs: number;
   #helloDeadline = Number.POSITIVE_INFINITY;
+  readonly #decisionTimeoutMs: number;
+  #decisionDeadline = Number.POSITIVE_INFINITY;
+  /** Host: our hello was sent (the request is shown). Joiner: always true once started. */
+  #introduced = false;
   readonly #seen: SeenIds;
   readonly #newId: () => string;
   readonly #outgoing: OutgoingMessage[];
@@ -221,6 +238,7 @@ export class Session {
     this.#keepAliveMs = options.keepAliveMs ?? DEFAULT_KEEP_ALIVE_MS;
     this.#idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
     this.#helloTimeoutMs = options.helloTimeoutMs ?? this.#idleTimeoutMs;
+    this.#decisionTimeoutMs = options.decisionTimeoutMs ?? DEFAULT_DECISION_TIMEOUT_MS;
     this.#seen = options.seen ?? new SeenIds();
     this.#newId = options.newId ?? newMessageId;
     this.#outgoing = (options.pending ?? []).map((m) => ({ ...m, transmitted: false }));
@@ -252,8 +270,14 @@ export class Session {
     return this.#outgoing.length;
   }
 
+  /** Host: whether our hello went out (see {@link introduce}). Joiner: whether it started. */
+  get introduced(): boolean {
+    return this.#introduced;
+  }
+
   /**
-   * Sends our hello. Call once, right after the channel is established.
+   * Starts the session, once, right after the channel is established. A joiner sends its
+   * hello now; a host waits for the joiner's and introduces itself later ({@link introduce}).
    * @throws {SessionStateError} when called twice.
    */
   start(now: number): SessionStep {
@@ -261,7 +285,27 @@ export class Session {
     this.#started = true;
     this.#helloDeadline = now + this.#helloTimeoutMs;
     const step = newStep();
-    this.#emit(step, this.#ourHello, now);
+    if (this.role === 'joiner') {
+      this.#introduced = true;
+      this.#emit(step, this.#ourHello, now);
+    }
+    return step;
+  }
+
+  /**
+   * Host only: sends our hello, revealing `nonce` (the host nonce of msg2's commitment), once
+   * the joiner's request is shown to the user; starts the decision timeout.
+   * @throws {SessionStateError} unless the session is `deciding` and not yet introduced.
+   */
+  introduce(now: number, nonce: string): SessionStep {
+    this.#expectState('deciding', 'introduce');
+    if (this.role !== 'host' || this.#introduced) {
+      throw new SessionStateError('only a host introduces itself, once');
+    }
+    this.#introduced = true;
+    this.#decisionDeadline = now + this.#decisionTimeoutMs;
+    const step = newStep();
+    this.#emit(step, { ...this.#ourHello, nonce }, now);
     return step;
   }
 
@@ -295,6 +339,7 @@ export class Session {
    */
   accept(now: number): SessionStep {
     this.#expectState('deciding', 'accept');
+    if (!this.#introduced) throw new SessionStateError('cannot accept before introducing');
     const step = newStep();
     this.#emit(step, { t: 'accept' }, now);
     this.#activate(step, now);
@@ -415,6 +460,7 @@ export class Session {
       this.#lastSentAt + this.#keepAliveMs,
       this.#lastReceivedAt + this.#idleTimeoutMs,
       this.#state === 'hello' ? this.#helloDeadline : Number.POSITIVE_INFINITY,
+      this.#state === 'deciding' ? this.#decisionDeadline : Number.POSITIVE_INFINITY,
     );
   }
 
@@ -425,6 +471,21 @@ export class Session {
     if (this.#state === 'hello' && now >= this.#helloDeadline) {
       this.#emit(step, { t: 'goodbye', reason: 'timeout' }, now);
       this.#closeWith(step, 'timeout', 'The peer did not introduce itself in time.', false);
+      return step;
+    }
+    if (this.#state === 'deciding' && now >= this.#decisionDeadline) {
+      const minutes = Math.round(this.#decisionTimeoutMs / 60_000);
+      this.#emit(
+        step,
+        { t: 'reject', reason: 'expired', message: 'The request expired before the host decided.' },
+        now,
+      );
+      this.#closeWith(
+        step,
+        'expired',
+        `The request was not answered within ${minutes} min.`,
+        false,
+      );
       return step;
     }
     if (now - this.#lastReceivedAt >= this.#idleTimeoutMs) {
@@ -466,7 +527,8 @@ export class Session {
       handle: (_m, step, now) => this.#activate(step, now),
     },
     reject: {
-      states: ['awaiting-accept'],
+      // A host may turn a joiner away before introducing itself.
+      states: ['hello', 'awaiting-accept'],
       handle: (m, step) =>
         this.#closeWith(step, 'rejected', clip(m.message, 'The host declined.'), true),
     },

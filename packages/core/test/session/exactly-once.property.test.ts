@@ -79,6 +79,9 @@ function world() {
     out('a', s.a.start(0));
     out('b', s.b.start(0));
     flush();
+    // The host introduces itself once the request is shown (docs/protocol-session.md §3).
+    out('b', s.b.introduce(0, '00'.repeat(32)));
+    flush();
     out('b', s.b.accept(0));
     flush();
   };

@@ -12,6 +12,8 @@ import {
 } from '../../src/session/index.js';
 
 const utf8 = new TextEncoder();
+/** The host nonce a host reveals in its hello (any 64 hex digits to the session). */
+const NONCE = 'ab'.repeat(32);
 
 function counterIds(prefix: string): () => string {
   let n = 0;
@@ -63,6 +65,8 @@ function connected(overrides?: Parameters<typeof pair>[0], keepEvents = false) {
   p.fromHost(p.host.start(0));
   p.fromJoiner(p.joiner.start(0));
   p.flush();
+  p.fromHost(p.host.introduce(0, NONCE));
+  p.flush();
   p.fromHost(p.host.accept(0));
   p.flush();
   if (!keepEvents) {
@@ -81,13 +85,33 @@ describe('session', () => {
     p.fromJoiner(p.joiner.start(0));
     p.flush();
     expect(p.host.state).toBe('deciding');
-    expect(p.joiner.state).toBe('awaiting-accept');
+    // The host says nothing about itself until the request is shown (it introduces itself).
+    expect(p.joiner.state).toBe('hello');
     expect(p.host.peerHello?.name).toBe('Jo');
-    expect(p.joiner.peerHello).toMatchObject({ name: 'Hana', client: 'test', v: 1 });
+    expect(() => p.host.accept(0)).toThrow(/before introducing/);
+    p.fromHost(p.host.introduce(0, NONCE));
+    p.flush();
+    expect(p.joiner.state).toBe('awaiting-accept');
+    expect(p.joiner.peerHello).toMatchObject({ name: 'Hana', client: 'test', v: 1, nonce: NONCE });
     p.fromHost(p.host.accept(0));
     p.flush();
     expect([p.host.state, p.joiner.state]).toEqual(['active', 'active']);
     expect(types(p.events.joiner)).toEqual(['hello', 'active']);
+  });
+
+  it('expires a request the host never decided, telling the joiner', () => {
+    const p = pair({ host: { decisionTimeoutMs: 60_000, idleTimeoutMs: 600_000 } });
+    p.fromHost(p.host.start(0));
+    p.fromJoiner(p.joiner.start(0));
+    p.flush();
+    p.fromHost(p.host.introduce(10, NONCE));
+    p.flush();
+    expect(p.host.nextDeadline()).toBeLessThanOrEqual(60_010);
+    p.fromHost(p.host.tick(60_010));
+    p.flush(60_010);
+    expect(p.host.state).toBe('closed');
+    expect(p.events.host.at(-1)).toMatchObject({ type: 'closed', reason: 'expired' });
+    expect(p.events.joiner.at(-1)).toMatchObject({ type: 'closed', reason: 'rejected' });
   });
 
   it('chats both ways with receipts', () => {
@@ -113,6 +137,8 @@ describe('session', () => {
     p.flush();
     expect(p.joiner.send('one', 1).queued).toBe(true);
     p.joiner.send('two', 2);
+    p.fromHost(p.host.introduce(3, NONCE));
+    p.flush();
     p.fromHost(p.host.accept(3));
     p.flush();
     const texts = p.events.host.filter((e) => e.type === 'message').map((e) => e.text);
@@ -267,6 +293,8 @@ describe('session', () => {
     expect(p.joiner.send('for my friend', 0).queued).toBe(true);
     p.flush(0);
     p.joiner.hold();
+    p.fromHost(p.host.introduce(1, NONCE));
+    p.flush();
     p.fromHost(p.host.accept(1));
     p.flush(1);
     expect(p.joiner.state).toBe('active');

@@ -76,6 +76,7 @@ const EVENTS: { [N in AppEvent['event']]: FieldsOf<Extract<AppEvent, { event: N 
   },
   invite: { invite: req('string'), expiresAt: req('number') },
   connecting: { target: req('string') },
+  warning: { kind: req('string'), message: req('string') },
   request: {
     peer: req('string'),
     name: req('string'),

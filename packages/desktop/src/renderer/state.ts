@@ -295,6 +295,8 @@ const ON_EVENT: { [E in AppEvent['event']]: Handler<E> } = {
       ? { ...state, hosting: { ...state.hosting, invite: e.invite, expiresAt: e.expiresAt } }
       : state,
   connecting: (state, e) => ({ ...state, join: { target: e.target, status: 'connecting' } }),
+  // Shown like an error: the host's user must read it (a possible attack, said once).
+  warning: (state, e) => notice(state, 'error', e.message),
   request: (state, e) => {
     const { event: _event, ...request } = e;
     return {

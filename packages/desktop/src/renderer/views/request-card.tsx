@@ -8,7 +8,12 @@ export function RequestCard({ request }: { request: IncomingRequest }) {
     <article class="card request" aria-label={`Request from ${request.name}`}>
       <div class="request-text">
         <strong>{request.name}</strong> wants to chat
-        {request.invited ? ' (used your invite)' : request.known ? ' (a friend you know)' : ''}.
+        {request.invited
+          ? ' (joined with your invite, not verified: compare the code)'
+          : request.known
+            ? ' (a friend you know)'
+            : ''}
+        .
         <div class="code-line">
           Verification code <span class="code">{request.code}</span>
         </div>
