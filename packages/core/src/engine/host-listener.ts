@@ -64,6 +64,11 @@ export interface HostListenerOptions {
    */
   makeRoom?: () => boolean;
   onChannel: (accepted: AcceptedChannel) => void;
+  /**
+   * Someone tried to join with one of our invites that has expired (`id`: its 32 hex digits):
+   * the joiner is told `invite-expired`; the host's user may be told too.
+   */
+  onExpiredInvite?: (id: string) => void;
   log: (line: string) => void;
 }
 
@@ -177,13 +182,17 @@ export class HostListener {
       stream.destroy();
       return;
     }
+    const source = failureSource(remote.host);
     const fromAddress = this.#perAddress.get(remote.host) ?? 0;
     if (fromAddress >= limits.maxPerAddress) {
-      this.#quiet(`dropped connections from ${remote.host}: ${fromAddress} already open`);
+      this.#quiet(
+        'per-address',
+        source,
+        `dropped connections from ${remote.host}: ${fromAddress} already open`,
+      );
       stream.destroy();
       return;
     }
-    const source = failureSource(remote.host);
     const pending: Pending = { source, host: remote.host, where, prelude: false };
     // Room is made at the expense of whoever holds the most of it: a source over its own cap
     // gives up one of its own; a full table gives up one from the source with the most pending
@@ -220,7 +229,7 @@ export class HostListener {
         maxMessageBytes: MAX_SESSION_MESSAGE_BYTES,
         onPrelude: (prelude) => {
           pending.prelude = true;
-          const answer = this.#answerPrelude(prelude, where);
+          const answer = this.#answerPrelude(prelude, where, remote.host);
           reserved = answer.reserved;
           hostNonce = answer.hostNonce;
           invited = answer.reserved !== undefined;
@@ -252,7 +261,9 @@ export class HostListener {
           release();
           const code = String((error as { code?: unknown } | undefined)?.code ?? 'unknown error');
           // Refusals were logged when the prelude was answered.
-          if (!refused && !pending.evicted) this.#quiet(`handshake from ${where} failed: ${code}`);
+          if (!refused && !pending.evicted) {
+            this.#quiet('failed', source, `handshake from ${where} failed: ${code}`);
+          }
           stream.destroy();
           // Every handshake that got past the prelude and did not complete counts (decrypt
           // failure, commitment mismatch, timeout, close before msg3, a refused invite), and so
@@ -297,7 +308,9 @@ export class HostListener {
     const count = this.#pendingBySource.get(pending.source) ?? 0;
     pending.evicted = count > 1 ? 'flood' : 'lone';
     this.#quiet(
-      `dropped pending handshakes to make room (from ${pending.source}, which had ${count} pending)`,
+      'evicted',
+      pending.source,
+      `dropped a pending handshake from ${pending.where} to make room (its source ${pending.source} had ${count} pending)`,
     );
     this.#forget(stream);
     stream.destroy();
@@ -314,18 +327,19 @@ export class HostListener {
 
   /**
    * Writes a line about junk (dropped connections, failed handshakes, refusals): up to
-   * {@link QUIET_LOG_LINES} of a kind per {@link QUIET_LOG_MS}, then none until the window
-   * ends; the next line written says how many were left out.
+   * {@link QUIET_LOG_LINES} of a kind per source (IPv4 address or IPv6 /64) per
+   * {@link QUIET_LOG_MS}, then none until the window ends; the next line written says how many
+   * were left out. One address cannot flood the log; many addresses still get a line each.
    */
-  #quiet(line: string): void {
-    const kind = line.replace(/ from .*$|\d+/g, '');
+  #quiet(what: string, source: string, line: string): void {
+    const kind = `${what} ${source}`;
     const now = this.#o.clock();
     let entry = this.#quietLog.get(kind);
     if (!entry || now - entry.since >= QUIET_LOG_MS) {
       const skipped = entry?.skipped ?? 0;
       entry = { since: now, written: 0, skipped: 0 };
       this.#quietLog.set(kind, entry);
-      if (this.#quietLog.size > 64) this.#quietLog.delete(this.#quietLog.keys().next().value!);
+      if (this.#quietLog.size > 1024) this.#quietLog.delete(this.#quietLog.keys().next().value!);
       if (skipped > 0) this.#o.log(`(${skipped} more lines like the next were not logged)`);
     }
     if (entry.written >= QUIET_LOG_LINES) {
@@ -343,6 +357,7 @@ export class HostListener {
   #answerPrelude(
     prelude: Prelude,
     where: string,
+    host: string,
   ): {
     reply: { psk?: Uint8Array; payload: Uint8Array; close?: boolean };
     reserved?: string;
@@ -350,7 +365,7 @@ export class HostListener {
     hostNonce?: Uint8Array;
   } {
     const refuse = (status: Exclude<HandshakeStatus, 'ok'>) => {
-      this.#quiet(`refused ${where}: ${REFUSAL_LOG[status]}`);
+      this.#quiet('refused', failureSource(host), `refused ${where}: ${REFUSAL_LOG[status]}`);
       // A random psk: the handshake can never complete, yet msg2 carries the status.
       const psk = prelude.mode === 'XXpsk3' ? randomBytes(32) : undefined;
       const reply = { payload: encodeHandshakeStatus(status), close: true };
@@ -371,7 +386,10 @@ export class HostListener {
     const found = this.#o.invites.lookup(prelude.inviteId, this.#o.clock());
     const id = toHex(prelude.inviteId);
     if (found.status === 'unknown') return refuse('invite-unknown');
-    if (found.status === 'expired') return refuse('invite-expired');
+    if (found.status === 'expired') {
+      this.#o.onExpiredInvite?.(id);
+      return refuse('invite-expired');
+    }
     if (found.status === 'used' || this.#reserved.has(id)) return refuse('invite-used');
     this.#reserved.add(id);
     return { reply: { psk: found.secret, payload: ok }, reserved: id, hostNonce };
