@@ -220,6 +220,22 @@ export const SLASH_COMMANDS: readonly SlashCommand[] = [
     run: () => ({ commands: [{ cmd: 'invite' }] }),
   },
   {
+    name: 'invites',
+    args: '',
+    summary: 'list your open invites, with their ids (while hosting)',
+    run: () => ({ commands: [{ cmd: 'invites' }] }),
+  },
+  {
+    name: 'revoke',
+    args: '<invite id>',
+    summary: 'withdraw an open invite (its id from /invites; the first 6+ digits will do)',
+    run(args) {
+      const id = args.trim();
+      if (id === '') return { note: 'Say which invite: /revoke ID (see /invites).', warning: true };
+      return { commands: [{ cmd: 'revoke', invite: id }] };
+    },
+  },
+  {
     name: 'join',
     args: '<invite|host:port>',
     summary: "join a friend's chat (another one, or again after one ended)",

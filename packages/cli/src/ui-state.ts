@@ -376,6 +376,18 @@ const HANDLERS: Handlers = {
     });
   },
   warning: (state, e, now) => addLine(state, null, { kind: 'warning', at: now, text: e.message }),
+  invites: (state, e, now) => {
+    const text =
+      e.invites.length === 0
+        ? 'No open invites.'
+        : `Open invites (/revoke ID withdraws one): ${e.invites
+            .map((i) => {
+              const minutes = Math.max(1, Math.round((i.expiresAt - now) / 60_000));
+              return `${i.id.slice(0, 8)} (expires in ${minutes < 120 ? `${minutes} min` : `${Math.round(minutes / 60)} h`})`;
+            })
+            .join(', ')}`;
+    return addLine(state, null, { kind: 'info', at: now, text });
+  },
   message: (state, e) => {
     const next = upsert(state, e.peer, { typing: 'idle' });
     return addLine(next, e.peer, { kind: 'in', at: e.at, id: e.id, text: safeText(e.text) });

@@ -151,6 +151,8 @@ export class ChatNode implements ChatNodeApi {
   /** Bounds the requests from unknown keys that are shown (`request-gate.ts`). */
   readonly #requestGate: RequestGate;
   readonly #invites = new InviteBook();
+  /** Expired invites someone tried, already told to the user (see `#onExpiredInvite`). */
+  readonly #expiredInvitesTold = new Set<string>();
   readonly #events: EventHub;
   readonly #conversations: Conversations;
   readonly #files: FileTransfers;
@@ -322,6 +324,8 @@ export class ChatNode implements ChatNodeApi {
     send: (c) => this.#conversations.send(c.peer, c.text),
     typing: (c) => this.#conversations.typing(c.peer, c.state),
     invite: () => this.#invite(),
+    invites: () => this.#listInvites(),
+    revoke: (c) => this.#revokeInvite(c.invite),
     verify: (c) => this.#conversations.verify(c.peer),
     ask: (c) => this.#conversations.ask(c.peer, c.question, c.answer),
     answer: (c) => this.#conversations.answer(c.peer, c.answer),
@@ -357,6 +361,7 @@ export class ChatNode implements ChatNodeApi {
       sessionCount: () => this.#conversations.count() + this.#starting,
       makeRoom: () => this.#conversations.dropOldestSilent(),
       onChannel: (accepted) => this.#onHostChannel(accepted),
+      onExpiredInvite: (id) => this.#onExpiredInvite(id),
       log: (line) => this.#log(line),
     });
     const address = await host.listen(bind, port);
@@ -469,6 +474,53 @@ export class ChatNode implements ChatNodeApi {
   #invite(): void {
     const { invite, expiresAt } = this.#makeInvite();
     this.#emit({ event: 'invite', invite, expiresAt });
+  }
+
+  /**
+   * Tells the user, once per invite, that someone tried an expired one: the friend it was
+   * meant for may be waiting for a new invite.
+   */
+  #onExpiredInvite(id: string): void {
+    if (this.#expiredInvitesTold.has(id)) return;
+    if (this.#expiredInvitesTold.size >= 64) this.#expiredInvitesTold.clear();
+    this.#expiredInvitesTold.add(id);
+    this.#emit({
+      event: 'warning',
+      kind: 'invite-expired',
+      message: `Someone tried to join with your invite ${id.slice(0, 8)}, which has expired. If that was your friend, make a new invite for them.`,
+    });
+  }
+
+  #listInvites(): void {
+    const invites = this.#invites.outstanding(this.#now()).map((entry) => ({
+      id: toHex(entry.id),
+      createdAt: entry.createdAt,
+      expiresAt: entry.invite.expiresAt * 1000,
+    }));
+    this.#emit({ event: 'invites', invites });
+  }
+
+  /**
+   * Withdraws an open invite: whoever holds it is then told `invite-unknown`.
+   * @throws {EngineCommandError} `ERR_NO_SUCH_INVITE` for an id (or prefix) that matches no
+   *   open invite, or more than one.
+   */
+  #revokeInvite(id: string): void {
+    const prefix = id.trim().toLowerCase();
+    const matches = /^[0-9a-f]{6,32}$/.test(prefix)
+      ? this.#invites.outstanding(this.#now()).filter((e) => toHex(e.id).startsWith(prefix))
+      : [];
+    if (matches.length !== 1) {
+      throw new EngineCommandError(
+        'ERR_NO_SUCH_INVITE',
+        matches.length === 0
+          ? 'No open invite has that id. List them with "invites".'
+          : 'More than one open invite starts with that id: give more of it.',
+      );
+    }
+    this.#invites.revoke(matches[0]!.id);
+    this.#log(`invite ${toHex(matches[0]!.id).slice(0, 8)}… revoked`);
+    this.#listInvites();
   }
 
   #makeInvite(): { invite: string; expiresAt: number } {

@@ -57,6 +57,11 @@ export type ChatEvent =
       mapped?: string;
     }
   | { event: 'invite'; invite: string; expiresAt: number }
+  /**
+   * The host's open invites (after `invites` or `revoke`): each one's id (32 hex digits, the
+   * id that travels in the prelude, not the secret), when it was made and when it expires.
+   */
+  | { event: 'invites'; invites: OpenInvite[] }
   | { event: 'connecting'; target: string }
   | {
       event: 'request';
@@ -149,6 +154,13 @@ export type FileFailure =
   | 'read-error'
   | 'busy';
 
+/** An invite the host made that can still be used (no secret in it). */
+export interface OpenInvite {
+  id: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
 /** What a front end shows about a remembered peer. */
 export interface KnownPeerSummary {
   peer: PeerId;
@@ -169,6 +181,10 @@ export type ChatCommand =
   | { cmd: 'send'; peer?: PeerId; text: string }
   | { cmd: 'typing'; peer?: PeerId; state: TypingState }
   | { cmd: 'invite' }
+  /** Lists the invites still open (answered by `invites`). */
+  | { cmd: 'invites' }
+  /** Withdraws an open invite by its id (or a unique prefix of it, at least 6 hex digits). */
+  | { cmd: 'revoke'; invite: string }
   | { cmd: 'verify'; peer: PeerId }
   /** Asks a connected peer a question; `answer` is our own answer, compared with theirs. */
   | { cmd: 'ask'; peer: PeerId; question: string; answer: string }

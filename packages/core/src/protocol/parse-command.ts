@@ -25,6 +25,8 @@ const COMMANDS: Record<CommandName, Record<string, FieldSpec>> = {
   send: { peer: { kind: 'string', optional: true }, text: { kind: 'text' } },
   typing: { peer: { kind: 'string', optional: true }, state: { kind: 'typing' } },
   invite: {},
+  invites: {},
+  revoke: { invite: { kind: 'string' } },
   verify: { peer: { kind: 'string' } },
   ask: { peer: { kind: 'string' }, question: { kind: 'string' }, answer: { kind: 'string' } },
   answer: { peer: { kind: 'string' }, answer: { kind: 'string' } },

@@ -1,4 +1,4 @@
-import { CryptullyError, type KnownPeerSummary } from '@cryptully/core/protocol';
+import { CryptullyError, type KnownPeerSummary, type OpenInvite } from '@cryptully/core/protocol';
 import type { AppEvent } from './app-protocol.js';
 
 /**
@@ -27,7 +27,8 @@ type Kind =
   | 'typing'
   | 'phase'
   | 'peers'
-  | 'result';
+  | 'result'
+  | 'invites';
 interface Field<K extends Kind = Kind, Optional extends boolean = boolean> {
   kind: K;
   optional: Optional;
@@ -42,13 +43,15 @@ type KindFor<T> = [T] extends [boolean]
     ? 'number'
     : [T] extends [readonly KnownPeerSummary[]]
       ? 'peers'
-      : [T] extends [readonly string[]]
-        ? 'strings'
-        : [T] extends [string]
-          ? string extends T
-            ? 'string'
-            : 'string' | 'verification' | 'typing' | 'phase' | 'result'
-          : never;
+      : [T] extends [readonly OpenInvite[]]
+        ? 'invites'
+        : [T] extends [readonly string[]]
+          ? 'strings'
+          : [T] extends [string]
+            ? string extends T
+              ? 'string'
+              : 'string' | 'verification' | 'typing' | 'phase' | 'result'
+            : never;
 
 /**
  * The field table of one event, derived from its type in core's `ChatEvent` (or the app's own
@@ -77,6 +80,7 @@ const EVENTS: { [N in AppEvent['event']]: FieldsOf<Extract<AppEvent, { event: N 
   invite: { invite: req('string'), expiresAt: req('number') },
   connecting: { target: req('string') },
   warning: { kind: req('string'), message: req('string') },
+  invites: { invites: req('invites') },
   request: {
     peer: req('string'),
     name: req('string'),
@@ -172,6 +176,12 @@ const PEER_SUMMARY: FieldsOf<KnownPeerSummary> = {
   online: req('boolean'),
 };
 
+const OPEN_INVITE: FieldsOf<OpenInvite> = {
+  id: req('string'),
+  createdAt: req('number'),
+  expiresAt: req('number'),
+};
+
 const isString = (v: unknown): v is string => typeof v === 'string' && v.length <= MAX_EVENT_STRING;
 
 const CHECKS: Record<Kind, (v: unknown) => boolean> = {
@@ -188,6 +198,10 @@ const CHECKS: Record<Kind, (v: unknown) => boolean> = {
     Array.isArray(v) &&
     v.length <= 10_000 &&
     v.every((p) => isRecord(p) && checkFields(p, PEER_SUMMARY) !== null),
+  invites: (v) =>
+    Array.isArray(v) &&
+    v.length <= 10_000 &&
+    v.every((i) => isRecord(i) && checkFields(i, OPEN_INVITE) !== null),
 };
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -207,10 +221,11 @@ function checkFields(
       return null;
     }
     if (!CHECKS[field.kind](value)) return null;
-    out[name] =
-      field.kind === 'peers'
-        ? (value as unknown[]).map((p) => checkFields(p as Record<string, unknown>, PEER_SUMMARY))
-        : value;
+    const nested =
+      field.kind === 'peers' ? PEER_SUMMARY : field.kind === 'invites' ? OPEN_INVITE : undefined;
+    out[name] = nested
+      ? (value as unknown[]).map((p) => checkFields(p as Record<string, unknown>, nested))
+      : value;
   }
   return out;
 }

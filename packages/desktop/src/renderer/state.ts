@@ -297,6 +297,9 @@ const ON_EVENT: { [E in AppEvent['event']]: Handler<E> } = {
   connecting: (state, e) => ({ ...state, join: { target: e.target, status: 'connecting' } }),
   // Shown like an error: the host's user must read it (a possible attack, said once).
   warning: (state, e) => notice(state, 'error', e.message),
+  // The desktop app has no invites panel yet: the count, as a notice.
+  invites: (state, e) =>
+    notice(state, 'info', `${e.invites.length} open invite${e.invites.length === 1 ? '' : 's'}.`),
   request: (state, e) => {
     const { event: _event, ...request } = e;
     return {
