@@ -6,6 +6,7 @@
  */
 import type { GroupOptions } from './group-options.js';
 import { runDhtGroup } from './groups/dht.js';
+import { runFilesGroup } from './groups/files.js';
 import { runHandshakeGroup } from './groups/handshake.js';
 import { runLatencyGroup } from './groups/latency.js';
 import { runScaleGroup } from './groups/scale.js';
@@ -20,6 +21,7 @@ const RUNNERS: Record<GroupName, (options: GroupOptions) => Promise<GroupResult>
   scale: runScaleGroup,
   startup: runStartupGroup,
   dht: runDhtGroup,
+  files: runFilesGroup,
 };
 
 const [group, encoded] = process.argv.slice(2) as [GroupName, string];

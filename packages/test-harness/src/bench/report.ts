@@ -4,7 +4,15 @@
  */
 
 /** The benchmark groups, in the order they run and print. */
-export const GROUPS = ['handshake', 'throughput', 'latency', 'scale', 'startup', 'dht'] as const;
+export const GROUPS = [
+  'handshake',
+  'throughput',
+  'latency',
+  'scale',
+  'startup',
+  'dht',
+  'files',
+] as const;
 
 /** One benchmark group. */
 export type GroupName = (typeof GROUPS)[number];

@@ -16,10 +16,19 @@ const ratio = (a: Figure | undefined, b: Figure | undefined) =>
   a && b && b.value > 0 ? a.value / b.value : undefined;
 
 /**
- * The targets of issue 15 (and issue 8's session count), on this 2-core machine, checked on
+ * The targets of issue 15 (and issue 8's session count, issue 16's file rate), on this 2-core
+ * machine, checked on
  * the figures of the process's own crypto provider (not the `@node` ones).
  */
 export const TARGETS: readonly TargetSpec[] = [
+  {
+    id: 'files-vs-wormhole',
+    goal: 'Files: a 512 MiB file at least 3x the rate of magic-wormhole (local mailbox and relay), same run',
+    unit: 'x wormhole',
+    target: 3,
+    better: 'higher',
+    measure: (f) => ratio(f('files.cryptully'), f('files.magic-wormhole')),
+  },
   {
     id: 'handshake-vs-tls',
     goal: 'Handshakes: TCP connect + Cryptully handshake at least 3x Node TLS 1.3 handshakes per second, same run',
