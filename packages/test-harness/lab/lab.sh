@@ -7,6 +7,8 @@
 #                                      destination, as symmetric NATs do); LOSS is a percentage
 #                                      router A drops at random, both ways (nftables numgen)
 #   lab.sh down LAB                    remove it (every namespace named LAB-*)
+#   lab/miniupnpd.sh LAB [natpmp]      run miniupnpd on router A (UPnP IGD and NAT-PMP, or
+#                                      NAT-PMP only)
 #
 # Layout (LAB-wan is the "internet": a bridge on 11.0.0.0/16, a public-looking range that exists
 # only here; HyperDHT refuses to hole-punch reserved and private ranges):
@@ -66,6 +68,19 @@ table ip nat {
   }
 }
 table inet filter {
+  # Empty until miniupnpd (lab/miniupnpd.sh) fills them: a forwarded port is a DNAT rule in
+  # prerouting_miniupnpd and an accept in miniupnpd, which comes before the home-router drop.
+  chain miniupnpd { }
+  chain prerouting_miniupnpd { }
+  chain postrouting_miniupnpd { }
+  chain prerouting {
+    type nat hook prerouting priority dstnat; policy accept;
+    jump prerouting_miniupnpd
+  }
+  chain postrouting {
+    type nat hook postrouting priority srcnat; policy accept;
+    jump postrouting_miniupnpd
+  }
   chain input {
     type filter hook input priority filter; policy accept;
     iifname "wan0" ct state established,related accept
@@ -75,6 +90,7 @@ table inet filter {
     type filter hook forward priority filter; policy accept;
     ${drop}
     iifname "wan0" ct state established,related accept
+    jump miniupnpd
     iifname "wan0" drop
   }
 }

@@ -51,6 +51,18 @@ async function hostAndJoin(lab: NatLab) {
   return { alice, bob, listening, atAlice, atBob, joinMs };
 }
 
+/** Alice hosts on `a` over TCP only (no DHT), asking router A to forward her port. */
+async function startMappedHost(lab: NatLab) {
+  const { process: alice } = await lab.cryptully(
+    'a',
+    ['host', '--json', '--port', '0', '--no-dht', '--name', 'Alice'],
+    undefined,
+    { CRYPTULLY_NO_PORT_MAPPING: '' },
+  );
+  const listening = await alice.next('listening', undefined, 30_000);
+  return { alice, listening };
+}
+
 /** Lab tests for one pair of routers (built once for the tests that share it). */
 function withLab(natA: NatKind, natB: NatKind, loss: number, body: (lab: () => NatLab) => void) {
   describe.skipIf(problem)(
@@ -227,5 +239,55 @@ withLab('cone', 'cone', 5, (lab) => {
     );
     expect(received(alice)).toEqual(texts);
     expect(received(bob)).toEqual(texts.map((text) => `re: ${text}`));
+  }, 120_000);
+});
+
+withLab('cone', 'cone', 0, (lab) => {
+  it('maps the host port on a real UPnP router (miniupnpd): listening.mapped, a friend gets in, the mapping goes on quit', async () => {
+    await lab().startUpnp();
+    const { alice, listening } = await startMappedHost(lab());
+    console.log(`NAT LAB UPnP: listening.mapped = ${listening.mapped}`);
+    expect(listening.mapped).toBe(`${lab().publicAddress('a')}:${listening.port}`);
+    expect(lab().upnpList()).toMatch(
+      new RegExp(`TCP\\s+${listening.port}->192\\.168\\.1\\.2:${listening.port}`),
+    );
+    // Bob has no DHT (the host has none either): only the mapped port lets him in.
+    const { process: bob } = await lab().cryptully('b', [
+      'join',
+      listening.invite,
+      '--json',
+      '--no-dht',
+      '--name',
+      'Bob',
+    ]);
+    const request = await alice.next('request', undefined, 30_000).catch((error: Error) => {
+      throw new Error(`${error.message}\nBob: ${JSON.stringify(bob.events)} ${bob.stderr()}`);
+    });
+    alice.send({ cmd: 'accept', peer: request.peer });
+    const [atAlice, atBob] = await Promise.all([
+      alice.next('connected', undefined, 20_000),
+      bob.next('connected', undefined, 20_000),
+    ]);
+    expect(atAlice).toMatchObject({ name: 'Bob', path: 'mapped' });
+    expect(atBob.remoteAddress).toBe(`${lab().publicAddress('a')}:${listening.port}`);
+    bob.send({ cmd: 'send', text: 'through the forwarded port' });
+    expect((await alice.next('message')).text).toBe('through the forwarded port');
+    alice.send({ cmd: 'quit' });
+    expect(await alice.exit()).toBe(0);
+    expect(lab().upnpList()).not.toMatch(new RegExp(`TCP\\s+${listening.port}->`));
+  }, 120_000);
+});
+
+withLab('cone', 'cone', 0, (lab) => {
+  it('maps the host port over NAT-PMP where the router speaks no UPnP, and removes it on quit', async () => {
+    await lab().startUpnp('natpmp');
+    const { alice, listening } = await startMappedHost(lab());
+    expect(listening.mapped).toBe(`${lab().publicAddress('a')}:${listening.port}`);
+    expect(lab().forwardedPorts()).toContain(
+      `dport ${listening.port} dnat ip to 192.168.1.2:${listening.port}`,
+    );
+    alice.send({ cmd: 'quit' });
+    expect(await alice.exit()).toBe(0);
+    expect(lab().forwardedPorts()).not.toContain(`dport ${listening.port} `);
   }, 120_000);
 });

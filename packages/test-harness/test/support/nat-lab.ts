@@ -14,6 +14,7 @@ import { type JsonProcess, SOURCE_BIN, startJsonCommand } from './binaries.js';
 
 const LAB_SCRIPT = repoPath('packages/test-harness/lab/lab.sh');
 const DHT_NODES = repoPath('packages/test-harness/lab/dht-nodes.mjs');
+const MINIUPNPD = repoPath('packages/test-harness/lab/miniupnpd.sh');
 
 /** How a home router maps its network's ports: port-preserving, or a new port per destination. */
 export type NatKind = 'cone' | 'random';
@@ -49,6 +50,7 @@ export class NatLab {
   readonly #name: string;
   readonly #dht: ChildProcess;
   readonly #processes: JsonProcess[] = [];
+  #upnp: ChildProcess | undefined;
   readonly #homes: string[] = [];
 
   private constructor(name: string, dht: ChildProcess, bootstrap: string) {
@@ -92,6 +94,56 @@ export class NatLab {
     }
   }
 
+  /**
+   * Starts miniupnpd on router A (lab/miniupnpd.sh): a real UPnP IGD and NAT-PMP gateway for
+   * host `a`; resolves once it answers.
+   */
+  async startUpnp(protocols: 'both' | 'natpmp' = 'both'): Promise<void> {
+    const child = spawn('bash', [MINIUPNPD, this.#name, protocols], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    this.#upnp = child;
+    let log = '';
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`miniupnpd did not start: ${log}`)), 15_000);
+      child.on('exit', (code) => reject(new Error(`miniupnpd exited (${code}): ${log}`)));
+      createInterface({ input: child.stderr! }).on('line', (line) => {
+        log += `${line}\n`;
+        if (line.includes('Listening for NAT-PMP')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+  }
+
+  /** What `upnpc -l` run on host `a` lists (the router's port mappings). */
+  upnpList(): string {
+    return spawnSync('ip', ['netns', 'exec', this.namespace('a'), 'upnpc', '-l'], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    }).stdout;
+  }
+
+  /** The DNAT rules miniupnpd keeps on router A (one per forwarded port). */
+  forwardedPorts(): string {
+    return spawnSync(
+      'ip',
+      [
+        'netns',
+        'exec',
+        `${this.#name}-ra`,
+        'nft',
+        'list',
+        'chain',
+        'inet',
+        'filter',
+        'prerouting_miniupnpd',
+      ],
+      { encoding: 'utf8', timeout: 10_000 },
+    ).stdout;
+  }
+
   /** The namespace of host `a` or `b`, or of the wan. */
   namespace(where: 'a' | 'b' | 'wan'): string {
     return `${this.#name}-${where}`;
@@ -110,6 +162,7 @@ export class NatLab {
     where: 'a' | 'b' | 'wan',
     args: string[],
     home?: string,
+    env: NodeJS.ProcessEnv = {},
   ): Promise<{ process: JsonProcess; home: string }> {
     const folder = home ?? (await mkdtemp(join(tmpdir(), 'cryptully-lab-')));
     if (!home) this.#homes.push(folder);
@@ -120,7 +173,10 @@ export class NatLab {
         CRYPTULLY_HOME: folder,
         CRYPTULLY_PASSPHRASE: '',
         CRYPTULLY_BOOTSTRAP: this.bootstrap,
+        // Port mapping only where a test asks for it (the lab's routers have no IGD otherwise).
+        CRYPTULLY_NO_PORT_MAPPING: '1',
         NO_COLOR: '1',
+        ...env,
       },
     );
     this.#processes.push(process_);
@@ -131,6 +187,7 @@ export class NatLab {
   async down(): Promise<void> {
     for (const p of this.#processes) p.child.kill();
     this.#dht.kill();
+    this.#upnp?.kill();
     await Promise.all(this.#processes.map((p) => p.exit()));
     labScript(['down', this.#name]);
     await Promise.all(this.#homes.map((home) => rm(home, { recursive: true, force: true })));
