@@ -375,7 +375,9 @@ const HANDLERS: Handlers = {
       text: verificationSentence(name, e.verification, e.code),
     });
   },
-  warning: (state, e, now) => addLine(state, null, { kind: 'warning', at: now, text: e.message }),
+  // Said once by the host, so shown where the user is looking (like an error).
+  warning: (state, e, now) =>
+    addLine(state, state.current, { kind: 'warning', at: now, text: safeText(e.message) }),
   invites: (state, e, now) => {
     const text =
       e.invites.length === 0
@@ -386,7 +388,7 @@ const HANDLERS: Handlers = {
               return `${i.id.slice(0, 8)} (expires in ${minutes < 120 ? `${minutes} min` : `${Math.round(minutes / 60)} h`})`;
             })
             .join(', ')}`;
-    return addLine(state, null, { kind: 'info', at: now, text });
+    return addLine(state, state.current, { kind: 'info', at: now, text });
   },
   message: (state, e) => {
     const next = upsert(state, e.peer, { typing: 'idle' });

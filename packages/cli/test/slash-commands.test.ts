@@ -108,6 +108,41 @@ describe('typed lines', () => {
     for (const command of SLASH_COMMANDS) expect(help).toContain(`/${command.name}`);
   });
 
+  /** The last line where the user is looking: the current conversation, or home. */
+  const lastLine = (s: ReturnType<typeof stateOf>) =>
+    (s.current === null ? s.home : conversationOf(s, s.current)!.lines).at(-1);
+
+  it('/invites lists open invites, /revoke withdraws one by id, and both show in the log', () => {
+    const state = stateOf(bobConnected);
+    expect(interpretLine('/invites', state).commands).toEqual([{ cmd: 'invites' }]);
+    expect(interpretLine('/invite', state).commands).toEqual([{ cmd: 'invite' }]);
+    expect(interpretLine('/revoke 0a1b2c3d', state).commands).toEqual([
+      { cmd: 'revoke', invite: '0a1b2c3d' },
+    ]);
+    const empty = interpretLine('/revoke', state);
+    expect(empty.commands).toBeUndefined();
+    expect(empty.note).toMatch(/Say which invite: \/revoke ID/);
+    const listed = reduce(
+      state,
+      {
+        event: 'invites',
+        invites: [{ id: '0a1b2c3d'.repeat(4), createdAt: AT, expiresAt: AT + 3 * 3_600_000 }],
+      },
+      AT,
+    );
+    expect(lastLine(listed)?.text).toBe(
+      'Open invites (/revoke ID withdraws one): 0a1b2c3d (expires in 3 h)',
+    );
+    const none = reduce(state, { event: 'invites', invites: [] }, AT);
+    expect(lastLine(none)?.text).toBe('No open invites.');
+    const warned = reduce(
+      state,
+      { event: 'warning', kind: 'request-flood', message: 'Many join requests.' },
+      AT,
+    );
+    expect(lastLine(warned)).toMatchObject({ kind: 'warning', text: 'Many join requests.' });
+  });
+
   it('/join starts another chat by invite or address, and explains itself when empty', () => {
     const state = stateOf(bobConnected);
     expect(interpretLine('/join 192.168.1.20:7677', state)).toEqual({

@@ -8,7 +8,9 @@
  * 2. idle connections from 8 addresses at a few hundred a second while a friend with a 150 ms
  *    round trip joins (tries that got in; the friend never put in cooldown);
  * 3. a flood of requests from unknown keys kept alive by pings while a known friend joins (time
- *    for the known friend to get in).
+ *    for the known friend to get in);
+ * 5. a leaked invite redeemed by someone else: on the host it is "joined with your invite", not
+ *    verified, with the code to compare; the host lists and revokes its open invites.
  */
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -204,5 +206,53 @@ describe(`trust attacks against a ${hostKind} host`, () => {
       clearInterval(ping);
       for (const s of flood) s.connection.socket.destroy();
     }
+  }, 120_000);
+
+  it('5. a leaked invite gets Mallory in as "joined with your invite", never verified; open invites are listed and revoked', async () => {
+    ensureHarnessBuilt();
+    ctx = new CellContext(hostKind, friendKind);
+    const host = ctx.client(hostKind, 'Hana');
+    const listening = await host.startHost();
+    // Mallory found the invite in a screenshot and uses it before the friend does.
+    const mallory = ctx.client(friendKind, 'Alice');
+    await mallory.startJoin(listening.invite);
+    const { request, atHost, atJoiner } = await acceptJoiner(host, mallory, 'Alice');
+    const verifiedOnHost = atHost.verified;
+    expect(request.invited).toBe(true);
+    expect(request.code).toMatch(/^\d{3} \d{3}$/);
+    expect(atJoiner.code).toBe(request.code);
+    expect(atHost).toMatchObject({ verified: false, verification: 'unverified' });
+    expect(atHost.verifiedBy).toBeUndefined();
+
+    // Two more invites; the host lists them (ids, never the secrets) and revokes one.
+    await host.send({ cmd: 'invite' });
+    const second = await host.waitFor<EventOf<'invite'>>(is('invite'), { what: 'invite' });
+    await host.send({ cmd: 'invite' });
+    await host.waitFor<EventOf<'invite'>>((e) => e.event === 'invite' && e !== second, {
+      what: 'a second invite',
+    });
+    await host.send({ cmd: 'invites' });
+    const listed = await host.waitFor<EventOf<'invites'>>(is('invites'), { what: 'invites' });
+    expect(listed.invites).toHaveLength(2);
+    const oldest = [...listed.invites].sort((a, b) => a.createdAt - b.createdAt)[0]!;
+    expect(second.invite).not.toContain(oldest.id);
+    const from = host.events.length;
+    await host.send({ cmd: 'revoke', invite: oldest.id.slice(0, 8) });
+    const after = await host.waitFor<EventOf<'invites'>>(is('invites'), {
+      from,
+      what: 'invites after revoke',
+    });
+    expect(after.invites.map((i) => i.id)).not.toContain(oldest.id);
+    // Whoever holds the revoked invite is refused.
+    const late = ctx.client(friendKind, 'Lee');
+    await late.startJoin(second.invite);
+    const refused = await late.waitFor<EventOf<'disconnected'>>(is('disconnected'), {
+      what: 'refused',
+    });
+    console.log(
+      `LEAKED INVITE: Mallory joined as "Alice" with the invite: host request invited=${request.invited}, host-side verified=${verifiedOnHost} (before: verified by invite), code offered ${request.code}; ` +
+        `open invites listed ${listed.invites.length}, one revoked by 8 digits of its id, its holder refused: ${refused.reason}`,
+    );
+    expect(refused.reason).toBe('invite-unknown');
   }, 120_000);
 });
