@@ -112,14 +112,14 @@ export async function runDhtGroup(options: GroupOptions): Promise<GroupResult> {
       id: 'dht.holepunch-link',
       group: 'dht',
       label: 'DHT lookup + hole punch (two cone NATs) + Cryptully handshake, to a usable link',
-      value: round(median(total), 1),
+      value: round(median(total)),
       unit: 'ms',
       better: 'lower',
       details: {
         joins,
-        minMs: round(Math.min(...total), 1),
-        maxMs: round(Math.max(...total), 1),
-        dialMedianMs: round(median(times.map((t) => t.dialMs)), 1),
+        minMs: round(Math.min(...total)),
+        maxMs: round(Math.max(...total)),
+        dialMedianMs: round(median(times.map((t) => t.dialMs))),
       },
     });
 
@@ -134,10 +134,10 @@ export async function runDhtGroup(options: GroupOptions): Promise<GroupResult> {
       id: 'dht.throughput',
       group: 'dht',
       label: 'Cryptully channel inside a hole-punched DHT stream (64 KiB sends), at the receiver',
-      value: round(received.bytes / 1e6 / (received.ms / 1000), 1),
+      value: round(received.bytes / 1e6 / (received.ms / 1000)),
       unit: 'MB/s',
       better: 'higher',
-      details: { bytes: received.bytes, ms: round(received.ms, 1) },
+      details: { bytes: received.bytes, ms: round(received.ms) },
     });
 
     options.progress(`dht: listener memory for ${idle} more idle links`);
@@ -152,7 +152,7 @@ export async function runDhtGroup(options: GroupOptions): Promise<GroupResult> {
       id: 'dht.rss-per-link',
       group: 'dht',
       label: 'listener RSS per idle hole-punched link with the channel inside (after GC)',
-      value: round((after.rss - before.rss) / Math.max(added, 1) / 1024, 1),
+      value: round((after.rss - before.rss) / Math.max(added, 1) / 1024),
       unit: 'KiB',
       better: 'lower',
       details: { links: added, failed: held.failed },
