@@ -63,6 +63,8 @@ export interface InitiatorOptions extends SecureConnectOptions {
   psk?: Uint8Array;
   /** The invite's 16-byte id; with `psk`, mode XXpsk3. */
   inviteId?: Uint8Array;
+  /** Mode `code` (a join code's CPace run): see `InitiatorHandshakeOptions.code`. */
+  code?: { data: Uint8Array; psk(payload: Uint8Array): Uint8Array };
   /**
    * Called with the responder's static key and msg2 payload; throw a CryptullyError to abort
    * before msg3 (so our identity is not revealed). A status other than `ok` aborts afterwards

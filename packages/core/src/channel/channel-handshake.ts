@@ -10,6 +10,7 @@ import { CryptullyError, InvalidArgumentError } from '../errors.js';
 import { type CipherState, HandshakeState } from '../noise/index.js';
 import { commitmentOpens, handshakeCommitment } from './commitment.js';
 import {
+  CODE_DATA_BYTES,
   COMMITMENT_BYTES,
   COMMITMENT_NONCE_BYTES,
   INVITE_ID_BYTES,
@@ -85,6 +86,12 @@ export interface InitiatorHandshakeOptions extends HandshakeRoleOptions {
    * {@link CryptullyError}) to abort: the handshake fails with that error and msg3 is never sent.
    */
   checkResponder?(remoteStatic: Uint8Array, payload: Uint8Array): void;
+  /**
+   * Mode `code` (a join code): the prelude's CPace data (`sid | Ya`, 48 bytes), and the
+   * function that turns msg2's payload (which carries the host's share `Yb`) into the psk of
+   * msg3. Excludes `psk`/`inviteId`. docs/protocol-verification.md §1.5.
+   */
+  code?: { data: Uint8Array; psk(payload: Uint8Array): Uint8Array };
   /**
    * Fixed 32-byte commitment nonce: ONLY for reproducible examples and tests. By default every
    * handshake draws a fresh random one, which is what makes the verification code sound.
@@ -269,10 +276,17 @@ export class InitiatorHandshake extends HandshakeDriver {
    * @throws {InvalidArgumentError} when only one of `psk`/`inviteId` is given or a size is wrong.
    */
   constructor(options: InitiatorHandshakeOptions) {
-    const psk = options.psk !== undefined;
-    if (psk !== (options.inviteId !== undefined)) {
+    const code = options.code;
+    if ((options.psk !== undefined) !== (options.inviteId !== undefined)) {
       throw new InvalidArgumentError('psk and inviteId go together (mode XXpsk3) or not at all');
     }
+    if (code && options.psk !== undefined) {
+      throw new InvalidArgumentError(
+        'a join code (mode code) and an invite psk exclude each other',
+      );
+    }
+    if (code) abytes(code.data, CODE_DATA_BYTES, 'code data');
+    const psk = options.psk !== undefined || code !== undefined;
     if (options.psk) abytes(options.psk, PSK_BYTES, 'psk');
     if (options.inviteId) abytes(options.inviteId, INVITE_ID_BYTES, 'inviteId');
     if (options.commitmentNonce) {
@@ -280,8 +294,8 @@ export class InitiatorHandshake extends HandshakeDriver {
     }
     super('msg2', psk);
     this.#options = options;
-    const mode = psk ? 'XXpsk3' : 'XX';
-    const preludeBytes = encodePrelude({ mode, inviteId: options.inviteId });
+    const mode = code ? 'code' : psk ? 'XXpsk3' : 'XX';
+    const preludeBytes = encodePrelude({ mode, inviteId: options.inviteId, code: code?.data });
     this.#prelude = decodePrelude(preludeBytes);
     this.#preludeBytes = preludeBytes;
     this.#hs = new HandshakeState(
@@ -291,7 +305,8 @@ export class InitiatorHandshake extends HandshakeDriver {
         prologue: buildPrologue(preludeBytes),
         ...staticKey(options),
         ...(options.ephemeralPrivateKey ? { e: options.ephemeralPrivateKey } : {}),
-        psks: options.psk ? [options.psk] : [],
+        // Mode code: a placeholder until msg2 brings the host's CPace share.
+        psks: options.psk ? [options.psk] : code ? [randomBytes(PSK_BYTES)] : [],
       },
       preparedStatic(options),
     );
@@ -320,6 +335,11 @@ export class InitiatorHandshake extends HandshakeDriver {
     this.#options.checkResponder?.(Uint8Array.from(remote), payload);
     const status = decodeHandshakeStatus(payload);
     if (status !== 'ok') throw new HandshakeRejectedError(status);
+    if (this.#options.code) {
+      const psk = this.#options.code.psk(payload);
+      this.#hs.setPsk(0, psk);
+      wipe(psk);
+    }
     // msg3 opens the commitment: the nonce, hidden until now, is what makes h unpredictable
     // to a responder that chose msg2.
     const msg3 = noise(() => this.#hs.writeMessage(this.#nonce));
@@ -370,7 +390,7 @@ export class ResponderHandshake extends HandshakeDriver {
     const prelude = decodePrelude(preludeBytes);
     const decision = this.#options.onPrelude(prelude);
     const spec = channelModeSpec(prelude.mode);
-    this.#psk = spec.mode === 'XXpsk3';
+    this.#psk = spec.psk;
     if (!this.#psk && decision.psk !== undefined) {
       throw new InvalidArgumentError('a psk was given for a handshake in mode XX');
     }

@@ -16,6 +16,12 @@ export const PROLOGUE_LABEL = 'Cryptully/2';
 /** Length of an invite id in the prelude (mode XXpsk3). */
 export const INVITE_ID_BYTES = 16;
 
+/** CPace session id the joiner draws for a join-code handshake (mode `code`). */
+export const CODE_SID_BYTES = 16;
+
+/** Mode `code`'s prelude data: the CPace session id, then the joiner's 32-byte share `Ya`. */
+export const CODE_DATA_BYTES = CODE_SID_BYTES + 32;
+
 /** Length of a pre-shared key (the invite secret). */
 export const PSK_BYTES = 32;
 

@@ -13,6 +13,7 @@ export const HANDSHAKE_STATUSES = [
   'invite-expired',
   'invite-used',
   'busy',
+  'code-unavailable',
 ] as const;
 
 /** One of {@link HANDSHAKE_STATUSES}. */
@@ -25,17 +26,26 @@ const MAX_STATUS_PAYLOAD_BYTES = 1024;
 
 /**
  * The msg2 payload for a status: the UTF-8 JSON `{"status":"<status>"}`, with the host's
- * commitment (32 bytes, lower-case hex) as `"commit"` when given (docs/protocol.md §5).
+ * commitment (32 bytes, lower-case hex) as `"commit"` when given (docs/protocol.md §5), and
+ * in mode `code` the host's 32-byte CPace share as `"share"` (docs/protocol-verification.md §1.5).
  * @example encodeHandshakeStatus('ok') // bytes of {"status":"ok"}
  */
-export function encodeHandshakeStatus(status: HandshakeStatus, commit?: Uint8Array): Uint8Array {
+export function encodeHandshakeStatus(
+  status: HandshakeStatus,
+  commit?: Uint8Array,
+  share?: Uint8Array,
+): Uint8Array {
   if (!HANDSHAKE_STATUSES.includes(status)) {
     throw new InvalidArgumentError(`unknown handshake status ${String(status)}`);
   }
   if (commit !== undefined && commit.length !== COMMITMENT_BYTES) {
     throw new InvalidArgumentError(`a host commitment has ${COMMITMENT_BYTES} bytes`);
   }
-  const body = commit === undefined ? { status } : { status, commit: toHex(commit) };
+  const body = {
+    status,
+    ...(commit === undefined ? {} : { commit: toHex(commit) }),
+    ...(share === undefined ? {} : { share: toHex(share) }),
+  };
   return new TextEncoder().encode(JSON.stringify(body));
 }
 
@@ -54,6 +64,19 @@ export function decodeHandshakeCommit(payload: Uint8Array): Uint8Array | undefin
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The host's CPace share in a mode-`code` msg2 payload (see {@link encodeHandshakeStatus}).
+ * @throws {ChannelProtocolError} when the payload has no `share` of 64 lower-case hex digits.
+ */
+export function decodeHandshakeShare(payload: Uint8Array): Uint8Array {
+  decodeHandshakeStatus(payload);
+  const parsed = JSON.parse(new TextDecoder().decode(payload)) as { share?: unknown };
+  if (typeof parsed.share !== 'string' || !/^[0-9a-f]{64}$/.test(parsed.share)) {
+    throw new ChannelProtocolError('the host sent no valid code share');
+  }
+  return fromHex(parsed.share);
 }
 
 /**

@@ -1,10 +1,19 @@
 import { concatBytes } from '../crypto/index.js';
 import { InvalidArgumentError } from '../errors.js';
-import { INVITE_ID_BYTES, PRELUDE_MAGIC, PROLOGUE_LABEL, PROTOCOL_VERSION } from './constants.js';
+import {
+  CODE_DATA_BYTES,
+  INVITE_ID_BYTES,
+  PRELUDE_MAGIC,
+  PROLOGUE_LABEL,
+  PROTOCOL_VERSION,
+} from './constants.js';
 import { PreludeError } from './errors.js';
 
-/** The two handshake modes of the channel. */
-export type ChannelMode = 'XX' | 'XXpsk3';
+/**
+ * The handshake modes of the channel: `XX` (no secret), `XXpsk3` (an invite's secret is the
+ * psk), `code` (XXpsk3 whose psk comes from a CPace run on a join code, docs/protocol-verification.md §1.5).
+ */
+export type ChannelMode = 'XX' | 'XXpsk3' | 'code';
 
 /** One row of {@link CHANNEL_MODES}: how a mode appears on the wire and in Noise. */
 export interface ChannelModeSpec {
@@ -13,8 +22,10 @@ export interface ChannelModeSpec {
   readonly mode: ChannelMode;
   /** The Noise protocol name the handshake runs. */
   readonly protocolName: string;
-  /** Length of the invite id the prelude carries in this mode. */
+  /** Length of the id field the prelude carries in this mode (invite id, or CPace data). */
   readonly inviteIdBytes: number;
+  /** The Noise handshake uses a psk (msg1 then carries a tag). */
+  readonly psk: boolean;
 }
 
 /** The handshake modes, indexed by their prelude byte. */
@@ -24,12 +35,21 @@ export const CHANNEL_MODES: readonly ChannelModeSpec[] = Object.freeze([
     mode: 'XX',
     protocolName: 'Noise_XX_25519_ChaChaPoly_BLAKE2b',
     inviteIdBytes: 0,
+    psk: false,
   }),
   Object.freeze({
     code: 1,
     mode: 'XXpsk3',
     protocolName: 'Noise_XXpsk3_25519_ChaChaPoly_BLAKE2b',
     inviteIdBytes: INVITE_ID_BYTES,
+    psk: true,
+  }),
+  Object.freeze({
+    code: 2,
+    mode: 'code',
+    protocolName: 'Noise_XXpsk3_25519_ChaChaPoly_BLAKE2b',
+    inviteIdBytes: CODE_DATA_BYTES,
+    psk: true,
   }),
 ] as const);
 
@@ -40,6 +60,8 @@ export interface Prelude {
   readonly mode: ChannelMode;
   /** The invite being redeemed (mode XXpsk3), 16 bytes; never the invite's secret. */
   readonly inviteId: Uint8Array | undefined;
+  /** Mode `code`: the CPace session id and the initiator's share, `sid (16) | Ya (32)`. */
+  readonly code?: Uint8Array;
 }
 
 const MAGIC = new TextEncoder().encode(PRELUDE_MAGIC);
@@ -49,8 +71,8 @@ const FIXED_BYTES = MAGIC.length + 3;
 
 /** Length of the shortest prelude (mode XX). */
 export const MIN_PRELUDE_BYTES = FIXED_BYTES;
-/** Length of the longest prelude (mode XXpsk3 with its invite id). */
-export const MAX_PRELUDE_BYTES = FIXED_BYTES + INVITE_ID_BYTES;
+/** Length of the longest prelude (mode `code` with its CPace data). */
+export const MAX_PRELUDE_BYTES = FIXED_BYTES + CODE_DATA_BYTES;
 
 /** The mode table row of a mode name. */
 export function channelModeSpec(mode: ChannelMode): ChannelModeSpec {
@@ -65,9 +87,13 @@ export function channelModeSpec(mode: ChannelMode): ChannelModeSpec {
  *   XXpsk3, absent for XX).
  * @example encodePrelude({ mode: 'XX' }) // 43 52 59 50 54 55 4c 4c 59 01 00 00
  */
-export function encodePrelude(prelude: { mode: ChannelMode; inviteId?: Uint8Array }): Uint8Array {
+export function encodePrelude(prelude: {
+  mode: ChannelMode;
+  inviteId?: Uint8Array | undefined;
+  code?: Uint8Array | undefined;
+}): Uint8Array {
   const spec = channelModeSpec(prelude.mode);
-  const inviteId = prelude.inviteId ?? new Uint8Array(0);
+  const inviteId = (spec.mode === 'code' ? prelude.code : prelude.inviteId) ?? new Uint8Array(0);
   if (inviteId.length !== spec.inviteIdBytes) {
     throw new InvalidArgumentError(
       `mode ${spec.mode} needs an invite id of ${spec.inviteIdBytes} bytes, got ${inviteId.length}`,
@@ -109,6 +135,9 @@ export function decodePrelude(bytes: Uint8Array): Prelude {
   const inviteIdLength = bytes[MAGIC.length + 2]!;
   if (inviteIdLength !== spec.inviteIdBytes || bytes.length !== FIXED_BYTES + inviteIdLength) {
     throw new PreludeError('ERR_PRELUDE_MALFORMED', 'the peer sent a malformed prelude');
+  }
+  if (spec.mode === 'code') {
+    return { version, mode: spec.mode, inviteId: undefined, code: bytes.slice(FIXED_BYTES) };
   }
   return {
     version,

@@ -6,9 +6,12 @@
  * through {@link ChatNode.on}.
  * @module
  */
+
+import { lookupTopic } from '../adapters/dht-topics.js';
 import { createDhtTransport, type DhtTransport } from '../adapters/dht-transport.js';
 import { defaultDownloadsDir, type FileDisk, nodeFileDisk } from '../adapters/file-disk.js';
 import { mapTcpPort, type PortMapping } from '../adapters/port-mapping.js';
+import { findOnLan, lanDiscoveryPort } from '../adapters/lan-discovery.js';
 import { noiseChannel, type SecureChannelFactory } from '../adapters/secure-connection.js';
 import { tcpTransport } from '../adapters/tcp-transport.js';
 import { formatAddress, type Transport } from '../adapters/transport.js';
@@ -20,11 +23,12 @@ import {
   x25519,
 } from '../crypto/index.js';
 import { CryptullyError, InvalidArgumentError } from '../errors.js';
-import { DEFAULT_PORT } from '../identity/address.js';
-import { dhtHostSeed, dhtInviteSeed, dhtPeerSeed } from '../identity/dht-keys.js';
+import { DEFAULT_PORT, type HostPort } from '../identity/address.js';
+import { dhtCodeSeed, dhtHostSeed, dhtInviteSeed, dhtPeerSeed } from '../identity/dht-keys.js';
 import { fingerprint, peerIdFromPublicKey } from '../identity/fingerprint.js';
 import { encodeInvite, MAX_INVITE_ADDRESSES, parseJoinTarget } from '../identity/invite.js';
 import { DEFAULT_INVITE_TTL_MS, InviteBook } from '../identity/invite-book.js';
+import { type JoinCode, joinCodeTopic } from '../identity/join-code.js';
 import { forgetPeer, type KnownPeerBook } from '../identity/known-peers.js';
 import type { ChatEventListener, ChatNodeApi } from '../protocol/chat-node-api.js';
 import type { ChatCommand, ChatEvent, KnownPeerSummary, PeerId } from '../protocol/events.js';
@@ -38,6 +42,7 @@ import { fileStorage } from './file-storage.js';
 import { FileTransfers } from './file-transfers.js';
 import { type AcceptedChannel, HostListener } from './host-listener.js';
 import { inviteAddresses } from './invite-addresses.js';
+import { JoinCodeHosting } from './join-code-hosting.js';
 import { joinHandshake, joinPlan } from './joiner.js';
 import { KnownPeerHolder } from './known-peer-book.js';
 import {
@@ -107,7 +112,28 @@ export interface ChatNodeOptions {
    * to loopback. The mapping is renewed while hosting and removed by {@link ChatNode.close}.
    */
   portMapping?: boolean;
+  /**
+   * Join codes (docs/protocol-verification.md §1): a host shows a code and answers LAN queries
+   * for it (and announces it on the DHT when `dht` is on); `join` accepts a code. Default: on,
+   * LAN discovery on UDP port `CRYPTULLY_LAN_PORT` or 47473. `false` turns codes off.
+   */
+  joinCodes?: false | JoinCodeOptions;
 }
+
+/** Options of join codes ({@link ChatNodeOptions.joinCodes}). */
+export interface JoinCodeOptions {
+  /** The UDP port of LAN discovery; default `CRYPTULLY_LAN_PORT` or 47473. */
+  lanPort?: number;
+  /** Where a joiner broadcasts its query; default every interface's broadcast address. */
+  broadcast?: string[];
+  /** How long a joiner looks for the host on the LAN and the DHT; default 5 s. */
+  findTimeoutMs?: number;
+  /** Answer and send LAN queries (default true); the DHT is used whenever `dht` is on. */
+  lan?: boolean;
+}
+
+/** How long a joiner looks for a join code's host by default. */
+export const DEFAULT_CODE_FIND_TIMEOUT_MS = 5_000;
 
 /** Options of the chat node's DHT ({@link ChatNodeOptions.dht}). */
 export interface ChatNodeDhtOptions {
@@ -171,6 +197,8 @@ export class ChatNode implements ChatNodeApi {
   #dhtHostKey: Uint8Array | undefined;
   /** DHT public keys the firewall admits, cached: invite id or peer id (hex) → key. */
   readonly #dhtKeys = new Map<string, Uint8Array>();
+  /** The host's join code, its LAN answers and DHT announcement, while hosting. */
+  #codes: JoinCodeHosting | undefined;
   /** Aborted by {@link close}: drops the dials and handshakes of joins in progress. */
   readonly #closing = new AbortController();
 
@@ -306,6 +334,8 @@ export class ChatNode implements ChatNodeApi {
     this.#host = undefined;
     await this.#mapping?.close();
     this.#mapping = undefined;
+    await this.#codes?.close();
+    this.#codes = undefined;
     await this.#conversations.closeAll();
     await this.#files.closeAll();
     await this.#known.flushed();
@@ -349,7 +379,16 @@ export class ChatNode implements ChatNodeApi {
         `Already hosting on ${formatAddress(this.#host.address!)}.`,
       );
     }
+    const codeOptions = this.#options.joinCodes;
+    const codes =
+      codeOptions === false
+        ? undefined
+        : new JoinCodeHosting({
+            emit: (event) => this.#emit(event),
+            log: (line) => this.#log(line),
+          });
     const host = new HostListener({
+      ...(codes ? { codes: codes.door } : {}),
       transport: this.#transport,
       secure: this.#secure,
       keyPair: this.#keyPair,
@@ -366,6 +405,10 @@ export class ChatNode implements ChatNodeApi {
     });
     const address = await host.listen(bind, port);
     this.#host = host;
+    this.#codes = codes;
+    if (codes && codeOptions !== false && codeOptions?.lan !== false) {
+      await codes.answerOnLan(codeOptions?.lanPort ?? lanDiscoveryPort(), address.port);
+    }
     this.#hostAddresses = inviteAddresses(address.host);
     if (this.#options.portMapping && !/^(127\.|::1$|localhost$)/.test(address.host)) {
       const mapping = await mapTcpPort({ port: address.port, log: (line) => this.#log(line) });
@@ -391,7 +434,10 @@ export class ChatNode implements ChatNodeApi {
           firewall: (remotePublicKey) => this.#admitOnDht(dht, remotePublicKey),
         })
         .then(
-          () => this.#log(`listening on the DHT as ${toHex(keyPair.publicKey)}`),
+          () => {
+            this.#log(`listening on the DHT as ${toHex(keyPair.publicKey)}`);
+            codes?.announceOnDht(dht, keyPair);
+          },
           (error: unknown) => {
             if (!this.#closed) {
               this.#log(`could not listen on the DHT: ${(error as Error)?.message ?? error}`);
@@ -416,6 +462,7 @@ export class ChatNode implements ChatNodeApi {
             }),
           }
         : {}),
+      ...(codes ? { code: codes.code.text } : {}),
     });
   }
 
@@ -465,6 +512,7 @@ export class ChatNode implements ChatNodeApi {
       );
       if (constantTimeEqual(key, remotePublicKey)) admitted = true;
     }
+    if (this.#codes?.admitsOnDht(dht, remotePublicKey)) admitted = true;
     if (!admitted) {
       this.#log('refused a DHT connection: its key belongs to no open invite and no known peer');
     }
@@ -542,7 +590,7 @@ export class ChatNode implements ChatNodeApi {
     return { invite: encodeInvite(entry.invite), expiresAt: entry.invite.expiresAt * 1000 };
   }
 
-  #onHostChannel({ channel, remote, invited, via, hostNonce }: AcceptedChannel): void {
+  #onHostChannel({ channel, remote, invited, byCode, via, hostNonce }: AcceptedChannel): void {
     if (this.#closed) {
       channel.destroy();
       return;
@@ -569,6 +617,7 @@ export class ChatNode implements ChatNodeApi {
           { hostNonce },
           mapped ? 'mapped' : path,
           remote.host,
+          byCode,
         );
       } catch (error) {
         // Here it would be an unhandled rejection, which ends the process.
@@ -583,18 +632,35 @@ export class ChatNode implements ChatNodeApi {
   // ---- joining ---------------------------------------------------------------------------
 
   async #join(text: string): Promise<void> {
-    const target = joinPlan(parseJoinTarget(text, { now: this.#now() }));
+    let target = joinPlan(parseJoinTarget(text, { now: this.#now() }));
     if (target.invite && constantTimeEqual(target.invite.hostPublicKey, this.#keyPair.publicKey)) {
       throw new EngineCommandError(JOIN_FAILURES.self.code, JOIN_FAILURES.self.message);
     }
     this.#emit({ event: 'connecting', target: target.label });
-    const dht = target.dhtKey && target.invite ? await this.#dhtTransport() : undefined;
+    let codeDht: DhtTransport | undefined;
+    if (target.code) {
+      const found = await this.#findCodeHost(target.code);
+      if (!found) return;
+      target = { ...target, ...found.plan };
+      codeDht = found.dht;
+    }
+    const dht =
+      target.dhtKey && target.invite
+        ? await this.#dhtTransport()
+        : target.code
+          ? codeDht
+          : undefined;
+    const dialKey = target.code
+      ? dhtCodeSeed(target.code.number)
+      : target.invite
+        ? dhtInviteSeed(target.invite.secret)
+        : undefined;
     const outcome = await joinHandshake(target, {
-      ...(dht && target.invite
+      ...(dht && dialKey
         ? {
             dht: {
               transport: dht,
-              keyPair: dht.keyPairFromSeed(dhtInviteSeed(target.invite.secret)),
+              keyPair: dht.keyPairFromSeed(dialKey),
               relayed: this.#options.dht?.relayThrough !== undefined,
             },
           }
@@ -639,10 +705,58 @@ export class ChatNode implements ChatNodeApi {
       outcome.channel,
       outcome.remote,
       'joiner',
-      target.invite !== undefined,
+      target.invite !== undefined || target.code !== undefined,
       { hostCommit: outcome.hostCommit },
       outcome.path,
+      undefined,
+      target.code !== undefined,
     );
+  }
+
+  /**
+   * Looks for the host of a join code on the LAN and (when on) the DHT at once. Emits the
+   * `error` that ends the join and returns undefined when nobody answers.
+   */
+  async #findCodeHost(
+    code: JoinCode,
+  ): Promise<
+    { plan: { addresses: HostPort[]; dhtKey?: Uint8Array }; dht?: DhtTransport } | undefined
+  > {
+    const options = this.#options.joinCodes === false ? {} : (this.#options.joinCodes ?? {});
+    const topic = joinCodeTopic(code.number);
+    const timeoutMs = options.findTimeoutMs ?? DEFAULT_CODE_FIND_TIMEOUT_MS;
+    const signal = this.#closing.signal;
+    const dhtPromise = this.#dhtTransport();
+    const [lan, dhtFound] = await Promise.all([
+      options.lan === false
+        ? Promise.resolve([])
+        : findOnLan(topic, {
+            port: options.lanPort ?? lanDiscoveryPort(),
+            ...(options.broadcast ? { broadcast: options.broadcast } : {}),
+            timeoutMs,
+            signal,
+          }),
+      dhtPromise.then(async (dht) =>
+        dht ? { dht, keys: await lookupTopic(dht, topic, { timeoutMs, signal }) } : undefined,
+      ),
+    ]);
+    if (this.#closed) return undefined;
+    const dhtKey = dhtFound?.keys[0];
+    this.#log(
+      `join code ${code.number}: ${lan.length} host(s) found on the local network, ${dhtFound?.keys.length ?? 0} on the DHT`,
+    );
+    if (lan.length === 0 && dhtKey === undefined) {
+      const failure = JOIN_FAILURES['code-not-found'];
+      this.#emit({ event: 'error', code: failure.code, message: failure.message });
+      return undefined;
+    }
+    // One host: the first to answer (two hosts with one number at once are rare; the wrong one
+    // would fail the CPace run).
+    const addresses = lan.slice(0, 1);
+    return {
+      plan: { addresses, ...(dhtKey ? { dhtKey } : {}) },
+      ...(dhtFound && dhtKey ? { dht: dhtFound.dht } : {}),
+    };
   }
 
   /**

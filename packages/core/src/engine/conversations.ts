@@ -29,7 +29,7 @@ import {
   Session,
   type SessionEvent,
 } from '../session/session.js';
-import { EngineCommandError, noSuchPeer } from './errors.js';
+import { EngineCommandError, JOIN_FAILURES, noSuchPeer } from './errors.js';
 import type { FileLink } from './file-transfers.js';
 import type { KnownPeerHolder } from './known-peer-book.js';
 import { CLOSE_GRACE_MS, MAX_PENDING_MESSAGES } from './limits.js';
@@ -85,6 +85,7 @@ export interface ConversationOptions {
 /** `connected.verifiedBy` of each way the known-peers book records a verification. */
 const VERIFIED_BY: Record<Exclude<PeerVerification, 'unverified'>, VerifiedBy> = {
   invite: 'invite',
+  'join-code': 'code',
   code: 'compared',
   question: 'question',
 };
@@ -174,6 +175,7 @@ export class Conversations {
     secret: CodeSecret,
     path?: ConnectionPath,
     remoteHost?: string,
+    byCode = false,
   ): void {
     const publicKey = channel.remoteStaticPublicKey.slice();
     const peerId = peerIdFromPublicKey(publicKey);
@@ -211,6 +213,7 @@ export class Conversations {
       ...(path ? { path } : {}),
       ...(remoteHost !== undefined ? { remoteHost } : {}),
       invited,
+      byCode,
       code:
         'hostNonce' in secret
           ? verificationCode(concatBytes(channel.handshakeHash, secret.hostNonce))
@@ -349,6 +352,7 @@ export class Conversations {
       // the host an invite join is "joined with your invite": anyone who saw the invite could
       // redeem it, so the code comparison is still what verifies the peer.
       invited: c.invited && c.role === 'joiner',
+      byCode: c.byCode,
       ...(c.keyChangedFrom ? { keyChangedFrom: c.keyChangedFrom } : {}),
     };
     this.#o.known.update((book) => rememberConnected(book, peer));
@@ -412,6 +416,13 @@ export class Conversations {
     if (c.role === 'host' && !c.selfIntroduced) return;
     if (e.undelivered.length > 0) {
       this.#o.emit({ event: 'undelivered', peer: c.peerId, ids: e.undelivered.map((m) => m.id) });
+    }
+    if (c.role === 'joiner' && c.byCode && !c.introduced && e.reason === 'closed') {
+      // The host closed right after our msg3: the CPace run gave it another psk, so msg3 did
+      // not authenticate (a mistyped, used or burnt code, or someone in the middle).
+      const { reason, message } = JOIN_FAILURES['code-refused'];
+      this.#o.emit({ event: 'disconnected', peer: c.peerId, reason, message });
+      return;
     }
     this.#o.emit({ event: 'disconnected', peer: c.peerId, reason: e.reason, message: e.message });
   }

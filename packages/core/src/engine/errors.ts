@@ -48,7 +48,10 @@ export type JoinFailureReason =
   | 'unreachable'
   | 'handshake-failed'
   | 'self'
-  | 'timeout';
+  | 'timeout'
+  | 'code-not-found'
+  | 'code-unavailable'
+  | 'code-refused';
 
 /**
  * Data, not branches: every way a join can fail after the host's key is known. The reasons
@@ -107,6 +110,23 @@ export const JOIN_FAILURES: Readonly<Record<JoinFailureReason, JoinFailure>> = O
     reason: 'timeout',
     code: 'ERR_HANDSHAKE_TIMEOUT',
     message: 'The host did not complete the secure handshake in time.',
+  },
+  'code-not-found': {
+    reason: 'code-not-found',
+    code: 'ERR_JOIN_CODE_NOT_FOUND',
+    message:
+      'No host with this code was found on the local network or the DHT. Check the number, and that your friend is still hosting.',
+  },
+  'code-unavailable': {
+    reason: 'code-unavailable',
+    code: 'ERR_JOIN_CODE_UNAVAILABLE',
+    message: 'Someone else is trying a code with this host right now. Try again in a few seconds.',
+  },
+  'code-refused': {
+    reason: 'code-refused',
+    code: 'ERR_JOIN_CODE_REFUSED',
+    message:
+      'The host did not accept the code: it was mistyped, already used, or burnt by a wrong try. Ask your friend for the new code.',
   },
 });
 

@@ -31,14 +31,17 @@ import {
 import type { InviteBook } from '../identity/invite-book.js';
 import { MAX_SESSION_MESSAGE_BYTES } from '../session/messages.js';
 import { FailureLimiter, failureSource } from './failure-limiter.js';
+import type { CodeAnswer, CodeAttemptEnd } from './join-code-door.js';
 import type { HostLimits } from './limits.js';
 
 /** A handshake the host completed. */
 export interface AcceptedChannel {
   channel: SecureConnection;
   remote: RemoteAddress;
-  /** The peer redeemed one of our invites. */
+  /** The peer redeemed one of our invites, or our join code. */
   invited: boolean;
+  /** The peer joined with our join code (its key is authenticated by the code). */
+  byCode: boolean;
   /** Which listener it came through. */
   via: 'tcp' | 'dht';
   /** The nonce msg2 committed to: revealed in our hello once the request is shown. */
@@ -69,6 +72,11 @@ export interface HostListenerOptions {
    * the joiner is told `invite-expired`; the host's user may be told too.
    */
   onExpiredInvite?: (id: string) => void;
+  /**
+   * The join code's door (`join-code-door.ts`): answers preludes of mode `code`. Without it
+   * such joiners are refused (`code-unavailable`).
+   */
+  codes?: { answer(prelude: Prelude, where: string, commit: Uint8Array): CodeAnswer };
   log: (line: string) => void;
 }
 
@@ -95,6 +103,7 @@ const REFUSAL_LOG: Record<Exclude<HandshakeStatus, 'ok'>, string> = {
   'invite-expired': 'an expired invite',
   'invite-used': 'an invite that was already used',
   busy: 'no room: the maximum number of sessions is reached',
+  'code-unavailable': 'a join code, but no code is open here',
 };
 
 /** Listens for joiners; see the module documentation. */
@@ -212,6 +221,8 @@ export class HostListener {
     let reserved: string | undefined;
     let hostNonce: Uint8Array | undefined;
     let invited = false;
+    /** A join-code attempt: told how it ended (a wrong guess burns the code). */
+    let settleCode: ((end: CodeAttemptEnd) => void) | undefined;
     let refused = false;
     /** The prelude was answered: from here on a failure cost the host Diffie-Hellman work. */
     let answered = false;
@@ -232,7 +243,8 @@ export class HostListener {
           const answer = this.#answerPrelude(prelude, where, remote.host);
           reserved = answer.reserved;
           hostNonce = answer.hostNonce;
-          invited = answer.reserved !== undefined;
+          settleCode = answer.settle;
+          invited = answer.reserved !== undefined || settleCode !== undefined;
           refused = answer.reply.close === true;
           busy = answer.busy === true;
           answered = true;
@@ -244,12 +256,14 @@ export class HostListener {
           this.#forget(stream);
           if (reserved !== undefined) this.#o.invites.markUsed(fromHex(reserved), this.#o.clock());
           release();
+          const byCode = settleCode !== undefined;
+          settleCode?.('joined');
           if (!this.#listener) {
             channel.destroy();
             return;
           }
           try {
-            this.#o.onChannel({ channel, remote, invited, via, hostNonce: hostNonce! });
+            this.#o.onChannel({ channel, remote, invited, byCode, via, hostNonce: hostNonce! });
           } catch (error) {
             // Thrown here it would be an unhandled rejection, which ends the process.
             this.#o.log(`starting the session with ${where} failed: ${(error as Error)?.message}`);
@@ -260,6 +274,9 @@ export class HostListener {
           this.#forget(stream);
           release();
           const code = String((error as { code?: unknown } | undefined)?.code ?? 'unknown error');
+          // Only a message that failed to authenticate can have tested the code: that spends
+          // its one guess. A cut, a timeout or a malformed frame tested nothing.
+          settleCode?.(code === 'ERR_HANDSHAKE_FAILED' ? 'wrong' : 'aborted');
           // Refusals were logged when the prelude was answered.
           if (!refused && !pending.evicted) {
             this.#quiet('failed', source, `handshake from ${where} failed: ${code}`);
@@ -363,11 +380,12 @@ export class HostListener {
     reserved?: string;
     busy?: boolean;
     hostNonce?: Uint8Array;
+    settle?: (end: CodeAttemptEnd) => void;
   } {
     const refuse = (status: Exclude<HandshakeStatus, 'ok'>) => {
       this.#quiet('refused', failureSource(host), `refused ${where}: ${REFUSAL_LOG[status]}`);
       // A random psk: the handshake can never complete, yet msg2 carries the status.
-      const psk = prelude.mode === 'XXpsk3' ? randomBytes(32) : undefined;
+      const psk = prelude.mode !== 'XX' ? randomBytes(32) : undefined;
       const reply = { payload: encodeHandshakeStatus(status), close: true };
       return { reply: psk ? { ...reply, psk } : reply };
     };
@@ -380,6 +398,17 @@ export class HostListener {
     // shown (docs/protocol.md §5); the verification code is derived from h || nonce.
     const hostNonce = randomBytes(32);
     const ok = encodeHandshakeStatus('ok', hostCommitment(this.#o.keyPair.publicKey, hostNonce));
+    if (prelude.mode === 'code') {
+      if (!this.#o.codes) return refuse('code-unavailable');
+      const answer = this.#o.codes.answer(
+        prelude,
+        where,
+        hostCommitment(this.#o.keyPair.publicKey, hostNonce),
+      );
+      return answer.settle
+        ? { reply: answer.reply, settle: answer.settle, hostNonce }
+        : { reply: answer.reply };
+    }
     if (prelude.mode !== 'XXpsk3' || prelude.inviteId === undefined) {
       return { reply: { payload: ok }, hostNonce };
     }

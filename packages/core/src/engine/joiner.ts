@@ -14,7 +14,11 @@ import {
   type Transport,
   UnreachableError,
 } from '../adapters/transport.js';
-import { decodeHandshakeCommit, decodeHandshakeStatus } from '../channel/handshake-status.js';
+import {
+  decodeHandshakeCommit,
+  decodeHandshakeShare,
+  decodeHandshakeStatus,
+} from '../channel/handshake-status.js';
 import {
   constantTimeEqual,
   type KeyPair,
@@ -25,6 +29,8 @@ import { CryptullyError } from '../errors.js';
 import type { HostPort } from '../identity/address.js';
 import { peerIdFromPublicKey } from '../identity/fingerprint.js';
 import type { Invite, JoinTarget } from '../identity/invite.js';
+import type { JoinCode } from '../identity/join-code.js';
+import { startCodeExchange } from '../pake/code-exchange.js';
 import { errorCodeOf } from '../protocol/error-codes.js';
 import type { ConnectionPath } from '../protocol/events.js';
 import { MAX_SESSION_MESSAGE_BYTES } from '../session/messages.js';
@@ -43,6 +49,8 @@ export interface JoinPlan {
   dhtKey?: Uint8Array;
   /** What to show in `connecting` (never the invite's secret). */
   label: string;
+  /** A join code: the handshake runs in mode `code` (CPace on the code gives the psk). */
+  code?: JoinCode;
 }
 
 /** The addresses to dial for a target read by `parseJoinTarget` (identity/invite.ts). */
@@ -50,6 +58,10 @@ export function joinPlan(target: JoinTarget): JoinPlan {
   if (target.kind === 'address') {
     const address = { host: target.host, port: target.port };
     return { addresses: [address], label: formatAddress(address) };
+  }
+  if (target.kind === 'code') {
+    // The addresses come from discovery (chat-node.ts); the label never shows the words.
+    return { addresses: [], code: target.code, label: `join code ${target.code.number}-…` };
   }
   const { invite, inviteId } = target;
   const addresses = invite.addresses.map((host) => ({ host, port: invite.port }));
@@ -105,6 +117,8 @@ export async function joinHandshake(
   const { stream, remote, path } = dialed;
   const psk = invite?.secret;
   let hostCommit: Uint8Array | undefined;
+  // A fresh CPace run for this one handshake: one guess at the code.
+  const exchange = target.code ? startCodeExchange(target.code.text) : undefined;
   // Destroying the stream fails the handshake at once, its timer included.
   const drop = () => stream.destroy();
   signal?.addEventListener('abort', drop, { once: true });
@@ -115,6 +129,14 @@ export async function joinHandshake(
       handshakeTimeoutMs: options.handshakeTimeoutMs,
       maxMessageBytes: MAX_SESSION_MESSAGE_BYTES,
       ...(psk && target.inviteId ? { psk, inviteId: target.inviteId } : {}),
+      ...(exchange
+        ? {
+            code: {
+              data: exchange.data,
+              psk: (payload: Uint8Array) => exchange.psk(decodeHandshakeShare(payload)),
+            },
+          }
+        : {}),
       checkResponder(remoteStatic, payload) {
         peerId = peerIdFromPublicKey(remoteStatic);
         if (constantTimeEqual(remoteStatic, options.keyPair.publicKey)) {

@@ -38,6 +38,8 @@ export interface PeerConnectionInit {
   path?: ConnectionPath;
   /** The peer joined with our invite (host), or we joined with theirs (joiner). */
   invited: boolean;
+  /** The peer joined with our join code (host), or we with theirs (joiner): the CPace run authenticated both keys. */
+  byCode?: boolean;
   /**
    * The session's verification code, from `h || hostNonce`; a joiner learns it from the host's
    * hello, so it starts empty there.
@@ -81,6 +83,7 @@ export class PeerConnection {
   readonly remote: string;
   readonly path: ConnectionPath | undefined;
   readonly invited: boolean;
+  readonly byCode: boolean;
   /** The verification code (a joiner's is set when the host's hello reveals its nonce). */
   code: string;
   readonly remoteHost: string;
@@ -115,6 +118,7 @@ export class PeerConnection {
     this.remote = init.remote;
     this.path = init.path;
     this.invited = init.invited;
+    this.byCode = init.byCode === true;
     this.code = init.code;
     this.remoteHost = init.remoteHost ?? init.remote;
     this.fingerprint = init.fingerprint;

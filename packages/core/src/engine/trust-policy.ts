@@ -82,6 +82,8 @@ export function rememberConnected(
     name: string;
     now: number;
     invited: boolean;
+    /** Joined by join code: both keys were authenticated by the code's CPace run. */
+    byCode?: boolean;
     keyChangedFrom?: KnownPeer;
   },
 ): KnownPeerBook {
@@ -89,7 +91,11 @@ export function rememberConnected(
     publicKey: peer.publicKey,
     name: peer.name,
     now: peer.now,
-    ...(peer.invited ? { verification: 'invite' as const } : {}),
+    ...(peer.byCode
+      ? { verification: 'join-code' as const }
+      : peer.invited
+        ? { verification: 'invite' as const }
+        : {}),
   };
   return peer.keyChangedFrom
     ? replacePeerKey(book, peer.keyChangedFrom.peerId, entry)

@@ -67,3 +67,15 @@ export function dhtPeerSeed(
   shared.fill(0);
   return seed;
 }
+
+const CODE_DOMAIN = encoder.encode('cryptully dht join code key v1');
+
+/**
+ * The seed of the key pair a joiner dials a join code's host with: the first 32 bytes of
+ * BLAKE2b-512(`"cryptully dht join code key v1"` ‖ ASCII decimal number). It depends on the
+ * code's public number only, never on its words (a host that saw it could otherwise test
+ * words offline); the host's DHT firewall admits it while its code has that number.
+ */
+export function dhtCodeSeed(number: number): Uint8Array {
+  return seedOf(CODE_DOMAIN, encoder.encode(String(number)));
+}

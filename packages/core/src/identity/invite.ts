@@ -8,6 +8,7 @@ import { abytes, blake2b, concatBytes, constantTimeEqual } from '../crypto/index
 import { CryptullyError } from '../errors.js';
 import { formatIPv4, formatIPv6, type HostPort, parseAddress, parseHost } from './address.js';
 import { fromBase64Url, toBase64Url } from './base64.js';
+import { type JoinCode, looksLikeJoinCode, parseJoinCode } from './join-code.js';
 
 /** The text every invite starts with (compared case-insensitively when parsing). */
 export const INVITE_PREFIX = 'cryptully://join/';
@@ -251,16 +252,18 @@ export function decodeInvite(text: string): Invite {
 /** What a user typed to join: an invite, or a plain address (XX, trust on first use). */
 export type JoinTarget =
   | { kind: 'invite'; invite: Invite; inviteId: Uint8Array }
+  | { kind: 'code'; code: JoinCode }
   | ({ kind: 'address' } & HostPort);
 
 /**
- * Parses what a user typed after `join`: an invite line, or `host:port`, `[v6]:port`, a host
+ * Parses what a user typed after `join`: an invite line, a join code (`7-purple-sausage`), or `host:port`, `[v6]:port`, a host
  * alone (port {@link DEFAULT_PORT}).
  * @param options.now when given (milliseconds since the epoch), an expired invite throws.
  * @throws {BadInviteError} `ERR_BAD_INVITE` for text starting with `cryptully:` that is not a
  *   valid invite.
  * @throws {InviteExpiredError} `ERR_INVITE_EXPIRED` when `now` is given and has passed the expiry.
  * @throws {BadAddressError} `ERR_BAD_ADDRESS` for an address that cannot be right.
+ * @throws {JoinCodeError} `ERR_JOIN_CODE_INVALID` for a join code with a word not on the list.
  */
 export function parseJoinTarget(text: string, options: { now?: number } = {}): JoinTarget {
   if (looksLikeInvite(text)) {
@@ -268,5 +271,6 @@ export function parseJoinTarget(text: string, options: { now?: number } = {}): J
     if (options.now !== undefined) assertNotExpired(invite, options.now);
     return { kind: 'invite', invite, inviteId: inviteIdFromSecret(invite.secret) };
   }
+  if (looksLikeJoinCode(text)) return { kind: 'code', code: parseJoinCode(text) };
   return { kind: 'address', ...parseAddress(text) };
 }

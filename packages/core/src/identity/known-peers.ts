@@ -20,14 +20,16 @@ export const MAX_PEER_NAME_LENGTH = 128;
  * How a peer's key was checked, weakest first: `unverified` (trust on first use), `invite` (the
  * key came pinned in our invite, or they joined with our invite), `code` (people compared the
  * verification code), `question` (an SMP question was answered with a match; as strong as a
- * compared code: docs/protocol-verification.md §2).
+ * compared code: docs/protocol-verification.md §2), `join-code` (the peer joined with our join
+ * code or we with theirs: a CPace run on the code authenticated both keys, §1).
  */
-export type PeerVerification = 'unverified' | 'invite' | 'code' | 'question';
+export type PeerVerification = 'unverified' | 'invite' | 'code' | 'question' | 'join-code';
 const STRENGTH: Record<PeerVerification, number> = {
   unverified: 0,
   invite: 1,
   code: 2,
   question: 2,
+  'join-code': 2,
 };
 
 /** One remembered peer. */

@@ -329,6 +329,22 @@ export class HandshakeState {
     return key;
   }
 
+  /**
+   * Replaces the psk of the `index`-th `psk` token before that token is processed: for a psk
+   * that is only known during the handshake (Cryptully's join codes get it from a CPace run
+   * whose last share arrives in message 2). The state was initialised with a placeholder.
+   * @throws {NoiseProtocolError} when the token was already processed, the index does not
+   *   exist or the psk is not 32 bytes.
+   */
+  setPsk(index: number, psk: Uint8Array): void {
+    if (this.#state !== 'handshake' || index < this.#pskIndex || index >= this.#psks.length) {
+      throw new NoiseProtocolError(`psk ${index} can no longer be set`);
+    }
+    if (psk.length !== 32) throw new NoiseProtocolError('a psk is 32 bytes');
+    wipe(this.#psks[index]!);
+    this.#psks[index] = Uint8Array.from(psk);
+  }
+
   // ee/es/se/ss: MixKey(DH(local, remote)); psk: MixKeyAndHash(next psk) (spec §5.3, §9.2).
   #processKeyToken(token: Exclude<Token, 'e' | 's'>): void {
     const ss = this.#symmetric;

@@ -101,6 +101,10 @@ export const ERROR_CODES = Object.freeze([
   'ERR_HOST_REFUSED',
   'ERR_KEY_MISMATCH',
   'ERR_SELF',
+  // A join by join code that failed (docs/protocol-verification.md §1).
+  'ERR_JOIN_CODE_NOT_FOUND',
+  'ERR_JOIN_CODE_UNAVAILABLE',
+  'ERR_JOIN_CODE_REFUSED',
 ] as const);
 
 /** A code core raises: the `code` of an `error` event and of core's thrown errors. */
@@ -127,6 +131,11 @@ export const JOIN_ENDING_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'ERR_INVITE_USED',
   'ERR_HOST_BUSY',
   'ERR_HOST_REFUSED',
+  // Join codes.
+  'ERR_JOIN_CODE_INVALID',
+  'ERR_JOIN_CODE_NOT_FOUND',
+  'ERR_JOIN_CODE_UNAVAILABLE',
+  'ERR_JOIN_CODE_REFUSED',
 ]);
 
 const KNOWN: ReadonlySet<string> = new Set(ERROR_CODES);

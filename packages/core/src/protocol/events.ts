@@ -13,14 +13,20 @@ export type PeerId = string;
 /**
  * How a peer's identity was checked: `invite` (joined with an invite), `code` (the
  * verification code was compared), `question` (the peer answered our question, or we theirs,
- * with a match: docs/protocol-verification.md §2), `unverified`, `key-changed`.
+ * with a match: docs/protocol-verification.md §2), `join-code` (joined with a join code, whose
+ * CPace run authenticated both keys: §1), `unverified`, `key-changed`.
  */
-export type Verification = 'invite' | 'code' | 'question' | 'unverified' | 'key-changed';
+export type Verification =
+  | 'invite'
+  | 'code'
+  | 'question'
+  | 'join-code'
+  | 'unverified'
+  | 'key-changed';
 
 /**
  * How a verified peer was verified, as `connected.verifiedBy` says it: `invite` (an invite
- * pinned the key), `code` (a join code's PAKE; reserved: join codes are not wired to the
- * network yet), `question` (an SMP question matched), `compared` (people compared the
+ * pinned the key), `code` (a join code's PAKE authenticated both keys), `question` (an SMP question matched), `compared` (people compared the
  * verification code, `/verify`).
  */
 export type VerifiedBy = 'invite' | 'code' | 'question' | 'compared';
@@ -55,7 +61,14 @@ export type ChatEvent =
       dhtKey?: string;
       /** The public address of a port mapped on the router (`host:port`), if any. */
       mapped?: string;
+      /** The join code to read out (`7-purple-sausage`); works once (then a `code` event). */
+      code?: string;
     }
+  /**
+   * The host's join code changed: the last one was `used` (someone joined with it) or `burnt`
+   * (someone tried a wrong code). `code` is the new one; `message` says what happened.
+   */
+  | { event: 'code'; code: string; reason: 'used' | 'burnt'; message: string }
   | { event: 'invite'; invite: string; expiresAt: number }
   /**
    * The host's open invites (after `invites` or `revoke`): each one's id (32 hex digits, the

@@ -20,7 +20,21 @@ describe('prelude', () => {
     expect(toHex(encodePrelude({ mode: 'XXpsk3', inviteId: id }))).toBe(
       `4352595054554c4c59020110${'ab'.repeat(16)}`,
     );
-    expect(encodePrelude({ mode: 'XXpsk3', inviteId: id }).length).toBe(MAX_PRELUDE_BYTES);
+    expect(encodePrelude({ mode: 'XXpsk3', inviteId: id }).length).toBe(28);
+  });
+
+  it('encodes mode code (a join code) with its 48 bytes of CPace data, the longest prelude', () => {
+    const data = new Uint8Array(48).fill(0xcd);
+    const bytes = encodePrelude({ mode: 'code', code: data });
+    expect(toHex(bytes)).toBe(`4352595054554c4c59020230${'cd'.repeat(48)}`);
+    expect(bytes.length).toBe(MAX_PRELUDE_BYTES);
+    expect(decodePrelude(bytes)).toEqual({
+      version: 2,
+      mode: 'code',
+      inviteId: undefined,
+      code: data,
+    });
+    expect(() => encodePrelude({ mode: 'code' })).toThrow(/invite id/);
   });
 
   it('round-trips both modes', () => {
@@ -46,7 +60,8 @@ describe('prelude', () => {
     ['too short', '4352595054554c4c5902', 'ERR_PRELUDE_MALFORMED'],
     ['version 1 (before packed records)', '4352595054554c4c59010000', 'ERR_PRELUDE_VERSION'],
     ['version 3', '4352595054554c4c59030000', 'ERR_PRELUDE_VERSION'],
-    ['mode 2', '4352595054554c4c59020200', 'ERR_PRELUDE_MODE'],
+    ['mode 3', '4352595054554c4c59020300', 'ERR_PRELUDE_MODE'],
+    ['code without its data', '4352595054554c4c59020200', 'ERR_PRELUDE_MALFORMED'],
     ['XX with an invite id', `4352595054554c4c59020010${'00'.repeat(16)}`, 'ERR_PRELUDE_MALFORMED'],
     ['XXpsk3 without one', '4352595054554c4c59020100', 'ERR_PRELUDE_MALFORMED'],
     ['trailing byte', '4352595054554c4c5902000000', 'ERR_PRELUDE_MALFORMED'],
