@@ -25,6 +25,7 @@ export const VERIFICATION_LABELS: Record<Verification, string> = {
   invite: 'verified by invite',
   code: 'code compared',
   question: 'verified by question',
+  'join-code': 'verified by join code',
   unverified: 'unverified — type /verify or /ask',
   'key-changed': 'KEY CHANGED',
 };

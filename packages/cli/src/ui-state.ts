@@ -96,6 +96,8 @@ export interface UiState {
   };
   /** The latest invite, if hosting. */
   readonly invite?: string;
+  /** The join code to read out, if hosting (it works once; a new one follows). */
+  readonly joinCode?: string;
   /** The home log: what belongs to no conversation (hosting, invites, errors, /help…). */
   readonly home: readonly ChatLine[];
   readonly conversations: readonly Conversation[];
@@ -225,6 +227,7 @@ export function verificationSentence(
     invite: `${name}'s identity was checked through the invite.`,
     code: `You compared codes with ${name} before.`,
     question: `${name} answered your question before (or you theirs): verified.`,
+    'join-code': `${name} joined with your join code (or you with theirs): both keys were checked by the code.`,
     unverified: `Not verified yet: ask ${name} which code they see (by phone or in person); if it is ${code}, type /verify.`,
     'key-changed': `${name}'s key has changed since last time: see the warning above.`,
   };
@@ -268,6 +271,7 @@ const HANDLERS: Handlers = {
       ...state,
       listening: { host: e.host, port: e.port, addresses: e.addresses },
       invite: e.invite,
+      ...(e.code ? { joinCode: e.code } : {}),
     };
     next = addLine(next, null, { kind: 'info', at: now, text: `Waiting for friends on ${where}.` });
     if (e.mapped) {
@@ -288,7 +292,22 @@ const HANDLERS: Handlers = {
       at: now,
       text: 'Send this invite to one friend (it works once; /invite makes another):',
     });
-    return addLine(next, null, { kind: 'invite', at: now, text: e.invite });
+    next = addLine(next, null, { kind: 'invite', at: now, text: e.invite });
+    if (!e.code) return next;
+    next = addLine(next, null, {
+      kind: 'info',
+      at: now,
+      text: 'Or read out this join code (it works once; they type: cryptully join CODE):',
+    });
+    return addLine(next, null, { kind: 'invite', at: now, text: e.code });
+  },
+  code: (state, e, now) => {
+    const next = addLine({ ...state, joinCode: e.code }, null, {
+      kind: e.reason === 'burnt' ? 'warning' : 'info',
+      at: now,
+      text: e.message,
+    });
+    return addLine(next, null, { kind: 'invite', at: now, text: e.code });
   },
   invite: (state, e, now) => {
     const hours = Math.max(1, Math.round((e.expiresAt - now) / 3_600_000));

@@ -16,6 +16,7 @@ const HOW_VERIFIED: Record<KnownPeer['verification'], string> = {
   invite: 'verified by invite',
   code: 'code compared',
   question: 'verified by question',
+  'join-code': 'verified by join code',
   unverified: 'not verified',
 };
 

@@ -28,7 +28,8 @@ type Kind =
   | 'phase'
   | 'peers'
   | 'result'
-  | 'invites';
+  | 'invites'
+  | 'codeChange';
 interface Field<K extends Kind = Kind, Optional extends boolean = boolean> {
   kind: K;
   optional: Optional;
@@ -50,7 +51,7 @@ type KindFor<T> = [T] extends [boolean]
           : [T] extends [string]
             ? string extends T
               ? 'string'
-              : 'string' | 'verification' | 'typing' | 'phase' | 'result'
+              : 'string' | 'verification' | 'typing' | 'phase' | 'result' | 'codeChange'
             : never;
 
 /**
@@ -76,7 +77,9 @@ const EVENTS: { [N in AppEvent['event']]: FieldsOf<Extract<AppEvent, { event: N 
     addresses: req('strings'),
     dhtKey: opt('string'),
     mapped: opt('string'),
+    code: opt('string'),
   },
+  code: { code: req('string'), reason: req('codeChange'), message: req('string') },
   invite: { invite: req('string'), expiresAt: req('number') },
   connecting: { target: req('string') },
   warning: { kind: req('string'), message: req('string') },
@@ -190,7 +193,13 @@ const CHECKS: Record<Kind, (v: unknown) => boolean> = {
   boolean: (v) => typeof v === 'boolean',
   strings: (v) => Array.isArray(v) && v.length <= 10_000 && v.every(isString),
   verification: (v) =>
-    v === 'invite' || v === 'code' || v === 'question' || v === 'unverified' || v === 'key-changed',
+    v === 'invite' ||
+    v === 'code' ||
+    v === 'question' ||
+    v === 'join-code' ||
+    v === 'unverified' ||
+    v === 'key-changed',
+  codeChange: (v) => v === 'used' || v === 'burnt',
   result: (v) => v === 'match' || v === 'mismatch' || v === 'aborted',
   typing: (v) => v === 'typing' || v === 'paused' || v === 'idle',
   phase: (v) => v === 'setup' || v === 'locked' || v === 'ready',

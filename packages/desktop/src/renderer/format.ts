@@ -40,6 +40,12 @@ export const VERIFICATION_BADGES: Record<
     explanation: 'They answered a question only they could answer (or you answered theirs).',
     tone: 'good',
   },
+  'join-code': {
+    label: 'Verified by join code',
+    explanation:
+      'You joined with their join code (or they with yours): the code checked both keys.',
+    tone: 'good',
+  },
   unverified: {
     label: 'Unverified',
     explanation: 'Compare the verification code with them to be sure nobody is listening in.',

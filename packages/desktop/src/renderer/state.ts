@@ -76,6 +76,8 @@ export interface Hosting {
   invite: string;
   addresses: string[];
   expiresAt: number | null;
+  /** The join code to read out (works once; the back end sends the next one). */
+  joinCode?: string;
 }
 
 /** A short message for the person (an error from the back end, mostly). */
@@ -288,8 +290,15 @@ const ON_EVENT: { [E in AppEvent['event']]: Handler<E> } = {
       invite: e.invite,
       addresses: e.addresses,
       expiresAt: state.hosting?.expiresAt ?? null,
+      ...(e.code ? { joinCode: e.code } : {}),
     },
   }),
+  code: (state, e) => {
+    const next = state.hosting
+      ? { ...state, hosting: { ...state.hosting, joinCode: e.code } }
+      : state;
+    return notice(next, e.reason === 'burnt' ? 'error' : 'info', e.message);
+  },
   invite: (state, e) =>
     state.hosting
       ? { ...state, hosting: { ...state.hosting, invite: e.invite, expiresAt: e.expiresAt } }

@@ -76,6 +76,17 @@ export function HostView({ state }: { state: ViewState }) {
           </p>
         </div>
       </div>
+      {hosting.joinCode && (
+        <div class="card join-code-card">
+          <p>
+            Or read out this join code (on the phone, in person). It works once: a wrong try burns
+            it and you get a new one.
+          </p>
+          <p class="join-code" aria-label="Join code">
+            <code>{hosting.joinCode}</code>
+          </p>
+        </div>
+      )}
       <h2 class="section-title">Waiting room</h2>
       {requests.length === 0 ? (
         <p class="waiting" role="status">

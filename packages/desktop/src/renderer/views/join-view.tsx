@@ -21,15 +21,18 @@ export function JoinView({ state }: { state: ViewState }) {
   return (
     <section class="join" aria-labelledby="join-title">
       <h1 id="join-title">Join a chat</h1>
-      <p class="lead">Paste the invite your friend sent you, or type their address.</p>
+      <p class="lead">
+        Paste the invite your friend sent you, type the join code they read out to you, or their
+        address.
+      </p>
       <form class="card join-card" onSubmit={submit}>
         <label class="field">
-          <span>Invite or address</span>
+          <span>Invite, join code or address</span>
           <textarea
             ref={field}
             rows={3}
             value={target}
-            placeholder="cryptully://join/…  or  example.org:7777"
+            placeholder="cryptully://join/…  or  7-purple-sausage  or  example.org:7777"
             onInput={(e) => setTarget(e.currentTarget.value)}
             onKeyDown={(e) => {
               if (e.key === 'Enter' && !e.shiftKey) submit(e);
