@@ -82,8 +82,8 @@ export function HostView({ state }: { state: ViewState }) {
             Or read out this join code (on the phone, in person). It works once: a wrong try burns
             it and you get a new one.
           </p>
-          <p class="join-code" aria-label="Join code">
-            <code>{hosting.joinCode}</code>
+          <p class="join-code" role="status">
+            Join code: <code>{hosting.joinCode}</code>
           </p>
         </div>
       )}
