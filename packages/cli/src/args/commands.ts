@@ -174,21 +174,24 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     id: 'join',
-    summary: "join a friend's chat with their invite or address",
+    summary: "join a friend's chat with their invite, join code or address",
     description:
       'Connects to a friend who is hosting. With an invite (the cryptully://join/… line they ' +
-      'sent you), their identity is checked automatically. With a plain address (host:port), ' +
-      'compare the short code both of you see, for example over the phone, then type /verify.',
+      'sent you) or the join code they read out to you (like 7-purple-sausage), their ' +
+      'identity is checked automatically; a join code works once, and a wrong one is burnt. ' +
+      'With a plain address (host:port), compare the short code both of you see, for example ' +
+      'over the phone, then type /verify.',
     args: [
       {
-        name: 'invite | host:port',
+        name: 'invite | code | host:port',
         required: true,
-        summary: 'the invite your friend sent, or their address and port',
+        summary: 'the invite your friend sent, their join code, or their address and port',
       },
     ],
     options: ['name', 'bootstrap', 'no-dht', 'relay'],
     examples: [
       ['cryptully join cryptully://join/AbC…', 'join with the invite your friend sent you'],
+      ['cryptully join 7-purple-sausage', 'join with the join code your friend read out to you'],
       ['cryptully join 192.168.1.20:4000', 'join by address; then compare the code and /verify'],
     ],
     chat: true,

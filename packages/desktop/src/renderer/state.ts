@@ -78,6 +78,8 @@ export interface Hosting {
   expiresAt: number | null;
   /** The join code to read out (works once; the back end sends the next one). */
   joinCode?: string;
+  /** The last code was burnt by a wrong try (the one shown is its replacement). */
+  joinCodeBurnt?: boolean;
 }
 
 /** A short message for the person (an error from the back end, mostly). */
@@ -293,11 +295,14 @@ const ON_EVENT: { [E in AppEvent['event']]: Handler<E> } = {
       ...(e.code ? { joinCode: e.code } : {}),
     },
   }),
+  // A used code is replaced quietly (the new conversation says enough); a burnt one is told
+  // both in a notice and on the Host screen, next to the new code.
   code: (state, e) => {
+    const burnt = e.reason === 'burnt';
     const next = state.hosting
-      ? { ...state, hosting: { ...state.hosting, joinCode: e.code } }
+      ? { ...state, hosting: { ...state.hosting, joinCode: e.code, joinCodeBurnt: burnt } }
       : state;
-    return notice(next, e.reason === 'burnt' ? 'error' : 'info', e.message);
+    return burnt ? notice(next, 'error', e.message) : next;
   },
   invite: (state, e) =>
     state.hosting

@@ -82,6 +82,11 @@ export function HostView({ state }: { state: ViewState }) {
             Or read out this join code (on the phone, in person). It works once: a wrong try burns
             it and you get a new one.
           </p>
+          {hosting.joinCodeBurnt && (
+            <p class="join-code-burnt">
+              Someone tried a wrong code, so the last one was burnt. Read out this new one.
+            </p>
+          )}
           <p class="join-code" role="status">
             Join code: <code>{hosting.joinCode}</code>
           </p>

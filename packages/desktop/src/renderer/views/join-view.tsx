@@ -27,7 +27,7 @@ export function JoinView({ state }: { state: ViewState }) {
       </p>
       <form class="card join-card" onSubmit={submit}>
         <label class="field">
-          <span>Invite, join code or address</span>
+          <span>Invite or address (or a join code)</span>
           <textarea
             ref={field}
             rows={3}
