@@ -90,7 +90,9 @@ export class JoinCodeHosting {
     this.#withdraw = (async () => {
       await (await previous)?.();
       try {
-        return await announceTopic(dht.transport, topic, dht.keyPair);
+        const withdraw = await announceTopic(dht.transport, topic, dht.keyPair);
+        this.#log(`announced the join code's number on the DHT`);
+        return withdraw;
       } catch (error) {
         if (!this.#closed) {
           this.#log(`could not announce the join code on the DHT: ${(error as Error)?.message}`);

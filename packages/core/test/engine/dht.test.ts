@@ -6,6 +6,8 @@ import { createRequire } from 'node:module';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { toHex } from '../../src/crypto/index.js';
 import { decodeInvite, encodeInvite } from '../../src/identity/invite.js';
+import { parseJoinCode } from '../../src/identity/join-code.js';
+import { JOIN_CODE_WORDS } from '../../src/identity/join-code-words.js';
 import { until } from './fixtures.js';
 import { cleanup, openNode, type TestNode } from './helpers.js';
 
@@ -43,6 +45,37 @@ function dhtOnly(invite: string): string {
 }
 
 describe('chat nodes on the DHT', () => {
+  it('joins by join code found on the DHT only (no LAN), after a wrong code burnt the first one', async () => {
+    const options = () => ({
+      dht: { bootstrap: testnet.bootstrap, host: '127.0.0.1' },
+      joinCodes: { lan: false, findTimeoutMs: 15_000 },
+    });
+    const alice = await openNode('Alice', options());
+    const bob = await openNode('Bob', { ...options(), dialTimeoutMs: 8000 });
+    await alice.node.dispatch({ cmd: 'host', port: 0, bind: '127.0.0.1' });
+    const listening = await alice.next('listening');
+    const announced = () =>
+      alice.logs.filter((line) => line === "announced the join code's number on the DHT").length;
+    await until(() => announced() === 1, 'the code announced', 30_000);
+    // A wrong guess with the right number: found on the DHT, admitted by the firewall, burnt.
+    const { number, words } = parseJoinCode(listening.code!);
+    const wrong = [number, JOIN_CODE_WORDS.find((w) => w !== words[0])!, words[1]].join('-');
+    await bob.node.dispatch({ cmd: 'join', target: wrong });
+    expect((await bob.next('disconnected', () => true, 30_000)).reason).toBe('code-refused');
+    const burnt = await alice.next('code');
+    expect(burnt.reason).toBe('burnt');
+    expect(alice.of('request')).toEqual([]);
+    // The new code is announced in its turn, and joins.
+    await until(() => announced() === 2, 'the new code announced', 30_000);
+    await bob.node.dispatch({ cmd: 'join', target: burnt.code });
+    const request = await alice.next('request', () => true, 30_000);
+    await alice.node.dispatch({ cmd: 'accept', peer: request.peer });
+    const atBob = await bob.next('connected');
+    expect(atBob.verifiedBy).toBe('code');
+    expect(alice.logs.some((line) => line.startsWith('joined through the DHT from'))).toBe(true);
+  }, 120_000);
+
+
   it('joins through the DHT when the invite addresses lead nowhere, and chats both ways', async () => {
     const dht = () => ({ dht: { bootstrap: testnet.bootstrap, host: '127.0.0.1' } });
     const alice = await openNode('Alice', dht());
