@@ -7,6 +7,7 @@
 export * from './dht-relay.js';
 export * from './dht-settings.js';
 export * from './dht-transport.js';
+export * from './lan-discovery.js';
 export * from './memory-transport.js';
 export * from './open-files.js';
 export * from './port-mapping.js';

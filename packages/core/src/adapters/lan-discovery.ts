@@ -29,8 +29,18 @@ export function lanDiscoveryPort(env: NodeJS.ProcessEnv = process.env): number {
   return Number.isInteger(port) && port > 0 && port < 65536 ? port : LAN_DISCOVERY_PORT;
 }
 
-/** The broadcast addresses to query: every IPv4 interface's, and the limited broadcast. */
-export function defaultBroadcastAddresses(): string[] {
+/**
+ * The broadcast addresses to query: every IPv4 interface's, and the limited broadcast; or
+ * the list in `CRYPTULLY_LAN_BROADCAST` when set.
+ */
+export function defaultBroadcastAddresses(env: NodeJS.ProcessEnv = process.env): string[] {
+  // `CRYPTULLY_LAN_BROADCAST` (comma-separated IPv4 addresses) replaces the list: tests keep
+  // their queries on loopback with 127.255.255.255.
+  const given = (env.CRYPTULLY_LAN_BROADCAST ?? '')
+    .split(',')
+    .map((a) => a.trim())
+    .filter((a) => /^\d{1,3}(\.\d{1,3}){3}$/.test(a));
+  if (given.length > 0) return given;
   const out = new Set<string>();
   for (const list of Object.values(networkInterfaces())) {
     for (const a of list ?? []) {

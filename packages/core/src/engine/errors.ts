@@ -126,7 +126,7 @@ export const JOIN_FAILURES: Readonly<Record<JoinFailureReason, JoinFailure>> = O
     reason: 'code-refused',
     code: 'ERR_JOIN_CODE_REFUSED',
     message:
-      'The host did not accept the code: it was mistyped, already used, or burnt by a wrong try. Ask your friend for the new code.',
+      'The host did not accept the code: it was mistyped, already used, burnt by a wrong try, or someone in the middle tried to guess it. Ask your friend for the new code.',
   },
 });
 

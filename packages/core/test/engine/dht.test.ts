@@ -75,7 +75,6 @@ describe('chat nodes on the DHT', () => {
     expect(alice.logs.some((line) => line.startsWith('joined through the DHT from'))).toBe(true);
   }, 120_000);
 
-
   it('joins through the DHT when the invite addresses lead nowhere, and chats both ways', async () => {
     const dht = () => ({ dht: { bootstrap: testnet.bootstrap, host: '127.0.0.1' } });
     const alice = await openNode('Alice', dht());

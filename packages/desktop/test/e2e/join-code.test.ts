@@ -68,22 +68,17 @@ describe.skipIf(!canRun)('desktop UI in Chromium: join codes', () => {
     expect(first).toMatch(/^\d{1,3}-[a-z]+-[a-z]+$/);
     await ui.shot(page, '32-host-join-code');
 
-    const mallory = ui.keep(
-      new JsonPeer('join', { name: 'Mallory', target: wrongCode(first) }),
-    );
+    const mallory = ui.keep(new JsonPeer('join', { name: 'Mallory', target: wrongCode(first) }));
     await mallory.waitFor(
       isEvent('disconnected', (e) => e.reason === 'code-refused'),
       'the refused code',
     );
     await page.getByText(/^Someone tried a wrong code, so it was burnt/).waitFor();
     await page.getByText('Someone tried a wrong code, so the last one was burnt.').waitFor();
-    await page.waitForFunction(
-      (old) => {
-        const el = [...document.querySelectorAll('.join-code code')].at(0);
-        return el !== undefined && el.textContent !== old;
-      },
-      first,
-    );
+    await page.waitForFunction((old) => {
+      const el = [...document.querySelectorAll('.join-code code')].at(0);
+      return el !== undefined && el.textContent !== old;
+    }, first);
     const second = (await shown.textContent())!;
     expect(second).not.toBe(first);
     await ui.shot(page, '33-host-code-burnt');
