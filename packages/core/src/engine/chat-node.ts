@@ -10,8 +10,8 @@
 import { lookupTopic } from '../adapters/dht-topics.js';
 import { createDhtTransport, type DhtTransport } from '../adapters/dht-transport.js';
 import { defaultDownloadsDir, type FileDisk, nodeFileDisk } from '../adapters/file-disk.js';
-import { mapTcpPort, type PortMapping } from '../adapters/port-mapping.js';
 import { findOnLan, lanDiscoveryPort } from '../adapters/lan-discovery.js';
+import { mapTcpPort, type PortMapping } from '../adapters/port-mapping.js';
 import { noiseChannel, type SecureChannelFactory } from '../adapters/secure-connection.js';
 import { tcpTransport } from '../adapters/tcp-transport.js';
 import { formatAddress, type Transport } from '../adapters/transport.js';
