@@ -10,7 +10,7 @@
 import { createSocket } from 'node:dgram';
 import { connect, createServer, type Server } from 'node:net';
 import { decodeHandshakeShare, encodeHandshakeStatus } from '@cryptully/core/channel';
-import { x25519 } from '@cryptully/core/crypto';
+import { randomBytes, x25519 } from '@cryptully/core/crypto';
 import { joinCodeTopic, parseJoinCode } from '@cryptully/core/identity';
 import { answerCodeExchange, startCodeExchange } from '@cryptully/core/pake';
 import {
@@ -162,7 +162,8 @@ describe('join codes between the CLI and the desktop back end', () => {
         handshakeTimeoutMs: 10_000,
         onPrelude: (prelude) => {
           const { share, psk } = answerCodeExchange(guess, prelude.code!);
-          return { psk, payload: encodeHandshakeStatus('ok', share) };
+          // With a host commitment of her own (any 32 bytes): the joiner insists on one.
+          return { psk, payload: encodeHandshakeStatus('ok', randomBytes(32), share) };
         },
       }).then(
         () => 'completed',

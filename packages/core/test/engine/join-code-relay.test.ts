@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { answerOnLan } from '../../src/adapters/lan-discovery.js';
 import { secureInitiate, secureRespond } from '../../src/adapters/secure-connection.js';
 import { decodeHandshakeShare, encodeHandshakeStatus } from '../../src/channel/index.js';
-import { x25519 } from '../../src/crypto/index.js';
+import { randomBytes, x25519 } from '../../src/crypto/index.js';
 import { joinCodeTopic, parseJoinCode } from '../../src/identity/join-code.js';
 import { JOIN_CODE_WORDS } from '../../src/identity/join-code-words.js';
 import { answerCodeExchange, startCodeExchange } from '../../src/pake/index.js';
@@ -52,7 +52,8 @@ describe('join codes: a relay in the middle', () => {
         staticKeyPair: mallory,
         onPrelude(prelude) {
           const { share, psk } = answerCodeExchange(guess, prelude.code!);
-          return { psk, payload: encodeHandshakeStatus('ok', share) };
+          // With a host commitment of her own (any 32 bytes): the joiner insists on one.
+          return { psk, payload: encodeHandshakeStatus('ok', randomBytes(32), share) };
         },
       }).then(
         () => outcomes.push('bob side opened'),
