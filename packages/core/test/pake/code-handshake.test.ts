@@ -98,7 +98,7 @@ describe('the channel in mode code (join codes)', () => {
       staticKeyPair: FIXED.responderStatic,
       onPrelude: (prelude) => ({
         psk: answerCodeExchange(CODE, prelude.code!).psk,
-        payload: encodeHandshakeStatus('ok', new Uint8Array(32).fill(0xff)),
+        payload: encodeHandshakeStatus('ok', undefined, new Uint8Array(32).fill(0xff)),
       }),
     });
     const r1 = responder.receive(stream(initiator.start()));
