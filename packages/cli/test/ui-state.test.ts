@@ -32,6 +32,37 @@ describe('the view-model reducer', () => {
     expect(state.current).toBeNull();
   });
 
+  it('shows the join code after the invite, and each new code with why the last one went', () => {
+    let state = run([{ ...listening, code: '7-acid-acorn' } as ChatEvent]);
+    expect(state.joinCode).toBe('7-acid-acorn');
+    expect(state.home.map((line) => line.kind)).toEqual([
+      'info',
+      'info',
+      'invite',
+      'info',
+      'invite',
+    ]);
+    expect(state.home.at(-1)?.text).toBe('7-acid-acorn');
+    state = run(
+      [
+        {
+          event: 'code',
+          code: '12-bush-cane',
+          reason: 'burnt',
+          message:
+            'Someone tried a wrong code, so it was burnt; make a new one: your new code is 12-bush-cane.',
+        },
+      ],
+      state,
+    );
+    expect(state.joinCode).toBe('12-bush-cane');
+    expect(state.home.at(-2)).toMatchObject({
+      kind: 'warning',
+      text: expect.stringMatching(/^Someone tried a wrong code/),
+    });
+    expect(state.home.at(-1)).toMatchObject({ kind: 'invite', text: '12-bush-cane' });
+  });
+
   it('opens a conversation on a request, clears the request on connect, tracks messages', () => {
     let state = run([listening, requestFromBob]);
     expect(state.current).toBe(BOB);

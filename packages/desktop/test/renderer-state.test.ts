@@ -89,6 +89,35 @@ describe('renderer state: hosting and requests', () => {
     expect(s.screen).toBe('host');
   });
 
+  it('shows the join code; a used one is replaced quietly, a burnt one with a notice', () => {
+    const listening = ev({
+      event: 'listening',
+      host: '0.0.0.0',
+      port: 7000,
+      invite: 'cryptully://join/A',
+      addresses: ['192.0.2.1:7000'],
+      code: '7-acid-acorn',
+    });
+    let s = run([ready, { type: 'show', screen: 'host' }, listening]);
+    expect(s.hosting?.joinCode).toBe('7-acid-acorn');
+    s = reduce(s, ev({ event: 'code', code: '8-bush-cane', reason: 'used', message: 'used' }));
+    expect(s.hosting).toMatchObject({ joinCode: '8-bush-cane', joinCodeBurnt: false });
+    expect(s.notices).toEqual([]);
+    s = reduce(
+      s,
+      ev({
+        event: 'code',
+        code: '9-calm-dart',
+        reason: 'burnt',
+        message: 'Someone tried a wrong code.',
+      }),
+    );
+    expect(s.hosting).toMatchObject({ joinCode: '9-calm-dart', joinCodeBurnt: true });
+    expect(s.notices.map((n) => [n.kind, n.text])).toEqual([
+      ['error', 'Someone tried a wrong code.'],
+    ]);
+  });
+
   it('accepting (connected) removes the request and opens the conversation', () => {
     const s = run([ready, { type: 'show', screen: 'host' }, bobRequest, bobConnected]);
     expect(s.requests).toEqual([]);
