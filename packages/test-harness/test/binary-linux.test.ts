@@ -147,7 +147,7 @@ describe.skipIf(skip)('the Linux single executable', () => {
     const request = await host.next('request');
     expect(request).toMatchObject({ name: 'Alice', invited: true });
     host.send({ cmd: 'accept', peer: request.peer });
-    await tmux.waitFor('alice', /Bob │ connected │ verified by invite/);
+    await tmux.waitFor('alice', /Bob │ connected on your network │ verified by invite/);
 
     tmux.keys('alice', ['hello from the single file'], true);
     tmux.keys('alice', ['Enter']);
