@@ -237,13 +237,13 @@ export const SLASH_COMMANDS: readonly SlashCommand[] = [
   },
   {
     name: 'join',
-    args: '<invite|host:port>',
+    args: '<invite|host:port|name>',
     summary: "join a friend's chat (another one, or again after one ended)",
     run(args) {
       const target = args.trim();
       if (target === '') {
         return {
-          note: 'Type /join followed by the invite your friend sent you (cryptully://join/…) or their address (host:port).',
+          note: 'Type /join followed by the invite your friend sent you (cryptully://join/…) or their address (host:port), or the name of a friend you joined before.',
         };
       }
       // An invite copied from a narrow window may have picked up line breaks or spaces.

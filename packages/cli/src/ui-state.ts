@@ -43,6 +43,8 @@ export interface PendingRequest {
   readonly known: boolean;
   readonly invited: boolean;
   readonly keyChanged: boolean;
+  /** A known peer's name this new key's name looks like (UTS #39). */
+  readonly looksLike?: string;
 }
 
 /** One conversation: a peer, its status and its log. */
@@ -337,15 +339,23 @@ const HANDLERS: Handlers = {
       code: e.code,
       state: 'request',
       verification,
-      request: { known: e.known, invited: e.invited, keyChanged: e.keyChanged },
+      request: {
+        known: e.known,
+        invited: e.invited,
+        keyChanged: e.keyChanged,
+        ...(e.looksLike !== undefined ? { looksLike: safeName(e.looksLike) } : {}),
+      },
     });
     const how = e.invited ? ' with your invite' : e.known ? ' again' : '';
+    const alarm = e.keyChanged || e.looksLike !== undefined;
     const text = e.keyChanged
       ? `${name}'s key has changed since you last talked. Code: ${e.code}. Type /accept yes only if you checked with ${name}, otherwise /reject.`
-      : e.invited && !e.known
-        ? `${name} joined with your invite (not verified: whoever has the invite can use it). Code: ${e.code}; compare it with ${name}, then type /accept or /reject.`
-        : `${name} wants to chat${how}. Code: ${e.code}. Type /accept or /reject.`;
-    return addLine(next, e.peer, { kind: e.keyChanged ? 'warning' : 'request', at: now, text });
+      : e.looksLike !== undefined
+        ? `${name} looks like ${safeName(e.looksLike)}, whom you know, but this is a new key: it may be someone else. Code: ${e.code}. Type /accept only if you checked, otherwise /reject.`
+        : e.invited && !e.known
+          ? `${name} joined with your invite (not verified: whoever has the invite can use it). Code: ${e.code}; compare it with ${name}, then type /accept or /reject.`
+          : `${name} wants to chat${how}. Code: ${e.code}. Type /accept or /reject.`;
+    return addLine(next, e.peer, { kind: alarm ? 'warning' : 'request', at: now, text });
   },
   waiting: (state, e, now) => {
     const name = safeName(e.name);
@@ -364,7 +374,7 @@ const HANDLERS: Handlers = {
     return addLine(next, e.peer, {
       kind: 'info',
       at: now,
-      text: `Reached ${name}. Waiting for ${name} to accept… Code: ${e.code}`,
+      text: `Reached ${name}${e.known ? ' (same key as before)' : ''}. Waiting for ${name} to accept… Code: ${e.code}`,
     });
   },
   connected: (state, e, now) => {

@@ -146,6 +146,7 @@ describe('the view-model reducer', () => {
       name: 'Bob',
       fingerprint: '9 9',
       code: '482 913',
+      known: false,
     };
     const connecting: ChatEvent = { event: 'connecting', target: '127.0.0.1:7677' };
     const byInvite = run([connecting, waiting], noteJoin(initialState, 'cryptully://join/AQCn'));

@@ -142,7 +142,14 @@ describe('renderer state: joining', () => {
       ready,
       { type: 'show', screen: 'join' },
       ev({ event: 'connecting', target: 'example.org:7000' }),
-      ev({ event: 'waiting', peer: 'h1', name: 'Host', fingerprint: 'f', code: '111 222' }),
+      ev({
+        event: 'waiting',
+        peer: 'h1',
+        name: 'Host',
+        fingerprint: 'f',
+        code: '111 222',
+        known: false,
+      }),
     ]);
     expect(waiting.join).toMatchObject({ status: 'waiting', name: 'Host', code: '111 222' });
     const connected = reduce(
@@ -166,7 +173,7 @@ describe('renderer state: joining', () => {
       ready,
       bobConnected,
       ev({ event: 'connecting', target: 'x' }),
-      ev({ event: 'waiting', peer: 'h1', name: 'Host', fingerprint: 'f', code: '1' }),
+      ev({ event: 'waiting', peer: 'h1', name: 'Host', fingerprint: 'f', code: '1', known: false }),
       ev({
         event: 'request',
         peer: 'cy',
@@ -195,7 +202,7 @@ describe('renderer state: joining', () => {
     const s = run([
       ready,
       ev({ event: 'connecting', target: 'x' }),
-      ev({ event: 'waiting', peer: 'h1', name: 'Host', fingerprint: 'f', code: '1' }),
+      ev({ event: 'waiting', peer: 'h1', name: 'Host', fingerprint: 'f', code: '1', known: false }),
       ev({ event: 'disconnected', peer: 'h1', reason: 'rejected', message: 'Host said no.' }),
     ]);
     expect(s.join).toMatchObject({ status: 'failed', message: 'Host said no.' });

@@ -174,18 +174,20 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     id: 'join',
-    summary: "join a friend's chat with their invite, join code or address",
+    summary: "join a friend's chat by invite, join code, address or name",
     description:
       'Connects to a friend who is hosting. With an invite (the cryptully://join/… line they ' +
       'sent you) or the join code they read out to you (like 7-purple-sausage), their ' +
       'identity is checked automatically; a join code works once, and a wrong one is burnt. ' +
       'With a plain address (host:port), compare the short code both of you see, for example ' +
-      'over the phone, then type /verify.',
+      'over the phone, then type /verify. With the name of a friend you joined before, it ' +
+      'dials where you met them and checks that the same key answers before saying who you ' +
+      'are; so does a join to such an address.',
     args: [
       {
-        name: 'invite | code | host:port',
+        name: 'invite|code|host:port|name',
         required: true,
-        summary: 'the invite your friend sent, their join code, or their address and port',
+        summary: 'the invite your friend sent, or code, host, name',
       },
     ],
     options: ['name', 'bootstrap', 'no-dht', 'relay'],
@@ -193,6 +195,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       ['cryptully join cryptully://join/AbC…', 'join with the invite your friend sent you'],
       ['cryptully join 7-purple-sausage', 'join with the join code your friend read out to you'],
       ['cryptully join 192.168.1.20:4000', 'join by address; then compare the code and /verify'],
+      ['cryptully join bob', 'join Bob again where you joined him before (his key is checked)'],
     ],
     chat: true,
   },

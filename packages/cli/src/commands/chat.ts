@@ -58,7 +58,9 @@ export function startCommand(parsed: ParsedArgs): ChatCommand {
 
 /**
  * Checks what follows `join` (invite or address syntax, an invite's expiry) before anything
- * else happens, so that a bad invite costs no identity, no question and no connection.
+ * else happens, so that a bad invite costs no identity, no question and no connection. Text
+ * with no `:` that is no address may be a known peer's name ("Bob Smith"): the chat node
+ * decides.
  * @returns the problem as a {@link CliError} with core's code and sentence, or null when fine.
  */
 export function joinTargetProblem(target: string, now: number): CliError | null {
@@ -67,6 +69,7 @@ export function joinTargetProblem(target: string, now: number): CliError | null 
     return null;
   } catch (error) {
     if (!(error instanceof CryptullyError)) throw error;
+    if (error.code === 'ERR_BAD_ADDRESS' && !target.includes(':')) return null;
     return new CliError(error.code, error.message);
   }
 }

@@ -39,12 +39,15 @@ export function dialogLines(request: Conversation, typed: string): string[] {
       'r: reject      Esc: decide later',
     ];
   }
-  const how = request.request?.invited
-    ? // An invite says who held it, not who they are: a leaked invite works for anyone.
-      `${name} joined with your invite (not verified: anyone who saw it can use it). Ask ${name} which code they see. If it is not ${code}, reject.`
-    : request.request?.known
-      ? `You have chatted with ${name} before (same key as last time).`
-      : `Ask ${name} which code they see. If it is not ${code}, reject.`;
+  const lookalike = request.request?.looksLike;
+  const how = lookalike
+    ? `WARNING: this name looks like ${lookalike}, whom you know, but the key is new. Ask ${lookalike} which code they see; if it is not ${code}, reject.`
+    : request.request?.invited
+      ? // An invite says who held it, not who they are: a leaked invite works for anyone.
+        `${name} joined with your invite (not verified: anyone who saw it can use it). Ask ${name} which code they see. If it is not ${code}, reject.`
+      : request.request?.known
+        ? `You have chatted with ${name} before (same key as last time).`
+        : `Ask ${name} which code they see. If it is not ${code}, reject.`;
   return [
     `${name} wants to chat with you.`,
     '',

@@ -23,13 +23,23 @@ import {
   x25519,
 } from '../crypto/index.js';
 import { CryptullyError, InvalidArgumentError } from '../errors.js';
-import { DEFAULT_PORT, type HostPort } from '../identity/address.js';
+import { DEFAULT_PORT, type HostPort, parseAddress } from '../identity/address.js';
 import { dhtCodeSeed, dhtHostSeed, dhtInviteSeed, dhtPeerSeed } from '../identity/dht-keys.js';
 import { fingerprint, peerIdFromPublicKey } from '../identity/fingerprint.js';
-import { encodeInvite, MAX_INVITE_ADDRESSES, parseJoinTarget } from '../identity/invite.js';
+import {
+  encodeInvite,
+  looksLikeInvite,
+  MAX_INVITE_ADDRESSES,
+  parseJoinTarget,
+} from '../identity/invite.js';
 import { DEFAULT_INVITE_TTL_MS, InviteBook } from '../identity/invite-book.js';
 import { type JoinCode, joinCodeTopic } from '../identity/join-code.js';
-import { forgetPeer, type KnownPeerBook } from '../identity/known-peers.js';
+import {
+  findPeerByAddress,
+  findPeersByName,
+  forgetPeer,
+  type KnownPeerBook,
+} from '../identity/known-peers.js';
 import type { ChatEventListener, ChatNodeApi } from '../protocol/chat-node-api.js';
 import type { ChatCommand, ChatEvent, KnownPeerSummary, PeerId } from '../protocol/events.js';
 import { parseCommand } from '../protocol/parse-command.js';
@@ -43,7 +53,7 @@ import { FileTransfers } from './file-transfers.js';
 import { type AcceptedChannel, HostListener } from './host-listener.js';
 import { inviteAddresses } from './invite-addresses.js';
 import { JoinCodeHosting } from './join-code-hosting.js';
-import { joinHandshake, joinPlan } from './joiner.js';
+import { type JoinPlan, joinHandshake, joinPlan } from './joiner.js';
 import { KnownPeerHolder } from './known-peer-book.js';
 import {
   DEFAULT_DIAL_TIMEOUT_MS,
@@ -53,6 +63,7 @@ import {
   type HostLimits,
   resolveLimits,
 } from './limits.js';
+import { logSafe } from './log-safe.js';
 import { RequestGate } from './request-gate.js';
 import type { NodeStorage } from './storage.js';
 
@@ -632,7 +643,7 @@ export class ChatNode implements ChatNodeApi {
   // ---- joining ---------------------------------------------------------------------------
 
   async #join(text: string): Promise<void> {
-    let target = joinPlan(parseJoinTarget(text, { now: this.#now() }));
+    let target = this.#joinTarget(text);
     if (target.invite && constantTimeEqual(target.invite.hostPublicKey, this.#keyPair.publicKey)) {
       throw new EngineCommandError(JOIN_FAILURES.self.code, JOIN_FAILURES.self.message);
     }
@@ -683,6 +694,16 @@ export class ChatNode implements ChatNodeApi {
       this.#log(
         `join ${target.label} failed: ${failure.reason}${outcome.detail ? ` (${outcome.detail})` : ''}`,
       );
+      if (failure.reason === 'key-changed' && target.pinned && outcome.presented && peerId) {
+        // The hard warning, before msg3: whoever answered never learnt who we are.
+        this.#emit({
+          event: 'key-changed',
+          peer: peerId,
+          name: target.pinned.name,
+          old: fingerprint(target.pinned.publicKey),
+          new: fingerprint(outcome.presented),
+        });
+      }
       if (peerId !== undefined && peerId !== this.peerId) {
         this.#emit({
           event: 'disconnected',
@@ -710,6 +731,7 @@ export class ChatNode implements ChatNodeApi {
       outcome.path,
       undefined,
       target.code !== undefined,
+      outcome.dialled,
     );
   }
 
@@ -757,6 +779,36 @@ export class ChatNode implements ChatNodeApi {
       plan: { addresses, ...(dhtKey ? { dhtKey } : {}) },
       ...(dhtFound && dhtKey ? { dht: dhtFound.dht } : {}),
     };
+  }
+
+  /**
+   * What `join` means: an invite or a join code; else the name of a known peer (its pinned addresses, its
+   * key checked before msg3); else an address, checked against the key pinned to it, if any
+   * (docs/protocol-identity.md §5).
+   * @throws {CryptullyError} `ERR_BAD_INVITE`, `ERR_INVITE_EXPIRED`, `ERR_BAD_ADDRESS`,
+   *   `ERR_NO_ADDRESS` (a known peer we never dialled).
+   */
+  #joinTarget(text: string): JoinPlan {
+    const trimmed = text.trim();
+    if (!looksLikeInvite(trimmed)) {
+      const named = findPeersByName(this.#known.book, trimmed);
+      if (named.length > 0) {
+        const peer = named.find((p) => p.addresses.length > 0);
+        if (!peer) {
+          throw new EngineCommandError(
+            'ERR_NO_ADDRESS',
+            `You have never joined ${named[0]!.name} at an address: join them once with an invite or an address, then by name.`,
+          );
+        }
+        const addresses = peer.addresses.map((a) => parseAddress(a));
+        return { addresses, pinned: peer, label: `${peer.name} (${peer.addresses.join(', ')})` };
+      }
+    }
+    const plan = joinPlan(parseJoinTarget(trimmed, { now: this.#now() }));
+    // An invite or a join code authenticates the host itself.
+    if (plan.invite || plan.code || plan.addresses.length === 0) return plan;
+    const pinned = findPeerByAddress(this.#known.book, formatAddress(plan.addresses[0]!));
+    return pinned ? { ...plan, pinned } : plan;
   }
 
   /**
@@ -812,6 +864,7 @@ export class ChatNode implements ChatNodeApi {
   }
 
   #log(line: string): void {
-    this.#options.log?.(line);
+    // Lines carry peers' names and reasons: no control or bidi character reaches a terminal.
+    this.#options.log?.(logSafe(line));
   }
 }

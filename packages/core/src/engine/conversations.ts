@@ -176,6 +176,7 @@ export class Conversations {
     path?: ConnectionPath,
     remoteHost?: string,
     byCode = false,
+    dialled?: string,
   ): void {
     const publicKey = channel.remoteStaticPublicKey.slice();
     const peerId = peerIdFromPublicKey(publicKey);
@@ -212,6 +213,7 @@ export class Conversations {
       remote,
       ...(path ? { path } : {}),
       ...(remoteHost !== undefined ? { remoteHost } : {}),
+      ...(dialled !== undefined ? { dialled } : {}),
       invited,
       byCode,
       code:
@@ -265,6 +267,11 @@ export class Conversations {
         `${c.remote}: a known peer calls itself "${intro.claimedNameOfAnother}", the name of another known peer; shown as "${name}"`,
       );
     }
+    if (intro.looksLike) {
+      this.#o.log(
+        `${c.remote}: a new key calls itself "${name}", which looks like the known peer "${intro.looksLike.name}"`,
+      );
+    }
     if (keyChangedFrom) {
       this.#o.log(`${c.remote}: "${name}" comes with a different key than before`);
       this.#o.emit({
@@ -290,11 +297,12 @@ export class Conversations {
         known: intro.known,
         invited: c.invited,
         keyChanged: keyChangedFrom !== undefined,
+        ...(intro.looksLike ? { looksLike: intro.looksLike.name } : {}),
       });
       return;
     }
     c.approve();
-    this.#o.emit({ event: 'waiting', ...details });
+    this.#o.emit({ event: 'waiting', ...details, known: intro.known });
   }
 
   /**
@@ -354,6 +362,7 @@ export class Conversations {
       invited: c.invited && c.role === 'joiner',
       byCode: c.byCode,
       ...(c.keyChangedFrom ? { keyChangedFrom: c.keyChangedFrom } : {}),
+      ...(c.dialled !== undefined ? { dialled: c.dialled } : {}),
     };
     this.#o.known.update((book) => rememberConnected(book, peer));
     const verification = this.#o.known.get(c.peerId)?.verification ?? 'unverified';
@@ -467,6 +476,7 @@ export class Conversations {
         name,
         fingerprint: c.fingerprint,
         code: c.code,
+        known: c.known,
       });
     }
   }
@@ -504,7 +514,7 @@ export class Conversations {
       );
     }
     if (live) {
-      if (c.role === 'joiner' && !c.approved && c.keyChangedFrom) {
+      if (c.role === 'joiner' && !c.approved && (c.keyChangedFrom || c.looksLike)) {
         throw new EngineCommandError(
           'ERR_CONFIRM_KEY_CHANGE',
           "Confirm this peer's changed key before sending.",

@@ -45,6 +45,7 @@ export type JoinFailureReason =
   | 'busy'
   | 'refused'
   | 'key-mismatch'
+  | 'key-changed'
   | 'unreachable'
   | 'handshake-failed'
   | 'self'
@@ -89,6 +90,12 @@ export const JOIN_FAILURES: Readonly<Record<JoinFailureReason, JoinFailure>> = O
     code: 'ERR_KEY_MISMATCH',
     message:
       'The computer at this address is not the one the invite was made for. Nothing was sent; do not trust this connection.',
+  },
+  'key-changed': {
+    reason: 'key-changed',
+    code: 'ERR_KEY_CHANGED',
+    message:
+      'The computer at this address has a different key than the peer you know there. Nothing was sent: someone may be in the middle. If your friend really has a new key, ask them for a new invite.',
   },
   unreachable: {
     reason: 'unreachable',

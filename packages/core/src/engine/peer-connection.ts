@@ -40,6 +40,8 @@ export interface PeerConnectionInit {
   invited: boolean;
   /** The peer joined with our join code (host), or we with theirs (joiner): the CPace run authenticated both keys. */
   byCode?: boolean;
+  /** Joiner: the address (`host:port`) we dialled and met this key at, to pin once connected. */
+  dialled?: string;
   /**
    * The session's verification code, from `h || hostNonce`; a joiner learns it from the host's
    * hello, so it starts empty there.
@@ -84,6 +86,7 @@ export class PeerConnection {
   readonly path: ConnectionPath | undefined;
   readonly invited: boolean;
   readonly byCode: boolean;
+  readonly dialled: string | undefined;
   /** The verification code (a joiner's is set when the host's hello reveals its nonce). */
   code: string;
   readonly remoteHost: string;
@@ -95,6 +98,7 @@ export class PeerConnection {
   readonly fingerprint: string;
   #approved = false;
   #keyChangedFrom: KnownPeer | undefined;
+  #looksLike: KnownPeer | undefined;
   #announced = false;
   #known = false;
   #name: string | undefined;
@@ -119,6 +123,7 @@ export class PeerConnection {
     this.path = init.path;
     this.invited = init.invited;
     this.byCode = init.byCode === true;
+    this.dialled = init.dialled;
     this.code = init.code;
     this.remoteHost = init.remoteHost ?? init.remote;
     this.fingerprint = init.fingerprint;
@@ -206,6 +211,11 @@ export class PeerConnection {
     return this.#keyChangedFrom;
   }
 
+  /** The known peer whose name this unknown key's name looks like (UTS #39), if any. */
+  get looksLike(): KnownPeer | undefined {
+    return this.#looksLike;
+  }
+
   /** Whether the peer was in the known-peers book when its hello arrived. */
   get known(): boolean {
     return this.#known;
@@ -224,11 +234,13 @@ export class PeerConnection {
     name: string;
     known: boolean;
     keyChangedFrom?: KnownPeer;
+    looksLike?: KnownPeer;
     hold: boolean;
   }): void {
     this.#name = intro.name;
     this.#known = intro.known;
     this.#keyChangedFrom = intro.keyChangedFrom;
+    this.#looksLike = intro.looksLike;
     if (intro.hold) this.#session.hold();
   }
 

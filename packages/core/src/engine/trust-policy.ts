@@ -33,6 +33,12 @@ export interface Introduction {
   /** Set when the claimed name was replaced because another known peer has it. */
   claimedNameOfAnother?: string;
   /**
+   * A known peer whose name looks like the claimed one (UTS #39 skeletons), for a key we do
+   * not know: "Bоb" (Cyrillic о) beside a known "Bob". Flagged to the user; a joiner holds
+   * the conversation until its user accepts, as for a changed key.
+   */
+  looksLike?: KnownPeer;
+  /**
    * Who decides now. `ask`: the local user (a `request` event): every host, and a joiner whose
    * host's key changed. `wait`: nothing to decide here; the joiner waits for the host.
    */
@@ -61,13 +67,16 @@ export function introduce(
     claimedNameOfAnother = claimed;
   }
   const keyChangedFrom = assessment.status === 'key-changed' ? assessment.previous : undefined;
+  const looksLike = assessment.status === 'new' ? assessment.looksLike : undefined;
+  const suspicious = keyChangedFrom !== undefined || looksLike !== undefined;
   return {
     name,
     known: assessment.status === 'known',
     ...(keyChangedFrom ? { keyChangedFrom } : {}),
     ...(claimedNameOfAnother !== undefined ? { claimedNameOfAnother } : {}),
-    decision: role === 'host' || keyChangedFrom ? 'ask' : 'wait',
-    hold: role === 'joiner' && keyChangedFrom !== undefined,
+    ...(looksLike ? { looksLike } : {}),
+    decision: role === 'host' || suspicious ? 'ask' : 'wait',
+    hold: role === 'joiner' && suspicious,
   };
 }
 
@@ -85,6 +94,8 @@ export function rememberConnected(
     /** Joined by join code: both keys were authenticated by the code's CPace run. */
     byCode?: boolean;
     keyChangedFrom?: KnownPeer;
+    /** The address we dialled and met this key at (joiners): pinned to it. */
+    dialled?: string;
   },
 ): KnownPeerBook {
   const entry = {
@@ -96,6 +107,7 @@ export function rememberConnected(
       : peer.invited
         ? { verification: 'invite' as const }
         : {}),
+    ...(peer.dialled !== undefined ? { dialled: peer.dialled } : {}),
   };
   return peer.keyChangedFrom
     ? replacePeerKey(book, peer.keyChangedFrom.peerId, entry)

@@ -5,6 +5,7 @@
  * @module
  */
 export * from './address.js';
+export * from './confusables.js';
 export * from './dht-keys.js';
 export * from './errors.js';
 export * from './fingerprint.js';

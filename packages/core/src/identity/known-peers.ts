@@ -7,6 +7,7 @@
 import { abytes, constantTimeEqual } from '../crypto/index.js';
 import { CryptullyError } from '../errors.js';
 import { fromBase64, toBase64 } from './base64.js';
+import { namesConfusable } from './confusables.js';
 import { peerIdFromPublicKey } from './fingerprint.js';
 
 /** The `format` field of the known-peers file. */
@@ -15,6 +16,10 @@ export const KNOWN_PEERS_FORMAT = 'cryptully-known-peers';
 export const KNOWN_PEERS_VERSION = 1;
 /** Longest display name kept, in UTF-16 code units. */
 export const MAX_PEER_NAME_LENGTH = 128;
+/** Most dialled addresses remembered per peer (the most recent first). */
+export const MAX_PEER_ADDRESSES = 8;
+/** Longest address text kept (`host:port`, a host name of 253 characters and a port). */
+const MAX_ADDRESS_LENGTH = 300;
 
 /**
  * How a peer's key was checked, weakest first: `unverified` (trust on first use), `invite` (the
@@ -44,6 +49,13 @@ export interface KnownPeer {
   readonly firstSeen: number;
   readonly lastSeen: number;
   readonly verification: PeerVerification;
+  /**
+   * Where we dialled this peer and found this key (`host:port`, as `formatAddress` writes
+   * it), most recent first: like SSH's known_hosts, a later join to one of these addresses
+   * must meet this key before our identity is revealed (docs/protocol-identity.md §5).
+   * An address belongs to one peer at most.
+   */
+  readonly addresses: readonly string[];
 }
 
 /** The whole table, keyed by peer id. Treat as immutable. */
@@ -59,8 +71,11 @@ export type PeerAssessment =
    * one friend cannot pass for another.
    */
   | { status: 'known'; peer: KnownPeer; renamedFrom?: string; nameTakenBy?: KnownPeer }
-  /** Neither the key nor the name is known. */
-  | { status: 'new' }
+  /**
+   * Neither the key nor the name is known. `looksLike` is a known peer whose name looks like
+   * the claimed one (same UTS #39 skeleton: "Bоb" with a Cyrillic о beside "Bob"): flag it.
+   */
+  | { status: 'new'; looksLike?: KnownPeer }
   /**
    * Someone known by this name had a different key: a hard warning, never a silent accept.
    * `previous` holds the old entry and its key.
@@ -159,16 +174,27 @@ export function assessPeer(
     }
     return found;
   };
+  const lookalike = (except?: KnownPeer): KnownPeer | undefined => {
+    let found: KnownPeer | undefined;
+    for (const peer of book.peers.values()) {
+      if (peer === except || !namesConfusable(peer.name, name)) continue;
+      if (!found || peer.lastSeen > found.lastSeen) found = peer;
+    }
+    return found;
+  };
   const known = findPeerByKey(book, publicKey);
   if (known) {
     if (nameKey(known.name) === key) return { status: 'known', peer: known };
-    const nameTakenBy = holder(known);
+    // A name that only looks like another known peer's takes its place just as much.
+    const nameTakenBy = holder(known) ?? lookalike(known);
     return nameTakenBy
       ? { status: 'known', peer: known, renamedFrom: known.name, nameTakenBy }
       : { status: 'known', peer: known, renamedFrom: known.name };
   }
   const previous = holder();
-  return previous ? { status: 'key-changed', previous } : { status: 'new' };
+  if (previous) return { status: 'key-changed', previous };
+  const looksLike = lookalike();
+  return looksLike ? { status: 'new', looksLike } : { status: 'new' };
 }
 
 function withPeers(
@@ -187,7 +213,14 @@ function withPeers(
  */
 export function rememberPeer(
   book: KnownPeerBook,
-  peer: { publicKey: Uint8Array; name: string; now: number; verification?: PeerVerification },
+  peer: {
+    publicKey: Uint8Array;
+    name: string;
+    now: number;
+    verification?: PeerVerification;
+    /** An address we dialled and found this key at: pinned to it ({@link pinAddress}). */
+    dialled?: string;
+  },
 ): KnownPeerBook {
   abytes(peer.publicKey, 32, 'public key');
   const peerId = peerIdFromPublicKey(peer.publicKey);
@@ -199,7 +232,7 @@ export function rememberPeer(
     old?.verification ?? 'unverified',
     peer.verification ?? 'unverified',
   );
-  return withPeers(book, (peers) =>
+  const remembered = withPeers(book, (peers) =>
     peers.set(peerId, {
       peerId,
       name: cleanPeerName(peer.name),
@@ -207,8 +240,50 @@ export function rememberPeer(
       firstSeen: old?.firstSeen ?? peer.now,
       lastSeen: Math.max(old?.lastSeen ?? peer.now, peer.now),
       verification,
+      addresses: old?.addresses ?? [],
     }),
   );
+  return peer.dialled === undefined ? remembered : pinAddress(remembered, peerId, peer.dialled);
+}
+
+/**
+ * Pins `address` (`host:port`) to a known peer: first in its list (at most
+ * {@link MAX_PEER_ADDRESSES}), and taken from any other peer that had it, so one address
+ * always means one key. Unknown peer ids leave the book unchanged.
+ */
+export function pinAddress(book: KnownPeerBook, peerId: string, address: string): KnownPeerBook {
+  const target = book.peers.get(peerId);
+  if (!target || address === '' || address.length > MAX_ADDRESS_LENGTH) return book;
+  return withPeers(book, (peers) => {
+    for (const [id, peer] of peers) {
+      if (id !== peerId && peer.addresses.includes(address)) {
+        peers.set(id, { ...peer, addresses: peer.addresses.filter((a) => a !== address) });
+      }
+    }
+    const rest = target.addresses.filter((a) => a !== address);
+    peers.set(peerId, {
+      ...target,
+      addresses: [address, ...rest].slice(0, MAX_PEER_ADDRESSES),
+    });
+  });
+}
+
+/** The peer an address (`host:port`) is pinned to, if any. */
+export function findPeerByAddress(book: KnownPeerBook, address: string): KnownPeer | undefined {
+  for (const peer of book.peers.values()) if (peer.addresses.includes(address)) return peer;
+  return undefined;
+}
+
+/**
+ * The known peers called `name` (matched as names are: case, width and invisible characters
+ * aside), most recently seen first.
+ */
+export function findPeersByName(book: KnownPeerBook, name: string): KnownPeer[] {
+  const key = nameKey(cleanPeerName(name));
+  if (key === '') return [];
+  return [...book.peers.values()]
+    .filter((peer) => nameKey(peer.name) === key)
+    .sort((a, b) => b.lastSeen - a.lastSeen);
 }
 
 function strongest(a: PeerVerification, b: PeerVerification): PeerVerification {
@@ -256,6 +331,7 @@ export function serializeKnownPeers(book: KnownPeerBook): string {
       firstSeen: peer.firstSeen,
       lastSeen: peer.lastSeen,
       verification: peer.verification,
+      ...(peer.addresses.length > 0 ? { addresses: peer.addresses } : {}),
     }));
   return `${JSON.stringify({ format: KNOWN_PEERS_FORMAT, version: KNOWN_PEERS_VERSION, peers }, null, 2)}\n`;
 }
@@ -309,6 +385,15 @@ export function parseKnownPeers(text: string): KnownPeerBook {
     if (typeof e.verification !== 'string' || !Object.hasOwn(STRENGTH, e.verification)) {
       throw bad('bad verification');
     }
+    // Optional (absent in files written before addresses were pinned).
+    const addresses = e.addresses ?? [];
+    if (
+      !Array.isArray(addresses) ||
+      addresses.length > MAX_PEER_ADDRESSES ||
+      !addresses.every((a) => typeof a === 'string' && a !== '' && a.length <= MAX_ADDRESS_LENGTH)
+    ) {
+      throw bad('bad addresses');
+    }
     const peerId = peerIdFromPublicKey(publicKey);
     if (peers.has(peerId)) throw bad('duplicate key');
     peers.set(peerId, {
@@ -318,6 +403,7 @@ export function parseKnownPeers(text: string): KnownPeerBook {
       firstSeen: e.firstSeen,
       lastSeen: e.lastSeen,
       verification: e.verification as PeerVerification,
+      addresses: addresses as string[],
     });
   });
   return { peers };

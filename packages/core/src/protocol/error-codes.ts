@@ -100,6 +100,8 @@ export const ERROR_CODES = Object.freeze([
   'ERR_HOST_BUSY',
   'ERR_HOST_REFUSED',
   'ERR_KEY_MISMATCH',
+  'ERR_KEY_CHANGED',
+  'ERR_NO_ADDRESS',
   'ERR_SELF',
   // A join by join code that failed (docs/protocol-verification.md §1).
   'ERR_JOIN_CODE_NOT_FOUND',
@@ -122,11 +124,13 @@ export const JOIN_ENDING_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'ERR_BAD_INVITE',
   'ERR_INVITE_EXPIRED',
   'ERR_SELF',
+  'ERR_NO_ADDRESS',
   // The dial and the handshake (the msg2 statuses included).
   'ERR_UNREACHABLE',
   'ERR_HANDSHAKE_TIMEOUT',
   'ERR_HANDSHAKE_FAILED',
   'ERR_KEY_MISMATCH',
+  'ERR_KEY_CHANGED',
   'ERR_INVITE_UNKNOWN',
   'ERR_INVITE_USED',
   'ERR_HOST_BUSY',

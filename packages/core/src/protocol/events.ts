@@ -85,8 +85,21 @@ export type ChatEvent =
       known: boolean;
       invited: boolean;
       keyChanged: boolean;
+      /**
+       * The name of a known peer this unknown key's name looks like (UTS #39 skeletons:
+       * "Bоb" with a Cyrillic о beside a known "Bob"): show a warning.
+       */
+      looksLike?: string;
     }
-  | { event: 'waiting'; peer: PeerId; name: string; fingerprint: string; code: string }
+  | {
+      event: 'waiting';
+      peer: PeerId;
+      name: string;
+      fingerprint: string;
+      code: string;
+      /** The host's key is in our known peers. */
+      known: boolean;
+    }
   | {
       event: 'connected';
       peer: PeerId;

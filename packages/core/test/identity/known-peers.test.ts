@@ -9,12 +9,15 @@ import { x25519 } from '../../src/crypto/index.js';
 import {
   assessPeer,
   emptyKnownPeers,
+  findPeerByAddress,
+  findPeersByName,
   forgetPeer,
   KnownPeersCorruptError,
   KnownPeersNewerVersionError,
   markVerified,
   parseKnownPeers,
   peerIdFromPublicKey,
+  pinAddress,
   rememberPeer,
   replacePeerKey,
   serializeKnownPeers,
@@ -179,6 +182,76 @@ describe('known peers book', () => {
     const text = serializeKnownPeers(book);
     expect(parseKnownPeers(text)).toEqual(book);
     expect(serializeKnownPeers(parseKnownPeers(text))).toBe(text);
+  });
+});
+
+describe('pinned addresses (where we dialled a peer)', () => {
+  const base = rememberPeer(
+    rememberPeer(emptyKnownPeers(), { publicKey: alice, name: 'Alice', now: T }),
+    {
+      publicKey: bob,
+      name: 'Bob',
+      now: T,
+    },
+  );
+  const aliceId = peerIdFromPublicKey(alice);
+  const bobId = peerIdFromPublicKey(bob);
+
+  it('pins an address to one key only, most recent first, and keeps it across later contacts', () => {
+    let book = pinAddress(base, aliceId, '192.168.1.5:7777');
+    book = pinAddress(book, aliceId, '10.0.0.2:7777');
+    expect(book.peers.get(aliceId)!.addresses).toEqual(['10.0.0.2:7777', '192.168.1.5:7777']);
+    expect(findPeerByAddress(book, '192.168.1.5:7777')?.peerId).toBe(aliceId);
+    // The same address met with Bob's key: it is Bob's now, and only Bob's.
+    book = rememberPeer(book, {
+      publicKey: bob,
+      name: 'Bob',
+      now: T + 1,
+      dialled: '192.168.1.5:7777',
+    });
+    expect(findPeerByAddress(book, '192.168.1.5:7777')?.peerId).toBe(bobId);
+    expect(book.peers.get(aliceId)!.addresses).toEqual(['10.0.0.2:7777']);
+    book = rememberPeer(book, { publicKey: alice, name: 'Alice', now: T + 2 });
+    expect(book.peers.get(aliceId)!.addresses).toEqual(['10.0.0.2:7777']);
+    expect(findPeerByAddress(book, '127.0.0.1:1')).toBeUndefined();
+  });
+
+  it('keeps at most 8 addresses per peer', () => {
+    let book = base;
+    for (let i = 0; i < 12; i++) book = pinAddress(book, aliceId, `10.0.0.${i}:7777`);
+    expect(book.peers.get(aliceId)!.addresses).toHaveLength(8);
+    expect(book.peers.get(aliceId)!.addresses[0]).toBe('10.0.0.11:7777');
+  });
+
+  it('saves and loads the addresses, and reads files written before them', () => {
+    const book = pinAddress(base, bobId, '[fd00::1]:7777');
+    const text = serializeKnownPeers(book);
+    expect(parseKnownPeers(text)).toEqual(book);
+    const old = JSON.parse(text);
+    for (const peer of old.peers) delete peer.addresses;
+    expect(parseKnownPeers(JSON.stringify(old)).peers.get(bobId)!.addresses).toEqual([]);
+    const bad = JSON.parse(text);
+    bad.peers[0].addresses = [42];
+    expect(() => parseKnownPeers(JSON.stringify(bad))).toThrow(KnownPeersCorruptError);
+  });
+
+  it('finds known peers by name as names are matched (case and width aside)', () => {
+    expect(findPeersByName(base, ' BOB ').map((p) => p.peerId)).toEqual([bobId]);
+    expect(findPeersByName(base, 'Ｂｏｂ').map((p) => p.peerId)).toEqual([bobId]);
+    expect(findPeersByName(base, 'B\u043eb')).toEqual([]);
+    expect(findPeersByName(base, '')).toEqual([]);
+  });
+
+  it('flags a new key whose name only looks like a known one (UTS #39), and a known key taking it', () => {
+    expect(assessPeer(base, mallory, 'B\u043eb')).toMatchObject({
+      status: 'new',
+      looksLike: { peerId: bobId },
+    });
+    expect(assessPeer(base, mallory, 'Carol')).toEqual({ status: 'new' });
+    expect(assessPeer(base, alice, 'B0b')).toMatchObject({
+      status: 'known',
+      nameTakenBy: { peerId: bobId },
+    });
   });
 });
 

@@ -92,12 +92,14 @@ const EVENTS: { [N in AppEvent['event']]: FieldsOf<Extract<AppEvent, { event: N 
     known: req('boolean'),
     invited: req('boolean'),
     keyChanged: req('boolean'),
+    looksLike: opt('string'),
   },
   waiting: {
     peer: req('string'),
     name: req('string'),
     fingerprint: req('string'),
     code: req('string'),
+    known: req('boolean'),
   },
   connected: {
     peer: req('string'),

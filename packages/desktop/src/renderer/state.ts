@@ -46,6 +46,8 @@ export interface IncomingRequest {
   known: boolean;
   invited: boolean;
   keyChanged: boolean;
+  /** A known friend's name this new key's name looks like ("Bоb" beside "Bob"). */
+  looksLike?: string;
 }
 
 /** A remembered friend came back with a different key: needs a decision. */

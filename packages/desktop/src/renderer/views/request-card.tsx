@@ -14,6 +14,12 @@ export function RequestCard({ request }: { request: IncomingRequest }) {
             ? ' (a friend you know)'
             : ''}
         .
+        {request.looksLike !== undefined ? (
+          <div class="warning" role="alert">
+            This name looks like {request.looksLike}, a friend you know, but the key is new. It may
+            be someone else: compare the code with {request.looksLike} before you accept.
+          </div>
+        ) : null}
         <div class="code-line">
           Verification code <span class="code">{request.code}</span>
         </div>
