@@ -156,7 +156,9 @@ describe('typed lines', () => {
     const empty = interpretLine('/join', state);
     expect(empty.commands).toBeUndefined();
     expect(empty.note).toMatch(/invite.*address/);
-    expect(interpretLine('/help', state).note).toMatch(/\/join <invite\|host:port> +join a friend/);
+    expect(interpretLine('/help', state).note).toMatch(
+      /\/join <invite\|host:port\|name> +join a friend/,
+    );
   });
 
   it("completes command names and friends' names with Tab", () => {

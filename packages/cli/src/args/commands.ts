@@ -195,7 +195,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       ['cryptully join cryptully://join/AbC…', 'join with the invite your friend sent you'],
       ['cryptully join 7-purple-sausage', 'join with the join code your friend read out to you'],
       ['cryptully join 192.168.1.20:4000', 'join by address; then compare the code and /verify'],
-      ['cryptully join bob', 'join Bob again where you joined him before (his key is checked)'],
+      ['cryptully join bob', 'join Bob again where you met him (key checked)'],
     ],
     chat: true,
   },
