@@ -1,4 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
+import { takeEnvPassphrase } from '@cryptully/core/storage';
 
 /** The process's streams and environment, passed in so tests can run commands in-process. */
 export interface CliIo {
@@ -10,13 +11,18 @@ export interface CliIo {
   readonly interactive: boolean;
 }
 
-/** The real process's streams. */
+/**
+ * The real process's streams, and a copy of its environment: `CRYPTULLY_PASSPHRASE` stays in
+ * the copy (the CLI reads it there) and leaves `process.env`, so no child process inherits it.
+ */
 export function processIo(): CliIo {
+  const env = { ...process.env };
+  takeEnvPassphrase(process.env);
   return {
     stdin: process.stdin,
     stdout: process.stdout,
     stderr: process.stderr,
-    env: process.env,
+    env,
     interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY),
   };
 }

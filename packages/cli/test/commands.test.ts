@@ -41,6 +41,22 @@ const oneSentence = (text: string) => {
 };
 
 describe('cryptully id', () => {
+  it('says where old keys replaced by an import are kept, so they can be deleted', async () => {
+    const folder = await home();
+    const env = { CRYPTULLY_HOME: folder, CRYPTULLY_PASSPHRASE: '' };
+    await run(['id', 'create', '--name', 'Alice'], env);
+    expect((await run(['id'], env)).out).not.toMatch(/Old key kept/);
+    const { IdentityStore } = await import('@cryptully/core/storage');
+    const exported = `${await home()}/other.json`;
+    const other = new IdentityStore(await home(), { env: {} });
+    await other.create({ passphrase: '' });
+    await other.exportTo(exported);
+    await new IdentityStore(folder, { env: {} }).importFrom(exported, { overwrite: true });
+    const shown = (await run(['id'], env)).out;
+    expect(shown).toMatch(new RegExp(`Old key kept: ${folder}/identity\\.replaced-[^\\n]+\\.json`));
+    expect(shown).toMatch(/Delete it once you are sure/);
+  });
+
   it('explains how to get an identity when there is none', async () => {
     const env = { CRYPTULLY_HOME: await home() };
     const result = await run(['id'], env);

@@ -44,12 +44,20 @@ export async function showIdentity(_parsed: ParsedArgs, io: CliIo): Promise<Exit
   if (!(await identity.exists())) throw new CliError('ERR_IDENTITY_NOT_FOUND', NO_IDENTITY);
   const info = await identity.inspect();
   const name = (await profile.load())?.name ?? '(no name yet)';
+  const backups = await identity.replacedBackups();
   io.stdout.write(
     [
       `Name:         ${name}`,
       `Fingerprint:  ${fingerprint(info.publicKey)}`,
       `Passphrase:   ${info.encrypted ? 'yes, your key is protected' : 'none (anyone who copies the file can pretend to be you)'}`,
       `Stored in:    ${identity.path}`,
+      ...backups.map((path) => `Old key kept: ${path}`),
+      ...(backups.length > 0
+        ? [
+            'An old key is an identity this one replaced; it can still pretend to be you to',
+            'friends who knew it. Delete it once you are sure you do not need it.',
+          ]
+        : []),
       '',
       'Friends can compare this fingerprint with the one their cryptully shows for you.',
       '',

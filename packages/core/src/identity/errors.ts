@@ -30,6 +30,20 @@ export class WrongPassphraseError extends IdentityLockedError {
 }
 
 /**
+ * `ERR_IDENTITY_NOT_SEALED`: a passphrase was given but the file is not sealed with one. A
+ * sealed file does not turn unsealed by itself: someone may have swapped it for one holding a
+ * key they know. Refused, never loaded silently.
+ */
+export class IdentityNotSealedError extends IdentityError {
+  constructor() {
+    super(
+      'ERR_IDENTITY_NOT_SEALED',
+      'This identity file is not protected by a passphrase, although one was given: it may have been swapped for another. Check it with "cryptully id"; if it is yours, protect it with "cryptully id passphrase", or unset CRYPTULLY_PASSPHRASE.',
+    );
+  }
+}
+
+/**
  * `ERR_IDENTITY_CORRUPT`: the file is ours but damaged (truncated, bad JSON, bad base64, wrong
  * lengths, tampered with). `detail` says which check failed, for the local log; it never holds
  * key material.

@@ -21,6 +21,7 @@ import { fromBase64, toBase64 } from './base64.js';
 import {
   CorruptIdentityError,
   ForeignIdentityFileError,
+  IdentityNotSealedError,
   NewerIdentityVersionError,
   PassphraseRequiredError,
   WrongPassphraseError,
@@ -294,9 +295,11 @@ export function inspectIdentityFile(text: string): IdentityFileInfo {
 
 /**
  * Decodes identity-file text into the key pair, decrypting with `passphrase` when the file is
- * sealed (a passphrase given for a clear file is ignored). Checks that the private key belongs
- * to the public key.
+ * sealed. A passphrase given for a clear file is refused: someone may have swapped a sealed
+ * file for a clear one holding a key they know. Checks that the private key belongs to the
+ * public key.
  * @throws {PassphraseRequiredError} `ERR_IDENTITY_PASSPHRASE_REQUIRED`: sealed, no passphrase.
+ * @throws {IdentityNotSealedError} `ERR_IDENTITY_NOT_SEALED`: clear, yet a passphrase was given.
  * @throws {WrongPassphraseError} `ERR_IDENTITY_WRONG_PASSPHRASE`.
  * @throws {CorruptIdentityError} `ERR_IDENTITY_CORRUPT`: truncated, bad JSON/base64/lengths,
  *   tampered ciphertext, public key or header.
@@ -307,6 +310,8 @@ export async function decodeIdentityFile(text: string, passphrase?: string): Pro
   const parsed = parse(text);
   let privateKey: Uint8Array;
   if (!parsed.sealed) {
+    // A passphrase was expected to open it: refuse a file that needs none (a swapped file).
+    if (passphrase !== undefined && passphrase !== '') throw new IdentityNotSealedError();
     privateKey = parsed.secret;
   } else {
     if (passphrase === undefined || passphrase === '') throw new PassphraseRequiredError();

@@ -4,6 +4,7 @@
  * new content is checked by decoding it before it replaces the old file.
  * @module
  */
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KeyPair, ScryptParams } from '../crypto/index.js';
 import { x25519 } from '../crypto/index.js';
@@ -70,6 +71,17 @@ async function readIdentityText(path: string): Promise<string | undefined> {
   }
 }
 
+/**
+ * Reads `CRYPTULLY_PASSPHRASE` and removes it from `env` (default `process.env`), so that no
+ * child process started later (a browser, a shell, a helper) inherits the passphrase. Call it
+ * once, early; keep what it returns.
+ */
+export function takeEnvPassphrase(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const passphrase = env.CRYPTULLY_PASSPHRASE;
+  delete env.CRYPTULLY_PASSPHRASE;
+  return passphrase;
+}
+
 /** Options of an {@link IdentityStore}. */
 export interface IdentityStoreOptions {
   /** Environment for `CRYPTULLY_PASSPHRASE` (and the default home); default `process.env`. */
@@ -97,6 +109,25 @@ export class IdentityStore {
     this.#scrypt = options.scrypt;
     this.home = home ?? cryptullyHome(this.#env);
     this.path = identityPath(this.home);
+  }
+
+  /**
+   * The copies of identities this one replaced (`identity.replaced-<time>.json` beside it,
+   * written by {@link create} and {@link importFrom} with `overwrite`), oldest first. Each
+   * holds an old private key (sealed if it was): `cryptully id` lists them so the user can
+   * delete them once they are no longer needed.
+   */
+  async replacedBackups(): Promise<string[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.home);
+    } catch {
+      return [];
+    }
+    return names
+      .filter((name) => /^identity\.replaced-.+\.json$/.test(name))
+      .sort()
+      .map((name) => join(this.home, name));
   }
 
   /** Whether an identity file exists (it may still be unreadable). */

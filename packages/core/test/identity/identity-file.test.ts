@@ -47,8 +47,11 @@ describe('identity file round trips', () => {
     expect(file).toMatchObject({ format: 'cryptully-identity', version: 1, kdf: null });
     expect(inspectIdentityFile(text)).toEqual({ publicKey: keyPair.publicKey, encrypted: false });
     expect(await decodeIdentityFile(text)).toEqual(keyPair);
-    // A passphrase given for a clear file is ignored, not an error.
-    expect(await decodeIdentityFile(text, 'anything')).toEqual(keyPair);
+    // A passphrase given for a clear file is refused: a sealed file may have been swapped.
+    await expect(decodeIdentityFile(text, 'anything')).rejects.toMatchObject({
+      code: 'ERR_IDENTITY_NOT_SEALED',
+    });
+    expect(await decodeIdentityFile(text, '')).toEqual(keyPair);
   });
 
   it('with a passphrase: sealed, decodes only with it', async () => {
@@ -258,7 +261,9 @@ describe('identity file errors', () => {
       }),
     ];
     for (const [i, text] of cases.entries()) {
-      const error = await decodeIdentityFile(text, PASS).catch((e: unknown) => e);
+      // The clear files (the last two) are opened without a passphrase, as they would be.
+      const passphrase = JSON.parse(text).kdf === null ? undefined : PASS;
+      const error = await decodeIdentityFile(text, passphrase).catch((e: unknown) => e);
       expect(error, `case ${i}`).toBeInstanceOf(CorruptIdentityError);
     }
   });

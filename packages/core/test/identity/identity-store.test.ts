@@ -12,6 +12,7 @@ import {
   IdentityExistsError,
   IdentityNotFoundError,
   IdentityStore,
+  takeEnvPassphrase,
   writeFileAtomic,
 } from '../../src/storage/index.js';
 
@@ -135,6 +136,30 @@ describe('IdentityStore', () => {
     expect(backups).toHaveLength(1);
     expect(await readFile(join(s.home, backups[0]!))).toEqual(before);
     expect(await mode(join(s.home, backups[0]!))).toBe(0o600);
+    // And says where it is (`cryptully id` lists it).
+    expect(await s.replacedBackups()).toEqual([join(s.home, backups[0]!)]);
+  });
+
+  it('lists no old keys when none was replaced, or when the folder does not exist', async () => {
+    expect(await store().replacedBackups()).toEqual([]);
+    await store().create({ passphrase: '' });
+    expect(await store().replacedBackups()).toEqual([]);
+  });
+
+  it('refuses a clear identity file swapped in where a passphrase was expected, and leaves it', async () => {
+    const s = store({ CRYPTULLY_PASSPHRASE: PASS });
+    await s.create();
+    expect((await s.inspect()).encrypted).toBe(true);
+    // Someone swaps in a clear file holding a key they know.
+    const theirs = x25519.generateKeyPair();
+    await writeFile(s.path, await encodeIdentityFile(theirs));
+    const swapped = await readFile(s.path);
+    expect(await codeOf(s.load())).toBe('ERR_IDENTITY_NOT_SEALED');
+    expect(await codeOf(s.load(PASS))).toBe('ERR_IDENTITY_NOT_SEALED');
+    expect(await codeOf(store().load(PASS))).toBe('ERR_IDENTITY_NOT_SEALED');
+    expect(await readFile(s.path)).toEqual(swapped);
+    // Without any passphrase a clear file is what it says it is.
+    expect(await store().load()).toEqual(theirs);
   });
 
   it('import of a damaged file fails with its typed error and writes nothing', async () => {
@@ -213,6 +238,28 @@ describe('IdentityStore', () => {
     expect(await s.load()).toEqual(keys);
     await s.changePassphrase(undefined, PASS);
     expect(await s.load(PASS)).toEqual(keys);
+  });
+});
+
+describe('takeEnvPassphrase', () => {
+  it('reads CRYPTULLY_PASSPHRASE once and removes it, so a child process never inherits it', () => {
+    const env: NodeJS.ProcessEnv = { CRYPTULLY_PASSPHRASE: PASS, OTHER: 'kept' };
+    expect(takeEnvPassphrase(env)).toBe(PASS);
+    expect(env).toEqual({ OTHER: 'kept' });
+    expect(takeEnvPassphrase(env)).toBeUndefined();
+    const saved = process.env.CRYPTULLY_PASSPHRASE;
+    process.env.CRYPTULLY_PASSPHRASE = PASS;
+    try {
+      expect(takeEnvPassphrase()).toBe(PASS);
+      const seen = execFileSync(process.execPath, [
+        '-e',
+        'process.stdout.write(String(process.env.CRYPTULLY_PASSPHRASE))',
+      ]).toString();
+      expect(seen).toBe('undefined');
+    } finally {
+      if (saved === undefined) delete process.env.CRYPTULLY_PASSPHRASE;
+      else process.env.CRYPTULLY_PASSPHRASE = saved;
+    }
   });
 });
 

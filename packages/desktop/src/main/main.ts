@@ -6,7 +6,7 @@
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cryptullyHome } from '@cryptully/core/storage';
+import { cryptullyHome, takeEnvPassphrase } from '@cryptully/core/storage';
 import { dhtSettings, portMappingWanted } from '@cryptully/core/transport';
 import { app, BrowserWindow, ipcMain, protocol, session, shell } from 'electron';
 import { openCoreEngine } from '../backend/core-engine.js';
@@ -78,13 +78,15 @@ async function start(): Promise<void> {
   // Windows shows notifications only for an app with an id (the installer's appId).
   if (process.platform === 'win32') app.setAppUserModelId(APP_USER_MODEL_ID);
 
+  const passphrase = takeEnvPassphrase();
   const backend = await DesktopBackend.start({
     home: cryptullyHome(),
     openEngine: openCoreEngine,
     // `cryptully-desktop --no-dht/--bootstrap/--relay` hands its options over as these variables.
     ...dhtOf(dhtSettings({}, process.env)),
     portMapping: portMappingWanted(process.env),
-    ...(process.env.CRYPTULLY_PASSPHRASE ? { passphrase: process.env.CRYPTULLY_PASSPHRASE } : {}),
+    // Read once and removed from the environment, so no child process inherits it.
+    ...(passphrase ? { passphrase } : {}),
     log: (line) => console.error(line),
   });
 

@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { randomBytes } from '@cryptully/core/crypto';
-import { cryptullyHome } from '@cryptully/core/storage';
+import { cryptullyHome, takeEnvPassphrase } from '@cryptully/core/storage';
 import { type DhtSettings, dhtSettings, portMappingWanted } from '@cryptully/core/transport';
 import { openCoreEngine } from '../backend/core-engine.js';
 import { DesktopBackend } from '../backend/desktop-backend.js';
@@ -90,6 +90,9 @@ export function openInBrowser(url: string, env: NodeJS.ProcessEnv = process.env)
  */
 export async function startBrowserApp(options: BrowserAppOptions): Promise<BrowserApp> {
   const env = options.env ?? process.env;
+  // From our own environment it is read once and removed, so no child process (the browser
+  // we open) inherits it; an environment handed in is the caller's (the CLI's copy).
+  const passphrase = options.env ? env.CRYPTULLY_PASSPHRASE : takeEnvPassphrase();
   const stdin = options.stdin ?? process.stdin;
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;
@@ -97,7 +100,7 @@ export async function startBrowserApp(options: BrowserAppOptions): Promise<Brows
   const backend = await DesktopBackend.start({
     home: cryptullyHome(env),
     openEngine: openCoreEngine,
-    ...(env.CRYPTULLY_PASSPHRASE ? { passphrase: env.CRYPTULLY_PASSPHRASE } : {}),
+    ...(passphrase ? { passphrase } : {}),
     hostDefaults: options.hostDefaults ?? {},
     ...dhtOption(options.dht === undefined ? dhtSettings({}, env) : options.dht),
     portMapping: options.portMapping ?? portMappingWanted(env),
