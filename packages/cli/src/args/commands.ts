@@ -69,12 +69,12 @@ export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
   {
     name: 'plain',
     kind: 'flag',
-    summary: 'line-by-line text, no full-screen view (screen readers, logs)',
+    summary: 'line-by-line text, no full-screen view (screen readers)',
   },
   {
     name: 'json',
     kind: 'flag',
-    summary: 'JSON events on stdout, JSON commands on stdin (scripts, bots)',
+    summary: 'JSON events on stdout, JSON commands on stdin (scripts)',
   },
 ];
 
@@ -92,6 +92,11 @@ export const COMMAND_OPTIONS: readonly OptionSpec[] = [
     kind: 'string',
     placeholder: 'ADDR',
     summary: 'address to listen on, e.g. 127.0.0.1 or :: (default: all)',
+  },
+  {
+    name: 'invites-only',
+    kind: 'flag',
+    summary: 'let in only people holding one of your invites',
   },
   {
     name: 'name',
@@ -164,11 +169,21 @@ export const COMMANDS: readonly CommandSpec[] = [
       'friends connect directly; across the internet the invite also carries your key on the ' +
       'DHT, through which both routers are punched (no port to forward). --no-dht keeps to TCP.',
     args: [],
-    options: ['port', 'bind', 'name', 'bootstrap', 'no-dht', 'no-port-mapping', 'relay'],
+    options: [
+      'port',
+      'bind',
+      'name',
+      'invites-only',
+      'bootstrap',
+      'no-dht',
+      'no-port-mapping',
+      'relay',
+    ],
     examples: [
       ['cryptully host', 'listen on port 7677 and show the invite'],
       ['cryptully host --port 4000', 'listen on port 4000 (forward it in your router)'],
       ['cryptully host --bind 127.0.0.1 --port 0 --json', 'for a script: local only, JSON events'],
+      ['cryptully host --invites-only', 'only people holding one of your invites get in'],
     ],
     chat: true,
   },

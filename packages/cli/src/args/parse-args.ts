@@ -21,6 +21,7 @@ export interface ParsedOptions {
   'no-dht'?: boolean;
   'no-port-mapping'?: boolean;
   relay?: string;
+  'invites-only'?: boolean;
 }
 
 /** A validated command line. */

@@ -49,6 +49,7 @@ export function startCommand(parsed: ParsedArgs): ChatCommand {
       cmd: 'host',
       ...(port === undefined ? {} : { port }),
       ...(bind === undefined ? {} : { bind }),
+      ...(parsed.options['invites-only'] ? { invitesOnly: true } : {}),
     };
   }
   // As typed: core's parseJoinTarget ignores the spaces and line breaks a pasted invite picks

@@ -358,7 +358,7 @@ export class ChatNode implements ChatNodeApi {
   readonly #commands: {
     [C in ChatCommand['cmd']]: (command: Extract<ChatCommand, { cmd: C }>) => Promise<void> | void;
   } = {
-    host: (c) => this.#hostCommand(c.port, c.bind),
+    host: (c) => this.#hostCommand(c.port, c.bind, c.invitesOnly === true),
     join: (c) => this.#join(c.target),
     accept: (c) => this.#conversations.accept(c.peer, c.confirmKeyChange === true),
     reject: (c) => this.#conversations.reject(c.peer),
@@ -383,7 +383,11 @@ export class ChatNode implements ChatNodeApi {
 
   // ---- hosting ---------------------------------------------------------------------------
 
-  async #hostCommand(port = DEFAULT_PORT, bind: string | undefined): Promise<void> {
+  async #hostCommand(
+    port = DEFAULT_PORT,
+    bind: string | undefined,
+    invitesOnly: boolean,
+  ): Promise<void> {
     if (this.#host) {
       throw new EngineCommandError(
         'ERR_ALREADY_HOSTING',
@@ -407,6 +411,7 @@ export class ChatNode implements ChatNodeApi {
       limits: this.#limits,
       handshakeTimeoutMs: this.#handshakeTimeoutMs,
       invites: this.#invites,
+      invitesOnly,
       clock: this.#now,
       sessionCount: () => this.#conversations.count() + this.#starting,
       makeRoom: () => this.#conversations.dropOldestSilent(),
@@ -457,7 +462,9 @@ export class ChatNode implements ChatNodeApi {
         );
     }
     const { invite } = this.#makeInvite();
-    this.#log(`listening on ${formatAddress(address)}`);
+    this.#log(
+      `listening on ${formatAddress(address)}${invitesOnly ? ' (invites only: joins without one of our invites are refused before msg2)' : ''}`,
+    );
     this.#emit({
       event: 'listening',
       host: address.host,

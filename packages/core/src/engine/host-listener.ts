@@ -58,6 +58,12 @@ export interface HostListenerOptions {
   limits: HostLimits;
   handshakeTimeoutMs: number;
   invites: InviteBook;
+  /**
+   * Refuse TCP joins that name none of our invites right after their prelude, before msg2:
+   * a scanner gets no msg2, so not our static key. (DHT joiners passed the DHT firewall,
+   * which admits only open invites' and known peers' keys.)
+   */
+  invitesOnly?: boolean;
   clock: () => number;
   /** Sessions now open (requests included), for `maxSessions`. */
   sessionCount: () => number;
@@ -240,6 +246,17 @@ export class HostListener {
         maxMessageBytes: MAX_SESSION_MESSAGE_BYTES,
         onPrelude: (prelude) => {
           pending.prelude = true;
+          if (this.#o.invitesOnly && via === 'tcp' && prelude.inviteId === undefined) {
+            // Dropped before msg2: no key, no status. Not a failure of the source's budget:
+            // the host did no Diffie-Hellman work.
+            refused = true;
+            this.#quiet(
+              'uninvited',
+              pending.source,
+              `refused ${where}: a join without an invite (this host takes invites only)`,
+            );
+            throw new Error('invites only');
+          }
           const answer = this.#answerPrelude(prelude, where, remote.host);
           reserved = answer.reserved;
           hostNonce = answer.hostNonce;

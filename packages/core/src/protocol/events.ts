@@ -200,7 +200,11 @@ export interface KnownPeerSummary {
 
 /** Commands a front end sends to a chat node, told apart by `cmd`. */
 export type ChatCommand =
-  | { cmd: 'host'; port?: number; bind?: string }
+  /**
+   * `invitesOnly`: refuse joins without one of our invites before msg2, so a scanner learns
+   * nothing, not even our key (docs/protocol-session.md §6).
+   */
+  | { cmd: 'host'; port?: number; bind?: string; invitesOnly?: boolean }
   | { cmd: 'join'; target: string }
   | { cmd: 'accept'; peer: PeerId; confirmKeyChange?: boolean }
   | { cmd: 'reject'; peer: PeerId }

@@ -18,7 +18,11 @@ interface FieldSpec {
 
 // Data, not branches: every command's fields, read by one validator below.
 const COMMANDS: Record<CommandName, Record<string, FieldSpec>> = {
-  host: { port: { kind: 'port', optional: true }, bind: { kind: 'string', optional: true } },
+  host: {
+    port: { kind: 'port', optional: true },
+    bind: { kind: 'string', optional: true },
+    invitesOnly: { kind: 'boolean', optional: true },
+  },
   join: { target: { kind: 'string' } },
   accept: { peer: { kind: 'string' }, confirmKeyChange: { kind: 'boolean', optional: true } },
   reject: { peer: { kind: 'string' } },
