@@ -7,7 +7,7 @@
  */
 import type { SecureConnection } from '../adapters/secure-connection.js';
 import { hostCommitmentOpens } from '../channel/commitment.js';
-import { concatBytes, fromHex, toHex } from '../crypto/index.js';
+import { concatBytes, constantTimeEqual, fromHex, toHex } from '../crypto/index.js';
 import type { FileChunk } from '../files/transfer-wire.js';
 import { fingerprint, peerIdFromPublicKey } from '../identity/fingerprint.js';
 import { markVerified, type PeerVerification } from '../identity/known-peers.js';
@@ -180,6 +180,22 @@ export class Conversations {
   ): void {
     const publicKey = channel.remoteStaticPublicKey.slice();
     const peerId = peerIdFromPublicKey(publicKey);
+    // What outlives a connection (pending messages, seen ids) and the connection it replaces
+    // belong to one full key: another key whose 64-bit id collides gets none of it.
+    const held = this.#peers.get(peerId)?.publicKey ?? this.#o.known.get(peerId)?.publicKey;
+    if (held && !constantTimeEqual(held, publicKey)) {
+      this.#o.log(`${remote}: refused a key whose peer id collides with another peer's`);
+      channel.destroy();
+      if (role === 'joiner') {
+        this.#o.emit({
+          event: 'disconnected',
+          peer: peerId,
+          reason: 'refused',
+          message: "This host's key has the same peer id as another peer's key: refused.",
+        });
+      }
+      return;
+    }
     const previous = this.#peers.get(peerId)?.connection;
     if (previous) {
       // The same key connected again (e.g. after a cut): the new connection wins.
@@ -559,7 +575,7 @@ export class Conversations {
     if (!c?.announced) {
       throw noSuchPeer('Verify a peer while connected to it, after comparing the code with them.');
     }
-    this.#o.known.update((book) => markVerified(book, peer, 'code'));
+    this.#o.known.update((book) => markVerified(book, peer, 'code', c.publicKey));
     this.#o.emit({ event: 'verified', peer, verification: 'code' });
   }
 

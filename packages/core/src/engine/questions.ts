@@ -104,7 +104,7 @@ export class Questions {
       return;
     }
     if (event.match) {
-      this.#o.known.update((book) => markVerified(book, c.peerId, 'question'));
+      this.#o.known.update((book) => markVerified(book, c.peerId, 'question', c.publicKey));
       this.#o.emit({ event: 'verified', peer: c.peerId, verification: 'question' });
     }
     this.#report(c, event.match ? 'match' : 'mismatch');

@@ -228,6 +228,9 @@ export function rememberPeer(
   // peer id must not pick up a verification it never earned.
   const entry = book.peers.get(peerId);
   const old = entry && constantTimeEqual(entry.publicKey, peer.publicKey) ? entry : undefined;
+  // Writes are keyed by the full key: a key whose 64-bit peer id collides with another known
+  // key's never overwrites that entry (forget it first, as replacePeerKey does).
+  if (entry && !old) return book;
   const verification = strongest(
     old?.verification ?? 'unverified',
     peer.verification ?? 'unverified',
@@ -302,14 +305,20 @@ export function replacePeerKey(
   return rememberPeer(forgetPeer(book, oldPeerId), peer);
 }
 
-/** Marks a peer verified (`code` or `invite`); never weakens an existing verification. */
+/**
+ * Marks a peer verified (`code` or `invite`); never weakens an existing verification. With
+ * `publicKey`, only an entry of that very key is marked (writes keyed by the full key, not
+ * the 64-bit id).
+ */
 export function markVerified(
   book: KnownPeerBook,
   peerId: string,
   verification: Exclude<PeerVerification, 'unverified'>,
+  publicKey?: Uint8Array,
 ): KnownPeerBook {
   const old = book.peers.get(peerId);
   if (!old) return book;
+  if (publicKey && !constantTimeEqual(old.publicKey, publicKey)) return book;
   return withPeers(book, (peers) =>
     peers.set(peerId, { ...old, verification: strongest(old.verification, verification) }),
   );

@@ -109,10 +109,11 @@ describe('assessPeer', () => {
     const forged = {
       peers: new Map([[id, { ...verified.peers.get(peerIdFromPublicKey(alice))!, peerId: id }]]),
     };
+    // Nor does it overwrite it: writes are keyed by the full key.
     const after = rememberPeer(forged, { publicKey: mallory, name: 'M', now: T + 10 });
-    expect(after.peers.get(id)?.verification).toBe('unverified');
-    expect(after.peers.get(id)?.firstSeen).toBe(T + 10);
-    expect(after.peers.get(id)?.publicKey).toEqual(mallory);
+    expect(after).toBe(forged);
+    expect(after.peers.get(id)?.publicKey).toEqual(alice);
+    expect(after.peers.get(id)?.verification).toBe('code');
   });
 
   it('an empty or control-only name claims nobody, and such an entry still saves and loads', () => {
