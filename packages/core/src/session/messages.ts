@@ -458,6 +458,46 @@ export function encodeMessage(message: SessionMessage): Uint8Array {
   return bytes;
 }
 
+/**
+ * The sizes inner messages are padded to (docs/protocol-session.md §1, "Padding"): the
+ * smallest of these at least as long as the message; above the last, the next multiple of it
+ * (never beyond {@link MAX_SESSION_MESSAGE_BYTES}).
+ */
+export const PAD_BUCKETS: readonly number[] = Object.freeze([
+  128, 256, 512, 1024, 2048, 4096, 8192, 16384,
+]);
+
+const PAD_MEMBER = ',"pad":""';
+const SPACE = 0x20;
+
+/** The padded length of an `n`-byte message, or `n` when it cannot be padded. */
+export function paddedLength(n: number): number {
+  const least = n + PAD_MEMBER.length;
+  const largest = PAD_BUCKETS[PAD_BUCKETS.length - 1]!;
+  const bucket = PAD_BUCKETS.find((b) => b >= least) ?? Math.ceil(least / largest) * largest;
+  return bucket <= MAX_SESSION_MESSAGE_BYTES ? bucket : n;
+}
+
+/**
+ * Pads an encoded message (from {@link encodeMessage}) to its bucket with a `"pad"` member of
+ * spaces, which receivers ignore as they ignore every unknown member, so a frame's length no
+ * longer tells a typing notice from a short message, or one short text from another.
+ * @example padMessage(encodeMessage({ t: 'ping' })).length // => 128
+ */
+export function padMessage(bytes: Uint8Array): Uint8Array {
+  const target = paddedLength(bytes.length);
+  if (target === bytes.length) return bytes;
+  const out = new Uint8Array(target).fill(SPACE);
+  // `{...}` becomes `{...,"pad":"   "}`: the member goes before the closing brace.
+  out.set(bytes.subarray(0, bytes.length - 1), 0);
+  let at = bytes.length - 1;
+  out.set(utf8Encoder.encode(',"pad":"'), at);
+  at = target - 2;
+  out[at] = 0x22; // "
+  out[at + 1] = 0x7d; // }
+  return out;
+}
+
 /** What {@link decodeMessage} found. */
 export type DecodeResult =
   | { kind: 'message'; message: SessionMessage }

@@ -26,6 +26,7 @@ import {
   type HelloMessage,
   MAX_REASON_MESSAGE_BYTES,
   MAX_TEXT_BYTES,
+  padMessage,
   SESSION_PROTOCOL_VERSION,
   type SessionMessage,
   SessionProtocolError,
@@ -663,7 +664,8 @@ export class Session {
   }
 
   #emit(step: SessionStep, message: SessionMessage, now: number): void {
-    step.out.push(encodeMessage(message));
+    // Padded to a bucket: frame lengths do not tell typing notices or texts apart.
+    step.out.push(padMessage(encodeMessage(message)));
     this.#lastSentAt = now;
   }
 

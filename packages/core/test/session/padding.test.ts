@@ -1,0 +1,56 @@
+// Padding of inner messages (issue 12 item 6): every JSON session message goes out padded to a
+// bucket, receivers read it as the same message, and typing states cannot be told apart by size.
+import { describe, expect, it } from 'vitest';
+import {
+  decodeMessage,
+  encodeMessage,
+  MAX_SESSION_MESSAGE_BYTES,
+  PAD_BUCKETS,
+  paddedLength,
+  padMessage,
+} from '../../src/session/messages.js';
+
+const decoder = new TextDecoder();
+
+describe('padding inner messages to buckets', () => {
+  it('pads with a "pad" member that decodes to the very same message', () => {
+    const chat = { t: 'chat', id: 'a1', at: 5, text: 'hi' } as const;
+    const padded = padMessage(encodeMessage(chat));
+    expect(padded.length).toBe(128);
+    expect(decoder.decode(padded)).toMatch(/^\{"t":"chat",.*,"pad":" +"\}$/);
+    expect(decodeMessage(padded)).toEqual({ kind: 'message', message: chat });
+    expect(JSON.parse(decoder.decode(padded)).pad).toMatch(/^ +$/);
+  });
+
+  it('gives every typing state and every short text the same length', () => {
+    const sizes = new Set(
+      [
+        { t: 'typing', state: 'typing' },
+        { t: 'typing', state: 'paused' },
+        { t: 'typing', state: 'idle' },
+        { t: 'ping' },
+        { t: 'chat', id: 'x', at: 1, text: 'y' },
+        { t: 'chat', id: '9f2c4e1a7b3d5068', at: 1764149000000, text: 'a longer line of text' },
+      ].map((m) => padMessage(encodeMessage(m as never)).length),
+    );
+    expect([...sizes]).toEqual([128]);
+  });
+
+  it('uses the documented buckets, then multiples of 16 KiB, never past the session limit', () => {
+    expect(PAD_BUCKETS).toEqual([128, 256, 512, 1024, 2048, 4096, 8192, 16384]);
+    expect(paddedLength(1)).toBe(128);
+    expect(paddedLength(119)).toBe(128);
+    expect(paddedLength(120)).toBe(256);
+    expect(paddedLength(16375)).toBe(16384);
+    expect(paddedLength(16376)).toBe(32768);
+    expect(paddedLength(70000)).toBe(81920);
+    expect(paddedLength(MAX_SESSION_MESSAGE_BYTES - 9)).toBe(MAX_SESSION_MESSAGE_BYTES);
+    expect(paddedLength(MAX_SESSION_MESSAGE_BYTES - 8)).toBe(MAX_SESSION_MESSAGE_BYTES - 8);
+    for (const text of ['', 'é'.repeat(3000), 'x'.repeat(16384)]) {
+      const bytes = encodeMessage({ t: 'chat', id: 'a', at: 0, text });
+      const padded = padMessage(bytes);
+      expect(padded.length).toBe(paddedLength(bytes.length));
+      expect(decodeMessage(padded)).toEqual(decodeMessage(bytes));
+    }
+  });
+});
