@@ -69,29 +69,42 @@ export class DhError extends CryptullyError {
 }
 
 // How raw keys become OpenSSL keys, and why (measured on Node 20.20 / OpenSSL 3.0 here):
-// - DER (PKCS#8/SPKI) import goes through OpenSSL 3's decoder framework: ~450 us per private
-//   key and ~95 us per public key, which made one X25519 handshake side cost ~3 ms.
-// - JWK import builds the key from raw bytes: ~40 us (private), ~9 us (public).
+// - Private keys are imported as PKCS#8 DER from a buffer of their own that is zeroed right
+//   after the import, so the key never exists as a JS string (which could not be wiped and
+//   would linger in the heap until collected: an ephemeral key found there later would open
+//   a recorded session). This costs: DER import goes through OpenSSL 3's decoder framework,
+//   ~450 us per private key against ~40 us for a JWK import (whose `d` is a base64url string).
+//   Only this node:crypto fallback pays it; the default provider (libsodium, sodium.ts) takes
+//   raw key bytes.
+// - Public keys (not secret) are imported as JWK: ~9 us, against ~95 us for DER (SPKI).
 // - JWK *export* must be avoided: a loop of key generation + `export({ format: 'jwk' })` has
 //   been seen to deadlock Node 20 (a GC during the export waited on a lock the thread held;
 //   see docs/architecture.md, "A Node 20 key-handling trap"). DER export is slow too (~95 us).
-// So keys are imported as JWK and nothing is ever exported: the public key of a private key
-// is DH(private, base point), i.e. X25519(k, 9) / X448(k, 5) (RFC 7748 §6), which is exactly
-// how RFC 7748 defines it. test/noise/keygen-stress.test.ts runs thousands of key generations
-// and DHs so that a hang would show.
-// Cost of the JWK path: the private key briefly exists as a base64url JS string, which cannot
-// be wiped (OpenSSL holds its own copy inside the KeyObject either way).
+// So nothing is ever exported: the public key of a private key is DH(private, base point),
+// i.e. X25519(k, 9) / X448(k, 5) (RFC 7748 §6), which is exactly how RFC 7748 defines it.
+// test/noise/keygen-stress.test.ts runs thousands of key generations and DHs so that a hang
+// would show. OpenSSL holds its own copy inside the KeyObject and cleanses it when collected.
 const PARAMS = {
-  '25519': { crv: 'X25519', len: 32, basePoint: 9 },
-  '448': { crv: 'X448', len: 56, basePoint: 5 },
+  // PKCS#8 PrivateKeyInfo up to the raw key: SEQUENCE, version 0, AlgorithmIdentifier (OID
+  // 1.3.101.110 / .111), OCTET STRING holding an OCTET STRING (RFC 8410 §7).
+  '25519': { crv: 'X25519', len: 32, basePoint: 9, pkcs8: '302e020100300506032b656e04220420' },
+  '448': { crv: 'X448', len: 56, basePoint: 5, pkcs8: '3046020100300506032b656f043a0438' },
 } as const;
 
 function makeDh(name: DhName): DhFunction {
   const { crv, len, basePoint } = PARAMS[name];
+  const prefix = Buffer.from(PARAMS[name].pkcs8, 'hex');
   const privateKeyObject = (privateKey: Uint8Array) => {
-    const d = asBuffer(abytes(privateKey, len, 'private key')).toString('base64url');
-    // Node ignores `x` when `d` is present; it is required by the JWK shape only.
-    return createPrivateKey({ key: { kty: 'OKP', crv, d, x: d }, format: 'jwk' });
+    abytes(privateKey, len, 'private key');
+    // A buffer of its own (not from Node's shared pool), zeroed as soon as OpenSSL has its copy.
+    const der = Buffer.alloc(prefix.length + len);
+    try {
+      prefix.copy(der);
+      der.set(privateKey, prefix.length);
+      return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+    } finally {
+      der.fill(0);
+    }
   };
   const publicKeyObject = (publicKey: Uint8Array) =>
     createPublicKey({

@@ -6,21 +6,24 @@ import { constantTimeEqual, nodeX25519, x448, x25519 } from '../../src/crypto/in
 
 describe('X25519/X448 key generation under load', () => {
   // node:crypto's path is the one the trap was seen on; it is the fallback provider.
+  // node:crypto imports each private key as PKCS#8 DER from a buffer it then zeroes (never as
+  // a JWK string, which could not be wiped): ~450 us an import against ~40 us, so it runs
+  // fewer iterations (each one imports four private keys) to stay within seconds.
   it.each([
-    ['the chosen provider', x25519],
-    ['node:crypto', nodeX25519],
+    ['the chosen provider', x25519, 1500],
+    ['node:crypto', nodeX25519, 500],
   ])(
-    'runs 3000 X25519 key generations and 6000 DHs on %s without hanging, all agreeing',
-    (_, dh) => {
+    'runs thousands of X25519 key generations and DHs on %s without hanging, all agreeing',
+    (_, dh, pairs) => {
       let agreed = 0;
-      for (let i = 0; i < 1500; i++) {
+      for (let i = 0; i < pairs; i++) {
         const a = dh.generateKeyPair();
         const b = dh.generateKeyPair();
         const ab = dh.dh(a.privateKey, b.publicKey);
         const ba = dh.dh(b.privateKey, a.publicKey);
         if (constantTimeEqual(ab, ba)) agreed++;
       }
-      expect(agreed).toBe(1500);
+      expect(agreed).toBe(pairs);
     },
     20_000,
   );
