@@ -22,8 +22,8 @@ export function JoinView({ state }: { state: ViewState }) {
     <section class="join" aria-labelledby="join-title">
       <h1 id="join-title">Join a chat</h1>
       <p class="lead">
-        Paste the invite your friend sent you, type the join code they read out to you, or their
-        address.
+        Paste the invite your friend sent you, type the join code they read out to you, their
+        address, or the name of a friend you joined before (their key is checked).
       </p>
       <form class="card join-card" onSubmit={submit}>
         <label class="field">
