@@ -246,7 +246,13 @@ export class HostListener {
         maxMessageBytes: MAX_SESSION_MESSAGE_BYTES,
         onPrelude: (prelude) => {
           pending.prelude = true;
-          if (this.#o.invitesOnly && via === 'tcp' && prelude.inviteId === undefined) {
+          if (
+            this.#o.invitesOnly &&
+            via === 'tcp' &&
+            prelude.inviteId === undefined &&
+            prelude.mode !== 'code'
+          ) {
+            // A join code is a secret as an invite is: its holders get in.
             // Dropped before msg2: no key, no status. Not a failure of the source's budget:
             // the host did no Diffie-Hellman work.
             refused = true;
