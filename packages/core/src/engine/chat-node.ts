@@ -38,6 +38,7 @@ import {
   findPeerByAddress,
   findPeersByName,
   forgetPeer,
+  type KnownPeer,
   type KnownPeerBook,
 } from '../identity/known-peers.js';
 import type { ChatEventListener, ChatNodeApi } from '../protocol/chat-node-api.js';
@@ -663,16 +664,20 @@ export class ChatNode implements ChatNodeApi {
       codeDht = found.dht;
     }
     const dht =
-      target.dhtKey && target.invite
+      target.dhtKey && (target.invite || target.pinned)
         ? await this.#dhtTransport()
         : target.code
           ? codeDht
           : undefined;
+    // Who we are on the DHT: an invite's holder, a join code's, or a known peer of the host
+    // (its firewall admits each of these keys, docs/protocol-identity.md §8).
     const dialKey = target.code
       ? dhtCodeSeed(target.code.number)
       : target.invite
         ? dhtInviteSeed(target.invite.secret)
-        : undefined;
+        : target.pinned && target.dhtKey
+          ? dhtPeerSeed(this.#keyPair.privateKey, target.pinned.publicKey, 'dialer')
+          : undefined;
     const outcome = await joinHandshake(target, {
       ...(dht && dialKey
         ? {
@@ -738,7 +743,7 @@ export class ChatNode implements ChatNodeApi {
       outcome.path,
       undefined,
       target.code !== undefined,
-      outcome.dialled,
+      pinnedPlaces(outcome.dialled, target.code ? undefined : target.dhtKey),
     );
   }
 
@@ -801,14 +806,11 @@ export class ChatNode implements ChatNodeApi {
       const named = findPeersByName(this.#known.book, trimmed);
       if (named.length > 0) {
         const peer = named.find((p) => p.addresses.length > 0);
-        if (!peer) {
-          throw new EngineCommandError(
-            'ERR_NO_ADDRESS',
-            `You have never joined ${named[0]!.name} at an address: join them once with an invite or an address, then by name.`,
-          );
-        }
-        const addresses = peer.addresses.map((a) => parseAddress(a));
-        return { addresses, pinned: peer, label: `${peer.name} (${peer.addresses.join(', ')})` };
+        if (peer) return knownPeerPlan(peer);
+        throw new EngineCommandError(
+          'ERR_NO_ADDRESS',
+          `You have never joined ${named[0]!.name} at an address: join them once with an invite or an address, then by name.`,
+        );
       }
     }
     const plan = joinPlan(parseJoinTarget(trimmed, { now: this.#now() }));
@@ -874,4 +876,37 @@ export class ChatNode implements ChatNodeApi {
     // Lines carry peers' names and reasons: no control or bidi character reaches a terminal.
     this.#options.log?.(logSafe(line));
   }
+}
+
+/** Where a join met its host, to pin: the TCP address dialled and the host's DHT key. */
+function pinnedPlaces(dialled: string | undefined, dhtKey: Uint8Array | undefined): string[] {
+  return [
+    ...(dialled !== undefined ? [dialled] : []),
+    ...(dhtKey ? [`${DHT_PLACE}${toHex(dhtKey)}`] : []),
+  ];
+}
+
+/** How a known peer's DHT key is kept among its pinned places. */
+const DHT_PLACE = 'dht:';
+
+/**
+ * Joining a known peer by name: its pinned TCP addresses, and its DHT key when we once joined it
+ * through an invite that had one (so it is found across NATs with no new invite).
+ */
+function knownPeerPlan(peer: KnownPeer): JoinPlan {
+  const tcp = peer.addresses.filter((a) => !a.startsWith(DHT_PLACE));
+  const dht = peer.addresses.find((a) => a.startsWith(DHT_PLACE));
+  const dhtKey = dht ? fromHexKey(dht.slice(DHT_PLACE.length)) : undefined;
+  const shown = [...tcp, ...(dhtKey ? ['the DHT'] : [])].join(', ');
+  return {
+    addresses: tcp.map((a) => parseAddress(a)),
+    pinned: peer,
+    ...(dhtKey ? { dhtKey } : {}),
+    label: `${peer.name} (${shown})`,
+  };
+}
+
+/** 64 hex digits as 32 bytes, or undefined. */
+function fromHexKey(hex: string): Uint8Array | undefined {
+  return /^[0-9a-f]{64}$/.test(hex) ? Uint8Array.from(Buffer.from(hex, 'hex')) : undefined;
 }

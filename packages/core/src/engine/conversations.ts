@@ -176,7 +176,7 @@ export class Conversations {
     path?: ConnectionPath,
     remoteHost?: string,
     byCode = false,
-    dialled?: string,
+    dialled?: string | readonly string[],
   ): void {
     const publicKey = channel.remoteStaticPublicKey.slice();
     const peerId = peerIdFromPublicKey(publicKey);

@@ -40,8 +40,11 @@ export interface PeerConnectionInit {
   invited: boolean;
   /** The peer joined with our join code (host), or we with theirs (joiner): the CPace run authenticated both keys. */
   byCode?: boolean;
-  /** Joiner: the address (`host:port`) we dialled and met this key at, to pin once connected. */
-  dialled?: string;
+  /**
+   * Joiner: where we dialled and met this key (`host:port`, and `dht:` + the host's DHT key in
+   * hex when the invite had one), to pin once connected.
+   */
+  dialled?: string | readonly string[];
   /**
    * The session's verification code, from `h || hostNonce`; a joiner learns it from the host's
    * hello, so it starts empty there.
@@ -86,7 +89,7 @@ export class PeerConnection {
   readonly path: ConnectionPath | undefined;
   readonly invited: boolean;
   readonly byCode: boolean;
-  readonly dialled: string | undefined;
+  readonly dialled: string | readonly string[] | undefined;
   /** The verification code (a joiner's is set when the host's hello reveals its nonce). */
   code: string;
   readonly remoteHost: string;

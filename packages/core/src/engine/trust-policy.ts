@@ -94,8 +94,8 @@ export function rememberConnected(
     /** Joined by join code: both keys were authenticated by the code's CPace run. */
     byCode?: boolean;
     keyChangedFrom?: KnownPeer;
-    /** The address we dialled and met this key at (joiners): pinned to it. */
-    dialled?: string;
+    /** Where we dialled and met this key (joiners): pinned to it. */
+    dialled?: string | readonly string[];
   },
 ): KnownPeerBook {
   const entry = {

@@ -218,8 +218,11 @@ export function rememberPeer(
     name: string;
     now: number;
     verification?: PeerVerification;
-    /** An address we dialled and found this key at: pinned to it ({@link pinAddress}). */
-    dialled?: string;
+    /**
+     * Where we dialled and found this key: pinned to it ({@link pinAddress}), the first one
+     * first. A `host:port`, or `dht:` and a DHT key in hex (the host's, from its invite).
+     */
+    dialled?: string | readonly string[];
   },
 ): KnownPeerBook {
   abytes(peer.publicKey, 32, 'public key');
@@ -246,7 +249,9 @@ export function rememberPeer(
       addresses: old?.addresses ?? [],
     }),
   );
-  return peer.dialled === undefined ? remembered : pinAddress(remembered, peerId, peer.dialled);
+  const dialled = peer.dialled === undefined ? [] : [peer.dialled].flat();
+  // Pinned last to first, so that the first ends up first in the list.
+  return dialled.reduceRight((b, address) => pinAddress(b, peerId, address), remembered);
 }
 
 /**

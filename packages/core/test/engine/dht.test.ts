@@ -107,6 +107,40 @@ describe('chat nodes on the DHT', () => {
     expect((await bob.next('message')).text).toBe('and back');
   }, 60_000);
 
+  it('lets a known friend come back by name through the DHT, with no new invite', async () => {
+    const dht = () => ({ dht: { bootstrap: testnet.bootstrap, host: '127.0.0.1' } });
+    const alice = await openNode('Alice', dht());
+    const bob = await openNode('Bob', { ...dht(), dialTimeoutMs: 4000 });
+    await alice.node.dispatch({ cmd: 'host', port: 0, bind: '127.0.0.1' });
+    const { invite } = await alice.next('listening');
+    await onTheDht(alice);
+    await bob.node.dispatch({ cmd: 'join', target: dhtOnly(invite) });
+    const first = await alice.next('request');
+    await alice.node.dispatch({ cmd: 'accept', peer: first.peer });
+    const atBob = await bob.next('connected');
+    await bob.node.dispatch({ cmd: 'disconnect', peer: atBob.peer });
+    await alice.next('disconnected');
+    // By name: the only way back is the DHT key remembered from the invite (its TCP address
+    // leads nowhere), dialled with the key pair only a known peer of Alice can derive.
+    const mark = alice.logs.length;
+    await bob.node.dispatch({ cmd: 'join', target: 'Alice' });
+    expect((await bob.next('connecting', (e) => e.target.includes('the DHT'))).target).toBe(
+      'Alice (the DHT)',
+    );
+    // Alice sees her friend again, known (the first request, by invite, was not).
+    const again = await alice.next('request', (e) => e.peer === first.peer && e.known, 30_000);
+    await alice.node.dispatch({ cmd: 'accept', peer: again.peer });
+    const back = await bob.next('connected', (e) => e !== atBob && e.peer === atBob.peer);
+    expect(back.name).toBe('Alice');
+    expect(alice.logs.slice(mark).some((line) => line.startsWith('joined through the DHT'))).toBe(
+      true,
+    );
+    // Nobody else can use that way in: the firewall admitted a known peer's key, not an invite's.
+    expect(alice.logs.slice(mark)).not.toContain(
+      'refused a DHT connection: its key belongs to no open invite and no known peer',
+    );
+  }, 90_000);
+
   it("refuses at the DHT firewall a stranger holding a used invite's key, before any handshake", async () => {
     const dht = () => ({ dht: { bootstrap: testnet.bootstrap, host: '127.0.0.1' } });
     const alice = await openNode('Alice', dht());
