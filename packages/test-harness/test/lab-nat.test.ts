@@ -2,7 +2,8 @@
 // meeting through the lab's own DHT: two port-preserving ("cone") routers are hole-punched, and so
 // is one that picks a new port per destination ("random") facing a cone; two random routers
 // cannot be punched and the joiner is told so in one sentence; a stranger holding a used invite is
-// refused at the host's DHT firewall before any handshake; 5% packet loss both ways loses no
+// refused at the host's DHT firewall before any handshake, while a known friend comes back by
+// name with no new invite; 5% packet loss both ways loses no
 // message. Each router drops whatever comes unsolicited from the wan side, as home routers do, so
 // nothing gets through but punched holes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,7 +31,7 @@ async function startHost(lab: NatLab) {
 /** Alice hosts on `a`, Bob joins from `b` with her invite; resolves once both are connected. */
 async function hostAndJoin(lab: NatLab) {
   const { alice, listening } = await startHost(lab);
-  const { process: bob } = await lab.cryptully('b', [
+  const { process: bob, home: bobHome } = await lab.cryptully('b', [
     'join',
     listening.invite,
     '--json',
@@ -48,7 +49,7 @@ async function hostAndJoin(lab: NatLab) {
     alice.next('connected', undefined, 20_000),
     bob.next('connected', undefined, 20_000),
   ]);
-  return { alice, bob, listening, atAlice, atBob, joinMs };
+  return { alice, bob, bobHome, listening, atAlice, atBob, joinMs };
 }
 
 /** Alice hosts on `a` over TCP only (no DHT), asking router A to forward her port. */
@@ -83,11 +84,13 @@ function withLab(natA: NatKind, natB: NatKind, loss: number, body: (lab: () => N
 withLab('cone', 'cone', 0, (lab) => {
   let used: string | undefined;
   let host: JsonProcess | undefined;
+  let bobsHome: string | undefined;
 
   it('punches a hole through both routers: connected says holepunch, from the routers’ public addresses', async () => {
-    const { alice, bob, listening, atAlice, atBob, joinMs } = await hostAndJoin(lab());
+    const { alice, bob, bobHome, listening, atAlice, atBob, joinMs } = await hostAndJoin(lab());
     used = listening.invite;
     host = alice;
+    bobsHome = bobHome;
     console.log(
       `NAT LAB cone–cone: the host saw the hole-punched join ${joinMs} ms after "connecting"`,
     );
@@ -129,6 +132,32 @@ withLab('cone', 'cone', 0, (lab) => {
     expect(host!.stderr()).not.toMatch(/handshake from|refused (?!a DHT connection)/);
     expect(host!.events.filter((e) => e.event === 'request')).toHaveLength(1);
   }, 60_000);
+
+  it('lets Bob come back by name through both routers, with no new invite', async () => {
+    expect(bobsHome).toBeDefined();
+    // Bob's only way back is the DHT key he pinned from the used invite, dialled with the key
+    // pair only a known peer of Alice can derive: her firewall admits it, a hole is punched.
+    const { process: bob } = await lab().cryptully(
+      'b',
+      ['join', 'Alice', '--json', '--name', 'Bob'],
+      bobsHome,
+    );
+    const request = await host!
+      .next('request', (e) => e.known, 40_000)
+      .catch((error: Error) => {
+        throw new Error(`${error.message}\nBob: ${JSON.stringify(bob.events)} ${bob.stderr()}`);
+      });
+    expect(request.name).toBe('Bob');
+    host!.send({ cmd: 'accept', peer: request.peer });
+    const atBob = await bob.next('connected', undefined, 20_000);
+    expect(atBob).toMatchObject({ name: 'Alice', path: 'holepunch' });
+    bob.send({ cmd: 'send', text: 'back without an invite' });
+    expect((await host!.next('message', (e) => e.text === 'back without an invite')).peer).toBe(
+      request.peer,
+    );
+    bob.send({ cmd: 'quit' });
+    expect(await bob.exit()).toBe(0);
+  }, 90_000);
 });
 
 withLab('random', 'cone', 0, (lab) => {
