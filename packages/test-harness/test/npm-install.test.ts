@@ -81,7 +81,7 @@ describe('the npm packages', () => {
       expect(files.some((file) => file.endsWith('.tsbuildinfo'))).toBe(false);
       expect(
         files.every((file) =>
-          /^package\/(dist\/|wordlists\/|README\.md|package\.json|LICENSE)/.test(file),
+          /^package\/(dist\/|wordlists\/|unicode\/|README\.md|package\.json|LICENSE)/.test(file),
         ),
       ).toBe(true);
     }
@@ -101,6 +101,9 @@ describe('the npm packages', () => {
       PATH: process.env.PATH,
       CRYPTULLY_HOME: home,
       CRYPTULLY_PASSPHRASE: '',
+      // Tests never reach the public DHT or the machine's router.
+      CRYPTULLY_NO_DHT: '1',
+      CRYPTULLY_NO_PORT_MAPPING: '1',
     });
     const host = startJsonCommand(
       [installed, 'host', '--json', '--port', '0', '--bind', '127.0.0.1', '--name', 'Nina'],
