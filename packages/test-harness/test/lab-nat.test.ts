@@ -40,7 +40,7 @@ async function hostAndJoin(lab: NatLab) {
   ]);
   await bob.next('connecting', undefined, 20_000);
   const started = Date.now();
-  const request = await alice.next('request', undefined, 30_000).catch((error: Error) => {
+  const request = await alice.next('request', undefined, 45_000).catch((error: Error) => {
     throw new Error(`${error.message}\nBob: ${JSON.stringify(bob.events)} ${bob.stderr()}`);
   });
   const joinMs = Date.now() - started;
@@ -289,7 +289,7 @@ withLab('cone', 'cone', 0, (lab) => {
       '--name',
       'Bob',
     ]);
-    const request = await alice.next('request', undefined, 30_000).catch((error: Error) => {
+    const request = await alice.next('request', undefined, 45_000).catch((error: Error) => {
       throw new Error(`${error.message}\nBob: ${JSON.stringify(bob.events)} ${bob.stderr()}`);
     });
     alice.send({ cmd: 'accept', peer: request.peer });

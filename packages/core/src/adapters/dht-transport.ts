@@ -33,6 +33,15 @@ import {
  * @module
  */
 
+/**
+ * How long a join gives the DHT to find a host and open a stream to it: 30 s. A lookup takes a
+ * few round trips, and punching a router that picks a new port per destination ("random")
+ * takes rounds of guessing: 2 to 8 s in the NAT lab, more on a loaded machine or a slow
+ * network, so TCP's 10 s would cut off joins that were about to work. Where no hole can be
+ * punched at all, HyperDHT says so by itself well before this.
+ */
+export const DEFAULT_DHT_DIAL_TIMEOUT_MS = 30_000;
+
 /** An Ed25519 key pair as HyperDHT uses it: 32-byte public key, 64-byte secret key. */
 export interface DhtKeyPair {
   publicKey: Uint8Array;

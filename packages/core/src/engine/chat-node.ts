@@ -89,6 +89,8 @@ export interface ChatNodeOptions {
   handshakeTimeoutMs?: number;
   /** Default {@link DEFAULT_DIAL_TIMEOUT_MS}. */
   dialTimeoutMs?: number;
+  /** For the DHT path of a join; default {@link DEFAULT_DHT_DIAL_TIMEOUT_MS}. */
+  dhtDialTimeoutMs?: number;
   /** Host limits; defaults in `limits.ts`. */
   limits?: Partial<HostLimits>;
   /** Lifetime of invites this node makes; default 24 hours. */
@@ -685,6 +687,7 @@ export class ChatNode implements ChatNodeApi {
               transport: dht,
               keyPair: dht.keyPairFromSeed(dialKey),
               relayed: this.#options.dht?.relayThrough !== undefined,
+              dialTimeoutMs: this.#options.dhtDialTimeoutMs,
             },
           }
         : {}),

@@ -7,7 +7,12 @@
  * @module
  */
 import type { Duplex } from 'node:stream';
-import { type DhtDialOptions, type DhtKeyPair, dhtRemoteOf } from '../adapters/dht-transport.js';
+import {
+  DEFAULT_DHT_DIAL_TIMEOUT_MS,
+  type DhtDialOptions,
+  type DhtKeyPair,
+  dhtRemoteOf,
+} from '../adapters/dht-transport.js';
 import type { SecureChannelFactory, SecureConnection } from '../adapters/secure-connection.js';
 import {
   type DialAddress,
@@ -200,7 +205,11 @@ export async function joinHandshake(target: JoinPlan, options: JoinOptions): Pro
       attempt(target, options, signal, async () => {
         const dialing = dht.transport.dial(
           { host: toHex(target.dhtKey!), port: 0 },
-          { timeoutMs: options.dialTimeoutMs, signal, keyPair: dht.keyPair },
+          {
+            timeoutMs: dht.dialTimeoutMs ?? DEFAULT_DHT_DIAL_TIMEOUT_MS,
+            signal,
+            keyPair: dht.keyPair,
+          },
         );
         const stream = await untilAborted(dialing, signal, (late) => late.destroy()).catch(
           (error: unknown) => {
@@ -272,6 +281,11 @@ export interface JoinDht {
   keyPair: DhtKeyPair;
   /** A blind relay is in use: the path is `relay`. */
   relayed: boolean;
+  /**
+   * How long the DHT may take to find the host and punch a hole; default
+   * {@link DEFAULT_DHT_DIAL_TIMEOUT_MS} (longer than a TCP dial's).
+   */
+  dialTimeoutMs?: number;
 }
 
 interface Dialed {
