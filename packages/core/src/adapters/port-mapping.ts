@@ -7,6 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { networkInterfaces } from 'node:os';
+import { parseIPv4 } from '../identity/address.js';
 
 /** A port the router forwards to us. */
 export interface PortMapping {
@@ -157,12 +158,10 @@ function localAddressFacing(router: string): string | undefined {
   return fallback;
 }
 
+/** A dotted-quad IPv4 address as an unsigned 32-bit number (identity/address.ts parses it). */
 function ipv4ToNumber(address: string): number | undefined {
-  const parts = address.split('.').map(Number);
-  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) {
-    return undefined;
-  }
-  return ((parts[0]! << 24) | (parts[1]! << 16) | (parts[2]! << 8) | parts[3]!) >>> 0;
+  const bytes = parseIPv4(address);
+  return bytes ? Buffer.from(bytes).readUInt32BE(0) : undefined;
 }
 
 /** The IPv4 default gateway from the kernel's routing table (Linux); undefined elsewhere. */
