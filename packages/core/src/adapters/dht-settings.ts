@@ -84,8 +84,7 @@ export function dhtSettings(
   }
   const relay = input.relay ?? env.CRYPTULLY_RELAY;
   if (relay !== undefined && relay.trim() !== '') options.relayThrough = parseRelayKey(relay);
-  const offByEnv = env.CRYPTULLY_NO_DHT !== undefined && !['', '0'].includes(env.CRYPTULLY_NO_DHT);
-  return input.noDht || offByEnv ? undefined : options;
+  return input.noDht || switchedOff(env.CRYPTULLY_NO_DHT) ? undefined : options;
 }
 
 /**
@@ -93,6 +92,10 @@ export function dhtSettings(
  * is set (to anything but empty or `0`). Front ends also take `--no-port-mapping`.
  */
 export function portMappingWanted(env: Readonly<Record<string, string | undefined>>): boolean {
-  const value = env.CRYPTULLY_NO_PORT_MAPPING;
-  return value === undefined || value === '' || value === '0';
+  return !switchedOff(env.CRYPTULLY_NO_PORT_MAPPING);
+}
+
+/** Whether a `CRYPTULLY_NO_*` variable is set: to anything but empty or `0`. */
+function switchedOff(value: string | undefined): boolean {
+  return value !== undefined && value !== '' && value !== '0';
 }
