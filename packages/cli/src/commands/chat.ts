@@ -24,6 +24,7 @@ import { runJson } from '../modes/json.js';
 import { runPlain } from '../modes/plain.js';
 import { type ChatIdentity, NOBODY, prepareIdentity } from '../onboarding.js';
 import { colorWanted, createPalette } from '../palette.js';
+import { onSignals } from '../signals.js';
 import { TuiApp } from '../tui/app.js';
 import { askHomeChoice } from '../tui/home-screen.js';
 import { askInScreen, showNotice } from '../tui/prompt-form.js';
@@ -164,14 +165,6 @@ async function openNode(
   } catch (error) {
     throw new CliError('ERR_OPEN', userMessage(error).replace(/\.$/, ''));
   }
-}
-
-function onSignals(quit: () => void): () => void {
-  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-  for (const signal of signals) process.on(signal, quit);
-  return () => {
-    for (const signal of signals) process.off(signal, quit);
-  };
 }
 
 function finish(end: ChatEnd, io: CliIo): ExitCode {

@@ -7,11 +7,12 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { cryptullyHome, readFileIfExists, writeFileAtomic } from '@cryptully/core/storage';
-import { dhtSettings, startDhtRelay } from '@cryptully/core/transport';
+import { parseBootstrapList, startDhtRelay } from '@cryptully/core/transport';
 import type { ParsedArgs } from '../args/parse-args.js';
 import { CliError } from '../errors.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
+import { onSignals } from '../signals.js';
 
 /** The relay's seed file in the Cryptully folder. */
 export const RELAY_SEED_FILE = 'relay-seed';
@@ -37,26 +38,20 @@ async function relaySeed(home: string): Promise<Uint8Array> {
 
 /** Runs the relay until Ctrl+C (or SIGTERM); `--json` prints `{"event":"relaying","key":…}`. */
 export async function relayCommand(parsed: ParsedArgs, io: CliIo): Promise<ExitCode> {
-  const settings = dhtSettings(
-    parsed.options.bootstrap !== undefined ? { bootstrap: parsed.options.bootstrap } : {},
-    // A relay is all DHT: CRYPTULLY_NO_DHT does not apply to it.
-    { ...io.env, CRYPTULLY_NO_DHT: undefined },
-  );
+  // A relay is all DHT: only the bootstrap nodes are a choice (CRYPTULLY_NO_DHT is not).
+  const list = parsed.options.bootstrap ?? io.env.CRYPTULLY_BOOTSTRAP;
+  const bootstrap = list?.trim() ? parseBootstrapList(list) : undefined;
   const json = parsed.options.json === true;
   const log = json ? (line: string) => io.stderr.write(`[cryptully] ${line}\n`) : () => {};
   const relay = await startDhtRelay({
-    ...(settings?.bootstrap ? { bootstrap: settings.bootstrap } : {}),
+    ...(bootstrap ? { bootstrap } : {}),
     seed: await relaySeed(cryptullyHome(io.env)),
     log,
   });
   // Listening for Ctrl+C before the key is printed: whoever reads the key may stop us at once.
+  let stopListening = () => {};
   const stopped = new Promise<void>((resolve) => {
-    const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-    const stop = () => {
-      for (const signal of signals) process.off(signal, stop);
-      resolve();
-    };
-    for (const signal of signals) process.on(signal, stop);
+    stopListening = onSignals(resolve);
   });
   const key = Buffer.from(relay.publicKey).toString('hex');
   if (json) {
@@ -73,6 +68,7 @@ export async function relayCommand(parsed: ParsedArgs, io: CliIo): Promise<ExitC
     );
   }
   await stopped;
+  stopListening();
   await relay.close();
   return EXIT.ok;
 }
