@@ -27,6 +27,11 @@ import type { ErrorCode } from '../protocol/error-codes.js';
 export interface SourceFile {
   /** Reads up to `length` bytes at `offset` into a fresh buffer; shorter only at the end. */
   read(offset: number, length: number): Promise<Uint8Array>;
+  /**
+   * Fills `targets` one after the other with the bytes from `offset` on (one vectored read
+   * where the platform has it); resolves with the bytes read, fewer only at the end.
+   */
+  readInto(offset: number, targets: readonly Uint8Array[]): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -203,6 +208,24 @@ export function nodeFileDisk(): FileDisk {
             throw diskError(error, path);
           }
           return filled === length ? buffer : buffer.subarray(0, filled);
+        },
+        async readInto(offset, targets) {
+          let total = 0;
+          try {
+            let rest = targets.filter((target) => target.length > 0);
+            while (rest.length > 0) {
+              const { bytesRead } = await handle.readv(rest, offset + total);
+              if (bytesRead === 0) break;
+              total += bytesRead;
+              // A short read (rare for a regular file): go on after what was filled.
+              let skip = bytesRead;
+              while (rest.length > 0 && skip >= rest[0]!.length) skip -= rest.shift()!.length;
+              if (skip > 0) rest = [rest[0]!.subarray(skip), ...rest.slice(1)];
+            }
+          } catch (error) {
+            throw diskError(error, path);
+          }
+          return total;
         },
         close: () => handle.close().catch(() => {}),
       };

@@ -21,10 +21,11 @@ import { randomBytes, toHex } from '../crypto/index.js';
 import { sanitizeFileName } from '../files/file-name.js';
 import { mediaTypeFor } from '../files/media-type.js';
 import {
-  encodeChunk,
+  chunkHeaderBytes,
   type FileChunk,
   MAX_CHUNK_BYTES,
   MIN_CHUNK_BYTES,
+  writeChunkHeader,
 } from '../files/transfer-wire.js';
 import type { ChatEvent, FileFailure, PeerId } from '../protocol/events.js';
 import type { FileMessage, FileOfferMessage } from '../session/messages.js';
@@ -39,8 +40,17 @@ export const FILE_ACK_EVERY_BYTES = 1024 * 1024;
 export const MAX_PENDING_OFFERS = 16;
 /** Least time between two `file-progress` events of one transfer. */
 export const FILE_PROGRESS_INTERVAL_MS = 250;
-/** Read-ahead of the sender: one disk read feeds this many bytes of chunks. */
+/**
+ * Read-ahead of the sender: one vectored disk read fills this many bytes of chunks, laid out
+ * behind their headers (no copy), and the next block is read while this one is sent.
+ */
 const READ_BLOCK_BYTES = 1024 * 1024;
+/**
+ * The receiver gathers chunks into writes of this size (one disk write and one hash update
+ * per megabyte rather than per chunk). Well under {@link FILE_WINDOW_BYTES}, so the
+ * acknowledgements keep flowing.
+ */
+const WRITE_BATCH_BYTES = 1024 * 1024;
 /** Finished incoming ids remembered per node, to answer a re-offer after a lost receipt. */
 const MAX_REMEMBERED_DONE = 1024;
 
@@ -77,12 +87,22 @@ interface Outgoing {
   /** `offered`: waiting for file-accept; `sending`: chunks flow. */
   state: 'offered' | 'sending';
   source?: SourceFile;
-  block?: { offset: number; data: Uint8Array };
+  /** The chunks being sent: read from the disk, encoded, in file order. */
+  block?: Block;
+  /** The next block, being read while {@link block} is sent. */
+  ahead?: { offset: number; read: Promise<Block> };
   sent: number;
   acked: number;
   pumping: boolean;
   progressAt: number;
   ended: boolean;
+}
+
+/** Encoded chunks of one read-ahead block: `messages[i]` starts at `offset + i * 64 KiB`. */
+interface Block {
+  offset: number;
+  messages: Uint8Array[];
+  next: number;
 }
 
 interface Incoming {
@@ -96,6 +116,11 @@ interface Incoming {
   received: number;
   written: number;
   ackSent: number;
+  /** Received data not yet handed to the disk (see {@link WRITE_BATCH_BYTES}). */
+  batch?: Uint8Array;
+  batchLength: number;
+  /** A written batch's buffer, free for the next batch (less garbage per megabyte). */
+  spare?: Uint8Array;
   writes: Promise<void>;
   progressAt: number;
   ended: boolean;
@@ -363,8 +388,28 @@ export class FileTransfers {
       return;
     }
     t.received += size;
-    const data = chunk.data.slice(); // the channel may reuse its buffer
+    // Copied (the channel may reuse its buffer) into the batch the next disk write takes.
+    if (t.batch && t.batchLength + size > t.batch.length) this.#flushBatch(t);
+    if (!t.batch) {
+      t.batch =
+        t.spare ?? new Uint8Array(Math.min(WRITE_BATCH_BYTES, t.offer.size - t.received + size));
+      t.spare = undefined;
+    }
+    t.batch.set(chunk.data, t.batchLength);
+    t.batchLength += size;
+    if (t.received === t.offer.size || t.batchLength + MAX_CHUNK_BYTES > t.batch.length) {
+      this.#flushBatch(t);
+    }
+  }
+
+  /** Queues the batch of received data for the disk (and the hash), then acknowledges it. */
+  #flushBatch(t: Incoming): void {
     const part = t.part;
+    if (!t.batch || t.batchLength === 0 || !part) return;
+    const buffer = t.batch;
+    const data = buffer.subarray(0, t.batchLength);
+    t.batch = undefined;
+    t.batchLength = 0;
     t.writes = t.writes.then(async () => {
       if (t.ended) return;
       try {
@@ -374,12 +419,13 @@ export class FileTransfers {
         return;
       }
       t.written += data.length;
+      if (buffer.length === WRITE_BATCH_BYTES) t.spare = buffer;
       const complete = t.written === t.offer.size;
       if (!complete && t.written - t.ackSent >= FILE_ACK_EVERY_BYTES) {
         t.ackSent = t.written;
-        this.#o.link(peer)?.send({ t: 'file-ack', id: t.id, bytes: t.written });
+        this.#o.link(t.peer)?.send({ t: 'file-ack', id: t.id, bytes: t.written });
       }
-      this.#progress(peer, t, t.written, complete);
+      this.#progress(t.peer, t, t.written, complete);
       if (complete) await this.#finish(t);
     });
   }
@@ -418,7 +464,9 @@ export class FileTransfers {
         return;
       }
       if (known.state !== 'receiving') return; // still waiting for the user
-      // Resume after a cut: continue after what we wrote (and hashed).
+      // Resume after a cut: continue after what we wrote (and hashed). What came before the
+      // cut, in order, is written first.
+      this.#flushBatch(known);
       void known.writes.then(() => {
         if (known.ended) return;
         known.received = known.written;
@@ -446,6 +494,7 @@ export class FileTransfers {
       received: 0,
       written: 0,
       ackSent: 0,
+      batchLength: 0,
       writes: Promise.resolve(),
       progressAt: 0,
       ended: false,
@@ -499,13 +548,20 @@ export class FileTransfers {
         if (t.sent - t.acked >= FILE_WINDOW_BYTES) return; // the next file-ack goes on
         const link = this.#o.link(t.peer);
         if (!link) return; // resumed by the next session
-        const length = Math.min(MAX_CHUNK_BYTES, t.offer.size - t.sent);
-        const data = await this.#read(t, t.sent, length);
-        if (data === undefined || t.ended || t.state !== 'sending') return;
-        if (this.#o.link(t.peer) !== link) return;
-        const offset = t.sent;
-        t.sent += length;
-        if (!link.sendChunk(encodeChunk(t.id, offset, data))) {
+        let block = t.block;
+        if (!block || block.next >= block.messages.length || at(block) !== t.sent) {
+          const wanted = t.sent;
+          const read = await this.#read(t, wanted);
+          if (read === undefined || t.ended || t.state !== 'sending') return;
+          if (this.#o.link(t.peer) !== link) return;
+          if (t.sent !== wanted) continue; // resumed elsewhere meanwhile
+          block = read;
+          t.block = block;
+        }
+        const message = block.messages[block.next]!;
+        block.next += 1;
+        t.sent = Math.min(t.sent + MAX_CHUNK_BYTES, t.offer.size);
+        if (!link.sendChunk(message)) {
           link.whenDrained(() => void this.#pump(t));
           return;
         }
@@ -515,18 +571,23 @@ export class FileTransfers {
     }
   }
 
-  async #read(t: Outgoing, offset: number, length: number): Promise<Uint8Array | undefined> {
+  /**
+   * The block of chunks starting at `offset` (read ahead if it was asked for before), and the
+   * read of the next one started. Undefined when the read failed (the transfer is ended).
+   */
+  async #read(t: Outgoing, offset: number): Promise<Block | undefined> {
     try {
       t.source ??= await this.#o.disk.openSource(t.path);
-      let block = t.block;
-      if (!block || offset < block.offset || offset + length > block.offset + block.data.length) {
-        const want = Math.min(READ_BLOCK_BYTES, t.offer.size - offset);
-        block = { offset, data: await t.source.read(offset, want) };
-        t.block = block;
-        if (block.data.length !== want) throw new Error('the file is shorter than offered');
+      const ahead = t.ahead;
+      t.ahead = undefined;
+      const block = await (ahead?.offset === offset ? ahead.read : this.#readBlock(t, offset));
+      const following = offset + READ_BLOCK_BYTES;
+      if (!t.ended && following < t.offer.size) {
+        const read = this.#readBlock(t, following);
+        read.catch(() => {}); // reported when (if) it is used
+        t.ahead = { offset: following, read };
       }
-      const start = offset - block.offset;
-      return block.data.subarray(start, start + length);
+      return block;
     } catch (error) {
       this.#o.log(`reading ${t.path} failed: ${(error as Error).message}`);
       if (!t.ended) {
@@ -535,6 +596,26 @@ export class FileTransfers {
       }
       return undefined;
     }
+  }
+
+  /** Reads one block from the disk straight behind the headers of its chunks. */
+  async #readBlock(t: Outgoing, offset: number): Promise<Block> {
+    const want = Math.min(READ_BLOCK_BYTES, t.offer.size - offset);
+    const header = chunkHeaderBytes(t.id);
+    const count = Math.ceil(want / MAX_CHUNK_BYTES);
+    const buffer = new Uint8Array(count * header + want);
+    const targets: Uint8Array[] = [];
+    const messages: Uint8Array[] = [];
+    for (let i = 0; i < count; i += 1) {
+      const start = i * (header + MAX_CHUNK_BYTES);
+      const length = Math.min(MAX_CHUNK_BYTES, want - i * MAX_CHUNK_BYTES);
+      writeChunkHeader(buffer, start, t.id, offset + i * MAX_CHUNK_BYTES);
+      targets.push(buffer.subarray(start + header, start + header + length));
+      messages.push(buffer.subarray(start, start + header + length));
+    }
+    const read = await t.source!.readInto(offset, targets);
+    if (read !== want) throw new Error('the file is shorter than offered');
+    return { offset, messages, next: 0 };
   }
 
   #progress(peer: PeerId, t: Outgoing | Incoming, bytes: number, force: boolean): void {
@@ -599,6 +680,11 @@ export class FileTransfers {
     }
     return link;
   }
+}
+
+/** Where the next chunk of `block` starts in the file. */
+function at(block: Block): number {
+  return block.offset + block.next * MAX_CHUNK_BYTES;
 }
 
 function noSuchFile(): EngineCommandError {

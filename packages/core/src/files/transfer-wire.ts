@@ -50,21 +50,35 @@ export function isChunk(bytes: Uint8Array): boolean {
  * @example encodeChunk('f1', 0, new Uint8Array([1, 2, 3]))
  */
 export function encodeChunk(id: string, offset: number, data: Uint8Array): Uint8Array {
+  if (data.length === 0 || data.length > MAX_CHUNK_BYTES)
+    throw malformed('chunk size is not valid');
+  const out = new Uint8Array(chunkHeaderBytes(id) + data.length);
+  writeChunkHeader(out, 0, id, offset);
+  out.set(data, chunkHeaderBytes(id));
+  return out;
+}
+
+/** The bytes before the data in a chunk of transfer `id`. */
+export function chunkHeaderBytes(id: string): number {
+  return 2 + id.length + 8;
+}
+
+/**
+ * Writes a chunk's header at `at` in `out`, so that the data can be read from the file right
+ * behind it (no copy). The caller checks the data size; the id and offset are checked here.
+ * @throws {SessionProtocolError} for a bad id or offset (a programming error).
+ */
+export function writeChunkHeader(out: Uint8Array, at: number, id: string, offset: number): void {
   if (id.length === 0 || id.length > MAX_ID_CHARS || !ID_PATTERN.test(id)) {
     throw malformed('chunk id must be 1 to 64 characters of [A-Za-z0-9_-]');
   }
   if (!Number.isSafeInteger(offset) || offset < 0) throw malformed('chunk offset is not valid');
-  if (data.length === 0 || data.length > MAX_CHUNK_BYTES)
-    throw malformed('chunk size is not valid');
-  const out = new Uint8Array(2 + id.length + 8 + data.length);
-  out[0] = CHUNK_MARKER;
-  out[1] = id.length;
-  for (let i = 0; i < id.length; i += 1) out[2 + i] = id.charCodeAt(i);
-  const view = new DataView(out.buffer, out.byteOffset + 2 + id.length, 8);
+  out[at] = CHUNK_MARKER;
+  out[at + 1] = id.length;
+  for (let i = 0; i < id.length; i += 1) out[at + 2 + i] = id.charCodeAt(i);
+  const view = new DataView(out.buffer, out.byteOffset + at + 2 + id.length, 8);
   view.setUint32(0, Math.floor(offset / 2 ** 32));
   view.setUint32(4, offset >>> 0);
-  out.set(data, 2 + id.length + 8);
-  return out;
 }
 
 /**

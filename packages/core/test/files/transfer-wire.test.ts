@@ -1,9 +1,15 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { nodeFileDisk } from '../../src/adapters/file-disk.js';
 import {
+  chunkHeaderBytes,
   decodeChunk,
   encodeChunk,
   isChunk,
   MAX_CHUNK_BYTES,
+  writeChunkHeader,
 } from '../../src/files/transfer-wire.js';
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
@@ -40,6 +46,40 @@ describe('file chunk wire format', () => {
       expect(() => decodeChunk(bytes)).toThrow(
         expect.objectContaining({ code: 'ERR_SESSION_MALFORMED' }),
       );
+    }
+  });
+
+  it('lays a header in front of data read in place, byte for byte as encodeChunk', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wire-'));
+    try {
+      const content = Uint8Array.from({ length: 200_000 }, (_, i) => (i * 7) % 251);
+      writeFileSync(join(dir, 'f'), content);
+      const source = await nodeFileDisk().openSource(join(dir, 'f'));
+      const header = chunkHeaderBytes('abc');
+      const out = new Uint8Array(3 * header + 150_000);
+      const lengths = [MAX_CHUNK_BYTES, MAX_CHUNK_BYTES, 150_000 - 2 * MAX_CHUNK_BYTES];
+      const targets: Uint8Array[] = [];
+      let at = 0;
+      for (const [i, length] of lengths.entries()) {
+        writeChunkHeader(out, at, 'abc', 1000 + i * MAX_CHUNK_BYTES);
+        targets.push(out.subarray(at + header, at + header + length));
+        at += header + length;
+      }
+      expect(await source.readInto(1000, targets)).toBe(150_000);
+      at = 0;
+      for (const [i, length] of lengths.entries()) {
+        const start = 1000 + i * MAX_CHUNK_BYTES;
+        const expected = encodeChunk('abc', start, content.subarray(start, start + length));
+        expect(hex(out.subarray(at, at + header + length))).toBe(hex(expected));
+        at += header + length;
+      }
+      // At the end of the file: fewer bytes, never more.
+      expect(await source.readInto(150_000, [new Uint8Array(40_000), new Uint8Array(40_000)])).toBe(
+        50_000,
+      );
+      await source.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
