@@ -16,8 +16,18 @@ if (typeof engine === 'string') {
   process.exit(0);
 }
 const node = await engine.open('bench-host', {
-  // Every benchmark peer comes from 127.0.0.1: lift the per-address cap with the session cap.
-  limits: { maxSessions, maxPendingHandshakes: 256, maxPerAddress: maxSessions },
+  // Every benchmark peer is a stranger from 127.0.0.1: lift the per-address, per-source and
+  // strangers' caps (which exist against floods and code-hunting men in the middle) with the
+  // session cap, or the ramp stops after 8 sessions.
+  limits: {
+    maxSessions,
+    maxPendingHandshakes: 256,
+    maxPerAddress: maxSessions,
+    maxPendingPerSource: 256,
+    maxStrangerRequestsPerWindow: maxSessions,
+    maxUndecidedPerSource: maxSessions,
+    maxUndecidedStrangers: maxSessions,
+  },
 });
 let connected = 0;
 node.on((event) => {
