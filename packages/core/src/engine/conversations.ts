@@ -29,11 +29,12 @@ import {
   Session,
   type SessionEvent,
 } from '../session/session.js';
+import { DeadlineWheel } from './deadline-wheel.js';
 import { EngineCommandError, JOIN_FAILURES, noSuchPeer } from './errors.js';
 import type { FileLink } from './file-transfers.js';
 import type { KnownPeerHolder } from './known-peer-book.js';
 import { CLOSE_GRACE_MS, MAX_PENDING_MESSAGES } from './limits.js';
-import { PeerConnection } from './peer-connection.js';
+import { PeerConnection, type PeerConnectionHooks } from './peer-connection.js';
 import { Questions } from './questions.js';
 import type { GateDecision } from './request-gate.js';
 import { introduce, rememberConnected, rememberLastSeen } from './trust-policy.js';
@@ -104,9 +105,17 @@ export class Conversations {
   readonly #questions: Questions;
   /** Each connection's part of the code: the host's nonce, or the joiner's copy of its commitment. */
   readonly #secrets = new WeakMap<PeerConnection, CodeSecret>();
+  /** One timer for the deadlines of every session. */
+  readonly #deadlines: DeadlineWheel;
+  /** What every connection calls back (one object for all, not two closures each). */
+  readonly #connectionHooks: PeerConnectionHooks = {
+    onEvent: (c, event) => this.#sessionEventHandlers[event.type](c, event as never),
+    log: (line) => this.#o.log(line),
+  };
 
   constructor(options: ConversationOptions) {
     this.#o = options;
+    this.#deadlines = new DeadlineWheel(options.now);
     this.#questions = new Questions(options);
   }
 
@@ -238,10 +247,8 @@ export class Conversations {
           : '',
       fingerprint: fingerprint(publicKey),
       clock: this.#o.now,
-      hooks: {
-        onEvent: (c, event) => this.#sessionEventHandlers[event.type](c, event as never),
-        log: (line) => this.#o.log(line),
-      },
+      deadlines: this.#deadlines,
+      hooks: this.#connectionHooks,
     });
     memory.connection = connection;
     this.#secrets.set(connection, secret);

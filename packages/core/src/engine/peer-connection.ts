@@ -17,6 +17,7 @@ import type {
   SessionState,
   SessionStep,
 } from '../session/session.js';
+import type { DeadlineOwner, DeadlineWheel } from './deadline-wheel.js';
 import type { FileLink } from './file-transfers.js';
 
 /** How the connection reports to its owner. */
@@ -55,6 +56,8 @@ export interface PeerConnectionInit {
   /** The peer's key fingerprint. */
   fingerprint: string;
   clock: () => number;
+  /** The node's one timer for every session's deadlines. */
+  deadlines: DeadlineWheel;
   hooks: PeerConnectionHooks;
 }
 
@@ -78,7 +81,7 @@ const CONNECTION_LOST = { reason: 'closed', message: 'The connection was lost.' 
 let connectionsMade = 0;
 
 /** A session running over a channel; see the module documentation. */
-export class PeerConnection {
+export class PeerConnection implements DeadlineOwner {
   /** Increases with every connection made: tells older connections from newer ones. */
   readonly serial = ++connectionsMade;
   readonly channel: SecureConnection;
@@ -108,7 +111,9 @@ export class PeerConnection {
   #fileLink: FileLink | undefined;
   readonly #clock: () => number;
   readonly #hooks: PeerConnectionHooks;
-  #timer: NodeJS.Timeout | undefined;
+  readonly #deadlines: DeadlineWheel;
+  /** @internal Managed by {@link DeadlineWheel}. */
+  wheelAt: number | undefined = undefined;
   #ended = false;
   /** A send failed: nothing more is sent; the channel's close event ends the session. */
   #lost = false;
@@ -131,6 +136,7 @@ export class PeerConnection {
     this.remoteHost = init.remoteHost ?? init.remote;
     this.fingerprint = init.fingerprint;
     this.#clock = init.clock;
+    this.#deadlines = init.deadlines;
     this.#hooks = init.hooks;
     this.#closed = new Promise((resolve) => {
       this.#resolveClosed = resolve;
@@ -420,18 +426,20 @@ export class PeerConnection {
     this.channel.destroy();
   }
 
+  /** @internal The deadline wheel's call: keep-alive, timeouts. */
+  onDeadline(): void {
+    this.#run((now) => this.#session.tick(now));
+  }
+
   #end(): void {
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#deadlines.cancel(this);
     if (this.#ended) return;
     this.#ended = true;
     this.channel.end();
   }
 
   #arm(): void {
-    if (this.#timer) clearTimeout(this.#timer);
-    const delay = Math.max(0, Math.min(this.#session.nextDeadline() - this.#clock(), 2 ** 31 - 1));
-    this.#timer = setTimeout(() => this.#run((now) => this.#session.tick(now)), delay);
-    this.#timer.unref();
+    // Usually a later deadline than the one scheduled: then nothing to do (see DeadlineWheel).
+    this.#deadlines.schedule(this, this.#session.nextDeadline());
   }
 }
