@@ -515,30 +515,36 @@ export class Session {
     return step;
   }
 
-  // Data, not branches: which states accept which message, and what it does.
-  readonly #handlers: {
+  // Data, not branches: which states accept which message, and what it does. One table for
+  // every session (static: a per-session table cost ~17 objects, arrays and closures each).
+  static readonly #handlers: {
     [T in SessionMessage['t']]: {
       states: readonly SessionState[];
-      handle: (message: Extract<SessionMessage, { t: T }>, step: SessionStep, now: number) => void;
+      handle: (
+        session: Session,
+        message: Extract<SessionMessage, { t: T }>,
+        step: SessionStep,
+        now: number,
+      ) => void;
     };
   } = {
-    hello: { states: ['hello'], handle: (m, step) => this.#onHello(m, step) },
+    hello: { states: ['hello'], handle: (s, m, step) => s.#onHello(m, step) },
     accept: {
       states: ['awaiting-accept'],
-      handle: (_m, step, now) => this.#activate(step, now),
+      handle: (s, _m, step, now) => s.#activate(step, now),
     },
     reject: {
       // A host may turn a joiner away before introducing itself.
       states: ['hello', 'awaiting-accept'],
-      handle: (m, step) =>
-        this.#closeWith(step, 'rejected', clip(m.message, 'The host declined.'), true),
+      handle: (s, m, step) =>
+        s.#closeWith(step, 'rejected', clip(m.message, 'The host declined.'), true),
     },
-    chat: { states: ['active'], handle: (m, step, now) => this.#onChat(m, step, now) },
-    typing: { states: ['active'], handle: (m, step, now) => this.#onTyping(m.state, step, now) },
-    receipt: { states: ['active'], handle: (m, step) => this.#onReceipt(m.ids, step) },
+    chat: { states: ['active'], handle: (s, m, step, now) => s.#onChat(m, step, now) },
+    typing: { states: ['active'], handle: (s, m, step, now) => s.#onTyping(m.state, step, now) },
+    receipt: { states: ['active'], handle: (s, m, step) => s.#onReceipt(m.ids, step) },
     smp: {
       states: ['active'],
-      handle: (m, step) =>
+      handle: (_s, m, step) =>
         step.events.push({
           type: 'smp',
           tlv: Uint8Array.from(atob(m.tlv), (c) => c.charCodeAt(0)),
@@ -546,24 +552,24 @@ export class Session {
     },
     ping: {
       states: ['hello', 'deciding', 'awaiting-accept', 'active'],
-      handle: (_m, step, now) => this.#emit(step, { t: 'pong' }, now),
+      handle: (s, _m, step, now) => s.#emit(step, { t: 'pong' }, now),
     },
     pong: { states: ['hello', 'deciding', 'awaiting-accept', 'active'], handle: () => {} },
-    'file-offer': { states: ['active'], handle: (m, step) => this.#onFile(m, step) },
-    'file-accept': { states: ['active'], handle: (m, step) => this.#onFile(m, step) },
-    'file-decline': { states: ['active'], handle: (m, step) => this.#onFile(m, step) },
-    'file-cancel': { states: ['active'], handle: (m, step) => this.#onFile(m, step) },
-    'file-ack': { states: ['active'], handle: (m, step) => this.#onFile(m, step) },
-    'file-received': { states: ['active'], handle: (m, step) => this.#onFile(m, step) },
+    'file-offer': { states: ['active'], handle: (s, m, step) => s.#onFile(m, step) },
+    'file-accept': { states: ['active'], handle: (s, m, step) => s.#onFile(m, step) },
+    'file-decline': { states: ['active'], handle: (s, m, step) => s.#onFile(m, step) },
+    'file-cancel': { states: ['active'], handle: (s, m, step) => s.#onFile(m, step) },
+    'file-ack': { states: ['active'], handle: (s, m, step) => s.#onFile(m, step) },
+    'file-received': { states: ['active'], handle: (s, m, step) => s.#onFile(m, step) },
     goodbye: {
       states: ['hello', 'deciding', 'awaiting-accept', 'active'],
-      handle: (m, step) =>
-        this.#closeWith(step, 'goodbye', clip(m.message, 'The peer left.'), true),
+      handle: (s, m, step) =>
+        s.#closeWith(step, 'goodbye', clip(m.message, 'The peer left.'), true),
     },
     error: {
       states: ['hello', 'deciding', 'awaiting-accept', 'active'],
-      handle: (m, step) =>
-        this.#closeWith(
+      handle: (s, m, step) =>
+        s.#closeWith(
           step,
           'protocol-error',
           `The peer reported an error: ${clip(m.message, m.code)}`,
@@ -573,9 +579,9 @@ export class Session {
   };
 
   #handle(message: SessionMessage, step: SessionStep, now: number): void {
-    const handler = this.#handlers[message.t] as {
+    const handler = Session.#handlers[message.t] as {
       states: readonly SessionState[];
-      handle: (message: SessionMessage, step: SessionStep, now: number) => void;
+      handle: (session: Session, message: SessionMessage, step: SessionStep, now: number) => void;
     };
     if (!handler.states.includes(this.#state)) {
       throw new SessionProtocolError(
@@ -583,7 +589,7 @@ export class Session {
         `unexpected "${message.t}" message in state ${this.#state}`,
       );
     }
-    handler.handle(message, step, now);
+    handler.handle(this, message, step, now);
   }
 
   #onHello(hello: HelloMessage, step: SessionStep): void {
