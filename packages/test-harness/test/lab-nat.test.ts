@@ -53,12 +53,12 @@ async function hostAndJoin(lab: NatLab) {
 }
 
 /** Alice hosts on `a` over TCP only (no DHT), asking router A to forward her port. */
-async function startMappedHost(lab: NatLab) {
+async function startMappedHost(lab: NatLab, env: NodeJS.ProcessEnv = {}) {
   const { process: alice } = await lab.cryptully(
     'a',
     ['host', '--json', '--port', '0', '--no-dht', '--name', 'Alice'],
     undefined,
-    { CRYPTULLY_NO_PORT_MAPPING: '' },
+    { CRYPTULLY_NO_PORT_MAPPING: '', ...env },
   );
   const listening = await alice.next('listening', undefined, 30_000);
   return { alice, listening };
@@ -318,5 +318,48 @@ withLab('cone', 'cone', 0, (lab) => {
     alice.send({ cmd: 'quit' });
     expect(await alice.exit()).toBe(0);
     expect(lab().forwardedPorts()).not.toContain(`dport ${listening.port} `);
+  }, 120_000);
+
+  it('renews a short lease before it ends (the mapping outlives several leases), removes it on quit, and a host that dies unrenewed loses it', async () => {
+    const leaseMs = 4000;
+    const rule = (port: number) => `dport ${port} dnat ip to 192.168.1.2:${port}`;
+    const renewals = (p: JsonProcess) =>
+      p.stderr().split("renewed the router's forwarding").length - 1;
+    const { alice, listening } = await startMappedHost(lab(), {
+      CRYPTULLY_PORT_MAPPING_LEASE_MS: String(leaseMs),
+    });
+    expect(listening.mapped).toBe(`${lab().publicAddress('a')}:${listening.port}`);
+    // Three leases later the router still forwards the port: it was asked again in time.
+    const started = Date.now();
+    await waitFor(
+      () => (renewals(alice) >= 5 && Date.now() - started > 3 * leaseMs ? true : undefined),
+      60_000,
+      () => `Alice renewed ${renewals(alice)} times: ${alice.stderr()}`,
+    );
+    console.log(
+      `NAT LAB NAT-PMP lease ${leaseMs} ms: ${renewals(alice)} renewals in ${Date.now() - started} ms, mapping kept`,
+    );
+    expect(lab().forwardedPorts()).toContain(rule(listening.port));
+    alice.send({ cmd: 'quit' });
+    expect(await alice.exit()).toBe(0);
+    expect(lab().forwardedPorts()).not.toContain(`dport ${listening.port} `);
+
+    // The control: a host killed outright renews nothing, and the router drops its mapping once
+    // the short lease ends (so the kept mapping above is the renewals' doing).
+    const { alice: doomed, listening: second } = await startMappedHost(lab(), {
+      CRYPTULLY_PORT_MAPPING_LEASE_MS: String(leaseMs),
+    });
+    expect(lab().forwardedPorts()).toContain(rule(second.port));
+    doomed.child.kill('SIGKILL');
+    await doomed.exit();
+    const killed = Date.now();
+    await waitFor(
+      () => (lab().forwardedPorts().includes(rule(second.port)) ? undefined : true),
+      30_000,
+      () => `the router still forwards ${second.port} ${Date.now() - killed} ms after the kill`,
+    );
+    console.log(
+      `NAT LAB NAT-PMP: an unrenewed mapping lapsed ${Date.now() - killed} ms after the kill`,
+    );
   }, 120_000);
 });

@@ -84,6 +84,7 @@ const TIMING_ENV = {
   keepAliveMs: 'CRYPTULLY_KEEPALIVE_MS',
   idleTimeoutMs: 'CRYPTULLY_IDLE_TIMEOUT_MS',
   handshakeTimeoutMs: 'CRYPTULLY_HANDSHAKE_TIMEOUT_MS',
+  portMappingLeaseMs: 'CRYPTULLY_PORT_MAPPING_LEASE_MS',
 } as const;
 
 type TimingOptions = Partial<Record<keyof typeof TIMING_ENV, number>>;

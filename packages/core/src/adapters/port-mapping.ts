@@ -1,8 +1,10 @@
 /**
  * Port mapping for the host's TCP listener: asks the home router (UPnP IGD, else NAT-PMP) to
  * forward the same port from its public address, so a friend elsewhere reaches the host
- * directly. The lease is renewed before it ends (the library's auto-refresh) and removed on
- * close. Routers that do neither are the normal case: the result is then `undefined`, quickly.
+ * directly. The lease is renewed at half its length by a timer of ours (the library's own refresh
+ * reads NAT-PMP lifetimes in the wrong unit and would re-map without pause) and the mapping is
+ * removed on close. Routers that do neither are the normal case: the result is then `undefined`,
+ * quickly.
  * @module
  */
 import { readFile } from 'node:fs/promises';
@@ -27,7 +29,11 @@ export interface MapTcpPortOptions {
   port: number;
   /** How long to look for a router that answers; default 2,500 ms. */
   timeoutMs?: number;
-  /** The lease asked for, renewed before it ends; default 30 minutes. */
+  /**
+   * The lease asked for, in milliseconds; the mapping is asked for again every half lease.
+   * Default 30 minutes. Tests shorten it (NAT-PMP takes whole seconds, at least 1; UPnP IGD
+   * leases are at least an hour in the library, so there only the renewals come sooner).
+   */
   leaseMs?: number;
   /** One line per outcome, for people. */
   log?: (line: string) => void;
@@ -42,7 +48,10 @@ interface Gateway {
     internalHost: string,
     options: Record<string, unknown>,
   ): Promise<{ externalHost: string; externalPort: number }>;
-  unmap(internalPort: number, options?: { signal?: AbortSignal }): Promise<void>;
+  unmap(
+    internalPort: number,
+    options?: { signal?: AbortSignal; autoRefresh?: boolean },
+  ): Promise<void>;
   externalIp(options?: { signal?: AbortSignal }): Promise<string>;
   stop(options?: { signal?: AbortSignal }): Promise<void>;
 }
@@ -57,13 +66,15 @@ const DEFAULT_LEASE_MS = 30 * 60 * 1000;
 export async function mapTcpPort(options: MapTcpPortOptions): Promise<PortMapping | undefined> {
   const log = options.log ?? (() => {});
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const settings = {
+  const leaseMs = Math.max(1000, options.leaseMs ?? DEFAULT_LEASE_MS);
+  // The library takes UPnP leases in milliseconds and NAT-PMP lifetimes in seconds.
+  const settings = (protocol: PortMapping['protocol']) => ({
     protocol: 'tcp',
     externalPort: options.port,
-    ttl: Math.round((options.leaseMs ?? DEFAULT_LEASE_MS) / 1000),
-    autoRefresh: true,
+    ttl: protocol === 'upnp' ? leaseMs : Math.round(leaseMs / 1000),
+    autoRefresh: false,
     description: 'Cryptully',
-  };
+  });
   let library: typeof import('@achingbrain/nat-port-mapper');
   try {
     library = await import('@achingbrain/nat-port-mapper');
@@ -77,7 +88,9 @@ export async function mapTcpPort(options: MapTcpPortOptions): Promise<PortMappin
       'nat-pmp',
       async () => {
         const router = await defaultGateway();
-        return router ? (library.pmpNat(router) as unknown as Gateway) : undefined;
+        return router
+          ? (library.pmpNat(router, { autoRefresh: false }) as unknown as Gateway)
+          : undefined;
       },
     ],
   ];
@@ -89,7 +102,8 @@ export async function mapTcpPort(options: MapTcpPortOptions): Promise<PortMappin
       const internalHost = localAddressFacing(gateway.host);
       if (!internalHost) continue;
       const signal = AbortSignal.timeout(timeoutMs);
-      const mapped = await gateway.map(options.port, internalHost, { ...settings, signal });
+      const asked = settings(protocol);
+      const mapped = await gateway.map(options.port, internalHost, { ...asked, signal });
       const externalHost = mapped.externalHost || (await gateway.externalIp({ signal }));
       if (mapped.externalPort !== options.port) {
         // An invite has one port for every address: another public port cannot be offered.
@@ -100,12 +114,29 @@ export async function mapTcpPort(options: MapTcpPortOptions): Promise<PortMappin
       log(`the router (${protocol}) forwards ${externalHost}:${options.port} to this computer`);
       const held = gateway;
       let closing: Promise<void> | undefined;
+      let renewing: Promise<void> | undefined;
+      // Asks for the same mapping again every half lease, so it never lapses while we host.
+      const renewal = setInterval(() => {
+        if (closing || renewing) return;
+        renewing = held
+          .map(options.port, internalHost, { ...asked, signal: AbortSignal.timeout(timeoutMs) })
+          .then(
+            () => log(`renewed the router's forwarding of port ${options.port}`),
+            () => log(`the router did not renew the forwarding of port ${options.port}`),
+          )
+          .finally(() => {
+            renewing = undefined;
+          });
+      }, leaseMs / 2);
+      renewal.unref();
       return {
         externalHost,
         externalPort: options.port,
         protocol,
         close: () => {
-          closing ??= release(held, options.port);
+          clearInterval(renewal);
+          // A renewal in flight must not re-create the mapping after it is removed.
+          closing ??= (renewing ?? Promise.resolve()).then(() => release(held, options.port));
           return closing;
         },
       };
@@ -122,7 +153,7 @@ async function firstUpnpGateway(
   library: typeof import('@achingbrain/nat-port-mapper'),
   timeoutMs: number,
 ): Promise<Gateway | undefined> {
-  const client = library.upnpNat();
+  const client = library.upnpNat({ autoRefresh: false });
   const signal = AbortSignal.timeout(timeoutMs);
   try {
     for await (const gateway of client.findGateways({ signal })) {
@@ -136,7 +167,7 @@ async function firstUpnpGateway(
 
 async function release(gateway: Gateway, port: number): Promise<void> {
   const signal = AbortSignal.timeout(DEFAULT_TIMEOUT_MS);
-  await gateway.unmap(port, { signal }).catch(() => {});
+  await gateway.unmap(port, { signal, autoRefresh: false }).catch(() => {});
   await gateway.stop({ signal }).catch(() => {});
 }
 

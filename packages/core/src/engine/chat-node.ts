@@ -127,6 +127,11 @@ export interface ChatNodeOptions {
    */
   portMapping?: boolean;
   /**
+   * The lease asked of the router for `portMapping`, renewed every half lease; default 30
+   * minutes. Tests shorten it to see renewals (the CLI reads `CRYPTULLY_PORT_MAPPING_LEASE_MS`).
+   */
+  portMappingLeaseMs?: number;
+  /**
    * Join codes (docs/protocol-verification.md §1): a host shows a code and answers LAN queries
    * for it (and announces it on the DHT when `dht` is on); `join` accepts a code. Default: on,
    * LAN discovery on UDP port `CRYPTULLY_LAN_PORT` or 47473. `false` turns codes off.
@@ -430,7 +435,11 @@ export class ChatNode implements ChatNodeApi {
     }
     this.#hostAddresses = inviteAddresses(address.host);
     if (this.#options.portMapping && !/^(127\.|::1$|localhost$)/.test(address.host)) {
-      const mapping = await mapTcpPort({ port: address.port, log: (line) => this.#log(line) });
+      const mapping = await mapTcpPort({
+        port: address.port,
+        log: (line) => this.#log(line),
+        ...(this.#options.portMappingLeaseMs ? { leaseMs: this.#options.portMappingLeaseMs } : {}),
+      });
       if (this.#closed || this.#host !== host) {
         await mapping?.close();
       } else if (mapping) {
