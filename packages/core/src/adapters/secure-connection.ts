@@ -410,7 +410,7 @@ class NodeSecureConnection extends EventEmitter implements SecureConnection {
   }
 
   #endStream(): void {
-    this.#stream.end();
+    if (!this.#stream.writableEnded) this.#stream.end();
     if (this.#closeTimer) return;
     this.#closeTimer = setTimeout(() => this.#fail(new ChannelTruncatedError()), CLOSE_TIMEOUT_MS);
     this.#closeTimer.unref();
@@ -448,7 +448,8 @@ class NodeSecureConnection extends EventEmitter implements SecureConnection {
         this.#queue.shift();
         // The peer said goodbye: answer with ours, then the stream can close.
         if (!this.#channel.isSendClosed) writeFrames(this.#stream, this.#channel.close());
-        this.#stream.end();
+        // Not twice: a second end() costs Node an error object (ERR_STREAM_ALREADY_FINISHED).
+        if (!this.#stream.writableEnded) this.#stream.end();
       } else {
         this.#queue.shift();
         this.#fail(event.error);

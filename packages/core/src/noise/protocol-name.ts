@@ -44,6 +44,19 @@ const PSK_MODIFIER = /^psk(0|[1-9][0-9]*)$/;
  */
 export function parseProtocolName(name: string): NoiseProtocol {
   if (typeof name !== 'string') throw new NoiseProtocolError('protocol name must be a string');
+  // Parsed once per name: every handshake names its protocol, and the result is frozen data.
+  const cached = parsed.get(name);
+  if (cached !== undefined) return cached;
+  const protocol = parse(name);
+  if (parsed.size < MAX_PARSED) parsed.set(name, protocol);
+  return protocol;
+}
+
+/** Protocols parsed so far, by name (valid names only; a handful in practice). */
+const parsed = new Map<string, NoiseProtocol>();
+const MAX_PARSED = 64;
+
+function parse(name: string): NoiseProtocol {
   const parts = name.split('_');
   if (parts.length !== 5 || parts[0] !== 'Noise') {
     throw new NoiseProtocolError(
