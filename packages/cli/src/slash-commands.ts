@@ -147,10 +147,11 @@ export const SLASH_COMMANDS: readonly SlashCommand[] = [
   {
     name: 'send',
     args: '<path>',
-    summary: 'send a file to the friend you are talking to',
+    summary: 'send a file or folder to the friend you are talking to',
     run(args, state) {
       const path = args.trim();
-      if (path === '') return { note: 'Type /send followed by the path of the file to send.' };
+      if (path === '')
+        return { note: 'Type /send followed by the path of the file or folder to send.' };
       const conversation = chatTarget(state);
       if (isOutcome(conversation)) return conversation;
       return { commands: [{ cmd: 'send-file', peer: conversation.peer, path: expandHome(path) }] };

@@ -543,7 +543,10 @@ const HANDLERS: Handlers = {
     return addLine(next, e.peer, {
       kind: 'request',
       at: now,
-      text: `${nameOf(state, e.peer)} offers the file "${safeName(e.name)}" (${formatBytes(e.size)}). Type /accept to save it in your downloads folder, or /decline.`,
+      text:
+        e.kind === 'folder'
+          ? `${nameOf(state, e.peer)} offers the folder "${safeName(e.name)}" (${e.entries} files, ${formatBytes(e.size)}). Type /accept to save it in your downloads folder, or /decline.`
+          : `${nameOf(state, e.peer)} offers the file "${safeName(e.name)}" (${formatBytes(e.size)}). Type /accept to save it in your downloads folder, or /decline.`,
     });
   },
   'file-offered': (state, e, now) => {
@@ -560,7 +563,7 @@ const HANDLERS: Handlers = {
     return addLine(next, e.peer, {
       kind: 'info',
       at: now,
-      text: `Offering "${safeName(e.name)}" (${formatBytes(e.size)}) to ${nameOf(state, e.peer)}… (/cancel to stop)`,
+      text: `Offering ${e.kind === 'folder' ? `the folder "${safeName(e.name)}" (${e.entries} files${e.skipped ? `; ${e.skipped} links or special files left out` : ''}, ` : `"${safeName(e.name)}" (`}${formatBytes(e.size)}) to ${nameOf(state, e.peer)}… (/cancel to stop)`,
     });
   },
   'file-progress': (state, e, now) => {

@@ -3,7 +3,7 @@
 // processes with the resident memory of both sampled while it moves (it must stay flat).
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { open, readFile, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -167,4 +167,59 @@ describe.skipIf(cli.state !== 'available')('a 1 GiB file between two CLI process
     expect(peak('joiner') - first.joiner).toBeLessThan(96 * 1024 * 1024);
     rmSync(done.path);
   }, 900_000);
+});
+
+/** Every file below `root` as `relative path (size bytes, sha256 prefix)`, sorted. */
+async function tree(root: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (dir: string, prefix: string): Promise<void> => {
+    for (const item of await readdir(dir, { withFileTypes: true })) {
+      const path = join(dir, item.name);
+      if (item.isDirectory()) await walk(path, `${prefix}${item.name}/`);
+      else {
+        const data = await readFile(path);
+        const digest = createHash('sha256').update(data).digest('hex').slice(0, 16);
+        out.push(`${prefix}${item.name} (${data.length}, ${digest})`);
+      }
+    }
+  };
+  await walk(root, '');
+  return out.sort();
+}
+
+describe.skipIf(cli.state !== 'available')('a folder between two CLI processes', () => {
+  it('arrives as one offer: nested folders, an empty file and unicode names, intact', async () => {
+    ensureHarnessBuilt();
+    const ctx = new CellContext('cli', 'cli');
+    contexts.push(ctx);
+    const { host, joiner, hostPeer, joinerPeer } = await connectPair(ctx, 'invite');
+    const root = join(work, 'Projekt Ωmega');
+    await mkdir(join(root, 'src', 'déjà vu'), { recursive: true });
+    await writeFile(join(root, 'README.md'), '# hello\n');
+    await writeFile(join(root, 'empty'), '');
+    await writeFile(join(root, 'src', 'déjà vu', '日本語.txt'), 'こんにちは');
+    const big = await makeFile('folder-big.bin', 3 * 1024 * 1024 + 5);
+    await writeFile(join(root, 'src', 'data.bin'), await readFile(big.path));
+    const hostStart = host.events.length;
+    const joinerStart = joiner.events.length;
+    await host.send({ cmd: 'send-file', peer: hostPeer, path: root });
+    const offered = await host.waitFor<EventOf<'file-offered'>>(is('file-offered'), {
+      from: hostStart,
+    });
+    expect(offered).toMatchObject({ kind: 'folder', entries: 4, name: 'Projekt Ωmega' });
+    const offer = await joiner.waitFor<EventOf<'file-offer'>>(is('file-offer'), {
+      from: joinerStart,
+    });
+    expect(offer).toMatchObject({ kind: 'folder', entries: 4, name: 'Projekt Ωmega' });
+    const dir = join(work, 'folder-in');
+    await joiner.send({ cmd: 'accept-file', peer: joinerPeer, id: offer.id, dir });
+    const done = await joiner.waitFor<EventOf<'file-done'>>(is('file-done', { id: offer.id }), {
+      from: joinerStart,
+      timeoutMs: 60_000,
+    });
+    expect(done.path).toBe(join(dir, 'Projekt Ωmega'));
+    expect(await tree(done.path)).toEqual(await tree(root));
+    expect(await readdir(dir)).toEqual(['Projekt Ωmega']);
+    await host.waitFor(is('file-done', { id: offer.id }), { from: hostStart, timeoutMs: 60_000 });
+  }, 120_000);
 });

@@ -21,7 +21,17 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { CryptullyError } from '../errors.js';
 import { clashName } from '../files/file-name.js';
+import type { SafeEntry } from '../files/folder-manifest.js';
 import type { ErrorCode } from '../protocol/error-codes.js';
+import type { FolderEntry } from '../session/messages.js';
+import {
+  createFolderPart,
+  type FolderListing,
+  isFolder,
+  listFolder,
+  openFolderSource,
+  publishFolder,
+} from './folder-disk.js';
 
 /** A file we send, opened for reading. */
 export interface SourceFile {
@@ -39,6 +49,8 @@ export interface SourceFile {
 export interface PartFile {
   /** The temporary path (in the destination folder). */
   readonly path: string;
+  /** True for a received folder (a temporary folder rather than a file). */
+  readonly folder?: boolean;
   /** Appends data; the SHA-256 of everything appended is kept as it goes. */
   append(data: Uint8Array): Promise<void>;
   /** SHA-256 of what was appended, 64 hex digits (call once, at the end). */
@@ -57,6 +69,14 @@ export interface FileDisk {
   openSource(path: string): Promise<SourceFile>;
   /** Creates the folder if needed and a fresh temporary file in it. @throws {FileDiskError} */
   createPart(dir: string, id: string): Promise<PartFile>;
+  /** Lists and hashes a folder to send (regular files only). @throws {FileDiskError} */
+  listFolder(path: string): Promise<FolderListing>;
+  /** Reads a listed folder's entries as one stream. */
+  openFolderSource(path: string, entries: readonly FolderEntry[]): Promise<SourceFile>;
+  /** Creates a fresh temporary folder in `dir` for a folder offer. @throws {FileDiskError} */
+  createFolderPart(dir: string, id: string, entries: readonly SafeEntry[]): Promise<PartFile>;
+  /** Whether `path` is a folder. @throws {FileDiskError} */
+  isFolder(path: string): Promise<boolean>;
   /** Free bytes for us in `dir` (or its nearest existing parent); undefined if unknown. */
   freeBytes(dir: string): Promise<number | undefined>;
   /**
@@ -231,6 +251,10 @@ export function nodeFileDisk(): FileDisk {
       };
     },
     createPart: openPart,
+    listFolder,
+    openFolderSource: async (path, entries) => openFolderSource(path, entries),
+    createFolderPart,
+    isFolder,
     async freeBytes(dir) {
       let probe = dir;
       for (let i = 0; i < 64; i += 1) {
@@ -246,6 +270,7 @@ export function nodeFileDisk(): FileDisk {
       return undefined;
     },
     async publish(part, dir, name) {
+      if (part.folder) return publishFolder(part, dir, name);
       await part.close();
       for (let attempt = 0; attempt < 1000; attempt += 1) {
         const target = join(dir, clashName(name, attempt));

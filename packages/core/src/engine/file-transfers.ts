@@ -19,6 +19,7 @@ import {
 } from '../adapters/file-disk.js';
 import { randomBytes, toHex } from '../crypto/index.js';
 import { sanitizeFileName } from '../files/file-name.js';
+import { FolderManifestError, type SafeEntry, safeEntries } from '../files/folder-manifest.js';
 import { mediaTypeFor } from '../files/media-type.js';
 import {
   chunkHeaderBytes,
@@ -29,7 +30,12 @@ import {
 } from '../files/transfer-wire.js';
 import type { ChatEvent, FileFailure, PeerId } from '../protocol/events.js';
 import type { FileMessage, FileOfferMessage } from '../session/messages.js';
-import { MAX_NAME_BYTES } from '../session/messages.js';
+import {
+  encodeMessage,
+  MAX_FOLDER_ENTRIES,
+  MAX_NAME_BYTES,
+  MAX_SESSION_MESSAGE_BYTES,
+} from '../session/messages.js';
 import { EngineCommandError } from './errors.js';
 
 /** Bytes a sender may have sent beyond the receiver's last `file-ack`. */
@@ -62,6 +68,8 @@ export interface FileLink {
   sendChunk(bytes: Uint8Array): boolean;
   /** Calls `fn` once the channel accepts more. */
   whenDrained(fn: () => void): void;
+  /** Whether the peer announced the `folder` capability (absent: it did not). */
+  folders?(): boolean;
 }
 
 /** What {@link FileTransfers} needs from its node. */
@@ -110,6 +118,8 @@ interface Incoming {
   id: string;
   offer: FileOfferMessage;
   name: string;
+  /** A folder offer's checked entries. */
+  entries?: SafeEntry[];
   state: 'offered' | 'receiving';
   dir?: string;
   part?: PartFile;
@@ -187,7 +197,15 @@ export class FileTransfers {
       );
     }
     const absolute = resolve(path);
-    const { size, sha256 } = await this.#o.disk.hash(absolute);
+    const folder = await this.#o.disk.isFolder(absolute);
+    if (folder && this.#linkOrThrow(peer).folders?.() !== true) {
+      throw new EngineCommandError(
+        'ERR_FOLDER_UNSUPPORTED',
+        "The peer's client cannot receive folders; send the files one by one.",
+      );
+    }
+    const listing = folder ? await this.#o.disk.listFolder(absolute) : undefined;
+    const { size, sha256 } = listing ?? (await this.#o.disk.hash(absolute));
     const link = this.#linkOrThrow(peer); // still there after hashing?
     const id = toHex(randomBytes(8));
     const offer: FileOfferMessage = {
@@ -195,9 +213,24 @@ export class FileTransfers {
       id,
       name: offeredName,
       size,
-      type: mediaTypeFor(offeredName),
+      type: listing ? 'inode/directory' : mediaTypeFor(offeredName),
       sha256,
+      ...(listing ? { kind: 'folder' as const, entries: listing.entries } : {}),
     };
+    if (listing) {
+      if (listing.entries.length === 0) {
+        throw new EngineCommandError('ERR_FOLDER_EMPTY', 'The folder has no files to send.');
+      }
+      if (
+        listing.entries.length > MAX_FOLDER_ENTRIES ||
+        encodeMessage(offer).length > MAX_SESSION_MESSAGE_BYTES
+      ) {
+        throw new EngineCommandError(
+          'ERR_FOLDER_TOO_LARGE',
+          `The folder lists too many files for one offer (at most ${MAX_FOLDER_ENTRIES}, with short paths); send it in parts.`,
+        );
+      }
+    }
     const t: Outgoing = {
       peer,
       id,
@@ -219,6 +252,8 @@ export class FileTransfers {
       size,
       sha256,
       path: absolute,
+      ...(listing ? { kind: 'folder' as const, entries: listing.entries.length } : {}),
+      ...(listing?.skipped ? { skipped: listing.skipped } : {}),
     });
     link.send(offer);
   }
@@ -244,7 +279,9 @@ export class FileTransfers {
     t.state = 'receiving';
     t.dir = folder;
     try {
-      t.part = await this.#o.disk.createPart(folder, id);
+      t.part = t.entries
+        ? await this.#o.disk.createFolderPart(folder, id, t.entries)
+        : await this.#o.disk.createPart(folder, id);
     } catch (error) {
       t.state = 'offered';
       throw error;
@@ -484,12 +521,30 @@ export class FileTransfers {
         this.#o.log(`refused a file offer: ${waiting} already wait`);
       return;
     }
+    let entries: SafeEntry[] | undefined;
+    if (offer.kind === 'folder' || offer.entries !== undefined) {
+      try {
+        if (offer.kind !== 'folder' || !offer.entries) {
+          throw new FolderManifestError('"kind" and "entries" go together');
+        }
+        if (link?.folders?.() !== true) {
+          throw new FolderManifestError('a folder from a peer without the folder capability');
+        }
+        entries = safeEntries(offer.entries, offer.size);
+      } catch (error) {
+        if (!(error instanceof FolderManifestError)) throw error;
+        this.#o.log(`refused a folder offer: ${error.message}`);
+        link?.send({ t: 'file-cancel', id: offer.id, reason: 'protocol' });
+        return;
+      }
+    }
     const name = sanitizeFileName(offer.name);
     const t: Incoming = {
       peer,
       id: offer.id,
       offer,
       name,
+      ...(entries ? { entries } : {}),
       state: 'offered',
       received: 0,
       written: 0,
@@ -508,6 +563,7 @@ export class FileTransfers {
       size: offer.size,
       sha256: offer.sha256,
       type: offer.type,
+      ...(entries ? { kind: 'folder' as const, entries: entries.length } : {}),
     });
   }
 
@@ -577,7 +633,9 @@ export class FileTransfers {
    */
   async #read(t: Outgoing, offset: number): Promise<Block | undefined> {
     try {
-      t.source ??= await this.#o.disk.openSource(t.path);
+      t.source ??= t.offer.entries
+        ? await this.#o.disk.openFolderSource(t.path, t.offer.entries)
+        : await this.#o.disk.openSource(t.path);
       const ahead = t.ahead;
       t.ahead = undefined;
       const block = await (ahead?.offset === offset ? ahead.read : this.#readBlock(t, offset));

@@ -9,7 +9,7 @@ import type { SecureConnection } from '../adapters/secure-connection.js';
 import { CryptullyError } from '../errors.js';
 import type { KnownPeer } from '../identity/known-peers.js';
 import type { ConnectionPath, TypingState } from '../protocol/events.js';
-import type { FileMessage } from '../session/messages.js';
+import { type FileMessage, FOLDER_CAPABILITY } from '../session/messages.js';
 import type {
   Session,
   SessionEvent,
@@ -199,6 +199,7 @@ export class PeerConnection implements DeadlineOwner {
       send: (message) => this.sendFile(message),
       sendChunk: (bytes) => this.sendChunk(bytes),
       whenDrained: (fn) => this.whenDrained(fn),
+      folders: () => this.#session.peerCan(FOLDER_CAPABILITY),
     };
     return this.#fileLink;
   }

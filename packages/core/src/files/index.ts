@@ -5,5 +5,6 @@
  * @module
  */
 export * from './file-name.js';
+export * from './folder-manifest.js';
 export * from './media-type.js';
 export * from './transfer-wire.js';

@@ -95,6 +95,9 @@ export const ERROR_CODES = Object.freeze([
   'ERR_FILE_NOT_FOUND',
   'ERR_FILE_NOT_A_FILE',
   'ERR_FILE_IO_ERROR',
+  'ERR_FOLDER_UNSUPPORTED',
+  'ERR_FOLDER_EMPTY',
+  'ERR_FOLDER_TOO_LARGE',
   // A join that failed (engine/joiner.ts): see JOIN_ENDING_CODES.
   'ERR_INVITE_UNKNOWN',
   'ERR_INVITE_USED',

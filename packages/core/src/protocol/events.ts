@@ -137,6 +137,10 @@ export type ChatEvent =
       size: number;
       sha256: string;
       type: string;
+      /** `folder` for a folder offer (capability `folder`); absent for a file. */
+      kind?: 'folder';
+      /** A folder offer's number of files. */
+      entries?: number;
     }
   /** Our offer went out (`send-file`): its id names the transfer in the events that follow. */
   | {
@@ -147,6 +151,12 @@ export type ChatEvent =
       size: number;
       sha256: string;
       path: string;
+      /** `folder` when a folder was offered; absent for a file. */
+      kind?: 'folder';
+      /** A folder offer's number of files. */
+      entries?: number;
+      /** Symbolic links and special files in the folder that were left out. */
+      skipped?: number;
     }
   /** Bytes verified so far (receiver: written; sender: acknowledged); a few per second at most. */
   | { event: 'file-progress'; peer: PeerId; id: string; bytes: number; size: number }

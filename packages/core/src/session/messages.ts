@@ -19,10 +19,25 @@ export const SESSION_PROTOCOL_VERSION = 1;
  * The capabilities this implementation announces in `hello.caps`. Later versions add e.g.
  * `smp`, `file`, `pake`; a peer only uses a feature both sides announced.
  */
-export const CAPABILITIES: readonly string[] = Object.freeze(['typing', 'receipts', 'file', 'smp']);
+export const CAPABILITIES: readonly string[] = Object.freeze([
+  'typing',
+  'receipts',
+  'file',
+  'smp',
+  'folder',
+]);
 
 /** The capability that enables file transfer (docs/protocol-session.md §8). */
 export const FILE_CAPABILITY = 'file';
+/**
+ * The capability that allows folder offers (`file-offer` with `kind: "folder"`,
+ * docs/protocol-session.md §8); meaningful only beside {@link FILE_CAPABILITY}.
+ */
+export const FOLDER_CAPABILITY = 'folder';
+/** The most entries (files) one folder offer may list. */
+export const MAX_FOLDER_ENTRIES = 4096;
+/** The longest entry path of a folder offer, in UTF-8 bytes. */
+export const MAX_ENTRY_PATH_BYTES = 1024;
 /** The largest file a peer may offer: 2^53 − 1 bytes (any size JSON can carry exactly). */
 export const MAX_FILE_BYTES = Number.MAX_SAFE_INTEGER;
 
@@ -136,6 +151,20 @@ export interface FileOfferMessage {
   type: string;
   /** SHA-256 of the whole content, 64 lower-case hex digits. */
   sha256: string;
+  /**
+   * `folder` (capability `folder`): the offer is a folder named `name`, its content the
+   * concatenation of `entries` in order. Absent: a file.
+   */
+  kind?: 'folder';
+  /** The folder's files, in order: `/`-separated paths below the folder and sizes. */
+  entries?: FolderEntry[];
+}
+/** One file of a folder offer. */
+export interface FolderEntry {
+  /** Relative path with `/` between segments (the receiver checks and sanitises each). */
+  path: string;
+  /** Exact size in bytes. */
+  size: number;
 }
 /** The receiver accepted: send from `offset` (0, or what it verified before a cut). */
 export interface FileAcceptMessage {
@@ -228,7 +257,9 @@ type FieldKind =
   | 'sha256'
   | 'media'
   | 'base64'
-  | 'nonce';
+  | 'nonce'
+  | 'kind'
+  | 'entries';
 interface FieldSpec {
   kind: FieldKind;
   optional?: boolean;
@@ -281,6 +312,8 @@ export const MESSAGE_TYPES: Readonly<Record<SessionMessageType, TypeSpec>> = Obj
       size: { kind: 'size' },
       type: { kind: 'media' },
       sha256: { kind: 'sha256' },
+      kind: { kind: 'kind', optional: true },
+      entries: { kind: 'entries', optional: true },
     },
   },
   'file-accept': { mandatory: true, fields: { id: { kind: 'id' }, offset: { kind: 'size' } } },
@@ -410,6 +443,19 @@ const FIELD_CHECKS: Record<FieldKind, (where: string, value: unknown) => void> =
       throw malformed(`${where} must be 64 lower-case hex digits`);
     }
   },
+  kind: (where, value) => {
+    if (value !== 'folder') throw malformed(`${where} must be "folder"`);
+  },
+  entries: (where, value) =>
+    checkStringList(where, value, MAX_FOLDER_ENTRIES, (w, item) => {
+      if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+        throw malformed(`${w} must be an object`);
+      }
+      const entry = item as Record<string, unknown>;
+      checkString(`${w}.path`, entry.path, MAX_ENTRY_PATH_BYTES, false);
+      checkNoControls(`${w}.path`, entry.path, ANY_CONTROL);
+      FIELD_CHECKS.size(`${w}.size`, entry.size);
+    }),
   media: (where, value) => {
     if (typeof value !== 'string' || !MEDIA_PATTERN.test(value)) {
       throw malformed(`${where} must be a media type such as "image/png"`);

@@ -141,6 +141,8 @@ const EVENTS: { [N in AppEvent['event']]: FieldsOf<Extract<AppEvent, { event: N 
     size: req('number'),
     sha256: req('string'),
     type: req('string'),
+    kind: opt('string'),
+    entries: opt('number'),
   },
   'file-offered': {
     peer: req('string'),
@@ -149,6 +151,9 @@ const EVENTS: { [N in AppEvent['event']]: FieldsOf<Extract<AppEvent, { event: N 
     size: req('number'),
     sha256: req('string'),
     path: req('string'),
+    kind: opt('string'),
+    entries: opt('number'),
+    skipped: opt('number'),
   },
   'file-progress': {
     peer: req('string'),
