@@ -3,7 +3,12 @@ import { CryptullyError } from '@cryptully/core/protocol';
 import { describe, expect, it } from 'vitest';
 import type { AppEvent } from '../src/bridge/app-protocol.js';
 import { IPC_CHANNELS } from '../src/bridge/ipc-channels.js';
-import { parseAppCommand } from '../src/bridge/parse-app-command.js';
+import {
+  MAX_UPLOAD_BYTES,
+  MAX_UPLOAD_CHUNK_BYTES,
+  parseAppCommand,
+  parseRevealRequest,
+} from '../src/bridge/parse-app-command.js';
 import { EventError, parseAppEvent } from '../src/bridge/parse-app-event.js';
 import { createPreloadApi, type IpcRendererLike } from '../src/preload/preload-api.js';
 
@@ -46,6 +51,22 @@ describe('parseAppCommand (every command crossing the bridge)', () => {
       { cmd: 'accept', peer: 'p', confirmKeyChange: true },
     ],
     [{ cmd: 'host' }, { cmd: 'host' }],
+    [
+      { cmd: 'upload-start', upload: 'u1', peer: 'p', name: 'a b.txt', size: 0, x: 1 },
+      { cmd: 'upload-start', upload: 'u1', peer: 'p', name: 'a b.txt', size: 0 },
+    ],
+    [
+      { cmd: 'upload-chunk', upload: 'u_1-A', offset: 3, data: 'aGk=' },
+      { cmd: 'upload-chunk', upload: 'u_1-A', offset: 3, data: 'aGk=' },
+    ],
+    [
+      { cmd: 'upload-end', upload: 'u1' },
+      { cmd: 'upload-end', upload: 'u1' },
+    ],
+    [
+      { cmd: 'upload-cancel', upload: 'u1' },
+      { cmd: 'upload-cancel', upload: 'u1' },
+    ],
   ];
   it.each(valid)('accepts %j', (input, output) => {
     expect(parseAppCommand(input)).toEqual(output);
@@ -66,6 +87,21 @@ describe('parseAppCommand (every command crossing the bridge)', () => {
     { cmd: 'accept', peer: 'p', confirmKeyChange: 'yes' },
     { cmd: 'host', port: 70000 },
     { cmd: '__proto__' },
+    { cmd: 'upload-start', upload: '../x', peer: 'p', name: 'n', size: 1 },
+    { cmd: 'upload-start', upload: 'x'.repeat(65), peer: 'p', name: 'n', size: 1 },
+    { cmd: 'upload-start', upload: 'u', peer: 'p', name: '', size: 1 },
+    { cmd: 'upload-start', upload: 'u', peer: 'p', name: 'n', size: -1 },
+    { cmd: 'upload-start', upload: 'u', peer: 'p', name: 'n', size: 1.5 },
+    { cmd: 'upload-start', upload: 'u', peer: 'p', name: 'n', size: MAX_UPLOAD_BYTES + 1 },
+    { cmd: 'upload-start', upload: 'u', name: 'n', size: 1 },
+    { cmd: 'upload-chunk', upload: 'u', offset: 0, data: '' },
+    { cmd: 'upload-chunk', upload: 'u', offset: 0, data: 'not base64!' },
+    { cmd: 'upload-chunk', upload: 'u', offset: 0, data: 'aGk' },
+    { cmd: 'upload-chunk', upload: 'u', offset: 0, data: 'A'.repeat(43_696) },
+    { cmd: 'upload-chunk', upload: 'u', offset: -4, data: 'aGk=' },
+    { cmd: 'upload-chunk', upload: 'u', data: 'aGk=' },
+    { cmd: 'upload-end' },
+    { cmd: 'upload-cancel', upload: 5 },
   ];
   it.each(invalid)('rejects %j with ERR_BAD_COMMAND', (input) => {
     expect(() => parseAppCommand(input)).toThrow(
@@ -165,9 +201,75 @@ describe('the preload API', () => {
     expect(seen).toHaveLength(1);
   });
 
-  it('exposes nothing but send and onEvent (no ipcRenderer, no Node)', () => {
+  it('exposes nothing but send, onEvent, pathForFile and reveal (no ipcRenderer, no Node)', () => {
     const api = createPreloadApi(fakeIpc().ipc);
-    expect(Object.keys(api).sort()).toEqual(['onEvent', 'send']);
+    expect(Object.keys(api).sort()).toEqual(['onEvent', 'pathForFile', 'reveal', 'send']);
     expect(() => api.onEvent('x' as never)).toThrow(TypeError);
+  });
+
+  it('turns a file into its path through the given function, and never throws', () => {
+    const file = { name: 'a.txt' } as File;
+    const api = createPreloadApi(
+      fakeIpc().ipc,
+      () => {},
+      (f) => `/home/ada/${f.name}`,
+    );
+    expect(api.pathForFile?.(file)).toBe('/home/ada/a.txt');
+    const broken = createPreloadApi(
+      fakeIpc().ipc,
+      () => {},
+      () => {
+        throw new Error('not a file');
+      },
+    );
+    expect(broken.pathForFile?.(file)).toBe('');
+  });
+
+  it('sends only a validated reveal request, on its own channel', () => {
+    const { ipc, sent } = fakeIpc();
+    const api = createPreloadApi(ipc);
+    api.reveal?.({ action: 'show', peer: 'p', id: 'i', path: '/etc/passwd' } as never);
+    expect(sent).toEqual([
+      { channel: IPC_CHANNELS.reveal, args: [{ action: 'show', peer: 'p', id: 'i' }] },
+    ]);
+    expect(() => api.reveal?.({ action: 'delete', peer: 'p', id: 'i' } as never)).toThrow(
+      /reveal.action/,
+    );
+    expect(sent).toHaveLength(1);
+  });
+});
+
+describe('upload chunks and reveal requests', () => {
+  it('takes a full chunk of base64 and nothing longer', () => {
+    const full = Buffer.alloc(MAX_UPLOAD_CHUNK_BYTES, 7).toString('base64');
+    expect(parseAppCommand({ cmd: 'upload-chunk', upload: 'u', offset: 0, data: full })).toEqual({
+      cmd: 'upload-chunk',
+      upload: 'u',
+      offset: 0,
+      data: full,
+    });
+    const over = Buffer.alloc(MAX_UPLOAD_CHUNK_BYTES + 3, 7).toString('base64');
+    expect(() =>
+      parseAppCommand({ cmd: 'upload-chunk', upload: 'u', offset: 0, data: over }),
+    ).toThrow(/upload-chunk.data/);
+  });
+
+  it('parses a reveal request (a transfer, never a path) and refuses anything else', () => {
+    expect(parseRevealRequest({ action: 'open', peer: 'p', id: 'i', path: '/bin/sh' })).toEqual({
+      action: 'open',
+      peer: 'p',
+      id: 'i',
+    });
+    for (const bad of [
+      null,
+      [],
+      {},
+      { action: 'run', peer: 'p', id: 'i' },
+      { action: 'show', peer: 'p' },
+    ]) {
+      expect(() => parseRevealRequest(bad)).toThrow(
+        expect.objectContaining({ code: 'ERR_BAD_COMMAND' }),
+      );
+    }
   });
 });

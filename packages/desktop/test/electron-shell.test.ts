@@ -100,7 +100,7 @@ describe('the bundled preload (dist/preload/preload.cjs)', () => {
   );
 
   it.skipIf(!existsSync(bundle))(
-    'exposes only send/onEvent on window.cryptully, validating both ways',
+    'exposes only send/onEvent/pathForFile/reveal on window.cryptully, validating both ways',
     () => {
       // Load the real bundle with a stand-in for the two electron objects it uses.
       const sent: unknown[][] = [];
@@ -118,6 +118,7 @@ describe('the bundled preload (dist/preload/preload.cjs)', () => {
             handlers.set(channel, fn),
           removeListener: () => {},
         },
+        webUtils: { getPathForFile: (file: { name: string }) => `/home/ada/${file.name}` },
       };
       const loader = Module as unknown as {
         _load: (request: string, ...rest: unknown[]) => unknown;
@@ -131,11 +132,23 @@ describe('the bundled preload (dist/preload/preload.cjs)', () => {
       try {
         createRequire(import.meta.url)(bundle);
         expect(exposed?.key).toBe('cryptully');
-        expect(Object.keys(exposed!.api).sort()).toEqual(['onEvent', 'send']);
+        expect(Object.keys(exposed!.api).sort()).toEqual([
+          'onEvent',
+          'pathForFile',
+          'reveal',
+          'send',
+        ]);
         const api = exposed!.api as unknown as {
           send(command: unknown): void;
           onEvent(fn: (event: unknown) => void): () => void;
+          pathForFile(file: unknown): string;
+          reveal(request: unknown): void;
         };
+        // Electron's webUtils gives a dropped file's path; reveal names a transfer, not a path.
+        expect(api.pathForFile({ name: 'a.txt' })).toBe('/home/ada/a.txt');
+        expect(() => api.reveal({ action: 'exec', peer: 'p', id: 'i' })).toThrow(
+          expect.objectContaining({ code: 'ERR_BAD_COMMAND' }),
+        );
         const seen: unknown[] = [];
         api.onEvent((event) => seen.push(event));
         handlers.get('cryptully:event')!({}, { event: 'delivered', peer: 'p', id: 'i', x: 1 });
@@ -145,7 +158,12 @@ describe('the bundled preload (dist/preload/preload.cjs)', () => {
         expect(() => api.send({ cmd: 'nope' })).toThrow(
           expect.objectContaining({ code: 'ERR_BAD_COMMAND' }),
         );
-        expect(sent).toEqual([['cryptully:subscribe'], ['cryptully:command', { cmd: 'peers' }]]);
+        api.reveal({ action: 'show', peer: 'p', id: 'i', path: '/etc' });
+        expect(sent).toEqual([
+          ['cryptully:subscribe'],
+          ['cryptully:command', { cmd: 'peers' }],
+          ['cryptully:reveal', { action: 'show', peer: 'p', id: 'i' }],
+        ]);
       } finally {
         loader._load = original;
         console.warn = warn;

@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import type { AppEvent } from '../src/bridge/app-protocol.js';
 import {
   deliveryLabel,
+  formatBytes,
+  formatClock,
   formatTime,
   initials,
   VERIFICATION_BADGES,
@@ -15,6 +17,8 @@ import {
   reduce,
   shouldNotify,
   shownVerification,
+  transferSpeed,
+  transfersWith,
   type ViewState,
 } from '../src/renderer/state.js';
 
@@ -471,5 +475,110 @@ describe('format', () => {
     expect(initials('Ada Lovelace')).toBe('AL');
     expect(initials('bob')).toBe('BO');
     expect(initials('  ')).toBe('?');
+  });
+});
+
+describe('renderer state: file transfers', () => {
+  const at = (event: AppEvent, now: number): Action => ({ type: 'event', event, now });
+  const offer = ev({
+    event: 'file-offer',
+    peer: 'bob1',
+    id: 'f1',
+    name: 'photo.jpg',
+    size: 4096,
+    sha256: 'ab',
+    type: 'image/jpeg',
+  });
+
+  it('an offer waits for an answer, moves with a rate and time left, and stays when done', () => {
+    const offered = run([ready, bobConnected, offer]);
+    expect(transfersWith(offered, 'bob1')).toMatchObject([
+      { id: 'f1', direction: 'in', state: 'offered', bytes: 0 },
+    ]);
+    expect(offered.notices.at(-1)?.text).toBe('Bob offers the file "photo.jpg".');
+    const moving = run(
+      [
+        at({ event: 'file-progress', peer: 'bob1', id: 'f1', bytes: 1024, size: 4096 }, 10_000),
+        at({ event: 'file-progress', peer: 'bob1', id: 'f1', bytes: 2048, size: 4096 }, 11_000),
+      ],
+      offered,
+    );
+    const t = moving.transfers[0]!;
+    expect(t).toMatchObject({ state: 'moving', bytes: 2048, since: { at: 10_000, bytes: 1024 } });
+    expect(transferSpeed(t)).toEqual({ perSecond: 1024, secondsLeft: 2 });
+    const done = run(
+      [
+        at(
+          { event: 'file-done', peer: 'bob1', id: 'f1', path: '/dl/photo.jpg', sha256: 'ab' },
+          12_000,
+        ),
+      ],
+      moving,
+    );
+    expect(done.transfers[0]).toMatchObject({ state: 'done', bytes: 4096, path: '/dl/photo.jpg' });
+    expect(done.notices.at(-1)?.text).toBe('Saved "photo.jpg" to /dl/photo.jpg.');
+    // A late progress report does not bring a finished transfer back.
+    const late = run(
+      [ev({ event: 'file-progress', peer: 'bob1', id: 'f1', bytes: 10, size: 4096 })],
+      done,
+    );
+    expect(late.transfers[0]?.state).toBe('done');
+    expect(run([{ type: 'dismiss-transfer', peer: 'bob1', id: 'f1' }], done).transfers).toEqual([]);
+  });
+
+  it('a failure stays on its row in one sentence (and as a notice)', () => {
+    const failed = run([
+      ready,
+      bobConnected,
+      offer,
+      ev({
+        event: 'file-failed',
+        peer: 'bob1',
+        id: 'f1',
+        reason: 'cancelled',
+        message: 'Bob cancelled it.',
+      }),
+    ]);
+    expect(failed.transfers[0]).toMatchObject({
+      state: 'failed',
+      message: '"photo.jpg" was not transferred: Bob cancelled it.',
+    });
+    expect(failed.notices.at(-1)).toMatchObject({ kind: 'error' });
+  });
+
+  it('a browser upload shows its progress, then gives way to the offer', () => {
+    const uploading = run([
+      ready,
+      bobConnected,
+      { type: 'upload', peer: 'bob1', upload: 'u1', name: 'a.bin', size: 100 },
+      at({ event: 'upload-ack', upload: 'u1', bytes: 50 }, 5),
+    ]);
+    expect(uploading.transfers).toMatchObject([
+      { id: 'u1', direction: 'out', state: 'uploading', bytes: 50 },
+    ]);
+    // Another tab's upload id (or a stale one) changes nothing.
+    expect(run([ev({ event: 'upload-ack', upload: 'zz', bytes: 1 })], uploading)).toBe(uploading);
+    expect(run([ev({ event: 'upload-done', upload: 'u1' })], uploading).transfers).toEqual([]);
+    const failed = run(
+      [ev({ event: 'upload-failed', upload: 'u1', message: 'The disk is full.' })],
+      uploading,
+    );
+    expect(failed.transfers[0]).toMatchObject({
+      state: 'failed',
+      message: '"a.bin" was not sent: The disk is full.',
+    });
+  });
+
+  it('formats sizes and times left for people', () => {
+    expect([formatBytes(512), formatBytes(200_000), formatBytes(3 * 1024 * 1024 + 5)]).toEqual([
+      '512 B',
+      '195 KiB',
+      '3.0 MiB',
+    ]);
+    expect([formatClock(7), formatClock(723), formatClock(3723)]).toEqual([
+      '0:07',
+      '12:03',
+      '1:02:03',
+    ]);
   });
 });

@@ -1,6 +1,7 @@
 import { type ChatEvent, type ErrorCode, errorCodeOf } from '@cryptully/core/protocol';
 import type { DhtSettings } from '@cryptully/core/transport';
 import type { AppCommand, AppErrorEvent, AppEvent, AppPhase } from '../bridge/app-protocol.js';
+import { isUploadCommand } from '../bridge/parse-app-command.js';
 import type { ChatEngine, OpenEngine } from './chat-engine.js';
 import { hasProfile } from './home.js';
 
@@ -114,6 +115,10 @@ export class DesktopBackend {
         if (this.#phase !== 'locked') return;
         await this.#open({ passphrase: command.passphrase }, false);
         return;
+      }
+      if (isUploadCommand(command)) {
+        // The browser mode's web server takes these; the Electron app sends files by path.
+        return this.#error('ERR_BAD_COMMAND', 'Uploads are only taken by the browser mode.');
       }
       if (!this.#engine) {
         return this.#error('ERR_NOT_READY', 'Choose a name (or unlock) before chatting.');

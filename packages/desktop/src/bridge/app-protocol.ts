@@ -4,7 +4,7 @@
  * identity). Browser-safe: shared by the back end, the preload bridge and the renderer.
  * @module
  */
-import type { ChatCommand, ChatEvent, ErrorCode } from '@cryptully/core/protocol';
+import type { ChatCommand, ChatEvent, ErrorCode, PeerId } from '@cryptully/core/protocol';
 
 /** Where the app is before it can chat. */
 export type AppPhase = 'setup' | 'locked' | 'ready';
@@ -43,8 +43,41 @@ export interface AppErrorEvent {
   peer?: string;
 }
 
+/**
+ * Browser mode only, to the one tab that uploads: the server wrote `bytes` of upload
+ * `upload` to its private temporary file (the tab sends more only as these come back).
+ */
+export interface UploadAckEvent {
+  event: 'upload-ack';
+  upload: string;
+  bytes: number;
+}
+
+/**
+ * Browser mode only: the upload is complete and was handed to `send-file` (its offer follows
+ * as `file-offered`, or an `error` says why it could not go out).
+ */
+export interface UploadDoneEvent {
+  event: 'upload-done';
+  upload: string;
+}
+
+/** Browser mode only: the upload stopped; `message` is one sentence for people. */
+export interface UploadFailedEvent {
+  event: 'upload-failed';
+  upload: string;
+  message: string;
+}
+
+/** The browser mode's upload events, sent only to the tab that uploads. */
+export type UploadEvent = UploadAckEvent | UploadDoneEvent | UploadFailedEvent;
+
 /** Everything the back end sends to a front end. */
-export type AppEvent = Exclude<ChatEvent, { event: 'error' }> | AppErrorEvent | AppStateEvent;
+export type AppEvent =
+  | Exclude<ChatEvent, { event: 'error' }>
+  | AppErrorEvent
+  | AppStateEvent
+  | UploadEvent;
 
 /** First run: choose a display name and, optionally, a passphrase for the identity file. */
 export interface SetupCommand {
@@ -59,5 +92,45 @@ export interface UnlockCommand {
   passphrase: string;
 }
 
+/**
+ * Browser mode only: starts uploading a file the person picked or dropped (a browser gives
+ * its contents, never its path) so that it can be offered to `peer` under `name`. `upload`
+ * is the tab's own id for it (1 to 64 of `A-Z a-z 0-9 _ -`), `size` its length in bytes.
+ */
+export interface UploadStartCommand {
+  cmd: 'upload-start';
+  upload: string;
+  peer: PeerId;
+  name: string;
+  size: number;
+}
+
+/** Browser mode only: the bytes at `offset` of an upload, in standard base64. */
+export interface UploadChunkCommand {
+  cmd: 'upload-chunk';
+  upload: string;
+  offset: number;
+  data: string;
+}
+
+/** Browser mode only: every byte was sent; offer the file. */
+export interface UploadEndCommand {
+  cmd: 'upload-end';
+  upload: string;
+}
+
+/** Browser mode only: stop an upload and remove what was written of it. */
+export interface UploadCancelCommand {
+  cmd: 'upload-cancel';
+  upload: string;
+}
+
+/** The browser mode's upload commands (handled by the web server, never by the chat node). */
+export type UploadCommand =
+  | UploadStartCommand
+  | UploadChunkCommand
+  | UploadEndCommand
+  | UploadCancelCommand;
+
 /** Everything a front end may send to the back end. */
-export type AppCommand = ChatCommand | SetupCommand | UnlockCommand;
+export type AppCommand = ChatCommand | SetupCommand | UnlockCommand | UploadCommand;

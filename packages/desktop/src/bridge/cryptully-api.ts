@@ -1,5 +1,5 @@
 import type { AppCommand, AppEvent } from './app-protocol.js';
-import { parseAppCommand } from './parse-app-command.js';
+import { parseAppCommand, type RevealRequest } from './parse-app-command.js';
 import { parseAppEvent } from './parse-app-event.js';
 
 /**
@@ -11,6 +11,13 @@ export interface CryptullyApi {
   send(command: AppCommand): void;
   /** Subscribes to events; returns the unsubscribe function. */
   onEvent(listener: (event: AppEvent) => void): () => void;
+  /**
+   * Electron only (absent in a browser, which never sees paths): the system's path of a
+   * picked or dropped file, for `send-file`; '' when it has none.
+   */
+  pathForFile?(file: File): string;
+  /** Electron only: open a received file, or show it in its folder. */
+  reveal?(request: RevealRequest): void;
 }
 
 /** The raw message pipe under a {@link CryptullyApi}: IPC in Electron, a WebSocket in a browser. */

@@ -1,5 +1,5 @@
 /**
- * The two IPC channel names between Electron's main process and the preload. Kept in one
+ * The IPC channel names between Electron's main process and the preload. Kept in one
  * place so main and preload cannot drift apart.
  */
 export const IPC_CHANNELS = {
@@ -9,4 +9,6 @@ export const IPC_CHANNELS = {
   event: 'cryptully:event',
   /** renderer → main: the renderer is ready for events (main replays the state). */
   subscribe: 'cryptully:subscribe',
+  /** renderer → main: one `RevealRequest` (open or show a file this app received). */
+  reveal: 'cryptully:reveal',
 } as const;

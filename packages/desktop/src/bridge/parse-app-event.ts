@@ -174,6 +174,9 @@ const EVENTS: { [N in AppEvent['event']]: FieldsOf<Extract<AppEvent, { event: N 
     message: req('string'),
   },
   error: { code: req('string'), message: req('string'), peer: opt('string') },
+  'upload-ack': { upload: req('string'), bytes: req('number') },
+  'upload-done': { upload: req('string') },
+  'upload-failed': { upload: req('string'), message: req('string') },
 };
 
 const PEER_SUMMARY: FieldsOf<KnownPeerSummary> = {

@@ -12,8 +12,9 @@ import { app, BrowserWindow, ipcMain, protocol, session, shell } from 'electron'
 import { openCoreEngine } from '../backend/core-engine.js';
 import { DesktopBackend } from '../backend/desktop-backend.js';
 import { IPC_CHANNELS } from '../bridge/ipc-channels.js';
-import { parseAppCommand } from '../bridge/parse-app-command.js';
+import { parseAppCommand, parseRevealRequest } from '../bridge/parse-app-command.js';
 import { loadStaticFiles } from '../web/static-files.js';
+import { ReceivedFiles, revealReceived } from './received-files.js';
 import {
   ALLOWED_PERMISSIONS,
   APP_HOST,
@@ -130,8 +131,35 @@ async function start(): Promise<void> {
     }
   });
 
+  // "Open" and "Show in folder" name a transfer; only files this app received have a path.
+  const received = new ReceivedFiles();
+  const unfollow = backend.subscribe((appEvent) => received.onEvent(appEvent));
+  ipcMain.on(IPC_CHANNELS.reveal, (event, raw: unknown) => {
+    if (!fromOurRenderer(event)) return;
+    const fail = (message: string) => {
+      if (!window.isDestroyed()) {
+        window.webContents.send(IPC_CHANNELS.event, {
+          event: 'error',
+          code: 'ERR_BAD_COMMAND',
+          message,
+        });
+      }
+    };
+    let request: ReturnType<typeof parseRevealRequest>;
+    try {
+      request = parseRevealRequest(raw);
+    } catch (error) {
+      fail((error as Error).message);
+      return;
+    }
+    void revealReceived(received, request, shell).then((failure) => {
+      if (failure !== null) fail(failure);
+    });
+  });
+
   window.on('closed', () => {
     unsubscribe?.();
+    unfollow();
     void backend.close().finally(() => app.quit());
   });
   await window.loadURL(`${APP_ORIGIN}/index.html`);

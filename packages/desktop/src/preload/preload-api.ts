@@ -1,6 +1,7 @@
 import type { CryptullyApi } from '../bridge/cryptully-api.js';
 import { createValidatedApi } from '../bridge/cryptully-api.js';
 import { IPC_CHANNELS } from '../bridge/ipc-channels.js';
+import { parseRevealRequest } from '../bridge/parse-app-command.js';
 
 /** The part of Electron's `ipcRenderer` the preload uses (so it is testable without Electron). */
 export interface IpcRendererLike {
@@ -11,12 +12,15 @@ export interface IpcRendererLike {
 
 /**
  * Builds the API the preload exposes as `window.cryptully`: validated commands out, validated
- * events in, on the two fixed IPC channels. The renderer never touches `ipcRenderer` itself,
+ * events in, on the fixed IPC channels; `pathForFile` (Electron's `webUtils.getPathForFile`)
+ * turns a picked or dropped file into its path, and `reveal` asks main to open or show a
+ * received file (validated here and again in main). The renderer never touches `ipcRenderer` itself,
  * and the returned object holds only plain functions (safe for `contextBridge`).
  */
 export function createPreloadApi(
   ipc: IpcRendererLike,
   onInvalid: (error: Error) => void = () => {},
+  pathForFile: (file: File) => string = () => '',
 ): CryptullyApi {
   const api = createValidatedApi(
     {
@@ -35,5 +39,13 @@ export function createPreloadApi(
   return {
     send: (command) => api.send(command),
     onEvent: (listener) => api.onEvent(listener),
+    pathForFile: (file) => {
+      try {
+        return pathForFile(file);
+      } catch {
+        return '';
+      }
+    },
+    reveal: (request) => ipc.send(IPC_CHANNELS.reveal, parseRevealRequest(request)),
   };
 }

@@ -113,20 +113,33 @@ export interface ViewState {
   focused: boolean;
   notices: Notice[];
   nextNoticeId: number;
-  /** File transfers offered or under way, oldest first (finished ones leave the list). */
+  /** File transfers, oldest first; finished and failed ones stay until dismissed. */
   transfers: FileTransfer[];
 }
 
 /** A file transfer as the views show it. */
 export interface FileTransfer {
   peer: PeerId;
+  /** Core's transfer id, or (state `uploading`) the tab's upload id. */
   id: string;
   direction: 'in' | 'out';
   /** Sanitised by core (incoming) or chosen by us (outgoing). */
   name: string;
   size: number;
   bytes: number;
-  state: 'offered' | 'moving';
+  /**
+   * `uploading`: the browser is handing the file to the back end; `offered`: waiting for an
+   * answer; `moving`: data flows; `done`: the hash checked; `failed`: see `message`.
+   */
+  state: 'uploading' | 'offered' | 'moving' | 'done' | 'failed';
+  /** When the first progress came, and with how many bytes (for the rate). */
+  since?: { at: number; bytes: number };
+  /** The latest progress time. */
+  at?: number;
+  /** `done`: the saved file (incoming) or the file sent (outgoing). */
+  path?: string;
+  /** `failed`: one sentence saying why. */
+  message?: string;
 }
 
 /** Everything that changes the view model. */
@@ -139,7 +152,27 @@ export type Action =
   | { type: 'open-verify' }
   | { type: 'close-dialog' }
   | { type: 'focus'; focused: boolean }
-  | { type: 'dismiss'; id: number };
+  | { type: 'dismiss'; id: number }
+  /** The browser started uploading a file for `peer` (see `upload.ts`). */
+  | { type: 'upload'; peer: PeerId; upload: string; name: string; size: number }
+  /** Removes a finished or failed transfer from view. */
+  | { type: 'dismiss-transfer'; peer: PeerId; id: string };
+
+/**
+ * A transfer's rate (bytes per second since its first progress) and the seconds left at
+ * that rate; null until two progress reports are apart in time.
+ */
+export function transferSpeed(t: FileTransfer): { perSecond: number; secondsLeft: number } | null {
+  if (!t.since || t.at === undefined || t.at <= t.since.at) return null;
+  const perSecond = ((t.bytes - t.since.bytes) * 1000) / (t.at - t.since.at);
+  if (perSecond <= 0) return null;
+  return { perSecond, secondsLeft: Math.max(0, (t.size - t.bytes) / perSecond) };
+}
+
+/** Transfers with one peer, oldest first. */
+export function transfersWith(state: ViewState, peer: PeerId): FileTransfer[] {
+  return state.transfers.filter((t) => t.peer === peer);
+}
 
 /** The most notices kept on screen at once. */
 export const MAX_NOTICES = 3;
@@ -223,6 +256,11 @@ function withTransfer(state: ViewState, transfer: FileTransfer): ViewState {
         )
       : [...state.transfers, transfer],
   };
+}
+
+/** The row of a browser upload (its id is the tab's own). */
+function uploadOf(state: ViewState, upload: string): FileTransfer | undefined {
+  return state.transfers.find((t) => t.id === upload && t.state === 'uploading');
 }
 
 function withoutTransfer(state: ViewState, peer: PeerId, id: string): ViewState {
@@ -495,28 +533,53 @@ const ON_EVENT: { [E in AppEvent['event']]: Handler<E> } = {
       bytes: 0,
       state: 'offered',
     }),
-  'file-progress': (state, e) => {
+  'file-progress': (state, e, now) => {
     const t = state.transfers.find((x) => x.peer === e.peer && x.id === e.id);
-    return t ? withTransfer(state, { ...t, bytes: e.bytes, state: 'moving' }) : state;
+    if (!t || t.state === 'done' || t.state === 'failed') return state;
+    return withTransfer(state, {
+      ...t,
+      bytes: e.bytes,
+      state: 'moving',
+      since: t.since ?? { at: now, bytes: e.bytes },
+      at: now,
+    });
   },
-  'file-done': (state, e) => {
+  'file-done': (state, e, now) => {
     const t = state.transfers.find((x) => x.peer === e.peer && x.id === e.id);
-    const next = withoutTransfer(state, e.peer, e.id);
+    if (!t) return state;
+    const next = withTransfer(state, { ...t, bytes: t.size, state: 'done', path: e.path, at: now });
     return notice(
       next,
       'info',
-      t?.direction === 'out'
-        ? `"${t.name}" was received.`
-        : `Saved "${t?.name ?? 'a file'}" to ${e.path}.`,
+      t.direction === 'out' ? `"${t.name}" was received.` : `Saved "${t.name}" to ${e.path}.`,
     );
   },
   'file-failed': (state, e) => {
     const t = state.transfers.find((x) => x.peer === e.peer && x.id === e.id);
-    return notice(
-      withoutTransfer(state, e.peer, e.id),
-      'error',
-      `"${t?.name ?? 'A file'}" was not transferred: ${e.message}`,
-    );
+    const message = `"${t?.name ?? 'A file'}" was not transferred: ${e.message}`;
+    const next = t ? withTransfer(state, { ...t, state: 'failed', message }) : state;
+    return notice(next, 'error', message);
+  },
+  'upload-ack': (state, e, now) => {
+    const t = uploadOf(state, e.upload);
+    return t
+      ? withTransfer(state, {
+          ...t,
+          bytes: e.bytes,
+          since: t.since ?? { at: now, bytes: e.bytes },
+          at: now,
+        })
+      : state;
+  },
+  'upload-done': (state, e) => {
+    const t = uploadOf(state, e.upload);
+    return t ? withoutTransfer(state, t.peer, t.id) : state;
+  },
+  'upload-failed': (state, e) => {
+    const t = uploadOf(state, e.upload);
+    if (!t) return state;
+    const message = `"${t.name}" was not sent: ${e.message}`;
+    return notice(withTransfer(state, { ...t, state: 'failed', message }), 'error', message);
   },
   error: (state, e) => {
     if (state.phase === 'setup' || state.phase === 'locked') {
@@ -573,6 +636,18 @@ export function reduce(state: ViewState, action: Action): ViewState {
     }
     case 'dismiss':
       return { ...state, notices: state.notices.filter((n) => n.id !== action.id) };
+    case 'upload':
+      return withTransfer(state, {
+        peer: action.peer,
+        id: action.upload,
+        direction: 'out',
+        name: action.name,
+        size: action.size,
+        bytes: 0,
+        state: 'uploading',
+      });
+    case 'dismiss-transfer':
+      return withoutTransfer(state, action.peer, action.id);
   }
 }
 

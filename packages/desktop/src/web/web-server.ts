@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { randomBytes } from '@cryptully/core/crypto';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { AppCommand, AppEvent } from '../bridge/app-protocol.js';
-import { parseAppCommand } from '../bridge/parse-app-command.js';
+import { isUploadCommand, parseAppCommand } from '../bridge/parse-app-command.js';
 import {
   checkHost,
   checkUpgrade,
@@ -12,6 +12,7 @@ import {
   tokensEqual,
 } from './request-guard.js';
 import { loadStaticFiles, type StaticFile, securityHeaders } from './static-files.js';
+import { UploadStore } from './uploads.js';
 
 /** The largest command a client may send over the WebSocket, in bytes. */
 export const MAX_WS_MESSAGE_BYTES = 64 * 1024;
@@ -36,6 +37,12 @@ export interface WebServerOptions {
    * for every WebSocket of this run, never traded for a session. Absent: no such token exists.
    */
   apiToken?: string;
+  /**
+   * The uploads of picked or dropped files: the largest accepted (default
+   * `MAX_UPLOAD_BYTES`, 2 GiB) and the folder under which the private upload folder is made
+   * (default: the system's temporary folder).
+   */
+  uploads?: { maxBytes?: number; parent?: string };
   log?: (line: string) => void;
 }
 
@@ -107,6 +114,15 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     return valid;
   };
   const firstToken = launchToken;
+  const uploads = new UploadStore(
+    {
+      sendFile: (peer, path, name) =>
+        options.backend.handle({ cmd: 'send-file', peer, path, name }),
+      ...(options.log ? { log: options.log } : {}),
+    },
+    options.uploads ?? {},
+  );
+  const unfollow = options.backend.subscribe((event) => uploads.onEvent(event));
   let port = 0;
   const sockets = new Set<WebSocket>();
 
@@ -171,6 +187,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     };
     if (session !== undefined) send({ event: 'session', token: session });
     const unsubscribe = options.backend.subscribe(send);
+    const tabUploads = uploads.forTab(send);
     ws.on('message', (data, isBinary) => {
       let command: AppCommand;
       try {
@@ -182,11 +199,13 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
         send({ event: 'error', code: 'ERR_BAD_COMMAND', message });
         return;
       }
-      void options.backend.handle(command);
+      if (isUploadCommand(command)) tabUploads.handle(command);
+      else void options.backend.handle(command);
     });
     ws.on('close', () => {
       sockets.delete(ws);
       unsubscribe();
+      tabUploads.close();
     });
     ws.on('error', () => ws.terminate());
   };
@@ -214,6 +233,8 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     async close() {
       for (const ws of sockets) ws.terminate();
       wss.close();
+      unfollow();
+      uploads.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await closed;

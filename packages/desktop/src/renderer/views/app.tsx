@@ -7,7 +7,9 @@ import {
   reduce,
   shouldNotify,
   shownVerification,
+  transfersWith,
 } from '../state.js';
+import { type RunningUpload, sendFile } from '../upload.js';
 import { ActionsContext, type AppActions } from './app-context.js';
 import { ChatView } from './chat-view.js';
 import { HostView } from './host-view.js';
@@ -82,22 +84,42 @@ export function App({ client }: { client: Client }) {
     };
   }, [client]);
 
-  const actions: AppActions = useMemo(
-    () => ({
+  const uploads = useRef(new Map<string, RunningUpload>());
+  const actions: AppActions = useMemo(() => {
+    const send = (command: AppCommand) => {
+      try {
+        client.api.send(command);
+      } catch (error) {
+        dispatch({
+          type: 'event',
+          event: { event: 'error', code: 'ERR_BAD_COMMAND', message: (error as Error).message },
+        });
+      }
+    };
+    const reveal = client.api.reveal;
+    return {
       dispatch,
-      send: (command: AppCommand) => {
-        try {
-          client.api.send(command);
-        } catch (error) {
-          dispatch({
-            type: 'event',
-            event: { event: 'error', code: 'ERR_BAD_COMMAND', message: (error as Error).message },
-          });
+      send,
+      sendFiles(peer, files) {
+        for (const file of files) {
+          try {
+            const running = sendFile(client.api, peer, file, dispatch);
+            if (running) uploads.current.set(running.upload, running);
+          } catch (error) {
+            dispatch({
+              type: 'event',
+              event: { event: 'error', code: 'ERR_BAD_COMMAND', message: (error as Error).message },
+            });
+          }
         }
       },
-    }),
-    [client],
-  );
+      cancelUpload(upload) {
+        uploads.current.get(upload)?.cancel();
+        uploads.current.delete(upload);
+      },
+      reveal: reveal ? (request) => reveal(request) : undefined,
+    };
+  }, [client]);
 
   let body: preact.JSX.Element;
   if (state.bridge === 'refused') {
@@ -149,6 +171,7 @@ export function App({ client }: { client: Client }) {
             <ChatView
               conversation={conversation}
               verification={shownVerification(state, conversation)}
+              transfers={transfersWith(state, conversation.peer)}
             />
           )}
         </main>

@@ -1,8 +1,9 @@
 import type { Verification } from '@cryptully/core/protocol';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { deliveryLabel, formatTime, initials, VERIFICATION_BADGES } from '../format.js';
-import type { Conversation } from '../state.js';
+import type { Conversation, FileTransfer } from '../state.js';
 import { useActions } from './app-context.js';
+import { Transfers } from './transfers.js';
 
 /** After this long without a key press, "typing" becomes "paused". */
 const TYPING_PAUSE_MS = 3000;
@@ -11,12 +12,17 @@ const TYPING_PAUSE_MS = 3000;
 export function ChatView({
   conversation,
   verification,
+  transfers,
 }: {
   conversation: Conversation;
   /** What the badge shows (`key-changed` while a key-change warning waits for a decision). */
   verification: Verification;
+  /** The file transfers with this friend. */
+  transfers: FileTransfer[];
 }) {
-  const { dispatch, send } = useActions();
+  const { dispatch, send, sendFiles } = useActions();
+  const [dragging, setDragging] = useState(false);
+  const hasFiles = (e: DragEvent) => e.dataTransfer?.types.includes('Files') ?? false;
   const badge = VERIFICATION_BADGES[verification];
   const listRef = useRef<HTMLOListElement>(null);
   const count = conversation.messages.length;
@@ -27,7 +33,31 @@ export function ChatView({
   }, [count, conversation.peer]);
 
   return (
-    <section class="chat" aria-labelledby="chat-title">
+    <section
+      class={`chat ${dragging ? 'dragging' : ''}`}
+      aria-labelledby="chat-title"
+      onDragOver={(e) => {
+        if (!hasFiles(e)) return;
+        e.preventDefault();
+        if (e.dataTransfer) e.dataTransfer.dropEffect = 'copy';
+        setDragging(true);
+      }}
+      onDragLeave={(e) => {
+        if (e.currentTarget === e.target) setDragging(false);
+      }}
+      onDrop={(e) => {
+        if (!hasFiles(e)) return;
+        e.preventDefault();
+        setDragging(false);
+        const files = Array.from(e.dataTransfer?.files ?? []);
+        if (files.length > 0) sendFiles(conversation.peer, files);
+      }}
+    >
+      {dragging && (
+        <div class="drop-hint" aria-hidden="true">
+          Drop to send to {conversation.name}
+        </div>
+      )}
       <header class="chat-head">
         <span class="avatar" aria-hidden="true">
           {initials(conversation.name)}
@@ -85,13 +115,15 @@ export function ChatView({
       <p class="typing-indicator" aria-live="polite">
         {conversation.typing === 'typing' ? `${conversation.name} is typing…` : ''}
       </p>
+      <Transfers transfers={transfers} friend={conversation.name} />
       <Composer conversation={conversation} />
     </section>
   );
 }
 
 function Composer({ conversation }: { conversation: Conversation }) {
-  const { send } = useActions();
+  const { send, sendFiles } = useActions();
+  const picker = useRef<HTMLInputElement>(null);
   const [text, setText] = useState('');
   const typing = useRef<'typing' | 'paused' | 'idle'>('idle');
   const pauseTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
@@ -143,6 +175,44 @@ function Composer({ conversation }: { conversation: Conversation }) {
         submit();
       }}
     >
+      <input
+        ref={picker}
+        type="file"
+        multiple
+        hidden
+        aria-label={`File to send to ${conversation.name}`}
+        onChange={(e) => {
+          const files = Array.from(e.currentTarget.files ?? []);
+          e.currentTarget.value = '';
+          if (files.length > 0) sendFiles(peer, files);
+        }}
+      />
+      <button
+        class="secondary attach"
+        type="button"
+        aria-label="Attach a file"
+        title={
+          conversation.online
+            ? `Send a file to ${conversation.name} (or drop it here)`
+            : `${conversation.name} is offline; files go to friends who are online`
+        }
+        disabled={!conversation.online}
+        onClick={() => picker.current?.click()}
+      >
+        <svg
+          viewBox="0 0 24 24"
+          width="18"
+          height="18"
+          fill="none"
+          stroke="currentColor"
+          stroke-width="2"
+          stroke-linecap="round"
+          stroke-linejoin="round"
+          aria-hidden="true"
+        >
+          <path d="M21.44 11.05l-9.19 9.19a6 6 0 0 1-8.49-8.49l9.19-9.19a4 4 0 0 1 5.66 5.66l-9.2 9.19a2 2 0 0 1-2.83-2.83l8.49-8.48" />
+        </svg>
+      </button>
       <textarea
         ref={box}
         rows={1}

@@ -42,14 +42,20 @@ export interface DesktopProcess {
   stop(): Promise<void>;
 }
 
-/** Starts `cryptully-desktop --web` (hosting on a free loopback port) and reads its URL. */
-export async function startDesktop(home = tempHome('desktop')): Promise<DesktopProcess> {
+/**
+ * Starts `cryptully-desktop --web` (hosting on a free loopback port) and reads its URL;
+ * `env` adds variables (e.g. `CRYPTULLY_DOWNLOADS`, `TMPDIR`).
+ */
+export async function startDesktop(
+  home = tempHome('desktop'),
+  env: NodeJS.ProcessEnv = {},
+): Promise<DesktopProcess> {
   const child = track(
     spawn(
       process.execPath,
       [desktopBin, '--web', '--port', '0', '--host-port', '0', '--host-bind', '127.0.0.1'],
       {
-        env: { ...process.env, CRYPTULLY_HOME: home, CRYPTULLY_PASSPHRASE: '' },
+        env: { ...process.env, ...env, CRYPTULLY_HOME: home, CRYPTULLY_PASSPHRASE: '' },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     ),

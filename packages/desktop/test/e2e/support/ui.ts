@@ -106,8 +106,9 @@ export function useUi() {
   async function openAsNewUser(
     name: string,
     shotName?: string,
+    env: NodeJS.ProcessEnv = {},
   ): Promise<{ page: Page; desktop: DesktopProcess }> {
-    const desktop = keep(await startDesktop());
+    const desktop = keep(await startDesktop(undefined, env));
     const page = await newPage();
     await page.goto(desktop.url);
     await page.getByRole('heading', { name: 'Welcome to Cryptully' }).waitFor();
