@@ -42,13 +42,36 @@ export function skeleton(text: string): string {
  * and with runs of white space folded. UTS #39 skeletons keep case ("B0b" becomes "BOb");
  * names are matched without it, so "B0b", "BOB", "Bоb" and "bob" all share one key.
  */
-export function confusableKey(name: string): string {
+export const confusableKey: (name: string) => string = memoizeByString((name) => {
   const folded = name.normalize('NFKC').replace(/\s+/gu, ' ').trim();
   return skeleton(skeleton(folded).toLowerCase());
-}
+});
 
 /** Whether two names look alike (same {@link confusableKey}); empty names never do. */
 export function namesConfusable(a: string, b: string): boolean {
   const key = confusableKey(a);
   return key !== '' && key === confusableKey(b);
+}
+
+/** Results kept by {@link memoizeByString} before it starts afresh. */
+const MEMO_ENTRIES = 16_384;
+
+/**
+ * `fn` (a pure function of a string) with its results kept, at most {@link MEMO_ENTRIES} of
+ * them (then the memory starts afresh). A peer's hello is compared with every known peer's
+ * name: without it each hello recomputed the keys of the whole book (Unicode normalization
+ * and two skeletons per entry), which made a host with thousands of known peers slower with
+ * every join.
+ */
+export function memoizeByString(fn: (text: string) => string): (text: string) => string {
+  let memo = new Map<string, string>();
+  return (text) => {
+    let result = memo.get(text);
+    if (result === undefined) {
+      result = fn(text);
+      if (memo.size >= MEMO_ENTRIES) memo = new Map();
+      memo.set(text, result);
+    }
+    return result;
+  };
 }

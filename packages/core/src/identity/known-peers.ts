@@ -7,7 +7,7 @@
 import { abytes, constantTimeEqual } from '../crypto/index.js';
 import { CryptullyError } from '../errors.js';
 import { fromBase64, toBase64 } from './base64.js';
-import { namesConfusable } from './confusables.js';
+import { confusableKey, memoizeByString } from './confusables.js';
 import { peerIdFromPublicKey } from './fingerprint.js';
 
 /** The `format` field of the known-peers file. */
@@ -123,15 +123,15 @@ const ALL_INVISIBLE = /[\p{Cf}\p{Default_Ignorable_Code_Point}]/gu;
  * of them is a key change, not a new peer. (Look-alikes across scripts, like a Cyrillic "а",
  * are not folded.)
  */
-function nameKey(name: string): string {
-  return name
+const nameKey: (name: string) => string = memoizeByString((name) =>
+  name
     .normalize('NFKC')
     .replace(CONTROLS, '')
     .replace(ALL_INVISIBLE, '')
     .replace(/\s+/gu, ' ')
     .trim()
-    .toLowerCase();
-}
+    .toLowerCase(),
+);
 
 /**
  * Cleans a display name for storage and display: NFC, control characters and invisible
@@ -175,9 +175,12 @@ export function assessPeer(
     return found;
   };
   const lookalike = (except?: KnownPeer): KnownPeer | undefined => {
+    // Empty names never look alike (as namesConfusable says).
+    const claimed = confusableKey(name);
+    if (claimed === '') return undefined;
     let found: KnownPeer | undefined;
     for (const peer of book.peers.values()) {
-      if (peer === except || !namesConfusable(peer.name, name)) continue;
+      if (peer === except || confusableKey(peer.name) !== claimed) continue;
       if (!found || peer.lastSeen > found.lastSeen) found = peer;
     }
     return found;

@@ -2,7 +2,12 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { confusableKey, namesConfusable, skeleton } from '../../src/identity/confusables.js';
+import {
+  confusableKey,
+  memoizeByString,
+  namesConfusable,
+  skeleton,
+} from '../../src/identity/confusables.js';
 import { CONFUSABLE_LINES } from '../../src/identity/confusables-data.js';
 
 const FILE = new URL('../../unicode/confusables-14.0.0.txt', import.meta.url);
@@ -41,5 +46,21 @@ describe('skeletons', () => {
     }
     expect(namesConfusable('', '')).toBe(false);
     expect(confusableKey('\u0421\u0430r\u043el')).toBe(confusableKey('Carol'));
+  });
+});
+
+describe('memoizeByString', () => {
+  it('computes each text once and stays right after its memory starts afresh', () => {
+    const calls: string[] = [];
+    const upper = memoizeByString((text) => {
+      calls.push(text);
+      return text.toUpperCase();
+    });
+    expect(upper('bob')).toBe('BOB');
+    expect(upper('bob')).toBe('BOB');
+    expect(calls).toEqual(['bob']);
+    for (let i = 0; i < 20_000; i++) expect(upper(`n${i}`)).toBe(`N${i}`);
+    expect(upper('bob')).toBe('BOB');
+    expect(calls.length).toBe(20_002);
   });
 });
