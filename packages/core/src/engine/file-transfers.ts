@@ -185,7 +185,7 @@ export class FileTransfers {
    */
   async send(peer: PeerId, path: string, name: string | undefined): Promise<void> {
     this.#linkOrThrow(peer);
-    const offeredName = name ?? basename(path);
+    const offeredName = name ?? basename(resolve(path)); // `.` or `dir/` name the folder itself
     if (
       offeredName.length === 0 ||
       utf8.encode(offeredName).length > MAX_NAME_BYTES ||
