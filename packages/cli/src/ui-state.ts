@@ -11,7 +11,7 @@ import type {
   TypingState,
   Verification,
 } from '@cryptully/core/protocol';
-import { describePath } from '@cryptully/core/protocol';
+import { describePath, formatBytes, withProgress } from '@cryptully/core/protocol';
 import { safeName, safeText } from './sanitize.js';
 
 /** Where one of our own messages is: sent (✓), queued while offline (✓), delivered (✓✓), not delivered (✗). */
@@ -569,13 +569,7 @@ const HANDLERS: Handlers = {
   'file-progress': (state, e, now) => {
     const t = transferOf(state, e.peer, e.id);
     if (t === undefined) return state;
-    return withTransfer(state, {
-      ...t,
-      bytes: e.bytes,
-      state: 'moving',
-      since: t.since ?? { at: now, bytes: e.bytes },
-      at: now,
-    });
+    return withTransfer(state, withProgress({ ...t, state: 'moving' }, e.bytes, now));
   },
   'file-done': (state, e, now) => {
     const t = transferOf(state, e.peer, e.id);
@@ -631,17 +625,8 @@ function withoutTransfer(state: UiState, peer: PeerId, id: string): UiState {
   return { ...state, transfers: list.filter((t) => !(t.peer === peer && t.id === id)) };
 }
 
-/** `1.5 MiB`, `512 B`: sizes for people, in binary units. */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
-}
+/** `1.5 MiB`, `512 B`: sizes for people, in binary units (core's, shared with the desktop). */
+export { formatBytes };
 
 function setDelivery(
   state: UiState,

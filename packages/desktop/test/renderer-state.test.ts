@@ -1,10 +1,8 @@
-import { ERROR_CODES, JOIN_ENDING_CODES } from '@cryptully/core/protocol';
+import { ERROR_CODES, JOIN_ENDING_CODES, transferSpeed } from '@cryptully/core/protocol';
 import { describe, expect, it } from 'vitest';
 import type { AppEvent } from '../src/bridge/app-protocol.js';
 import {
   deliveryLabel,
-  formatBytes,
-  formatClock,
   formatTime,
   initials,
   VERIFICATION_BADGES,
@@ -17,7 +15,6 @@ import {
   reduce,
   shouldNotify,
   shownVerification,
-  transferSpeed,
   transfersWith,
   type ViewState,
 } from '../src/renderer/state.js';
@@ -526,6 +523,26 @@ describe('renderer state: file transfers', () => {
     expect(run([{ type: 'dismiss-transfer', peer: 'bob1', id: 'f1' }], done).transfers).toEqual([]);
   });
 
+  it('a folder offer says so and counts its files', () => {
+    const state = run([
+      ready,
+      bobConnected,
+      ev({
+        event: 'file-offer',
+        peer: 'bob1',
+        id: 'd1',
+        name: 'photos',
+        size: 10,
+        sha256: 'ab',
+        type: 'inode/directory',
+        kind: 'folder',
+        entries: 3,
+      }),
+    ]);
+    expect(state.transfers[0]).toMatchObject({ name: 'photos', entries: 3 });
+    expect(state.notices.at(-1)?.text).toBe('Bob offers the folder "photos".');
+  });
+
   it('a failure stays on its row in one sentence (and as a notice)', () => {
     const failed = run([
       ready,
@@ -567,18 +584,5 @@ describe('renderer state: file transfers', () => {
       state: 'failed',
       message: '"a.bin" was not sent: The disk is full.',
     });
-  });
-
-  it('formats sizes and times left for people', () => {
-    expect([formatBytes(512), formatBytes(200_000), formatBytes(3 * 1024 * 1024 + 5)]).toEqual([
-      '512 B',
-      '195 KiB',
-      '3.0 MiB',
-    ]);
-    expect([formatClock(7), formatClock(723), formatClock(3723)]).toEqual([
-      '0:07',
-      '12:03',
-      '1:02:03',
-    ]);
   });
 });

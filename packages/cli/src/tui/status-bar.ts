@@ -3,6 +3,8 @@
  * (a red KEY CHANGED when it matters), whether they are typing, and unread messages elsewhere.
  * @module
  */
+
+import { formatClock, transferSpeed } from '@cryptully/core/protocol';
 import type blessed from 'blessed';
 import { statusParts } from '../format.js';
 import {
@@ -55,19 +57,11 @@ export function progressBar(t: FileTransferView, width = 10): string {
   const fraction = t.size === 0 ? 1 : Math.min(1, t.bytes / t.size);
   const filled = Math.round(fraction * width);
   const bar = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]`;
-  const elapsed = t.since ? (t.at - t.since.at) / 1000 : 0;
-  const rate = elapsed > 0 && t.since ? (t.bytes - t.since.bytes) / elapsed : 0;
-  const left = rate > 0 ? clock((t.size - t.bytes) / rate) : '?';
+  const speed = transferSpeed(t);
+  const rate = speed?.perSecond ?? 0;
+  const left = speed ? formatClock(speed.secondsLeft) : '?';
   const shown = [...t.name].length > 24 ? `${[...t.name].slice(0, 23).join('')}…` : t.name;
   return `${t.direction === 'in' ? '↓' : '↑'} ${shown} ${bar} ${Math.floor(fraction * 100)}% ${formatBytes(t.bytes)}/${formatBytes(t.size)} ${formatBytes(Math.round(rate))}/s ${left} left`;
-}
-
-function clock(seconds: number): string {
-  const s = Math.ceil(seconds);
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const rest = String(s % 60).padStart(2, '0');
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${rest}` : `${m}:${rest}`;
 }
 
 /** The status bar widget. */

@@ -11,3 +11,4 @@ export * from './error-codes.js';
 export type * from './events.js';
 export * from './parse-command.js';
 export * from './path-description.js';
+export * from './transfer-progress.js';

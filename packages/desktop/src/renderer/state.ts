@@ -10,6 +10,7 @@ import {
   type PeerId,
   type TypingState,
   type Verification,
+  withProgress,
 } from '@cryptully/core/protocol';
 import type { AppEvent, AppPhase } from '../bridge/app-protocol.js';
 import { disconnectNote } from './format.js';
@@ -140,6 +141,8 @@ export interface FileTransfer {
   path?: string;
   /** `failed`: one sentence saying why. */
   message?: string;
+  /** A folder (one offer of many files): how many files it holds. */
+  entries?: number;
 }
 
 /** Everything that changes the view model. */
@@ -157,17 +160,6 @@ export type Action =
   | { type: 'upload'; peer: PeerId; upload: string; name: string; size: number }
   /** Removes a finished or failed transfer from view. */
   | { type: 'dismiss-transfer'; peer: PeerId; id: string };
-
-/**
- * A transfer's rate (bytes per second since its first progress) and the seconds left at
- * that rate; null until two progress reports are apart in time.
- */
-export function transferSpeed(t: FileTransfer): { perSecond: number; secondsLeft: number } | null {
-  if (!t.since || t.at === undefined || t.at <= t.since.at) return null;
-  const perSecond = ((t.bytes - t.since.bytes) * 1000) / (t.at - t.since.at);
-  if (perSecond <= 0) return null;
-  return { perSecond, secondsLeft: Math.max(0, (t.size - t.bytes) / perSecond) };
-}
 
 /** Transfers with one peer, oldest first. */
 export function transfersWith(state: ViewState, peer: PeerId): FileTransfer[] {
@@ -519,9 +511,10 @@ const ON_EVENT: { [E in AppEvent['event']]: Handler<E> } = {
         size: e.size,
         bytes: 0,
         state: 'offered',
+        ...(e.kind === 'folder' ? { entries: e.entries ?? 0 } : {}),
       }),
       'info',
-      `${state.conversations[e.peer]?.name ?? 'A friend'} offers the file "${e.name}".`,
+      `${state.conversations[e.peer]?.name ?? 'A friend'} offers the ${e.kind === 'folder' ? 'folder' : 'file'} "${e.name}".`,
     ),
   'file-offered': (state, e) =>
     withTransfer(state, {
@@ -532,17 +525,12 @@ const ON_EVENT: { [E in AppEvent['event']]: Handler<E> } = {
       size: e.size,
       bytes: 0,
       state: 'offered',
+      ...(e.kind === 'folder' ? { entries: e.entries ?? 0 } : {}),
     }),
   'file-progress': (state, e, now) => {
     const t = state.transfers.find((x) => x.peer === e.peer && x.id === e.id);
     if (!t || t.state === 'done' || t.state === 'failed') return state;
-    return withTransfer(state, {
-      ...t,
-      bytes: e.bytes,
-      state: 'moving',
-      since: t.since ?? { at: now, bytes: e.bytes },
-      at: now,
-    });
+    return withTransfer(state, withProgress({ ...t, state: 'moving' }, e.bytes, now));
   },
   'file-done': (state, e, now) => {
     const t = state.transfers.find((x) => x.peer === e.peer && x.id === e.id);
@@ -562,14 +550,7 @@ const ON_EVENT: { [E in AppEvent['event']]: Handler<E> } = {
   },
   'upload-ack': (state, e, now) => {
     const t = uploadOf(state, e.upload);
-    return t
-      ? withTransfer(state, {
-          ...t,
-          bytes: e.bytes,
-          since: t.since ?? { at: now, bytes: e.bytes },
-          at: now,
-        })
-      : state;
+    return t ? withTransfer(state, withProgress(t, e.bytes, now)) : state;
   },
   'upload-done': (state, e) => {
     const t = uploadOf(state, e.upload);

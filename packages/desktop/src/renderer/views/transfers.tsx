@@ -1,5 +1,5 @@
-import { formatBytes, formatClock } from '../format.js';
-import { type FileTransfer, transferSpeed } from '../state.js';
+import { formatBytes, formatClock, transferSpeed } from '@cryptully/core/protocol';
+import type { FileTransfer } from '../state.js';
 import { useActions } from './app-context.js';
 
 /** One line under a moving transfer's bar: bytes, rate and time left. */
@@ -22,7 +22,11 @@ function TransferRow({ t, friend }: { t: FileTransfer; friend: string }) {
       send({ cmd: 'cancel-file', peer: t.peer, id: t.id });
     }
   };
-  const size = formatBytes(t.size);
+  const what = t.entries === undefined ? 'file' : 'folder';
+  const size =
+    t.entries === undefined
+      ? formatBytes(t.size)
+      : `${t.entries} ${t.entries === 1 ? 'file' : 'files'}, ${formatBytes(t.size)}`;
   let status: string;
   let buttons: preact.JSX.Element[] = [];
   const button = (label: string, onClick: () => void, tone = 'secondary') => (
@@ -43,7 +47,7 @@ function TransferRow({ t, friend }: { t: FileTransfer; friend: string }) {
       break;
     case 'offered':
       if (t.direction === 'in') {
-        status = `${friend} offers this file (${size}).`;
+        status = `${friend} offers this ${what} (${size}).`;
         buttons = [
           button('Accept', () => send({ cmd: 'accept-file', peer: t.peer, id: t.id }), 'primary'),
           button('Decline', () => send({ cmd: 'decline-file', peer: t.peer, id: t.id })),
