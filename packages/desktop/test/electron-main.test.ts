@@ -25,6 +25,7 @@ const fake = vi.hoisted(() => {
     permissionRequest: undefined as undefined | Handler,
     permissionCheck: undefined as undefined | Handler,
     opened: [] as string[],
+    revealed: [] as string[],
   };
   class FakeBrowserWindow {
     readonly webContents = {
@@ -80,6 +81,13 @@ const fake = vi.hoisted(() => {
     shell: {
       openExternal: async (url: string) => {
         state.opened.push(url);
+      },
+      openPath: async (path: string) => {
+        state.revealed.push(`open ${path}`);
+        return '';
+      },
+      showItemInFolder: (path: string) => {
+        state.revealed.push(`show ${path}`);
       },
     },
   };
@@ -202,5 +210,34 @@ describe.skipIf(!built)('Electron main process (with a stand-in electron module)
     const before = window.webContents.sent.length;
     command(stranger, { cmd: 'rm', args: '-rf' });
     expect(window.webContents.sent.length).toBe(before);
+  });
+
+  it('opens or shows only files this app received, asked only by its own renderer', async () => {
+    const window = fake.windows[0]!;
+    const reveal = fake.ipcHandlers.get('cryptully:reveal') as (e: unknown, raw: unknown) => void;
+    const ours = { sender: window.webContents, senderFrame: { url: 'app://cryptully/index.html' } };
+    const stranger = { sender: {}, senderFrame: { url: 'https://evil.example/' } };
+    const before = window.webContents.sent.length;
+    reveal(stranger, { action: 'open', peer: 'p', id: 'i' });
+    expect(window.webContents.sent.length).toBe(before);
+    reveal(ours, { action: 'exec', peer: 'p', id: 'i' });
+    expect(window.webContents.sent.at(-1)).toEqual([
+      'cryptully:event',
+      expect.objectContaining({ event: 'error', code: 'ERR_BAD_COMMAND' }),
+    ]);
+    // A path smuggled in is dropped; a transfer this app did not receive has no file to open.
+    reveal(ours, { action: 'open', peer: 'p', id: 'i', path: '/etc/passwd' });
+    for (let i = 0; i < 100 && window.webContents.sent.length < before + 2; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(window.webContents.sent.at(-1)).toEqual([
+      'cryptully:event',
+      {
+        event: 'error',
+        code: 'ERR_BAD_COMMAND',
+        message: 'Only files received in this session can be opened from here.',
+      },
+    ]);
+    expect(fake.state.revealed).toEqual([]);
   });
 });
