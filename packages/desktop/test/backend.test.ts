@@ -1,6 +1,6 @@
 // Needs the built engine (pnpm build): without it the static import of core-engine fails the
 // file, as it should; there is no skip.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -111,5 +111,31 @@ describe('desktop back end on the real chat node', () => {
     await backend.handle({ cmd: 'setup', name: 'Di' });
     await backend.handle({ cmd: 'host' });
     expect(events.find((e) => e.event === 'listening')).toMatchObject({ host: '127.0.0.1' });
+  });
+
+  it('reach settings: refused in the CLI’s words when malformed, saved in desktop-settings.json, shown to every front end after a restart', async () => {
+    const { backend, events } = await start();
+    const settingsOf = (list: AppEvent[]) => list.filter((e) => e.event === 'settings');
+    // Started with the DHT off (CRYPTULLY_NO_DHT in every test): that is what the app shows.
+    expect(settingsOf(events)).toEqual([
+      { event: 'settings', dht: false, relay: '', bootstrap: '' },
+    ]);
+    await backend.handle({ cmd: 'settings', dht: true, relay: '', bootstrap: 'nonsense' });
+    expect(errors(events)).toEqual(['ERR_BAD_BOOTSTRAP']);
+    expect(existsSync(join(home, 'desktop-settings.json'))).toBe(false);
+    const relay = 'ab'.repeat(32);
+    await backend.handle({ cmd: 'settings', dht: false, relay, bootstrap: '' });
+    expect(settingsOf(events).at(-1)).toEqual({
+      event: 'settings',
+      dht: false,
+      relay,
+      bootstrap: '',
+    });
+    await backend.close();
+
+    const again = await start();
+    expect(settingsOf(again.events)).toEqual([
+      { event: 'settings', dht: false, relay, bootstrap: '' },
+    ]);
   });
 });

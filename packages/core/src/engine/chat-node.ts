@@ -212,6 +212,10 @@ export class ChatNode implements ChatNodeApi {
   #starting = 0;
   /** The DHT transport, once joined (undefined inside: it could not run here). */
   #dht: Promise<DhtTransport | undefined> | undefined;
+  /** The DHT settings in force ({@link ChatNode.setDht} changes them; first the option's). */
+  #dhtOptions: ChatNodeDhtOptions | undefined;
+  /** DHTs joined under earlier settings: they keep the chats they carry until {@link close}. */
+  readonly #retiredDhts: Array<Promise<DhtTransport | undefined>> = [];
   /** Our host DHT public key, while hosting on the DHT. */
   #dhtHostKey: Uint8Array | undefined;
   /** DHT public keys the firewall admits, cached: invite id or peer id (hex) → key. */
@@ -244,6 +248,7 @@ export class ChatNode implements ChatNodeApi {
     }
     this.#storage = init.storage;
     this.#options = init.options;
+    this.#dhtOptions = init.options.dht;
     this.#transport = init.options.transport ?? tcpTransport();
     this.#secure = init.secure;
     this.#limits = resolveLimits(init.options.limits);
@@ -359,7 +364,20 @@ export class ChatNode implements ChatNodeApi {
     await this.#files.closeAll();
     await this.#known.flushed();
     // A DHT given by the caller is theirs to close.
-    if (this.#dht && !this.#options.dht?.transport) await (await this.#dht)?.close();
+    if (this.#dht && !this.#dhtOptions?.transport) await (await this.#dht)?.close();
+    await Promise.all(this.#retiredDhts.splice(0).map(async (dht) => (await dht)?.close()));
+  }
+
+  /**
+   * Changes the DHT settings (on or off, bootstrap nodes, relay) for the next host and join, as
+   * the desktop app's settings do. A DHT joined before keeps carrying the chats (and the hosting)
+   * that use it, and is left when the node closes; the next use joins one with the new settings.
+   * @param dht the new settings; undefined turns the DHT off (TCP only).
+   */
+  setDht(dht: ChatNodeDhtOptions | undefined): void {
+    if (this.#dht && !this.#dhtOptions?.transport) this.#retiredDhts.push(this.#dht);
+    this.#dht = undefined;
+    this.#dhtOptions = dht;
   }
 
   // Data, not branches: one handler per command.
@@ -498,7 +516,7 @@ export class ChatNode implements ChatNodeApi {
 
   /** Joins the DHT on first use; undefined when the DHT is off or cannot run here. */
   #dhtTransport(): Promise<DhtTransport | undefined> {
-    const options = this.#options.dht;
+    const options = this.#dhtOptions;
     if (!options) return Promise.resolve(undefined);
     this.#dht ??= (
       options.transport
@@ -635,7 +653,7 @@ export class ChatNode implements ChatNodeApi {
       }
       try {
         if (via === 'dht') this.#log(`joined through the DHT from ${formatAddress(remote)}`);
-        const relayed = via === 'dht' && this.#options.dht?.relayThrough !== undefined;
+        const relayed = via === 'dht' && this.#dhtOptions?.relayThrough !== undefined;
         const path = connectionPath(via, remote.host, relayed);
         // A friend from outside, over TCP, while the router forwards our port: it came that way.
         const mapped = path === 'direct' && this.#mapping !== undefined;
@@ -695,7 +713,7 @@ export class ChatNode implements ChatNodeApi {
             dht: {
               transport: dht,
               keyPair: dht.keyPairFromSeed(dialKey),
-              relayed: this.#options.dht?.relayThrough !== undefined,
+              relayed: this.#dhtOptions?.relayThrough !== undefined,
               dialTimeoutMs: this.#options.dhtDialTimeoutMs,
             },
           }

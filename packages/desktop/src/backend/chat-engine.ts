@@ -1,8 +1,11 @@
 import type { ChatNodeApi } from '@cryptully/core/protocol';
 import type { DhtSettings } from '@cryptully/core/transport';
 
-/** What the back end needs from core's `ChatNode`: all of {@link ChatNodeApi}. */
-export type ChatEngine = ChatNodeApi;
+/**
+ * What the back end needs from core's `ChatNode`: all of {@link ChatNodeApi}, and `setDht` to
+ * apply changed reach settings to the next host and join (core's `ChatNode.setDht`).
+ */
+export type ChatEngine = ChatNodeApi & { setDht?(dht: DhtSettings | undefined): void };
 
 /** Options the back end passes when it opens a chat node. */
 export interface OpenEngineOptions {

@@ -1,9 +1,21 @@
 import { type ChatEvent, type ErrorCode, errorCodeOf } from '@cryptully/core/protocol';
 import type { DhtSettings } from '@cryptully/core/transport';
-import type { AppCommand, AppErrorEvent, AppEvent, AppPhase } from '../bridge/app-protocol.js';
+import type {
+  AppCommand,
+  AppErrorEvent,
+  AppEvent,
+  AppPhase,
+  SettingsEvent,
+} from '../bridge/app-protocol.js';
 import { isUploadCommand } from '../bridge/parse-app-command.js';
 import type { ChatEngine, OpenEngine } from './chat-engine.js';
 import { hasProfile } from './home.js';
+import {
+  loadReachSettings,
+  type ReachSettings,
+  reachDht,
+  saveReachSettings,
+} from './reach-settings.js';
 
 /** Events kept for replay to a client that (re)connects; older ones are dropped. */
 export const MAX_REPLAYED_EVENTS = 5000;
@@ -33,13 +45,25 @@ export interface BackendOptions {
   hostDefaults?: { port?: number; bind?: string };
   /**
    * The DHT settings (`--no-dht`, `--bootstrap`, `--relay` and their variables, read by core's
-   * `dhtSettings`); absent: TCP only.
+   * `dhtSettings`); absent: TCP only. Settings saved in the app (`desktop-settings.json`) take
+   * their place; their empty relay and bootstrap fields fall back to these.
    */
   dht?: DhtSettings;
   /** Ask the router to forward the host's port (UPnP, NAT-PMP); default off. */
   portMapping?: boolean;
   /** Diagnostics for people (never secrets). */
   log?: (line: string) => void;
+}
+
+/** The settings the app shows before any were saved: its command line's. */
+function startupSettings(dht: DhtSettings | undefined): ReachSettings {
+  return {
+    dht: dht !== undefined,
+    relay: dht?.relayThrough ? Buffer.from(dht.relayThrough).toString('hex') : '',
+    bootstrap: (dht?.bootstrap ?? [])
+      .map(({ host, port }) => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`))
+      .join(','),
+  };
 }
 
 function codeOf(error: unknown): ErrorCode {
@@ -66,9 +90,16 @@ export class DesktopBackend {
   /** Why the node could not be opened (shown to front ends that connect later). */
   #openError: AppEvent | undefined;
   #closed = false;
+  /** The reach settings shown in the app (saved, or the command line's). */
+  #settings: ReachSettings;
+  /** The DHT options they lead to (what the chat node uses). */
+  #dht: DhtSettings | undefined;
 
   private constructor(options: BackendOptions) {
     this.#options = options;
+    const saved = loadReachSettings(options.home, (line) => options.log?.(line));
+    this.#settings = saved ?? startupSettings(options.dht);
+    this.#dht = saved ? reachDht(saved, options.dht) : options.dht;
   }
 
   /**
@@ -95,6 +126,7 @@ export class DesktopBackend {
    */
   subscribe(listener: (event: AppEvent) => void): () => void {
     listener(this.#stateEvent());
+    listener(this.#settingsEvent());
     if (this.#openError && this.#phase !== 'ready') listener(this.#openError);
     for (const event of this.#history) listener(event);
     this.#listeners.add(listener);
@@ -119,6 +151,10 @@ export class DesktopBackend {
       if (isUploadCommand(command)) {
         // The browser mode's web server takes these; the Electron app sends files by path.
         return this.#error('ERR_BAD_COMMAND', 'Uploads are only taken by the browser mode.');
+      }
+      if (command.cmd === 'settings') {
+        await this.#saveSettings(command);
+        return;
       }
       if (!this.#engine) {
         return this.#error('ERR_NOT_READY', 'Choose a name (or unlock) before chatting.');
@@ -159,7 +195,7 @@ export class DesktopBackend {
           home: this.#options.home,
           ...(credentials.name !== undefined ? { name: credentials.name } : {}),
           ...(credentials.passphrase !== undefined ? { passphrase: credentials.passphrase } : {}),
-          ...(this.#options.dht ? { dht: this.#options.dht } : {}),
+          ...(this.#dht ? { dht: this.#dht } : {}),
           ...(this.#options.portMapping ? { portMapping: true } : {}),
         });
         if (this.#closed) {
@@ -184,6 +220,29 @@ export class DesktopBackend {
       }
     })();
     return this.#opening;
+  }
+
+  /** Validates, saves and applies new reach settings (to the next host and join). */
+  async #saveSettings(command: ReachSettings): Promise<void> {
+    const settings: ReachSettings = {
+      dht: command.dht,
+      relay: command.relay,
+      bootstrap: command.bootstrap,
+    };
+    // Throws ERR_BAD_RELAY / ERR_BAD_BOOTSTRAP in one sentence: nothing is saved then.
+    const dht = reachDht(settings, this.#options.dht);
+    await saveReachSettings(this.#options.home, settings);
+    this.#settings = settings;
+    this.#dht = dht;
+    this.#engine?.setDht?.(dht);
+    this.#options.log?.(
+      `network settings saved: DHT ${dht ? 'on' : 'off'}${dht?.relayThrough ? ', with a relay' : ''}`,
+    );
+    this.#broadcast(this.#settingsEvent());
+  }
+
+  #settingsEvent(): SettingsEvent {
+    return { event: 'settings', ...this.#settings };
   }
 
   #stateEvent(): AppEvent {

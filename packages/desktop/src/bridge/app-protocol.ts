@@ -44,6 +44,20 @@ export interface AppErrorEvent {
 }
 
 /**
+ * The app's reach settings (the CLI's `--no-dht`, `--relay`, `--bootstrap`), sent first to
+ * every client and whenever they are saved. Empty strings: none (the public bootstrap nodes).
+ */
+export interface SettingsEvent {
+  event: 'settings';
+  /** Hole punching through the DHT. */
+  dht: boolean;
+  /** A blind relay's key (64 hex digits), or empty. */
+  relay: string;
+  /** `host:port,…` bootstrap nodes, or empty. */
+  bootstrap: string;
+}
+
+/**
  * Browser mode only, to the one tab that uploads: the server wrote `bytes` of upload
  * `upload` to its private temporary file (the tab sends more only as these come back).
  */
@@ -77,7 +91,8 @@ export type AppEvent =
   | Exclude<ChatEvent, { event: 'error' }>
   | AppErrorEvent
   | AppStateEvent
-  | UploadEvent;
+  | UploadEvent
+  | SettingsEvent;
 
 /** First run: choose a display name and, optionally, a passphrase for the identity file. */
 export interface SetupCommand {
@@ -90,6 +105,17 @@ export interface SetupCommand {
 export interface UnlockCommand {
   cmd: 'unlock';
   passphrase: string;
+}
+
+/**
+ * Saves the reach settings (validated as the CLI validates its options: `ERR_BAD_RELAY`,
+ * `ERR_BAD_BOOTSTRAP`); they apply to the next host and join.
+ */
+export interface SettingsCommand {
+  cmd: 'settings';
+  dht: boolean;
+  relay: string;
+  bootstrap: string;
 }
 
 /**
@@ -133,4 +159,9 @@ export type UploadCommand =
   | UploadCancelCommand;
 
 /** Everything a front end may send to the back end. */
-export type AppCommand = ChatCommand | SetupCommand | UnlockCommand | UploadCommand;
+export type AppCommand =
+  | ChatCommand
+  | SetupCommand
+  | UnlockCommand
+  | UploadCommand
+  | SettingsCommand;

@@ -81,8 +81,9 @@ export function isUploadCommand(command: AppCommand): command is UploadCommand {
 
 /**
  * Validates an untrusted value as an {@link AppCommand}: the app's own `setup` and `unlock`,
- * the browser mode's `upload-start`, `upload-chunk`, `upload-end` and `upload-cancel`, or any
- * core chat command (through the core's `parseCommand`). Unknown fields are dropped.
+ * the browser mode's `upload-start`, `upload-chunk`, `upload-end` and `upload-cancel`, the
+ * reach `settings`, or any core chat command (through the core's `parseCommand`). Unknown
+ * fields are dropped.
  * @throws {CommandError} when the value is not a valid command.
  * @example parseAppCommand({ cmd: 'setup', name: 'Ada' }) // => { cmd: 'setup', name: 'Ada' }
  */
@@ -106,6 +107,15 @@ export function parseAppCommand(value: unknown): AppCommand {
     }
     const upload = parseUploadCommand(record);
     if (upload) return upload;
+    if (record.cmd === 'settings') {
+      if (typeof record.dht !== 'boolean') throw new CommandError('settings.dht must be a boolean');
+      return {
+        cmd: 'settings',
+        dht: record.dht,
+        relay: requireString(record.relay ?? '', 'settings.relay', 200, true).trim(),
+        bootstrap: requireString(record.bootstrap ?? '', 'settings.bootstrap', 4096, true).trim(),
+      };
+    }
   }
   return parseCommand(value);
 }

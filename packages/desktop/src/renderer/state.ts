@@ -12,7 +12,7 @@ import {
   type Verification,
   withProgress,
 } from '@cryptully/core/protocol';
-import type { AppEvent, AppPhase } from '../bridge/app-protocol.js';
+import type { AppEvent, AppPhase, SettingsEvent } from '../bridge/app-protocol.js';
 import { disconnectNote } from './format.js';
 import type { ChatMessage, DeliveryState } from './message.js';
 
@@ -116,6 +116,8 @@ export interface ViewState {
   nextNoticeId: number;
   /** File transfers, oldest first; finished and failed ones stay until dismissed. */
   transfers: FileTransfer[];
+  /** The saved reach settings (DHT, relay, bootstrap), once the back end has sent them. */
+  settings: Omit<SettingsEvent, 'event'> | null;
 }
 
 /** A file transfer as the views show it. */
@@ -189,6 +191,7 @@ export function initialState(focused = true): ViewState {
     notices: [],
     transfers: [],
     nextNoticeId: 1,
+    settings: null,
   };
 }
 
@@ -316,6 +319,10 @@ const ON_EVENT: { [E in AppEvent['event']]: Handler<E> } = {
     me: e.name !== undefined ? { name: e.name, fingerprint: e.fingerprint ?? '' } : state.me,
   }),
   ready: (state, e) => ({ ...state, me: { name: e.name, fingerprint: e.fingerprint } }),
+  settings: (state, e) => ({
+    ...state,
+    settings: { dht: e.dht, relay: e.relay, bootstrap: e.bootstrap },
+  }),
   listening: (state, e) => ({
     ...state,
     hosting: {

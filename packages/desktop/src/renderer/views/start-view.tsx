@@ -1,5 +1,6 @@
 import type { ViewState } from '../state.js';
 import { useActions } from './app-context.js';
+import { NetworkSettings } from './network-settings.js';
 
 /** Asks for permission to show notifications, once, on a click (browsers require a gesture). */
 export function askForNotifications(): void {
@@ -62,6 +63,7 @@ export function StartView({ state }: { state: ViewState }) {
           </button>
         </div>
       </div>
+      <NetworkSettings state={state} />
     </section>
   );
 }

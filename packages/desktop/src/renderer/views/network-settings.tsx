@@ -1,0 +1,87 @@
+import { useEffect, useState } from 'preact/hooks';
+import type { ViewState } from '../state.js';
+import { useActions } from './app-context.js';
+
+/**
+ * The reach settings (the CLI's `--no-dht`, `--relay`, `--bootstrap`): hole punching through
+ * the DHT on or off, a blind relay's key, bootstrap nodes. Saved by the back end, which checks
+ * them as the CLI does; they apply to the next host and join.
+ */
+export function NetworkSettings({ state }: { state: ViewState }) {
+  const { send } = useActions();
+  const saved = state.settings;
+  const [dht, setDht] = useState(saved?.dht ?? true);
+  const [relay, setRelay] = useState(saved?.relay ?? '');
+  const [bootstrap, setBootstrap] = useState(saved?.bootstrap ?? '');
+  useEffect(() => {
+    if (!saved) return;
+    setDht(saved.dht);
+    setRelay(saved.relay);
+    setBootstrap(saved.bootstrap);
+  }, [saved]);
+  const changed =
+    saved !== null &&
+    (dht !== saved.dht || relay.trim() !== saved.relay || bootstrap.trim() !== saved.bootstrap);
+  const submit = (event: Event) => {
+    event.preventDefault();
+    send({ cmd: 'settings', dht, relay: relay.trim(), bootstrap: bootstrap.trim() });
+  };
+  return (
+    <details class="card network-settings">
+      <summary>Network settings</summary>
+      <form onSubmit={submit} aria-label="Network settings">
+        <label class="check">
+          <input
+            type="checkbox"
+            name="dht"
+            checked={dht}
+            onChange={(e) => setDht(e.currentTarget.checked)}
+          />
+          <span>Reach friends on other networks (hole punching through the DHT)</span>
+        </label>
+        <TextSetting
+          name="relay"
+          label='Relay key (from "cryptully relay", for routers that cannot be punched)'
+          placeholder="64 hexadecimal digits, or empty"
+          value={relay}
+          onInput={setRelay}
+        />
+        <TextSetting
+          name="bootstrap"
+          label="Bootstrap nodes (host:port,…; empty: the public ones)"
+          placeholder="empty"
+          value={bootstrap}
+          onInput={setBootstrap}
+        />
+        <p class="hint">Used from the next chat you start or join.</p>
+        <div class="actions">
+          <button class="primary" type="submit" disabled={!changed}>
+            Save
+          </button>
+        </div>
+      </form>
+    </details>
+  );
+}
+
+/** One labelled text field of the settings. */
+function TextSetting(props: {
+  name: string;
+  label: string;
+  placeholder: string;
+  value: string;
+  onInput: (value: string) => void;
+}) {
+  return (
+    <label class="field">
+      <span>{props.label}</span>
+      <input
+        name={props.name}
+        value={props.value}
+        placeholder={props.placeholder}
+        onInput={(e) => props.onInput(e.currentTarget.value)}
+        spellcheck={false}
+      />
+    </label>
+  );
+}
