@@ -16,6 +16,8 @@ export interface OpenEngineOptions {
   dht?: DhtSettings;
   /** Ask the router to forward the host's port (UPnP, NAT-PMP). */
   portMapping?: boolean;
+  /** The engine's diagnostics for people (e.g. "listening on the DHT as …"; never secrets). */
+  log?: (line: string) => void;
 }
 
 /** Opens a chat node; rejects with a coded error (e.g. a wrong passphrase). */

@@ -197,6 +197,7 @@ export class DesktopBackend {
           ...(credentials.passphrase !== undefined ? { passphrase: credentials.passphrase } : {}),
           ...(this.#dht ? { dht: this.#dht } : {}),
           ...(this.#options.portMapping ? { portMapping: true } : {}),
+          ...(this.#options.log ? { log: this.#options.log } : {}),
         });
         if (this.#closed) {
           await engine.close();

@@ -6,12 +6,15 @@
  * Usage: `node core-node-child.js host [--port N] [--bind ADDR] --name NAME`
  *        `node core-node-child.js join <target> --name NAME`
  * Environment: `CRYPTULLY_HOME` (required), `CRYPTULLY_KEEPALIVE_MS`,
- * `CRYPTULLY_IDLE_TIMEOUT_MS`, `CRYPTULLY_HANDSHAKE_TIMEOUT_MS` (short values for tests).
+ * `CRYPTULLY_IDLE_TIMEOUT_MS`, `CRYPTULLY_HANDSHAKE_TIMEOUT_MS` (short values for tests), and the
+ * DHT's `CRYPTULLY_BOOTSTRAP` (the DHT is used only when it is set), `CRYPTULLY_NO_DHT`,
+ * `CRYPTULLY_RELAY` (as the CLI reads them).
  * @module
  */
 import { createInterface } from 'node:readline';
 import type { ChatCommand, ChatEvent, ChatNodeApi } from '@cryptully/core/protocol';
 import { errorCodeOf, parseCommandLine } from '@cryptully/core/protocol';
+import { dhtSettings } from '@cryptully/core/transport';
 
 interface ChatNodeClass {
   open(options: Record<string, unknown>): Promise<ChatNodeApi>;
@@ -49,6 +52,10 @@ async function main(argv: string[]): Promise<void> {
   if (keepAliveMs !== undefined) options.keepAliveMs = keepAliveMs;
   if (idleTimeoutMs !== undefined) options.idleTimeoutMs = idleTimeoutMs;
   if (handshakeTimeoutMs !== undefined) options.handshakeTimeoutMs = handshakeTimeoutMs;
+  // The DHT as the CLI reads it, but only with bootstrap nodes of a test's own (the NAT lab's):
+  // this child never joins the public DHT.
+  const dht = process.env.CRYPTULLY_BOOTSTRAP ? dhtSettings({}, process.env) : undefined;
+  if (dht) options.dht = dht;
   const node = await ChatNode.open(options);
   node.on(write);
 

@@ -9,6 +9,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { Duplex } from 'node:stream';
 import type { ChatCommand, ChatEvent } from '@cryptully/core/protocol';
 import WebSocket from 'ws';
 import type { ClientDriver, DriverOptions, EventOf } from './driver.js';
@@ -65,13 +66,22 @@ export class DesktopWsDriver implements ClientDriver {
       CRYPTULLY_PASSPHRASE: '',
       CRYPTULLY_NAME: this.options.name,
     };
+    Object.assign(env, this.options.env);
     if (this.options.keepAliveMs) env.CRYPTULLY_KEEPALIVE_MS = String(this.options.keepAliveMs);
     if (this.options.idleTimeoutMs) {
       env.CRYPTULLY_IDLE_TIMEOUT_MS = String(this.options.idleTimeoutMs);
     }
+    const [command, ...prefix] = [...(this.options.launcher ?? []), process.execPath];
     const child = spawn(
-      process.execPath,
-      [repoPath('packages/desktop/dist/bin.js'), '--web', '--port', '0', '--print-api-token'],
+      command!,
+      [
+        ...prefix,
+        repoPath('packages/desktop/dist/bin.js'),
+        '--web',
+        '--port',
+        '0',
+        '--print-api-token',
+      ],
       { env, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     this.child = child;
@@ -115,6 +125,8 @@ export class DesktopWsDriver implements ClientDriver {
     const origin = `http://127.0.0.1:${port}`;
     const socket = new WebSocket(`ws://127.0.0.1:${port}/ws?token=${found.apiToken}`, {
       origin,
+      // Launched elsewhere (another network namespace): its loopback is reached through a pipe.
+      ...(this.options.launcher ? { createConnection: () => this.pipeTo(Number(port)) } : {}),
     });
     this.socket = socket;
     socket.on('message', (data) => {
@@ -131,6 +143,11 @@ export class DesktopWsDriver implements ClientDriver {
         if (this.appState === 'setup' && !options.setupViaUi) {
           socket.send(JSON.stringify({ cmd: 'setup', name: this.options.name }));
         }
+        return;
+      }
+      // The app's reach settings, sent on connect: not a chat event either.
+      if ((event as { event: string }).event === 'settings') {
+        this.logs.push(`settings ${data.toString()}`);
         return;
       }
       this.log.push(event as ChatEvent);
@@ -152,6 +169,26 @@ export class DesktopWsDriver implements ClientDriver {
       }
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
+  }
+
+  /**
+   * A byte pipe to `127.0.0.1:port` as the launcher sees it: a small Node process run by the
+   * launcher copies between its stdio and that port.
+   */
+  private pipeTo(port: number): Duplex {
+    const [command, ...prefix] = [...(this.options.launcher ?? []), process.execPath];
+    const script =
+      "const s=require('node:net').connect(Number(process.argv[1]),'127.0.0.1');" +
+      'process.stdin.pipe(s);s.pipe(process.stdout);' +
+      "s.on('close',()=>process.exit(0));s.on('error',()=>process.exit(1));";
+    const pipe = spawn(command!, [...prefix, '-e', script, String(port)], {
+      stdio: ['pipe', 'pipe', 'ignore'],
+    });
+    liveChildren.add(pipe);
+    pipe.once('exit', () => liveChildren.delete(pipe));
+    const stream = Duplex.from({ readable: pipe.stdout!, writable: pipe.stdin! });
+    stream.once('close', () => pipe.kill());
+    return stream;
   }
 
   async startHost(): Promise<EventOf<'listening'>> {

@@ -26,8 +26,13 @@ export interface DriverOptions {
   handshakeTimeoutMs?: number;
   /** Address to host on; default 127.0.0.1. */
   bind?: string;
-  /** A command that runs the client, e.g. `['ip', 'netns', 'exec', 'ns1']` (process clients). */
+  /**
+   * A command that runs the client, e.g. `['ip', 'netns', 'exec', 'ns1']` (the desktop's
+   * WebSocket is then reached through a pipe run by the same command).
+   */
   launcher?: string[];
+  /** Extra environment for the client (e.g. a NAT lab's `CRYPTULLY_BOOTSTRAP`). */
+  env?: Record<string, string>;
 }
 
 /** A running client. */

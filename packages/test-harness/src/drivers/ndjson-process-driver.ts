@@ -62,6 +62,7 @@ export class NdjsonProcessDriver implements ClientDriver {
         CRYPTULLY_PASSPHRASE: '',
         NO_COLOR: '1',
         ...this.spec.env?.(this.options),
+        ...this.options.env,
       },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
