@@ -6,7 +6,7 @@ export const MAX_UPLOAD_CHUNK_BYTES = 32 * 1024;
 /** The largest file the browser mode accepts as an upload (2 GiB). */
 export const MAX_UPLOAD_BYTES = 2 * 1024 * 1024 * 1024;
 /** Chunks a tab may send ahead of the server's `upload-ack`s (its back-pressure window). */
-export const UPLOAD_WINDOW_CHUNKS = 4;
+export const UPLOAD_WINDOW_CHUNKS = 16;
 /** The longest file name an upload may carry, in characters (core checks its 256 bytes). */
 export const MAX_UPLOAD_NAME_CHARS = 256;
 /** What an upload id looks like. */

@@ -18,9 +18,9 @@ import { MAX_UPLOAD_BYTES } from '../bridge/parse-app-command.js';
 export const MAX_UPLOADS_PER_TAB = 4;
 /**
  * Chunks of one upload that may wait to be written: a tab keeps at most
- * `UPLOAD_WINDOW_CHUNKS` (4) unacknowledged, so more means it ignores the back-pressure.
+ * `UPLOAD_WINDOW_CHUNKS` (16) unacknowledged, so more means it ignores the back-pressure.
  */
-export const MAX_QUEUED_CHUNKS = 16;
+export const MAX_QUEUED_CHUNKS = 64;
 
 /** What the uploads need from the rest of the server. */
 export interface UploadHost {

@@ -65,6 +65,8 @@ export function App({ client }: { client: Client }) {
   useEffect(() => {
     client.onStatus((status) => dispatch({ type: 'bridge', status }));
     const unsubscribe = client.api.onEvent((event) => {
+      // An upload's acknowledgements reach the view through its uploader, a few a second.
+      if (event.event === 'upload-ack') return;
       if (shouldNotify(stateRef.current, event)) notify(stateRef.current, event);
       dispatch({ type: 'event', event, now: Date.now() });
     });
