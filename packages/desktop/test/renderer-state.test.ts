@@ -492,7 +492,10 @@ describe('renderer state: file transfers', () => {
     expect(transfersWith(offered, 'bob1')).toMatchObject([
       { id: 'f1', direction: 'in', state: 'offered', bytes: 0 },
     ]);
-    expect(offered.notices.at(-1)?.text).toBe('Bob offers the file "photo.jpg".');
+    // Bob's conversation is on screen: the row says it, no notice covers it.
+    expect(offered.notices.some((n) => n.text.includes('photo.jpg'))).toBe(false);
+    const elsewhere = run([ready, bobConnected, { type: 'show', screen: 'start' }, offer]);
+    expect(elsewhere.notices.at(-1)?.text).toBe('Bob offers the file "photo.jpg".');
     const moving = run(
       [
         at({ event: 'file-progress', peer: 'bob1', id: 'f1', bytes: 1024, size: 4096 }, 10_000),
@@ -513,7 +516,6 @@ describe('renderer state: file transfers', () => {
       moving,
     );
     expect(done.transfers[0]).toMatchObject({ state: 'done', bytes: 4096, path: '/dl/photo.jpg' });
-    expect(done.notices.at(-1)?.text).toBe('Saved "photo.jpg" to /dl/photo.jpg.');
     // A late progress report does not bring a finished transfer back.
     const late = run(
       [ev({ event: 'file-progress', peer: 'bob1', id: 'f1', bytes: 10, size: 4096 })],
@@ -527,6 +529,7 @@ describe('renderer state: file transfers', () => {
     const state = run([
       ready,
       bobConnected,
+      { type: 'show', screen: 'start' },
       ev({
         event: 'file-offer',
         peer: 'bob1',
@@ -543,10 +546,11 @@ describe('renderer state: file transfers', () => {
     expect(state.notices.at(-1)?.text).toBe('Bob offers the folder "photos".');
   });
 
-  it('a failure stays on its row in one sentence (and as a notice)', () => {
+  it('a failure stays on its row in one sentence (and as a notice elsewhere)', () => {
     const failed = run([
       ready,
       bobConnected,
+      { type: 'show', screen: 'start' },
       offer,
       ev({
         event: 'file-failed',

@@ -241,6 +241,19 @@ function notice(state: ViewState, kind: Notice['kind'], text: string): ViewState
   return { ...state, notices, nextNoticeId: state.nextNoticeId + 1 };
 }
 
+/**
+ * A notice about a transfer with `peer`, unless that conversation is on screen: its row
+ * already says it there (and a notice would cover the row's buttons).
+ */
+function noticeElsewhere(
+  peer: PeerId,
+  state: ViewState,
+  kind: Notice['kind'],
+  text: string,
+): ViewState {
+  return state.screen === 'chat' && state.selected === peer ? state : notice(state, kind, text);
+}
+
 function withTransfer(state: ViewState, transfer: FileTransfer): ViewState {
   const known = state.transfers.some((t) => t.peer === transfer.peer && t.id === transfer.id);
   return {
@@ -509,7 +522,8 @@ const ON_EVENT: { [E in AppEvent['event']]: Handler<E> } = {
     return next;
   },
   'file-offer': (state, e) =>
-    notice(
+    noticeElsewhere(
+      e.peer,
       withTransfer(state, {
         peer: e.peer,
         id: e.id,
@@ -543,7 +557,8 @@ const ON_EVENT: { [E in AppEvent['event']]: Handler<E> } = {
     const t = state.transfers.find((x) => x.peer === e.peer && x.id === e.id);
     if (!t) return state;
     const next = withTransfer(state, { ...t, bytes: t.size, state: 'done', path: e.path, at: now });
-    return notice(
+    return noticeElsewhere(
+      e.peer,
       next,
       'info',
       t.direction === 'out' ? `"${t.name}" was received.` : `Saved "${t.name}" to ${e.path}.`,
@@ -553,7 +568,7 @@ const ON_EVENT: { [E in AppEvent['event']]: Handler<E> } = {
     const t = state.transfers.find((x) => x.peer === e.peer && x.id === e.id);
     const message = `"${t?.name ?? 'A file'}" was not transferred: ${e.message}`;
     const next = t ? withTransfer(state, { ...t, state: 'failed', message }) : state;
-    return notice(next, 'error', message);
+    return t ? noticeElsewhere(e.peer, next, 'error', message) : notice(next, 'error', message);
   },
   'upload-ack': (state, e, now) => {
     const t = uploadOf(state, e.upload);
@@ -567,7 +582,12 @@ const ON_EVENT: { [E in AppEvent['event']]: Handler<E> } = {
     const t = uploadOf(state, e.upload);
     if (!t) return state;
     const message = `"${t.name}" was not sent: ${e.message}`;
-    return notice(withTransfer(state, { ...t, state: 'failed', message }), 'error', message);
+    return noticeElsewhere(
+      t.peer,
+      withTransfer(state, { ...t, state: 'failed', message }),
+      'error',
+      message,
+    );
   },
   error: (state, e) => {
     if (state.phase === 'setup' || state.phase === 'locked') {

@@ -153,7 +153,7 @@ describe.skipIf(!canRun)('desktop UI in Chromium: sending and receiving files', 
     await eventually(() => uploadsLeft(tmp).length === 0, 'the second upload was removed');
   }, 180_000);
 
-  it('shows a friend’s offer with Accept and saves the file where it says', async () => {
+  it('shows a friend’s offer with Accept and saves the file where it says; Decline refuses one', async () => {
     const downloads = tempHome('ada-downloads');
     const { page } = await ui.openAsNewUser('Ada', undefined, { CRYPTULLY_DOWNLOADS: downloads });
     const { carol, ada } = await connected(page);
@@ -183,5 +183,21 @@ describe.skipIf(!canRun)('desktop UI in Chromium: sending and receiving files', 
     // The browser mode has no Open / Show in folder (it cannot reach the system shell).
     expect(await row.getByRole('button', { name: 'Open report.pdf' }).count()).toBe(0);
     await ui.shot(page, '32-file-received');
+
+    // Decline: the friend hears "declined" and the row says so in one sentence.
+    const other = join(tempHome('carol-files'), 'unwanted.zip');
+    writeFileSync(other, randomBytes(5000));
+    carol.send({ cmd: 'send-file', peer: ada, path: other });
+    const unwanted = page
+      .getByRole('list', { name: 'Files with Carol' })
+      .getByRole('listitem', { name: 'unwanted.zip' });
+    await unwanted.getByRole('button', { name: 'Decline unwanted.zip' }).click();
+    await carol.waitFor(
+      isEvent('file-failed', (e) => e.reason === 'declined'),
+      'declined',
+      TRANSFER_TIMEOUT,
+    );
+    await unwanted.getByText(/^"unwanted\.zip" was not transferred: .+\.$/).waitFor();
+    expect(readdirSync(downloads)).toEqual(['report.pdf']);
   }, 180_000);
 });
