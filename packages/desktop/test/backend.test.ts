@@ -1,11 +1,12 @@
 // Needs the built engine (pnpm build): without it the static import of core-engine fails the
 // file, as it should; there is no skip.
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { OpenEngine } from '../src/backend/chat-engine.js';
 import { openCoreEngine } from '../src/backend/core-engine.js';
-import { DesktopBackend } from '../src/backend/desktop-backend.js';
+import { type BackendOptions, DesktopBackend } from '../src/backend/desktop-backend.js';
 import type { AppEvent } from '../src/bridge/app-protocol.js';
 
 let home: string;
@@ -22,8 +23,10 @@ afterEach(async () => {
   if (savedPassphrase !== undefined) process.env.CRYPTULLY_PASSPHRASE = savedPassphrase;
 });
 
-async function start(): Promise<{ backend: DesktopBackend; events: AppEvent[] }> {
-  const backend = await DesktopBackend.start({ home, openEngine: openCoreEngine });
+async function start(
+  options: Partial<BackendOptions> = {},
+): Promise<{ backend: DesktopBackend; events: AppEvent[] }> {
+  const backend = await DesktopBackend.start({ home, openEngine: openCoreEngine, ...options });
   backends.push(backend);
   const events: AppEvent[] = [];
   backend.subscribe((event) => events.push(event));
@@ -118,7 +121,7 @@ describe('desktop back end on the real chat node', () => {
     const settingsOf = (list: AppEvent[]) => list.filter((e) => e.event === 'settings');
     // Started with the DHT off (CRYPTULLY_NO_DHT in every test): that is what the app shows.
     expect(settingsOf(events)).toEqual([
-      { event: 'settings', dht: false, relay: '', bootstrap: '' },
+      { event: 'settings', dht: false, relay: '', bootstrap: '', portMapping: false },
     ]);
     await backend.handle({ cmd: 'settings', dht: true, relay: '', bootstrap: 'nonsense' });
     expect(errors(events)).toEqual(['ERR_BAD_BOOTSTRAP']);
@@ -130,12 +133,82 @@ describe('desktop back end on the real chat node', () => {
       dht: false,
       relay,
       bootstrap: '',
+      portMapping: false,
     });
     await backend.close();
 
     const again = await start();
     expect(settingsOf(again.events)).toEqual([
-      { event: 'settings', dht: false, relay, bootstrap: '' },
+      { event: 'settings', dht: false, relay, bootstrap: '', portMapping: false },
     ]);
+  });
+
+  it('port mapping: the command line’s choice until one is saved, then the saved one (after a restart too), given to the engine for the next host', async () => {
+    // What the engine is given, recorded on the way to core's real ChatNode. The node itself is
+    // always told "off": no test may ask the machine's router for anything.
+    const given: string[] = [];
+    const openRecording: OpenEngine = async (options) => {
+      given.push(`open portMapping=${options.portMapping === true}`);
+      const engine = await openCoreEngine({ ...options, portMapping: false });
+      const real = engine.setPortMapping;
+      // The real node has it (the back end's optional call would otherwise do nothing).
+      expect(typeof real).toBe('function');
+      engine.setPortMapping = (on) => {
+        given.push(`set portMapping=${on}`);
+        real?.call(engine, false);
+      };
+      return engine;
+    };
+    const mappingOf = (list: AppEvent[]) =>
+      list.flatMap((e) => (e.event === 'settings' ? [e.portMapping] : []));
+    const savedFile = () =>
+      JSON.parse(readFileSync(join(home, 'desktop-settings.json'), 'utf8')) as unknown;
+
+    // Nothing saved: the command line's choice (the desktop's default: on).
+    const first = await start({ openEngine: openRecording, portMapping: true });
+    expect(mappingOf(first.events)).toEqual([true]);
+    await first.backend.handle({ cmd: 'setup', name: 'Flo' });
+    expect(given).toEqual(['open portMapping=true']);
+    await first.backend.handle({
+      cmd: 'settings',
+      dht: false,
+      relay: '',
+      bootstrap: '',
+      portMapping: false,
+    });
+    expect(errors(first.events)).toEqual([]);
+    expect(mappingOf(first.events)).toEqual([true, false]);
+    expect(given).toEqual(['open portMapping=true', 'set portMapping=false']);
+    expect(savedFile()).toEqual({ dht: false, relay: '', bootstrap: '', portMapping: false });
+    await first.backend.close();
+
+    // Restarted with the command line saying on: the saved "off" wins, and opens the engine.
+    const second = await start({ openEngine: openRecording, portMapping: true });
+    expect(second.backend.phase).toBe('ready');
+    expect(mappingOf(second.events)).toEqual([false]);
+    expect(given.at(-1)).toBe('open portMapping=false');
+    await second.backend.handle({
+      cmd: 'settings',
+      dht: false,
+      relay: '',
+      bootstrap: '',
+      portMapping: true,
+    });
+    expect(given.at(-1)).toBe('set portMapping=true');
+    // A front end that does not send the field leaves it as it is.
+    await second.backend.handle({ cmd: 'settings', dht: false, relay: '', bootstrap: '' });
+    expect(mappingOf(second.events)).toEqual([false, true, true]);
+    expect(given.at(-1)).toBe('set portMapping=true');
+    expect(savedFile()).toEqual({ dht: false, relay: '', bootstrap: '', portMapping: true });
+    await second.backend.close();
+
+    // A file saved before port mapping was a setting: the command line's choice again.
+    writeFileSync(
+      join(home, 'desktop-settings.json'),
+      JSON.stringify({ dht: false, relay: '', bootstrap: '' }),
+    );
+    const third = await start({ openEngine: openRecording, portMapping: false });
+    expect(mappingOf(third.events)).toEqual([false]);
+    expect(given.at(-1)).toBe('open portMapping=false');
   });
 });

@@ -67,6 +67,19 @@ describe('parseAppCommand (every command crossing the bridge)', () => {
       { cmd: 'upload-cancel', upload: 'u1' },
       { cmd: 'upload-cancel', upload: 'u1' },
     ],
+    [
+      { cmd: 'settings', dht: true, relay: ' ', bootstrap: '', portMapping: false, x: 1 },
+      { cmd: 'settings', dht: true, relay: '', bootstrap: '', portMapping: false },
+    ],
+    [
+      { cmd: 'settings', dht: false, portMapping: true },
+      { cmd: 'settings', dht: false, relay: '', bootstrap: '', portMapping: true },
+    ],
+    // Without portMapping (a front end from before it was a setting): left as it is.
+    [
+      { cmd: 'settings', dht: true, relay: '', bootstrap: '' },
+      { cmd: 'settings', dht: true, relay: '', bootstrap: '' },
+    ],
   ];
   it.each(valid)('accepts %j', (input, output) => {
     expect(parseAppCommand(input)).toEqual(output);
@@ -102,6 +115,12 @@ describe('parseAppCommand (every command crossing the bridge)', () => {
     { cmd: 'upload-chunk', upload: 'u', data: 'aGk=' },
     { cmd: 'upload-end' },
     { cmd: 'upload-cancel', upload: 5 },
+    { cmd: 'settings', relay: '', bootstrap: '' },
+    { cmd: 'settings', dht: 'yes' },
+    { cmd: 'settings', dht: true, portMapping: 'yes' },
+    { cmd: 'settings', dht: true, portMapping: 1 },
+    { cmd: 'settings', dht: true, portMapping: null },
+    { cmd: 'settings', dht: true, relay: 7 },
   ];
   it.each(invalid)('rejects %j with ERR_BAD_COMMAND', (input) => {
     expect(() => parseAppCommand(input)).toThrow(
@@ -130,6 +149,7 @@ describe('parseAppEvent (every event reaching the renderer)', () => {
       ],
     },
     { event: 'error', code: 'ERR_INTERNAL', message: 'm' },
+    { event: 'settings', dht: true, relay: '', bootstrap: '127.0.0.1:1', portMapping: true },
   ];
   it.each(valid)('accepts $event', (event) => {
     expect(parseAppEvent(event)).toEqual(event);
@@ -157,6 +177,8 @@ describe('parseAppEvent (every event reaching the renderer)', () => {
     { event: 'undelivered', peer: 'p', ids: [1] },
     { event: 'peers', peers: [{ peer: 'p' }] },
     { event: 'message', peer: 'p', id: 'i', text: 'x'.repeat(64 * 1024 + 1), at: 1 },
+    { event: 'settings', dht: true, relay: '', bootstrap: '' },
+    { event: 'settings', dht: true, relay: '', bootstrap: '', portMapping: 'on' },
   ];
   it.each(invalid)('rejects %j', (input) => {
     expect(() => parseAppEvent(input)).toThrow(EventError);

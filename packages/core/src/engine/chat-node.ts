@@ -207,6 +207,8 @@ export class ChatNode implements ChatNodeApi {
   #hostAddresses: string[] = [];
   /** The router's forwarding of our TCP port, while hosting with `portMapping`. */
   #mapping: PortMapping | undefined;
+  /** Whether the next host asks the router to map its port ({@link ChatNode.setPortMapping}). */
+  #portMapping: boolean;
   #closed = false;
   /** Host channels whose session starts once the known peers are re-read. */
   #starting = 0;
@@ -249,6 +251,7 @@ export class ChatNode implements ChatNodeApi {
     this.#storage = init.storage;
     this.#options = init.options;
     this.#dhtOptions = init.options.dht;
+    this.#portMapping = init.options.portMapping === true;
     this.#transport = init.options.transport ?? tcpTransport();
     this.#secure = init.secure;
     this.#limits = resolveLimits(init.options.limits);
@@ -380,6 +383,15 @@ export class ChatNode implements ChatNodeApi {
     this.#dhtOptions = dht;
   }
 
+  /**
+   * Turns port mapping (the `portMapping` option) on or off for the next host, as the desktop
+   * app's settings do. A mapping held by the current host stays until that host stops.
+   * @param on whether the next host asks the router to forward its port.
+   */
+  setPortMapping(on: boolean): void {
+    this.#portMapping = on;
+  }
+
   // Data, not branches: one handler per command.
   readonly #commands: {
     [C in ChatCommand['cmd']]: (command: Extract<ChatCommand, { cmd: C }>) => Promise<void> | void;
@@ -452,7 +464,7 @@ export class ChatNode implements ChatNodeApi {
       await codes.answerOnLan(codeOptions?.lanPort ?? lanDiscoveryPort(), address.port);
     }
     this.#hostAddresses = inviteAddresses(address.host);
-    if (this.#options.portMapping && !/^(127\.|::1$|localhost$)/.test(address.host)) {
+    if (this.#portMapping && !/^(127\.|::1$|localhost$)/.test(address.host)) {
       const mapping = await mapTcpPort({
         port: address.port,
         log: (line) => this.#log(line),

@@ -2,10 +2,14 @@ import type { ChatNodeApi } from '@cryptully/core/protocol';
 import type { DhtSettings } from '@cryptully/core/transport';
 
 /**
- * What the back end needs from core's `ChatNode`: all of {@link ChatNodeApi}, and `setDht` to
- * apply changed reach settings to the next host and join (core's `ChatNode.setDht`).
+ * What the back end needs from core's `ChatNode`: all of {@link ChatNodeApi}, and `setDht` and
+ * `setPortMapping` to apply changed reach settings to the next host and join (core's
+ * `ChatNode.setDht` and `ChatNode.setPortMapping`).
  */
-export type ChatEngine = ChatNodeApi & { setDht?(dht: DhtSettings | undefined): void };
+export type ChatEngine = ChatNodeApi & {
+  setDht?(dht: DhtSettings | undefined): void;
+  setPortMapping?(on: boolean): void;
+};
 
 /** Options the back end passes when it opens a chat node. */
 export interface OpenEngineOptions {

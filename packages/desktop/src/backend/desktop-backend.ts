@@ -5,6 +5,7 @@ import type {
   AppErrorEvent,
   AppEvent,
   AppPhase,
+  SettingsCommand,
   SettingsEvent,
 } from '../bridge/app-protocol.js';
 import { isUploadCommand } from '../bridge/parse-app-command.js';
@@ -49,20 +50,24 @@ export interface BackendOptions {
    * their place; their empty relay and bootstrap fields fall back to these.
    */
   dht?: DhtSettings;
-  /** Ask the router to forward the host's port (UPnP, NAT-PMP); default off. */
+  /**
+   * Ask the router to forward the host's port (UPnP, NAT-PMP); default off. A value saved in the
+   * app (`desktop-settings.json`) takes its place.
+   */
   portMapping?: boolean;
   /** Diagnostics for people (never secrets). */
   log?: (line: string) => void;
 }
 
 /** The settings the app shows before any were saved: its command line's. */
-function startupSettings(dht: DhtSettings | undefined): ReachSettings {
+function startupSettings(dht: DhtSettings | undefined, portMapping: boolean): ReachSettings {
   return {
     dht: dht !== undefined,
     relay: dht?.relayThrough ? Buffer.from(dht.relayThrough).toString('hex') : '',
     bootstrap: (dht?.bootstrap ?? [])
       .map(({ host, port }) => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`))
       .join(','),
+    portMapping,
   };
 }
 
@@ -97,8 +102,9 @@ export class DesktopBackend {
 
   private constructor(options: BackendOptions) {
     this.#options = options;
-    const saved = loadReachSettings(options.home, (line) => options.log?.(line));
-    this.#settings = saved ?? startupSettings(options.dht);
+    const portMapping = options.portMapping === true;
+    const saved = loadReachSettings(options.home, (line) => options.log?.(line), portMapping);
+    this.#settings = saved ?? startupSettings(options.dht, portMapping);
     this.#dht = saved ? reachDht(saved, options.dht) : options.dht;
   }
 
@@ -196,7 +202,7 @@ export class DesktopBackend {
           ...(credentials.name !== undefined ? { name: credentials.name } : {}),
           ...(credentials.passphrase !== undefined ? { passphrase: credentials.passphrase } : {}),
           ...(this.#dht ? { dht: this.#dht } : {}),
-          ...(this.#options.portMapping ? { portMapping: true } : {}),
+          ...(this.#settings.portMapping ? { portMapping: true } : {}),
           ...(this.#options.log ? { log: this.#options.log } : {}),
         });
         if (this.#closed) {
@@ -224,11 +230,13 @@ export class DesktopBackend {
   }
 
   /** Validates, saves and applies new reach settings (to the next host and join). */
-  async #saveSettings(command: ReachSettings): Promise<void> {
+  async #saveSettings(command: SettingsCommand): Promise<void> {
     const settings: ReachSettings = {
       dht: command.dht,
       relay: command.relay,
       bootstrap: command.bootstrap,
+      // A front end that does not send it (older drivers) leaves it as it was.
+      portMapping: command.portMapping ?? this.#settings.portMapping,
     };
     // Throws ERR_BAD_RELAY / ERR_BAD_BOOTSTRAP in one sentence: nothing is saved then.
     const dht = reachDht(settings, this.#options.dht);
@@ -236,8 +244,9 @@ export class DesktopBackend {
     this.#settings = settings;
     this.#dht = dht;
     this.#engine?.setDht?.(dht);
+    this.#engine?.setPortMapping?.(settings.portMapping);
     this.#options.log?.(
-      `network settings saved: DHT ${dht ? 'on' : 'off'}${dht?.relayThrough ? ', with a relay' : ''}`,
+      `network settings saved: DHT ${dht ? 'on' : 'off'}${dht?.relayThrough ? ', with a relay' : ''}, port mapping ${settings.portMapping ? 'on' : 'off'}`,
     );
     this.#broadcast(this.#settingsEvent());
   }

@@ -1,6 +1,7 @@
 /**
- * The desktop app's reach settings (the DHT on or off, a blind relay's key, bootstrap nodes):
- * what the CLI takes as `--no-dht`, `--relay` and `--bootstrap`, chosen in the app and kept in
+ * The desktop app's reach settings (the DHT on or off, a blind relay's key, bootstrap nodes, port
+ * mapping): what the CLI takes as `--no-dht`, `--relay`, `--bootstrap` and `--no-port-mapping`,
+ * chosen in the app and kept in
  * `<home>/desktop-settings.json`. Validated by core's {@link dhtSettings}, so the app and the CLI
  * accept and refuse exactly the same values.
  * @module
@@ -18,6 +19,8 @@ export interface ReachSettings {
   relay: string;
   /** `host:port,…` bootstrap nodes (for tests and private networks), or empty: the public ones. */
   bootstrap: string;
+  /** Ask the router to forward the host's TCP port (UPnP, NAT-PMP). */
+  portMapping: boolean;
 }
 
 /** The file, in Cryptully's data folder, that holds the app's settings. */
@@ -26,10 +29,12 @@ export const SETTINGS_FILE = 'desktop-settings.json';
 /**
  * The saved settings, or undefined when none were saved (or the file is unreadable, which the
  * log says: the app then runs on its command line's settings).
+ * @param portMapping the command line's choice, for a file saved before port mapping was a setting.
  */
 export function loadReachSettings(
   home: string,
   log: (line: string) => void = () => {},
+  portMapping = false,
 ): ReachSettings | undefined {
   let text: string;
   try {
@@ -43,6 +48,7 @@ export function loadReachSettings(
       dht: saved.dht !== false,
       relay: typeof saved.relay === 'string' ? saved.relay : '',
       bootstrap: typeof saved.bootstrap === 'string' ? saved.bootstrap : '',
+      portMapping: typeof saved.portMapping === 'boolean' ? saved.portMapping : portMapping,
     };
     reachDht(settings, undefined);
     return settings;

@@ -44,8 +44,9 @@ export interface AppErrorEvent {
 }
 
 /**
- * The app's reach settings (the CLI's `--no-dht`, `--relay`, `--bootstrap`), sent first to
- * every client and whenever they are saved. Empty strings: none (the public bootstrap nodes).
+ * The app's reach settings (the CLI's `--no-dht`, `--relay`, `--bootstrap`, `--no-port-mapping`),
+ * sent first to every client and whenever they are saved. Empty strings: none (the public
+ * bootstrap nodes).
  */
 export interface SettingsEvent {
   event: 'settings';
@@ -55,6 +56,8 @@ export interface SettingsEvent {
   relay: string;
   /** `host:port,…` bootstrap nodes, or empty. */
   bootstrap: string;
+  /** Ask the router to forward the host's TCP port (UPnP, NAT-PMP). */
+  portMapping: boolean;
 }
 
 /**
@@ -116,6 +119,8 @@ export interface SettingsCommand {
   dht: boolean;
   relay: string;
   bootstrap: string;
+  /** Port mapping (UPnP, NAT-PMP) for the next host; absent: left as it is. */
+  portMapping?: boolean;
 }
 
 /**

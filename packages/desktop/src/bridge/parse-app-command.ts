@@ -109,11 +109,15 @@ export function parseAppCommand(value: unknown): AppCommand {
     if (upload) return upload;
     if (record.cmd === 'settings') {
       if (typeof record.dht !== 'boolean') throw new CommandError('settings.dht must be a boolean');
+      if (record.portMapping !== undefined && typeof record.portMapping !== 'boolean') {
+        throw new CommandError('settings.portMapping must be a boolean');
+      }
       return {
         cmd: 'settings',
         dht: record.dht,
         relay: requireString(record.relay ?? '', 'settings.relay', 200, true).trim(),
         bootstrap: requireString(record.bootstrap ?? '', 'settings.bootstrap', 4096, true).trim(),
+        ...(record.portMapping !== undefined ? { portMapping: record.portMapping } : {}),
       };
     }
   }

@@ -69,7 +69,12 @@ type FieldsOf<E> = {
 // Data, not branches: every event's fields, read by one validator; typed from the events.
 const EVENTS: { [N in AppEvent['event']]: FieldsOf<Extract<AppEvent, { event: N }>> } = {
   'app-state': { state: req('phase'), name: opt('string'), fingerprint: opt('string') },
-  settings: { dht: req('boolean'), relay: req('string'), bootstrap: req('string') },
+  settings: {
+    dht: req('boolean'),
+    relay: req('string'),
+    bootstrap: req('string'),
+    portMapping: req('boolean'),
+  },
   ready: { fingerprint: req('string'), name: req('string') },
   listening: {
     host: req('string'),

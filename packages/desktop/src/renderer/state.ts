@@ -116,7 +116,7 @@ export interface ViewState {
   nextNoticeId: number;
   /** File transfers, oldest first; finished and failed ones stay until dismissed. */
   transfers: FileTransfer[];
-  /** The saved reach settings (DHT, relay, bootstrap), once the back end has sent them. */
+  /** The saved reach settings (DHT, relay, bootstrap, port mapping), once the back end has sent them. */
   settings: Omit<SettingsEvent, 'event'> | null;
 }
 
@@ -334,7 +334,7 @@ const ON_EVENT: { [E in AppEvent['event']]: Handler<E> } = {
   ready: (state, e) => ({ ...state, me: { name: e.name, fingerprint: e.fingerprint } }),
   settings: (state, e) => ({
     ...state,
-    settings: { dht: e.dht, relay: e.relay, bootstrap: e.bootstrap },
+    settings: { dht: e.dht, relay: e.relay, bootstrap: e.bootstrap, portMapping: e.portMapping },
   }),
   listening: (state, e) => ({
     ...state,

@@ -39,6 +39,10 @@ describe.skipIf(!canRun)('desktop UI in Chromium: network settings', () => {
     const dht = form.getByRole('checkbox', { name: /Reach friends on other networks/ });
     // Started with CRYPTULLY_NO_DHT=1: the settings show the DHT off.
     expect(await dht.isChecked()).toBe(false);
+    // And with CRYPTULLY_NO_PORT_MAPPING=1: port mapping off (never turned on here: no test may
+    // ask the machine's router).
+    const mapping = form.getByRole('checkbox', { name: 'Ask the router to forward my port' });
+    expect(await mapping.isChecked()).toBe(false);
 
     await form.getByRole('textbox', { name: /Relay key/ }).fill('not-a-key');
     await form.getByRole('button', { name: 'Save' }).click();
@@ -57,6 +61,7 @@ describe.skipIf(!canRun)('desktop UI in Chromium: network settings', () => {
       dht: true,
       relay: '',
       bootstrap,
+      portMapping: false,
     });
     await ui.shot(page, '20-network-settings');
 

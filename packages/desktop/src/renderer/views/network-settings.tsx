@@ -3,8 +3,9 @@ import type { ViewState } from '../state.js';
 import { useActions } from './app-context.js';
 
 /**
- * The reach settings (the CLI's `--no-dht`, `--relay`, `--bootstrap`): hole punching through
- * the DHT on or off, a blind relay's key, bootstrap nodes. Saved by the back end, which checks
+ * The reach settings (the CLI's `--no-dht`, `--relay`, `--bootstrap`, `--no-port-mapping`): hole
+ * punching through the DHT on or off, a blind relay's key, bootstrap nodes, asking the router to
+ * forward the host's port. Saved by the back end, which checks
  * them as the CLI does; they apply to the next host and join.
  */
 export function NetworkSettings({ state }: { state: ViewState }) {
@@ -13,32 +14,46 @@ export function NetworkSettings({ state }: { state: ViewState }) {
   const [dht, setDht] = useState(saved?.dht ?? true);
   const [relay, setRelay] = useState(saved?.relay ?? '');
   const [bootstrap, setBootstrap] = useState(saved?.bootstrap ?? '');
+  const [portMapping, setPortMapping] = useState(saved?.portMapping ?? false);
   useEffect(() => {
     if (!saved) return;
     setDht(saved.dht);
     setRelay(saved.relay);
     setBootstrap(saved.bootstrap);
+    setPortMapping(saved.portMapping);
   }, [saved]);
   const changed =
     saved !== null &&
-    (dht !== saved.dht || relay.trim() !== saved.relay || bootstrap.trim() !== saved.bootstrap);
+    (dht !== saved.dht ||
+      relay.trim() !== saved.relay ||
+      bootstrap.trim() !== saved.bootstrap ||
+      portMapping !== saved.portMapping);
   const submit = (event: Event) => {
     event.preventDefault();
-    send({ cmd: 'settings', dht, relay: relay.trim(), bootstrap: bootstrap.trim() });
+    send({
+      cmd: 'settings',
+      dht,
+      relay: relay.trim(),
+      bootstrap: bootstrap.trim(),
+      portMapping,
+    });
   };
   return (
     <details class="card network-settings">
       <summary>Network settings</summary>
       <form onSubmit={submit} aria-label="Network settings">
-        <label class="check">
-          <input
-            type="checkbox"
-            name="dht"
-            checked={dht}
-            onChange={(e) => setDht(e.currentTarget.checked)}
-          />
-          <span>Reach friends on other networks (hole punching through the DHT)</span>
-        </label>
+        <CheckSetting
+          name="dht"
+          label="Reach friends on other networks (hole punching through the DHT)"
+          checked={dht}
+          onChange={setDht}
+        />
+        <CheckSetting
+          name="portMapping"
+          label="Ask the router to forward my port (UPnP / NAT-PMP)"
+          checked={portMapping}
+          onChange={setPortMapping}
+        />
         <TextSetting
           name="relay"
           label='Relay key (from "cryptully relay", for routers that cannot be punched)'
@@ -61,6 +76,26 @@ export function NetworkSettings({ state }: { state: ViewState }) {
         </div>
       </form>
     </details>
+  );
+}
+
+/** One labelled checkbox of the settings. */
+function CheckSetting(props: {
+  name: string;
+  label: string;
+  checked: boolean;
+  onChange: (checked: boolean) => void;
+}) {
+  return (
+    <label class="check">
+      <input
+        type="checkbox"
+        name={props.name}
+        checked={props.checked}
+        onChange={(e) => props.onChange(e.currentTarget.checked)}
+      />
+      <span>{props.label}</span>
+    </label>
   );
 }
 
