@@ -100,7 +100,7 @@ export function renderHelp(command: CommandSpec): string {
     parts.push(
       wrap(
         'In a chat, type a message and press Enter; /help lists the commands (/invite, ' +
-          '/verify, /accept, /reject, /peers, /name, /switch, /quit).',
+          '/verify, /ask, /accept, /reject, /send, /peers, /name, /switch, /quit).',
         '',
       ),
     );
