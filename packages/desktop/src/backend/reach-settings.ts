@@ -7,8 +7,8 @@
  * @module
  */
 import { readFileSync } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '@cryptully/core/storage';
 import { type DhtSettings, dhtSettings } from '@cryptully/core/transport';
 
 /** The settings as a person types them (empty strings: none). */
@@ -58,12 +58,12 @@ export function loadReachSettings(
   }
 }
 
-/** Saves the settings (replacing the file in one step, readable by its owner only). */
+/**
+ * Saves the settings with core's {@link writeFileAtomic} (one step, readable by its owner only,
+ * no half-written file after a crash).
+ */
 export async function saveReachSettings(home: string, settings: ReachSettings): Promise<void> {
-  const file = join(home, SETTINGS_FILE);
-  const temporary = `${file}.${process.pid}.tmp`;
-  await writeFile(temporary, `${JSON.stringify(settings, null, 2)}\n`, { mode: 0o600 });
-  await rename(temporary, file);
+  await writeFileAtomic(join(home, SETTINGS_FILE), `${JSON.stringify(settings, null, 2)}\n`);
 }
 
 /**
