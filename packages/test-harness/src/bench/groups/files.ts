@@ -128,14 +128,14 @@ async function cryptullyFigure(
       id: 'files.cryptully',
       group: 'files',
       label: `send a ${size / MIB} MiB file, CLI to CLI (accept to hash checked)`,
-      value: round(size / 1e6 / (ms / 1000), 1),
+      value: round(size / 1e6 / (ms / 1000)),
       unit: 'MB/s',
       better: 'higher',
       reference: 'files.magic-wormhole',
       details: {
-        seconds: round(ms / 1000, 2),
-        peakRssReceiverMiB: round(peakHost / MIB, 1),
-        peakRssSenderMiB: round(peakJoiner / MIB, 1),
+        seconds: round(ms / 1000),
+        peakRssReceiverMiB: round(peakHost / MIB),
+        peakRssSenderMiB: round(peakJoiner / MIB),
       },
     };
   } finally {
@@ -186,11 +186,11 @@ async function wormholeFigure(
       id: 'files.magic-wormhole',
       group: 'files',
       label: `the same file with magic-wormhole (local mailbox and transit relay)`,
-      value: round(size / 1e6 / (ms / 1000), 1),
+      value: round(size / 1e6 / (ms / 1000)),
       unit: 'MB/s',
       better: 'higher',
       isReference: true,
-      details: { seconds: round(ms / 1000, 2) },
+      details: { seconds: round(ms / 1000) },
     };
   } finally {
     for (const server of servers) server.kill();
@@ -262,11 +262,11 @@ async function scpFigure(file: string, size: number, work: string): Promise<Figu
       id: 'files.scp',
       group: 'files',
       label: 'the same file with scp to localhost (OpenSSH, ed25519 keys)',
-      value: round(size / 1e6 / (ms / 1000), 1),
+      value: round(size / 1e6 / (ms / 1000)),
       unit: 'MB/s',
       better: 'higher',
       isReference: true,
-      details: { seconds: round(ms / 1000, 2) },
+      details: { seconds: round(ms / 1000) },
     };
   } finally {
     sshd.child.kill();
