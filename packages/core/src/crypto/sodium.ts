@@ -144,16 +144,36 @@ function makeChaChaPoly(sodium: Sodium): CipherFunction {
 }
 
 /**
+ * How many secrets may live in guarded memory at once. Each `sodium_malloc` maps its own pages
+ * with guard pages around them (about four memory mappings), and past the kernel's
+ * `vm.max_map_count` (65,530 by default) it returns NULL, which sodium-native turns into an
+ * abort of the whole process rather than an error: measured at about 16,000 live ChatNodes in one
+ * process (the bench's dialer). A process holds a handful of identity keys; the rest get plain
+ * buffers, still zeroed on dispose.
+ */
+export const MAX_GUARDED_SECRETS = 1024;
+let guardedSecrets = 0;
+const guardedReleased = new FinalizationRegistry<undefined>(() => {
+  guardedSecrets--;
+});
+
+/**
  * A copy of a long-lived secret in libsodium's guarded memory (guard pages, locked out of
- * swap); a plain buffer when the process may not lock more memory or map more pages.
+ * swap); a plain buffer when the process may not lock more memory or map more pages, or already
+ * holds {@link MAX_GUARDED_SECRETS} guarded secrets.
  */
 function secureCopy(sodium: Sodium, secret: Uint8Array): Uint8Array {
-  let copy: Uint8Array;
-  try {
-    copy = sodium.sodium_malloc(secret.length);
-  } catch {
-    copy = new Uint8Array(secret.length);
+  let copy: Uint8Array | undefined;
+  if (guardedSecrets < MAX_GUARDED_SECRETS) {
+    try {
+      copy = sodium.sodium_malloc(secret.length);
+      guardedSecrets++;
+      guardedReleased.register(copy, undefined);
+    } catch {
+      copy = undefined;
+    }
   }
+  copy ??= new Uint8Array(secret.length);
   copy.set(secret);
   return copy;
 }

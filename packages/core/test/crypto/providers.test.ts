@@ -156,6 +156,23 @@ describe('crypto providers', () => {
     expect(toHex(longLived.dh(peer))).toBe(toHex(node.x25519.dh(identity.privateKey, peer)));
   });
 
+  it('holds 20,000 long-lived keys at once without the process aborting (kernel map limit)', async () => {
+    // Each guarded libsodium allocation takes several memory maps; past vm.max_map_count
+    // (65,530) sodium_malloc returns NULL and sodium-native aborts the process (16,000 ChatNodes
+    // in the bench's dialer did). A fresh process, so an abort fails this test and nothing else.
+    const built = join(import.meta.dirname, '..', '..', 'dist', 'crypto', 'index.js');
+    const script = `import(${JSON.stringify(built)}).then(({ sodiumCryptoProvider, randomBytes }) => {
+      const x = sodiumCryptoProvider().x25519;
+      const peer = x.generateKeyPair().publicKey;
+      const held = [];
+      for (let i = 0; i < 20000; i++) held.push(x.preparePrivateKey(randomBytes(32), { longLived: true }));
+      const first = held[0].dh(peer), last = held[held.length - 1].dh(peer);
+      console.log(held.length, first.length, last.length);
+    })`;
+    const { stdout } = await run(process.execPath, ['-e', script], { timeout: 60_000 });
+    expect(stdout.trim()).toBe('20000 32 32');
+  }, 70_000);
+
   it('wipes a prepared libsodium key on dispose, after which it refuses to compute', () => {
     const key = sodium!.x25519.generateKeyPair();
     const prepared = sodium!.x25519.preparePrivateKey(key.privateKey);
