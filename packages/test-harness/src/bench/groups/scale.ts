@@ -15,6 +15,10 @@ import { raiseFdLimit, startWorker, type Worker } from '../workers/ipc.js';
  */
 
 const WANTED_FD_LIMIT = 65_536;
+/** Descriptors the host keeps for itself (listener, stdio, IPC, libraries): not for sessions. */
+const FD_MARGIN = 100;
+/** Where the full ramp stops when the open-file limit would allow more (it takes ~8 s per 1,000). */
+const RAMP_CAP = 25_000;
 
 interface RssReply {
   type: 'rss';
@@ -140,7 +144,8 @@ export async function runScaleGroup(options: GroupOptions): Promise<GroupResult>
   // reuse): a warm-up as large as the measured batch keeps that out of the per-session figure.
   const warmup = options.quick ? 200 : 1000;
   const measured = options.quick ? 200 : 1000;
-  const target = options.quick ? 1000 : 10_000;
+  // The full ramp aims at the host's open-file limit (issue 15), known once the rig runs.
+  let target = options.quick ? 1000 : 10_000;
   const step = options.quick ? 250 : 1000;
 
   const engine = options.fallback ? 'not used with --fallback' : await loadEngine();
@@ -151,7 +156,7 @@ export async function runScaleGroup(options: GroupOptions): Promise<GroupResult>
       ? { script: 'scale-host', args: [linkMode], dialer: linkMode, what: 'secure link' }
       : {
           script: 'chat-host',
-          args: [String(target + warmup + 100)],
+          args: [String(RAMP_CAP + warmup + FD_MARGIN)],
           dialer: 'engine',
           what: 'ChatNode session',
         };
@@ -161,14 +166,22 @@ export async function runScaleGroup(options: GroupOptions): Promise<GroupResult>
     );
   }
 
-  options.progress(
-    `scale: ${main.what}s, RSS over ${measured} after ${warmup}, then towards ${target}`,
-  );
   const rig = await startRig(main.script, main.args, main.dialer, options);
   if (typeof rig === 'string') {
     notes.push(`scale: not measured: ${rig}`);
     return { group: 'scale', figures, notes, durationMs: Date.now() - started };
   }
+  if (!options.quick && rig.fdLimits.host !== undefined) {
+    target = Math.min(rig.fdLimits.host - FD_MARGIN, RAMP_CAP);
+    if (rig.fdLimits.host - FD_MARGIN > RAMP_CAP) {
+      notes.push(
+        `scale: the ramp stops at ${RAMP_CAP.toLocaleString('en-US')} (the open-file limit would allow more)`,
+      );
+    }
+  }
+  options.progress(
+    `scale: ${main.what}s, RSS over ${measured} after ${warmup}, then towards ${target}`,
+  );
   try {
     const raised = (rig.fdLimits.host ?? 0) >= WANTED_FD_LIMIT;
     notes.push(
