@@ -343,8 +343,9 @@ function malformed(message: string): SessionProtocolError {
   return new SessionProtocolError('ERR_SESSION_MALFORMED', message);
 }
 
+/** The UTF-8 length of a string, counted without encoding it. */
 function byteLength(text: string): number {
-  return utf8Encoder.encode(text).length;
+  return Buffer.byteLength(text, 'utf8');
 }
 
 function checkString(where: string, value: unknown, maxBytes: number, allowEmpty: boolean): void {
@@ -352,7 +353,8 @@ function checkString(where: string, value: unknown, maxBytes: number, allowEmpty
   if (!allowEmpty && value.length === 0) throw malformed(`${where} must not be empty`);
   // A lone surrogate cannot be encoded as UTF-8: refuse it rather than send U+FFFD.
   if (LONE_SURROGATE.test(value)) throw malformed(`${where} is not valid Unicode`);
-  if (value.length > maxBytes || byteLength(value) > maxBytes) {
+  // A UTF-16 unit never takes more than 3 UTF-8 bytes: short strings need no counting.
+  if (value.length > maxBytes || (value.length * 3 > maxBytes && byteLength(value) > maxBytes)) {
     throw malformed(`${where} is longer than ${maxBytes} bytes`);
   }
 }
@@ -371,7 +373,7 @@ function checkStringList(
 ): void {
   if (!Array.isArray(value)) throw malformed(`${where} must be a list`);
   if (value.length > maxItems) throw malformed(`${where} has more than ${maxItems} items`);
-  for (const [index, item] of value.entries()) check(`${where}[${index}]`, item);
+  for (let index = 0; index < value.length; index++) check(`${where}[${index}]`, value[index]);
 }
 
 /**
@@ -473,19 +475,48 @@ const FIELD_CHECKS: Record<FieldKind, (where: string, value: unknown) => void> =
   },
 };
 
+/** One field of a type, with its check and its name in errors, prepared once. */
+interface PreparedField {
+  field: string;
+  optional: boolean;
+  where: string;
+  check: (where: string, value: unknown) => void;
+}
+
+/** Each type's fields in table order, flattened once (not an `Object.entries` per message). */
+const PREPARED_FIELDS: ReadonlyMap<string, readonly PreparedField[]> = new Map(
+  Object.entries(MESSAGE_TYPES).map(([type, spec]) => [
+    type,
+    Object.entries(spec.fields).map(([field, fieldSpec]) => ({
+      field,
+      optional: fieldSpec.optional === true,
+      where: `${type}.${field}`,
+      check: FIELD_CHECKS[fieldSpec.kind],
+    })),
+  ]),
+);
+
 /** Checks a record against a type's field table; returns only the known fields. */
 function checkFields(type: SessionMessageType, record: Record<string, unknown>): SessionMessage {
   const out: Record<string, unknown> = { t: type };
-  for (const [field, spec] of Object.entries(MESSAGE_TYPES[type].fields)) {
+  for (const { field, optional, where, check } of PREPARED_FIELDS.get(type)!) {
     const value = record[field];
     if (value === undefined) {
-      if (!spec.optional) throw malformed(`${type} needs a "${field}" field`);
+      if (!optional) throw malformed(`${type} needs a "${field}" field`);
       continue;
     }
-    FIELD_CHECKS[spec.kind](`${type}.${field}`, value);
+    check(where, value);
     out[field] = Array.isArray(value) ? [...value] : value;
   }
   return out as unknown as SessionMessage;
+}
+
+/** The JSON text of a message (fields checked, unknown ones dropped), before UTF-8. */
+function messageJson(message: SessionMessage): string {
+  const spec = MESSAGE_TYPES[message.t];
+  if (spec === undefined) throw malformed(`unknown message type ${JSON.stringify(message.t)}`);
+  const checked = checkFields(message.t, message as unknown as Record<string, unknown>) as object;
+  return JSON.stringify(spec.mandatory ? checked : { ...checked, o: true });
 }
 
 /**
@@ -495,11 +526,7 @@ function checkFields(type: SessionMessageType, record: Record<string, unknown>):
  * @example encodeMessage({ t: 'chat', id: 'a1', at: 0, text: 'hi' })
  */
 export function encodeMessage(message: SessionMessage): Uint8Array {
-  const spec = MESSAGE_TYPES[message.t];
-  if (spec === undefined) throw malformed(`unknown message type ${JSON.stringify(message.t)}`);
-  const checked = checkFields(message.t, message as unknown as Record<string, unknown>) as object;
-  const wire = spec.mandatory ? checked : { ...checked, o: true };
-  const bytes = utf8Encoder.encode(JSON.stringify(wire));
+  const bytes = utf8Encoder.encode(messageJson(message));
   if (bytes.length > MAX_SESSION_MESSAGE_BYTES) throw malformed('message too large');
   return bytes;
 }
@@ -520,7 +547,13 @@ const SPACE = 0x20;
 export function paddedLength(n: number): number {
   const least = n + PAD_MEMBER.length;
   const largest = PAD_BUCKETS[PAD_BUCKETS.length - 1]!;
-  const bucket = PAD_BUCKETS.find((b) => b >= least) ?? Math.ceil(least / largest) * largest;
+  let bucket = Math.ceil(least / largest) * largest;
+  for (const b of PAD_BUCKETS) {
+    if (b >= least) {
+      bucket = b;
+      break;
+    }
+  }
   return bucket <= MAX_SESSION_MESSAGE_BYTES ? bucket : n;
 }
 
@@ -533,14 +566,39 @@ export function paddedLength(n: number): number {
 export function padMessage(bytes: Uint8Array): Uint8Array {
   const target = paddedLength(bytes.length);
   if (target === bytes.length) return bytes;
-  const out = new Uint8Array(target).fill(SPACE);
+  const out = new Uint8Array(target);
   // `{...}` becomes `{...,"pad":"   "}`: the member goes before the closing brace.
   out.set(bytes.subarray(0, bytes.length - 1), 0);
-  let at = bytes.length - 1;
-  out.set(utf8Encoder.encode(',"pad":"'), at);
-  at = target - 2;
-  out[at] = 0x22; // "
-  out[at + 1] = 0x7d; // }
+  fillPad(out, bytes.length - 1);
+  return out;
+}
+
+const PAD_OPEN = utf8Encoder.encode(',"pad":"');
+
+/** Writes `,"pad":"  …  "}` from `at` to the end of `out`. */
+function fillPad(out: Uint8Array, at: number): void {
+  out.set(PAD_OPEN, at);
+  out.fill(SPACE, at + PAD_OPEN.length, out.length - 2);
+  out[out.length - 2] = 0x22; // "
+  out[out.length - 1] = 0x7d; // }
+}
+
+/**
+ * {@link encodeMessage} and {@link padMessage} in one pass, byte for byte the same result:
+ * the JSON is encoded once, straight into the padded buffer.
+ * @throws {SessionProtocolError} as {@link encodeMessage}.
+ * @example encodePaddedMessage({ t: 'ping' }).length // => 128
+ */
+export function encodePaddedMessage(message: SessionMessage): Uint8Array {
+  const json = messageJson(message);
+  const length = byteLength(json);
+  if (length > MAX_SESSION_MESSAGE_BYTES) throw malformed('message too large');
+  const target = paddedLength(length);
+  if (target === length) return utf8Encoder.encode(json);
+  const out = new Uint8Array(target);
+  // The JSON without its closing brace, then the pad member and the brace.
+  utf8Encoder.encodeInto(json, out.subarray(0, length - 1));
+  fillPad(out, length - 1);
   return out;
 }
 

@@ -12,7 +12,7 @@
  * learns the host's code only by making a request the host's user sees.
  * @module
  */
-import { randomBytes, toHex } from '../crypto/index.js';
+import { randomPublicHex } from '../crypto/index.js';
 import { CryptullyError } from '../errors.js';
 import { decodeChunk, type FileChunk, isChunk } from '../files/transfer-wire.js';
 import type { TypingState } from '../protocol/events.js';
@@ -20,13 +20,12 @@ import {
   CAPABILITIES,
   chatTextProblem,
   decodeMessage,
-  encodeMessage,
+  encodePaddedMessage,
   FILE_CAPABILITY,
   type FileMessage,
   type HelloMessage,
   MAX_REASON_MESSAGE_BYTES,
   MAX_TEXT_BYTES,
-  padMessage,
   SESSION_PROTOCOL_VERSION,
   type SessionMessage,
   SessionProtocolError,
@@ -184,7 +183,7 @@ const utf8 = new TextEncoder();
 
 /** A fresh chat message id: 16 random hex digits (64 bits). */
 export function newMessageId(): string {
-  return toHex(randomBytes(8));
+  return randomPublicHex(8);
 }
 
 /** Makes a peer-supplied sentence safe for display and logs, and cuts it to 200 code points. */
@@ -671,7 +670,7 @@ export class Session {
 
   #emit(step: SessionStep, message: SessionMessage, now: number): void {
     // Padded to a bucket: frame lengths do not tell typing notices or texts apart.
-    step.out.push(padMessage(encodeMessage(message)));
+    step.out.push(encodePaddedMessage(message));
     this.#lastSentAt = now;
   }
 

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   decodeMessage,
   encodeMessage,
+  encodePaddedMessage,
   MAX_SESSION_MESSAGE_BYTES,
   PAD_BUCKETS,
   paddedLength,
@@ -52,5 +53,52 @@ describe('padding inner messages to buckets', () => {
       expect(padded.length).toBe(paddedLength(bytes.length));
       expect(decodeMessage(padded)).toEqual(decodeMessage(bytes));
     }
+  });
+
+  it('encodes and pads in one pass to exactly the bytes of padMessage(encodeMessage(m))', () => {
+    const offer = (lastPath: string) => ({
+      t: 'file-offer' as const,
+      id: 'f1',
+      name: 'folder',
+      size: 1,
+      type: 'application/octet-stream',
+      sha256: 'a'.repeat(64),
+      kind: 'folder' as const,
+      entries: [
+        ...Array.from({ length: 127 }, (_, i) => ({ path: `${i}/${'p'.repeat(1000)}`, size: 0 })),
+        { path: lastPath, size: 1 },
+      ],
+    });
+    // A folder offer tuned to 4 bytes under the session limit: too long to pad, sent as it is.
+    const base = encodeMessage(offer('x')).length;
+    const unpaddable = offer('x'.repeat(1 + MAX_SESSION_MESSAGE_BYTES - 4 - base));
+    expect(encodeMessage(unpaddable).length).toBe(MAX_SESSION_MESSAGE_BYTES - 4);
+    const messages = [
+      { t: 'ping' },
+      { t: 'typing', state: 'paused' },
+      { t: 'receipt', ids: ['9f2c4e1a7b3d5068'] },
+      { t: 'chat', id: 'a1', at: 5, text: 'hi' },
+      { t: 'chat', id: 'a1', at: 5, text: 'héllo wörld, 你好, 🙂 "quoted" \\ tab\tend' },
+      ...[60, 61, 62, 63, 64, 65, 66].map((n) => ({
+        t: 'chat',
+        id: 'b',
+        at: 0,
+        text: 'é'.repeat(n),
+      })),
+      { t: 'chat', id: 'c', at: 0, text: '🙂'.repeat(4096) },
+      { t: 'chat', id: 'd', at: 0, text: '"'.repeat(16384) },
+      { t: 'smp', tlv: 'AAAA' },
+      unpaddable,
+    ];
+    for (const message of messages) {
+      const expected = padMessage(encodeMessage(message as never));
+      expect(Buffer.from(encodePaddedMessage(message as never)).equals(Buffer.from(expected))).toBe(
+        true,
+      );
+    }
+    expect(encodePaddedMessage(unpaddable).length).toBe(MAX_SESSION_MESSAGE_BYTES - 4);
+    expect(() =>
+      encodePaddedMessage(offer('x'.repeat(1 + MAX_SESSION_MESSAGE_BYTES + 1 - base))),
+    ).toThrow(/too large/);
   });
 });
