@@ -161,7 +161,11 @@ export class InvalidTextError extends CryptullyError {
  */
 export function checkChatText(text: string): void {
   // The length in UTF-16 units bounds the UTF-8 length from below: no encoding of a huge text.
-  if (text.length > MAX_TEXT_BYTES || utf8.encode(text).length > MAX_TEXT_BYTES) {
+  // A UTF-16 unit takes at most 3 UTF-8 bytes: short texts need no counting.
+  if (
+    text.length > MAX_TEXT_BYTES ||
+    (text.length * 3 > MAX_TEXT_BYTES && Buffer.byteLength(text, 'utf8') > MAX_TEXT_BYTES)
+  ) {
     throw new InvalidTextError(
       'ERR_TEXT_TOO_LONG',
       `A message can be at most ${MAX_TEXT_BYTES} bytes long.`,
