@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import type { KeyPair } from '@cryptully/core/crypto';
+import { type KeyPair, type PreparedPrivateKey, x25519 } from '@cryptully/core/crypto';
 import { noiseInitiate, noiseRespond } from './noise-link.js';
 
 /**
@@ -31,11 +31,15 @@ export interface SecureApi {
 }
 
 interface ChannelAdapterModule {
-  secureInitiate?: (stream: Duplex, options: { staticKeyPair: KeyPair }) => Promise<SecureLink>;
+  secureInitiate?: (
+    stream: Duplex,
+    options: { staticKeyPair: KeyPair; preparedStaticKey?: PreparedPrivateKey },
+  ) => Promise<SecureLink>;
   secureRespond?: (
     stream: Duplex,
     options: {
       staticKeyPair: KeyPair;
+      preparedStaticKey?: PreparedPrivateKey;
       onPrelude(prelude: unknown): { payload: Uint8Array; psk?: Uint8Array; close?: boolean };
     },
   ) => Promise<SecureLink>;
@@ -43,6 +47,21 @@ interface ChannelAdapterModule {
 
 interface ChannelModule {
   encodeHandshakeStatus?: (status: 'ok') => Uint8Array;
+}
+
+const preparedKeys = new WeakMap<KeyPair, PreparedPrivateKey>();
+
+/**
+ * A key pair's private key prepared once (`x25519.preparePrivateKey`) for all its handshakes,
+ * as a ChatNode prepares its identity key: not a base-point multiplication per handshake.
+ */
+function prepared(keyPair: KeyPair): PreparedPrivateKey {
+  let key = preparedKeys.get(keyPair);
+  if (key === undefined) {
+    key = x25519.preparePrivateKey(keyPair.privateKey);
+    preparedKeys.set(keyPair, key);
+  }
+  return key;
 }
 
 /** Loads a module by name, or undefined when it or its build is missing. */
@@ -67,9 +86,14 @@ export async function loadSecureApi(forceFallback = false): Promise<SecureApi> {
     return {
       kind: 'channel',
       description: 'Cryptully channel (secureInitiate/secureRespond: prelude, XX, framed records)',
-      initiate: (stream, keyPair) => secureInitiate(stream, { staticKeyPair: keyPair }),
+      initiate: (stream, keyPair) =>
+        secureInitiate(stream, { staticKeyPair: keyPair, preparedStaticKey: prepared(keyPair) }),
       respond: (stream, keyPair) =>
-        secureRespond(stream, { staticKeyPair: keyPair, onPrelude: () => ({ payload: ok }) }),
+        secureRespond(stream, {
+          staticKeyPair: keyPair,
+          preparedStaticKey: prepared(keyPair),
+          onPrelude: () => ({ payload: ok }),
+        }),
     };
   }
   return {
