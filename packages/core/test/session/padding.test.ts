@@ -2,6 +2,7 @@
 // bucket, receivers read it as the same message, and typing states cannot be told apart by size.
 import { describe, expect, it } from 'vitest';
 import {
+  chatTextProblem,
   decodeMessage,
   encodeMessage,
   encodePaddedMessage,
@@ -10,6 +11,7 @@ import {
   paddedLength,
   padMessage,
 } from '../../src/session/messages.js';
+import { checkChatText } from '../../src/session/session.js';
 
 const decoder = new TextDecoder();
 
@@ -100,5 +102,20 @@ describe('padding inner messages to buckets', () => {
     expect(() =>
       encodePaddedMessage(offer('x'.repeat(1 + MAX_SESSION_MESSAGE_BYTES + 1 - base))),
     ).toThrow(/too large/);
+  });
+});
+
+describe('the chat text limit, counted in UTF-8 bytes', () => {
+  it('takes 3-byte characters up to 16 KiB and refuses one more, in both checks', () => {
+    // 5,461 three-byte characters are 16,383 bytes; 5,462 are 16,386 (over 16,384).
+    expect(() => checkChatText('€'.repeat(5461))).not.toThrow();
+    expect(() => checkChatText('€'.repeat(5462))).toThrow(
+      expect.objectContaining({ code: 'ERR_TEXT_TOO_LONG' }),
+    );
+    expect(chatTextProblem('€'.repeat(5462))).toMatch(/longer than 16384 bytes/);
+    expect(() => checkChatText(`${'a'.repeat(16383)}€`)).toThrow(
+      expect.objectContaining({ code: 'ERR_TEXT_TOO_LONG' }),
+    );
+    expect(() => checkChatText('a'.repeat(16384))).not.toThrow();
   });
 });
