@@ -312,6 +312,8 @@ export class Conversations {
       // first, so that a front end may accept from inside its event handler.
       const secret = this.#secrets.get(c);
       if (c.role === 'host' && secret && 'hostNonce' in secret) {
+        // Revealed once: an idle session need not keep it.
+        this.#secrets.delete(c);
         c.introduceSelf(toHex(secret.hostNonce));
       }
       this.#o.emit({
@@ -334,6 +336,8 @@ export class Conversations {
    */
   #openHostCommitment(c: PeerConnection, nonceHex: string | undefined): boolean {
     const secret = this.#secrets.get(c);
+    // Opened (or not) once: an idle session need not keep it.
+    this.#secrets.delete(c);
     const nonce = nonceHex === undefined ? undefined : fromHex(nonceHex);
     if (
       secret &&

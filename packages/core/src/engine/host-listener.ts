@@ -285,8 +285,13 @@ export class HostListener {
             channel.destroy();
             return;
           }
+          const nonce = hostNonce!;
+          // The socket's close handler keeps this scope alive as long as the session: keep no
+          // secret (or its 250 bytes per idle session) in it.
+          hostNonce = undefined;
+          settleCode = undefined;
           try {
-            this.#o.onChannel({ channel, remote, invited, byCode, via, hostNonce: hostNonce! });
+            this.#o.onChannel({ channel, remote, invited, byCode, via, hostNonce: nonce });
           } catch (error) {
             // Thrown here it would be an unhandled rejection, which ends the process.
             this.#o.log(`starting the session with ${where} failed: ${(error as Error)?.message}`);

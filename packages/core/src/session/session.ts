@@ -227,7 +227,8 @@ export class Session {
   readonly #typingPerMs: number;
   #started = false;
   #holding = false;
-  readonly #held: Array<{ id: string; text: string; at: number }> = [];
+  /** Made on first use: most sessions are never held. */
+  #held: Array<{ id: string; text: string; at: number }> | undefined;
 
   constructor(options: SessionOptions) {
     this.role = options.role;
@@ -237,7 +238,8 @@ export class Session {
       name: options.hello.name,
       client: options.hello.client,
       version: options.hello.version,
-      caps: [...(options.hello.caps ?? CAPABILITIES)],
+      // The frozen default list is shared by every session (encoding copies it anyway).
+      caps: (options.hello.caps === undefined ? CAPABILITIES : [...options.hello.caps]) as string[],
     };
     this.#keepAliveMs = options.keepAliveMs ?? DEFAULT_KEEP_ALIVE_MS;
     this.#idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
@@ -397,7 +399,9 @@ export class Session {
     const step = newStep();
     this.#holding = false;
     if (this.#state !== 'closed') {
-      for (const message of this.#held.splice(0)) this.#onChat(message, step, now);
+      const held = this.#held ?? [];
+      this.#held = undefined;
+      for (const message of held) this.#onChat(message, step, now);
     }
     if (this.#state === 'active') {
       for (const message of this.#outgoing) this.#transmit(step, message, now);
@@ -603,6 +607,7 @@ export class Session {
 
   #onChat(message: { id: string; text: string; at: number }, step: SessionStep, now: number) {
     if (this.#holding) {
+      this.#held ??= [];
       if (this.#held.length < MAX_HELD_MESSAGES) this.#held.push(message);
       return;
     }
