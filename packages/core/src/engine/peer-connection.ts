@@ -117,10 +117,14 @@ export class PeerConnection implements DeadlineOwner {
   #ended = false;
   /** A send failed: nothing more is sent; the channel's close event ends the session. */
   #lost = false;
-  readonly #closed: Promise<void>;
-  #resolveClosed!: () => void;
+  /** Whether the channel has closed. */
+  #channelClosed = false;
+  /** Made only when someone waits for the close (see {@link closed}): not per idle session. */
+  #closed: Promise<void> | undefined;
+  #resolveClosed: (() => void) | undefined;
   /** Callbacks waiting for the channel to take more (file chunks); made on first use. */
   #drainWaiters: Array<() => void> | undefined;
+  #listensForDrain = false;
 
   constructor(init: PeerConnectionInit) {
     this.channel = init.channel;
@@ -138,13 +142,15 @@ export class PeerConnection implements DeadlineOwner {
     this.#clock = init.clock;
     this.#deadlines = init.deadlines;
     this.#hooks = init.hooks;
-    this.#closed = new Promise((resolve) => {
-      this.#resolveClosed = resolve;
-    });
   }
 
   /** Resolves once the channel has closed. */
   get closed(): Promise<void> {
+    this.#closed ??= this.#channelClosed
+      ? Promise.resolve()
+      : new Promise((resolve) => {
+          this.#resolveClosed = resolve;
+        });
     return this.#closed;
   }
 
@@ -333,16 +339,11 @@ export class PeerConnection implements DeadlineOwner {
   start(): void {
     this.channel.on('message', (bytes) => this.#run((now) => this.#session.receive(bytes, now)));
     this.channel.on('close', (error) => {
-      this.#resolveClosed();
+      this.#channelClosed = true;
+      this.#resolveClosed?.();
       const why = (error && CHANNEL_CLOSE_REASONS[error.code]) || CONNECTION_LOST;
       if (error) this.#hooks.log(`connection with ${this.remote} closed: ${error.code}`);
       this.abort(why.reason, why.message);
-    });
-    this.channel.on('drain', () => {
-      const waiters = this.#drainWaiters;
-      if (waiters === undefined) return;
-      this.#drainWaiters = undefined;
-      for (const fn of waiters) fn();
     });
     this.#run((now) => this.#session.start(now));
   }
@@ -366,6 +367,16 @@ export class PeerConnection implements DeadlineOwner {
 
   /** Calls `fn` once, at the channel's next `drain`. */
   whenDrained(fn: () => void): void {
+    if (!this.#listensForDrain) {
+      // Listened to from the first wait on: an idle session keeps no drain listener.
+      this.#listensForDrain = true;
+      this.channel.on('drain', () => {
+        const waiters = this.#drainWaiters;
+        if (waiters === undefined) return;
+        this.#drainWaiters = undefined;
+        for (const waiter of waiters) waiter();
+      });
+    }
     this.#drainWaiters ??= [];
     this.#drainWaiters.push(fn);
   }
