@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '../errors.js';
+import { allocFilledLater } from './alloc.js';
 import { FRAME_HEADER_BYTES, MAX_FRAME_BYTES } from './constants.js';
 import { type ChannelError, ChannelProtocolError, FrameTooLargeError } from './errors.js';
 
@@ -122,7 +123,8 @@ export class FrameDecoder {
         this.#lastReassembled = false;
         return chunk.subarray(offset, offset + length);
       }
-      if (this.#assembly.length < length) this.#assembly = new Uint8Array(length);
+      // Not zero-filled: the frame is returned only once all its bytes are written.
+      if (this.#assembly.length < length) this.#assembly = allocFilledLater(length);
       this.#expected = length;
       this.#filled = 0;
     }
@@ -148,6 +150,16 @@ export class FrameDecoder {
    */
   get lastFrameReassembled(): boolean {
     return this.#lastReassembled;
+  }
+
+  /**
+   * Gives up the reassembly buffer that holds the frame `next` returned last (when
+   * {@link lastFrameReassembled}): the decoder never writes there again and assembles the next
+   * split frame in a new buffer, so the caller may keep views of that frame (e.g. decrypt it in
+   * place and hand out parts of the plaintext). No effect otherwise.
+   */
+  releaseLastFrame(): void {
+    if (this.#lastReassembled && this.#expected === 0) this.#assembly = EMPTY;
   }
 
   /** True when the bytes received so far end inside a frame (a cut stream, if it ends here). */

@@ -1,6 +1,7 @@
 import { abytes } from '../crypto/index.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { CipherState } from '../noise/index.js';
+import { allocFilledLater } from './alloc.js';
 import {
   FRAME_HEADER_BYTES,
   MAX_CHANNEL_MESSAGE_BYTES,
@@ -147,17 +148,6 @@ function gather(
     }
   }
   return [index, skip];
-}
-
-/**
- * A buffer that is not zero-filled, for bytes the channel writes in full before anyone sees
- * them (frames about to be sealed: length prefixes, then plaintext encrypted in place; a message
- * being reassembled). Zeroing 64 KiB per message was a measurable part of the channel's cost.
- * Small ones come from Node's shared pool, like any small Buffer.
- */
-function allocFilledLater(length: number): Uint8Array {
-  const buffer = Buffer.allocUnsafe(length);
-  return new Uint8Array(buffer.buffer, buffer.byteOffset, length);
 }
 
 /** The direction objects of a channel, for {@link setChannelNoncesForTesting}. */
@@ -494,12 +484,14 @@ export class SecureChannel {
   #openFrame(frame: Uint8Array, events: ChannelEvent[]): void {
     const direction = this.#receive;
     const lateNonce = direction.cipher.nonce >= NONCE_CLOSE_THRESHOLD;
+    // In place in a chunk the caller gave up, and always in the decoder's reassembly buffer
+    // (ours: a frame split across chunks, which a 64 KiB stream's frames nearly all are); if a
+    // message is then handed out as a view of it, the decoder gives that buffer up.
+    const reassembled = this.#decoder.lastFrameReassembled;
     let plaintext: Uint8Array;
     try {
-      // In place only in a chunk the caller gave up, never in the decoder's reassembly buffer
-      // (reused for the next split frame, while messages may be views of the plaintext).
       plaintext =
-        this.#inPlace && !this.#decoder.lastFrameReassembled
+        this.#inPlace || reassembled
           ? direction.cipher.decryptWithAdInPlace(EMPTY, frame)
           : direction.cipher.decryptWithAd(EMPTY, frame);
     } catch (error) {
@@ -511,7 +503,9 @@ export class SecureChannel {
     switch (type) {
       case RecordType.data:
         if (body.length === 0) throw new ChannelProtocolError('an empty data record');
-        this.#readStream(body, events, lateNonce);
+        if (this.#readStream(body, events, lateNonce) && reassembled) {
+          this.#decoder.releaseLastFrame();
+        }
         break;
       case RecordType.rekey:
       case RecordType.close:
@@ -538,9 +532,11 @@ export class SecureChannel {
    * frame end) and message bytes. A message that lies whole in the body is delivered as a view
    * of it; one that spans frames is assembled in a buffer of its own size. Past the nonce
    * limit (`late`), a record may only finish the message in progress, not begin one.
+   * Returns whether a message was delivered as a view of `body`.
    */
-  #readStream(body: Uint8Array, events: ChannelEvent[], late: boolean): void {
+  #readStream(body: Uint8Array, events: ChannelEvent[], late: boolean): boolean {
     let at = 0;
+    let viewed = false;
     while (at < body.length) {
       const message = this.#message;
       if (message !== undefined) {
@@ -569,7 +565,7 @@ export class SecureChannel {
         this.#header.set(body.subarray(at, at + take), this.#headerFilled);
         this.#headerFilled += take;
         at += take;
-        if (this.#headerFilled < MESSAGE_HEADER_BYTES) return;
+        if (this.#headerFilled < MESSAGE_HEADER_BYTES) return viewed;
         this.#headerFilled = 0;
         length = new DataView(this.#header.buffer).getUint32(0);
       }
@@ -578,12 +574,14 @@ export class SecureChannel {
       }
       if (body.length - at >= length) {
         events.push({ type: 'message', message: body.subarray(at, at + length) });
+        viewed = true;
         at += length;
       } else {
         this.#message = allocFilledLater(length);
         this.#messageFilled = 0;
       }
     }
+    return viewed;
   }
 
   #fail(events: ChannelEvent[], error: ChannelError): ChannelEvent[] {

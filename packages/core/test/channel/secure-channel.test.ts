@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   ChannelClosedError,
+  type ChannelEvent,
   encodeFrame,
   MAX_CHANNEL_MESSAGE_BYTES,
   MAX_FRAGMENT_BYTES,
@@ -15,7 +16,7 @@ import {
 } from '../../src/channel/index.js';
 import { setChannelNoncesForTesting } from '../../src/channel/secure-channel.js';
 import { concatBytes, cryptoProviderInfo } from '../../src/crypto/index.js';
-import { cipherKeyForTesting } from '../../src/noise/cipher-state.js';
+import { CipherState, cipherKeyForTesting } from '../../src/noise/cipher-state.js';
 import { channelPair, errorOf, handshake, messagesOf, sameMessages, stream } from './helpers.js';
 
 const EMPTY = new Uint8Array(0);
@@ -191,6 +192,96 @@ describe('secure channel: messages', () => {
       { numRuns: 40 },
     );
   });
+});
+
+describe('secure channel: frames split across reads', () => {
+  /** The sender's wire bytes, and a factory of fresh receivers for it (same keys, nonce 0). */
+  function recorded(write: (a: SecureChannel) => Uint8Array[]) {
+    const { a, responderResult } = channelPair();
+    const keys = [responderResult.sendCipher, responderResult.receiveCipher].map((c) =>
+      Uint8Array.from(cipherKeyForTesting(c)!),
+    );
+    const cipher = responderResult.receiveCipher.cipher;
+    const wire = stream(write(a));
+    const receiver = (decryptInPlace: boolean) =>
+      new SecureChannel({
+        sendCipher: new CipherState(cipher, Uint8Array.from(keys[0]!)),
+        receiveCipher: new CipherState(cipher, Uint8Array.from(keys[1]!)),
+        decryptInPlace,
+      });
+    return { wire, receiver };
+  }
+
+  /**
+   * Feeds copies of `wire` cut at `cuts` and returns the delivered messages as given (views,
+   * not copies) and the last event, read only after every chunk was fed, so a view into a
+   * buffer the channel or its decoder reused shows as a corrupted message.
+   */
+  function deliver(channel: SecureChannel, wire: Uint8Array, cuts: number[]) {
+    const messages: Uint8Array[] = [];
+    let last: ChannelEvent | undefined;
+    let start = 0;
+    for (const point of [...cuts, wire.length]) {
+      for (const event of channel.receive(Uint8Array.from(wire.subarray(start, point)))) {
+        if (event.type === 'message') messages.push(event.message);
+        last = event;
+      }
+      start = point;
+    }
+    return { messages, last };
+  }
+
+  it('delivers every message intact with the stream cut in two at every byte offset', () => {
+    const sent = [payload(0, 1), payload(1, 2), payload(200, 3), payload(3, 4), payload(500, 5)];
+    const { wire, receiver } = recorded((a) => [
+      ...a.seal(sent[0]!),
+      ...a.seal(sent[1]!),
+      ...a.push(sent[2]!),
+      ...a.push(sent[3]!),
+      ...a.flush(),
+      ...a.rekey(),
+      ...a.seal(sent[4]!),
+      ...a.close(),
+    ]);
+    for (const inPlace of [true, false]) {
+      for (let cut = 0; cut <= wire.length; cut++) {
+        const { messages, last } = deliver(receiver(inPlace), wire, [cut]);
+        expect(sameMessages(messages, sent), `cut at ${cut}, in place ${inPlace}`).toEqual([]);
+        expect(last).toEqual({ type: 'close' });
+      }
+    }
+  });
+
+  it.each([1000, 65_535, 65_536, 65_537, 70_001, 131_072])(
+    'keeps messages that are views of split frames intact while later frames are split too (%i-byte reads)',
+    (size) => {
+      // Large messages fill whole frames; the small ones after them lie inside frames that
+      // socket-sized reads split, which are reassembled and decrypted in the decoder's buffer.
+      const sent = [
+        payload(70_000, 1),
+        payload(10, 2),
+        payload(65_000, 3),
+        payload(5, 4),
+        payload(MAX_FRAGMENT_BYTES - 4, 5),
+        payload(3, 6),
+        payload(130_000, 7),
+        payload(1, 8),
+      ];
+      const { wire, receiver } = recorded((a) => [
+        ...sent.flatMap((m, i) => (i % 2 === 0 ? a.push(m) : [...a.push(m), ...a.flush()])),
+        ...a.close(),
+      ]);
+      const cuts = Array.from(
+        { length: Math.floor((wire.length - 1) / size) },
+        (_, i) => (i + 1) * size,
+      );
+      for (const inPlace of [true, false]) {
+        const { messages, last } = deliver(receiver(inPlace), wire, cuts);
+        expect(sameMessages(messages, sent), `in place ${inPlace}`).toEqual([]);
+        expect(last).toEqual({ type: 'close' });
+      }
+    },
+  );
 });
 
 describe('secure channel: a misbehaving peer', () => {
