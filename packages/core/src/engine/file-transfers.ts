@@ -99,6 +99,11 @@ interface Outgoing {
   block?: Block;
   /** The next block, being read while {@link block} is sent. */
   ahead?: { offset: number; read: Promise<Block> };
+  /**
+   * A whole block already handed to the channel (which copies what it is given), whose buffer
+   * the next read fills again: one 1 MiB buffer less to allocate and collect per megabyte.
+   */
+  spare?: Block;
   sent: number;
   acked: number;
   pumping: boolean;
@@ -109,7 +114,11 @@ interface Outgoing {
 /** Encoded chunks of one read-ahead block: `messages[i]` starts at `offset + i * 64 KiB`. */
 interface Block {
   offset: number;
+  /** The whole buffer: the chunks one after the other, each header before its data. */
+  buffer: Uint8Array;
   messages: Uint8Array[];
+  /** The data part of each message, where the disk read puts the file's bytes. */
+  targets: Uint8Array[];
   next: number;
 }
 
@@ -606,6 +615,11 @@ export class FileTransfers {
         if (!link) return; // resumed by the next session
         let block = t.block;
         if (!block || block.next >= block.messages.length || at(block) !== t.sent) {
+          if (block) {
+            // Every message of it went to the channel, which copied them: its buffer is free.
+            t.block = undefined;
+            if (block.buffer.length === blockBytes(t.id)) t.spare = block;
+          }
           const wanted = t.sent;
           const read = await this.#read(t, wanted);
           if (read === undefined || t.ended || t.state !== 'sending') return;
@@ -661,19 +675,36 @@ export class FileTransfers {
     const want = Math.min(READ_BLOCK_BYTES, t.offer.size - offset);
     const header = chunkHeaderBytes(t.id);
     const count = Math.ceil(want / MAX_CHUNK_BYTES);
-    const buffer = new Uint8Array(count * header + want);
-    const targets: Uint8Array[] = [];
-    const messages: Uint8Array[] = [];
-    for (let i = 0; i < count; i += 1) {
-      const start = i * (header + MAX_CHUNK_BYTES);
-      const length = Math.min(MAX_CHUNK_BYTES, want - i * MAX_CHUNK_BYTES);
-      writeChunkHeader(buffer, start, t.id, offset + i * MAX_CHUNK_BYTES);
-      targets.push(buffer.subarray(start + header, start + header + length));
-      messages.push(buffer.subarray(start, start + header + length));
+    const size = count * header + want;
+    let block = t.spare;
+    t.spare = undefined; // taken: no other read may fill it
+    if (block?.buffer.length === size) {
+      for (let i = 0; i < count; i += 1) {
+        writeChunkHeader(
+          block.buffer,
+          i * (header + MAX_CHUNK_BYTES),
+          t.id,
+          offset + i * MAX_CHUNK_BYTES,
+        );
+      }
+      block.offset = offset;
+      block.next = 0;
+    } else {
+      const buffer = new Uint8Array(size);
+      const targets: Uint8Array[] = [];
+      const messages: Uint8Array[] = [];
+      for (let i = 0; i < count; i += 1) {
+        const start = i * (header + MAX_CHUNK_BYTES);
+        const length = Math.min(MAX_CHUNK_BYTES, want - i * MAX_CHUNK_BYTES);
+        writeChunkHeader(buffer, start, t.id, offset + i * MAX_CHUNK_BYTES);
+        targets.push(buffer.subarray(start + header, start + header + length));
+        messages.push(buffer.subarray(start, start + header + length));
+      }
+      block = { offset, buffer, messages, targets, next: 0 };
     }
-    const read = await t.source!.readInto(offset, targets);
+    const read = await t.source!.readInto(offset, block.targets);
     if (read !== want) throw new Error('the file is shorter than offered');
-    return { offset, messages, next: 0 };
+    return block;
   }
 
   #progress(peer: PeerId, t: Outgoing | Incoming, bytes: number, force: boolean): void {
@@ -738,6 +769,11 @@ export class FileTransfers {
     }
     return link;
   }
+}
+
+/** The buffer size of a whole block of transfer `id` (all but a file's last block). */
+function blockBytes(id: string): number {
+  return (READ_BLOCK_BYTES / MAX_CHUNK_BYTES) * chunkHeaderBytes(id) + READ_BLOCK_BYTES;
 }
 
 /** Where the next chunk of `block` starts in the file. */
