@@ -96,9 +96,10 @@ export interface SecureConnection {
   send(message: Uint8Array): boolean;
   /**
    * One authenticated message from the peer. Messages wait (reading pauses) until a listener
-   * exists. The bytes are often a view into the chunk they arrived in (decrypted in place, never
-   * reused): valid for good, but a listener that keeps a small message for long should copy it,
-   * so as not to pin the whole chunk.
+   * exists. The bytes are often a view into the chunk they arrived in, or into the buffer a frame
+   * split across two reads was reassembled in (decrypted in place; neither is written again):
+   * valid for good, but a listener that keeps a small message for long should copy it, so as
+   * not to pin the whole 64 KiB buffer.
    */
   on(event: 'message', fn: (m: Uint8Array) => void): this;
   /** The stream's buffer emptied after `send` returned false. */
