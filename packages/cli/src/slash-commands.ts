@@ -154,7 +154,12 @@ export const SLASH_COMMANDS: readonly SlashCommand[] = [
         return { note: 'Type /send followed by the path of the file or folder to send.' };
       const conversation = chatTarget(state);
       if (isOutcome(conversation)) return conversation;
-      return { commands: [{ cmd: 'send-file', peer: conversation.peer, path: expandHome(path) }] };
+      // The node reads the whole file for its SHA-256 before the offer goes out (seconds for a
+      // big file): say so at once, so that the wait is not silence.
+      return {
+        commands: [{ cmd: 'send-file', peer: conversation.peer, path: expandHome(path) }],
+        note: `Computing the SHA-256 before offering ${path}…`,
+      };
     },
   },
   {

@@ -187,6 +187,10 @@ describe('file commands', () => {
     expect(interpretLine('/send ~/cat.png', state).commands).toEqual([
       { cmd: 'send-file', peer: BOB, path: `${homedir()}/cat.png` },
     ]);
+    // Hashing a big file takes a while before the offer: the person is told at once.
+    expect(interpretLine('/send ~/cat.png', state).note).toBe(
+      'Computing the SHA-256 before offering ~/cat.png…',
+    );
     expect(interpretLine('/send', state).note).toMatch(/path of the file/);
   });
 
