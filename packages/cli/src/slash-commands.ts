@@ -158,7 +158,7 @@ export const SLASH_COMMANDS: readonly SlashCommand[] = [
       // big file): say so at once, so that the wait is not silence.
       return {
         commands: [{ cmd: 'send-file', peer: conversation.peer, path: expandHome(path) }],
-        note: `Computing the SHA-256 before offering ${path}…`,
+        note: `Getting ready to send ${path} (a big file takes a few seconds)…`,
       };
     },
   },

@@ -54,7 +54,7 @@ describe('sending a file from the TUI', () => {
 
       tmux.keys('alice', [`/send ${source}`], true);
       tmux.keys('alice', ['Enter']);
-      await tmux.waitFor('alice', /Computing the SHA-256 before offering/);
+      await tmux.waitFor('alice', /Getting ready to send /);
       const offer = await bob.next('file-offer');
       expect(offer.name).toBe('big file.bin');
       await tmux.waitFor('alice', /Offering "big file\.bin" \(192 MiB\) to Bob/);

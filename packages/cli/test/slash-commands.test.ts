@@ -189,7 +189,7 @@ describe('file commands', () => {
     ]);
     // Hashing a big file takes a while before the offer: the person is told at once.
     expect(interpretLine('/send ~/cat.png', state).note).toBe(
-      'Computing the SHA-256 before offering ~/cat.png…',
+      'Getting ready to send ~/cat.png (a big file takes a few seconds)…',
     );
     expect(interpretLine('/send', state).note).toMatch(/path of the file/);
   });
