@@ -16,6 +16,7 @@ import {
   reduce,
   switchTo,
   type UiState,
+  withoutPreparing,
 } from './ui-state.js';
 
 /** How a chat ended: the exit status and, for a failure, one sentence for stderr. */
@@ -83,8 +84,13 @@ export class ChatController {
     }
     return this.node.dispatch(command).catch((error: unknown) => {
       const message = error instanceof Error ? error.message : String(error);
+      // A file that failed while it was got ready leaves no bar behind.
+      const state =
+        command.cmd === 'send-file' && command.peer !== undefined
+          ? withoutPreparing(this.state, command.peer)
+          : this.state;
       this.update(
-        addLine(this.state, this.state.current, { kind: 'warning', at: this.now(), text: message }),
+        addLine(state, this.state.current, { kind: 'warning', at: this.now(), text: message }),
       );
     });
   }

@@ -177,7 +177,10 @@ export const SLASH_COMMANDS: readonly SlashCommand[] = [
     args: '',
     summary: 'stop the latest file transfer in this conversation',
     run(_args, state) {
-      const list = (state.transfers ?? []).filter((t) => t.peer === state.current);
+      // A file still being got ready has no transfer to cancel yet.
+      const list = (state.transfers ?? []).filter(
+        (t) => t.peer === state.current && t.state !== 'preparing',
+      );
       const latest = list.at(-1);
       if (latest === undefined) return { note: 'No file transfer in this conversation.' };
       return { commands: [{ cmd: 'cancel-file', peer: latest.peer, id: latest.id }] };

@@ -78,8 +78,11 @@ export interface FileTransferView {
   readonly name: string;
   readonly size: number;
   readonly bytes: number;
-  /** `offered`: waiting for an answer; `moving`: data flows. */
-  readonly state: 'offered' | 'moving';
+  /**
+   * `preparing`: ours, being read before it is offered (`bytes` read so far); `offered`:
+   * waiting for an answer; `moving`: data flows.
+   */
+  readonly state: 'preparing' | 'offered' | 'moving';
   /** When the first progress came, and with how many bytes (for the rate). */
   readonly since?: { readonly at: number; readonly bytes: number };
   /** The latest progress time. */
@@ -549,7 +552,21 @@ const HANDLERS: Handlers = {
           : `${nameOf(state, e.peer)} offers the file "${safeName(e.name)}" (${formatBytes(e.size)}). Type /accept to save it in your downloads folder, or /decline.`,
     });
   },
+  'file-preparing': (state, e, now) => {
+    const t = transferOf(state, e.peer, e.id) ?? {
+      peer: e.peer,
+      id: e.id,
+      direction: 'out' as const,
+      name: e.name,
+      size: e.size,
+      bytes: 0,
+      state: 'preparing' as const,
+      at: now,
+    };
+    return withTransfer(state, withProgress({ ...t, size: e.size }, e.bytes, now));
+  },
   'file-offered': (state, e, now) => {
+    // Replaces the `preparing` view of the same id, if any: the transfer's own bar from here.
     const next = withTransfer(state, {
       peer: e.peer,
       id: e.id,
@@ -617,6 +634,19 @@ function withTransfer(state: UiState, transfer: FileTransferView): UiState {
     transfers: known
       ? list.map((t) => (t.peer === transfer.peer && t.id === transfer.id ? transfer : t))
       : [...list, transfer],
+  };
+}
+
+/**
+ * `state` without our files still being got ready for `peer`: a `send-file` that failed
+ * while its file was read (the command's error names no transfer id).
+ */
+export function withoutPreparing(state: UiState, peer: PeerId): UiState {
+  const list = state.transfers ?? [];
+  if (!list.some((t) => t.peer === peer && t.state === 'preparing')) return state;
+  return {
+    ...state,
+    transfers: list.filter((t) => !(t.peer === peer && t.state === 'preparing')),
   };
 }
 

@@ -2,8 +2,14 @@ import { homedir } from 'node:os';
 import type { ChatEvent } from '@cryptully/core/protocol';
 import { describe, expect, it } from 'vitest';
 import { completeLine, interpretLine, SLASH_COMMANDS } from '../src/slash-commands.js';
-import { progressBar } from '../src/tui/status-bar.js';
-import { awaitOwnAnswer, conversationOf, initialState, reduce } from '../src/ui-state.js';
+import { progressBar, statusText } from '../src/tui/status-bar.js';
+import {
+  awaitOwnAnswer,
+  conversationOf,
+  initialState,
+  reduce,
+  withoutPreparing,
+} from '../src/ui-state.js';
 import { AT, BOB, bobConnected, CAROL, requestFromBob } from './helpers/scripted-node.js';
 
 const stateOf = (...events: ChatEvent[]) => events.reduce((s, e) => reduce(s, e, AT), initialState);
@@ -208,6 +214,51 @@ describe('file commands', () => {
     // A friend asking to chat still comes first.
     const both = stateOf(offer, { ...requestFromBob, peer: CAROL, name: 'Carol' });
     expect(interpretLine('/accept', both).commands).toEqual([{ cmd: 'accept', peer: CAROL }]);
+  });
+
+  it('shows a file being got ready as a bar, then its offer under the same id takes over', () => {
+    const MiB = 1024 * 1024;
+    const preparing = (bytes: number) =>
+      ({
+        event: 'file-preparing',
+        peer: BOB,
+        id: 'o1',
+        name: 'film.mkv',
+        path: '/home/a/film.mkv',
+        bytes,
+        size: 40 * MiB,
+      }) as ChatEvent;
+    const first = reduce(stateOf(bobConnected), preparing(8 * MiB), AT);
+    const later = reduce(first, preparing(16 * MiB), AT + 1000);
+    expect(later.transfers).toHaveLength(1);
+    const t = later.transfers![0]!;
+    expect(t).toMatchObject({ id: 'o1', direction: 'out', state: 'preparing', bytes: 16 * MiB });
+    // 8 MiB a second with 24 MiB to go: 3 s left. Plain words, no crypto jargon.
+    expect(progressBar(t)).toBe('Getting film.mkv ready [####------] 40% 16 MiB/40 MiB 0:03 left');
+    expect(statusText(later).text).toContain('Getting film.mkv ready [####------] 40%');
+    expect(statusText(later).text).not.toMatch(/SHA|hash/i);
+    // A file still being got ready has nothing to cancel yet.
+    expect(interpretLine('/cancel', later).note).toMatch(/No file transfer/);
+    const offered = reduce(
+      later,
+      {
+        event: 'file-offered',
+        peer: BOB,
+        id: 'o1',
+        name: 'film.mkv',
+        size: 40 * MiB,
+        sha256: 'b'.repeat(64),
+        path: '/home/a/film.mkv',
+      },
+      AT + 2000,
+    );
+    expect(offered.transfers).toEqual([
+      expect.objectContaining({ id: 'o1', state: 'offered', bytes: 0 }),
+    ]);
+    expect(statusText(offered).text).not.toContain('Getting');
+    // A send that failed while its file was read leaves no bar behind.
+    expect(withoutPreparing(later, BOB).transfers).toEqual([]);
+    expect(withoutPreparing(offered, BOB)).toBe(offered);
   });
 
   it('shows progress with bytes, rate and time left', () => {

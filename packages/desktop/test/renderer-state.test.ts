@@ -525,6 +525,52 @@ describe('renderer state: file transfers', () => {
     expect(run([{ type: 'dismiss-transfer', peer: 'bob1', id: 'f1' }], done).transfers).toEqual([]);
   });
 
+  it('our file being got ready shows at once with a bar, and becomes the offered row', () => {
+    const preparing = (bytes: number, now: number) =>
+      at(
+        {
+          event: 'file-preparing',
+          peer: 'bob1',
+          id: 'o1',
+          name: 'film.mkv',
+          path: '/home/ada/film.mkv',
+          bytes,
+          size: 8192,
+        },
+        now,
+      );
+    const started = run([ready, bobConnected, preparing(1024, 10_000), preparing(3072, 11_000)]);
+    expect(transfersWith(started, 'bob1')).toMatchObject([
+      { id: 'o1', direction: 'out', name: 'film.mkv', state: 'preparing', bytes: 3072, size: 8192 },
+    ]);
+    expect(transferSpeed(started.transfers[0]!)).toEqual({ perSecond: 2048, secondsLeft: 2.5 });
+    const offered = run(
+      [
+        ev({
+          event: 'file-offered',
+          peer: 'bob1',
+          id: 'o1',
+          name: 'film.mkv',
+          size: 8192,
+          sha256: 'cd',
+          path: '/home/ada/film.mkv',
+        }),
+      ],
+      started,
+    );
+    expect(offered.transfers).toEqual([
+      expect.objectContaining({ id: 'o1', direction: 'out', state: 'offered', bytes: 0 }),
+    ]);
+    // A late preparing report does not turn the offer back.
+    expect(run([preparing(4096, 12_000)], offered).transfers[0]?.state).toBe('offered');
+    // A send that failed while its file was read leaves no row behind.
+    const failed = run(
+      [ev({ event: 'error', code: 'ERR_FILE_IO_ERROR', message: 'The disk failed.' })],
+      started,
+    );
+    expect(failed.transfers).toEqual([]);
+  });
+
   it('a folder offer says so and counts its files', () => {
     const state = run([
       ready,

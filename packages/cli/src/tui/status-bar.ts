@@ -37,7 +37,7 @@ export function statusText(state: UiState): { text: string; alarm: boolean } {
   }
   const { name, connection, verification, typing } = statusParts(conversation);
   const moving = (state.transfers ?? []).find(
-    (t) => t.peer === conversation.peer && t.state === 'moving',
+    (t) => t.peer === conversation.peer && (t.state === 'moving' || t.state === 'preparing'),
   );
   // During a transfer its progress takes the place of the (longer) verification hint.
   const parts = moving
@@ -51,7 +51,8 @@ export function statusText(state: UiState): { text: string; alarm: boolean } {
 
 /**
  * A transfer's progress for one line: name, bar, bytes, rate and time left, e.g.
- * `↓ photo.jpg [######----] 60% 3.0/5.0 MiB 1.2 MiB/s 0:02 left`.
+ * `↓ photo.jpg [######----] 60% 3.0/5.0 MiB 1.2 MiB/s 0:02 left`; for a file still being got
+ * ready to send, `Getting video.mp4 ready [####------] 45% 0.9/2.0 GiB 0:01 left`.
  */
 export function progressBar(t: FileTransferView, width = 10): string {
   const fraction = t.size === 0 ? 1 : Math.min(1, t.bytes / t.size);
@@ -61,6 +62,9 @@ export function progressBar(t: FileTransferView, width = 10): string {
   const rate = speed?.perSecond ?? 0;
   const left = speed ? formatClock(speed.secondsLeft) : '?';
   const shown = [...t.name].length > 24 ? `${[...t.name].slice(0, 23).join('')}…` : t.name;
+  if (t.state === 'preparing') {
+    return `Getting ${shown} ready ${bar} ${Math.floor(fraction * 100)}% ${formatBytes(t.bytes)}/${formatBytes(t.size)}${speed ? ` ${left} left` : ''}`;
+  }
   return `${t.direction === 'in' ? '↓' : '↑'} ${shown} ${bar} ${Math.floor(fraction * 100)}% ${formatBytes(t.bytes)}/${formatBytes(t.size)} ${formatBytes(Math.round(rate))}/s ${left} left`;
 }
 

@@ -61,16 +61,25 @@ export interface PartFile {
   remove(): Promise<void>;
 }
 
+/** Called while a file or folder is read for its hash: `bytes` read so far of `size`. */
+export type HashProgress = (bytes: number, size: number) => void;
+
 /** What the transfer logic needs from a disk. */
 export interface FileDisk {
-  /** Size and SHA-256 of a regular file. @throws {FileDiskError} */
-  hash(path: string): Promise<{ size: number; sha256: string }>;
+  /**
+   * Size and SHA-256 of a regular file; `onProgress` (if given) after each read, with the bytes
+   * read so far and the size from `stat`. @throws {FileDiskError}
+   */
+  hash(path: string, onProgress?: HashProgress): Promise<{ size: number; sha256: string }>;
   /** @throws {FileDiskError} */
   openSource(path: string): Promise<SourceFile>;
   /** Creates the folder if needed and a fresh temporary file in it. @throws {FileDiskError} */
   createPart(dir: string, id: string): Promise<PartFile>;
-  /** Lists and hashes a folder to send (regular files only). @throws {FileDiskError} */
-  listFolder(path: string): Promise<FolderListing>;
+  /**
+   * Lists and hashes a folder to send (regular files only); `onProgress` as for
+   * {@link FileDisk.hash}, with the listed files' total size. @throws {FileDiskError}
+   */
+  listFolder(path: string, onProgress?: HashProgress): Promise<FolderListing>;
   /** Reads a listed folder's entries as one stream. */
   openFolderSource(path: string, entries: readonly FolderEntry[]): Promise<SourceFile>;
   /** Creates a fresh temporary folder in `dir` for a folder offer. @throws {FileDiskError} */
@@ -176,10 +185,11 @@ async function openPart(dir: string, id: string): Promise<PartFile> {
 /** The Node {@link FileDisk}. */
 export function nodeFileDisk(): FileDisk {
   return {
-    async hash(path) {
+    async hash(path, onProgress) {
       let handle: FileHandle;
+      let info: Awaited<ReturnType<typeof stat>>;
       try {
-        const info = await stat(path);
+        info = await stat(path);
         if (!info.isFile()) throw new FileDiskError('not-a-file', `${path} is not a file.`);
         handle = await open(path, 'r');
       } catch (error) {
@@ -194,6 +204,7 @@ export function nodeFileDisk(): FileDisk {
           if (bytesRead === 0) break;
           hash.update(buffer.subarray(0, bytesRead));
           size += bytesRead;
+          onProgress?.(size, Math.max(size, Number(info.size)));
         }
         return { size, sha256: hash.digest('hex') };
       } catch (error) {

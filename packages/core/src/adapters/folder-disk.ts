@@ -13,7 +13,13 @@ import { join, relative, sep } from 'node:path';
 import { clashName } from '../files/file-name.js';
 import type { SafeEntry } from '../files/folder-manifest.js';
 import type { FolderEntry } from '../session/messages.js';
-import { diskError, FileDiskError, type PartFile, type SourceFile } from './file-disk.js';
+import {
+  diskError,
+  FileDiskError,
+  type HashProgress,
+  type PartFile,
+  type SourceFile,
+} from './file-disk.js';
 
 /** A folder listed and hashed for sending. */
 export interface FolderListing {
@@ -45,11 +51,27 @@ async function walk(root: string, dir: string, out: string[], skipped: { n: numb
   }
 }
 
-/** Lists and hashes the regular files below `root`. @throws {FileDiskError} */
-export async function listFolder(root: string): Promise<FolderListing> {
+/**
+ * Lists and hashes the regular files below `root`; `onProgress` (if given) after each read, with
+ * the bytes read so far and the files' total size (from `stat`, before reading).
+ * @throws {FileDiskError}
+ */
+export async function listFolder(root: string, onProgress?: HashProgress): Promise<FolderListing> {
   const files: string[] = [];
   const skipped = { n: 0 };
   await walk(root, root, files, skipped);
+  let total = 0;
+  if (onProgress) {
+    for (const file of files) {
+      const path = join(root, file);
+      total += await stat(path).then(
+        (info) => info.size,
+        (error) => {
+          throw diskError(error, path);
+        },
+      );
+    }
+  }
   const hash = createHash('sha256');
   const buffer = Buffer.allocUnsafe(READ_BYTES);
   const entries: FolderEntry[] = [];
@@ -69,6 +91,7 @@ export async function listFolder(root: string): Promise<FolderListing> {
         if (bytesRead === 0) break;
         hash.update(buffer.subarray(0, bytesRead));
         length += bytesRead;
+        onProgress?.(size + length, Math.max(total, size + length));
       }
     } catch (error) {
       throw diskError(error, path);

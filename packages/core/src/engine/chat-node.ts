@@ -108,6 +108,8 @@ export interface ChatNodeOptions {
   downloadsDir?: string;
   /** The disk file transfers use; default the Node file system. */
   disk?: FileDisk;
+  /** Milliseconds of hashing a file to send before `file-preparing` events start (default 250). */
+  filePreparingDelayMs?: number;
   /**
    * The clock, in ms since the Unix epoch; default `Date.now`. Everything the node dates or
    * checks against time reads it (invites and their expiry, message times, session deadlines,
@@ -285,6 +287,9 @@ export class ChatNode implements ChatNodeApi {
       emit: (event) => this.#emit(event),
       log: (line) => this.#log(line),
       clock: Date.now,
+      ...(init.options.filePreparingDelayMs !== undefined
+        ? { preparingDelayMs: init.options.filePreparingDelayMs }
+        : {}),
     });
     this.#requestGate = new RequestGate(this.#limits);
     this.#name = init.name;

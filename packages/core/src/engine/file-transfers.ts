@@ -46,6 +46,8 @@ export const FILE_ACK_EVERY_BYTES = 1024 * 1024;
 export const MAX_PENDING_OFFERS = 16;
 /** Least time between two `file-progress` events of one transfer. */
 export const FILE_PROGRESS_INTERVAL_MS = 250;
+/** How long hashing a file to send runs before the first `file-preparing` event. */
+export const FILE_PREPARING_DELAY_MS = 250;
 /**
  * Read-ahead of the sender: one vectored disk read fills this many bytes of chunks, laid out
  * behind their headers (no copy), and the next block is read while this one is sent.
@@ -85,6 +87,11 @@ export interface FileTransfersOptions {
   emit(event: ChatEvent): void;
   log(line: string): void;
   clock: () => number;
+  /**
+   * How long reading a file for its hash may take before `file-preparing` events start
+   * (milliseconds; default {@link FILE_PREPARING_DELAY_MS}): a small file emits none.
+   */
+  preparingDelayMs?: number;
 }
 
 interface Outgoing {
@@ -188,7 +195,8 @@ export class FileTransfers {
   // ---- commands ------------------------------------------------------------------------------
 
   /**
-   * Offers a file to a connected peer: hashes it, sends the offer, emits `file-offered`.
+   * Offers a file to a connected peer: hashes it (emitting `file-preparing` while that takes
+   * long), sends the offer, emits `file-offered` with the same id.
    * @throws {EngineCommandError} `ERR_NO_SUCH_PEER` (not connected), `ERR_FILE_UNSUPPORTED`
    *   (the peer's client has no file transfer), `ERR_BAD_FILE_NAME`; {@link FileDiskError}.
    */
@@ -213,10 +221,12 @@ export class FileTransfers {
         "The peer's client cannot receive folders; send the files one by one.",
       );
     }
-    const listing = folder ? await this.#o.disk.listFolder(absolute) : undefined;
-    const { size, sha256 } = listing ?? (await this.#o.disk.hash(absolute));
-    const link = this.#linkOrThrow(peer); // still there after hashing?
+    // The id is drawn first, so that `file-preparing` and `file-offered` name the same transfer.
     const id = toHex(randomBytes(8));
+    const onProgress = this.#preparing(peer, id, offeredName, absolute);
+    const listing = folder ? await this.#o.disk.listFolder(absolute, onProgress) : undefined;
+    const { size, sha256 } = listing ?? (await this.#o.disk.hash(absolute, onProgress));
+    const link = this.#linkOrThrow(peer); // still there after hashing?
     const offer: FileOfferMessage = {
       t: 'file-offer',
       id,
@@ -705,6 +715,24 @@ export class FileTransfers {
     const read = await t.source!.readInto(offset, block.targets);
     if (read !== want) throw new Error('the file is shorter than offered');
     return block;
+  }
+
+  /**
+   * The progress callback for hashing a file to send: emits `file-preparing` once hashing has
+   * run {@link FileTransfersOptions.preparingDelayMs}, then at most every
+   * {@link FILE_PROGRESS_INTERVAL_MS} (as `file-progress`).
+   */
+  #preparing(peer: PeerId, id: string, name: string, path: string) {
+    const start = this.#o.clock();
+    const delay = this.#o.preparingDelayMs ?? FILE_PREPARING_DELAY_MS;
+    let progressAt: number | undefined;
+    return (bytes: number, size: number): void => {
+      const now = this.#o.clock();
+      if (now - start < delay) return;
+      if (progressAt !== undefined && now - progressAt < FILE_PROGRESS_INTERVAL_MS) return;
+      progressAt = now;
+      this.#o.emit({ event: 'file-preparing', peer, id, name, path, bytes, size });
+    };
   }
 
   #progress(peer: PeerId, t: Outgoing | Incoming, bytes: number, force: boolean): void {

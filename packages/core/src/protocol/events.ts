@@ -158,6 +158,20 @@ export type ChatEvent =
       /** Symbolic links and special files in the folder that were left out. */
       skipped?: number;
     }
+  /**
+   * A file (or folder) we are about to offer is being read for its hash: `bytes` read so far of
+   * `size`. Only once that has taken a moment, then at most 4 a second; `file-offered` follows
+   * with the same `id` (or the command fails).
+   */
+  | {
+      event: 'file-preparing';
+      peer: PeerId;
+      id: string;
+      name: string;
+      path: string;
+      bytes: number;
+      size: number;
+    }
   /** Bytes verified so far (receiver: written; sender: acknowledged); a few per second at most. */
   | { event: 'file-progress'; peer: PeerId; id: string; bytes: number; size: number }
   /** Finished with the hash checked: receiver's `path` is the saved file, sender's the source. */

@@ -161,6 +161,14 @@ const EVENTS: { [N in AppEvent['event']]: FieldsOf<Extract<AppEvent, { event: N 
     entries: opt('number'),
     skipped: opt('number'),
   },
+  'file-preparing': {
+    peer: req('string'),
+    id: req('string'),
+    name: req('string'),
+    path: req('string'),
+    bytes: req('number'),
+    size: req('number'),
+  },
   'file-progress': {
     peer: req('string'),
     id: req('string'),

@@ -131,10 +131,11 @@ export interface FileTransfer {
   size: number;
   bytes: number;
   /**
-   * `uploading`: the browser is handing the file to the back end; `offered`: waiting for an
-   * answer; `moving`: data flows; `done`: the hash checked; `failed`: see `message`.
+   * `uploading`: the browser is handing the file to the back end; `preparing`: ours is being
+   * read before it is offered (`file-preparing`); `offered`: waiting for an answer; `moving`:
+   * data flows; `done`: the hash checked; `failed`: see `message`.
    */
-  state: 'uploading' | 'offered' | 'moving' | 'done' | 'failed';
+  state: 'uploading' | 'preparing' | 'offered' | 'moving' | 'done' | 'failed';
   /** When the first progress came, and with how many bytes (for the rate). */
   since?: { at: number; bytes: number };
   /** The latest progress time. */
@@ -537,6 +538,20 @@ const ON_EVENT: { [E in AppEvent['event']]: Handler<E> } = {
       'info',
       `${state.conversations[e.peer]?.name ?? 'A friend'} offers the ${e.kind === 'folder' ? 'folder' : 'file'} "${e.name}".`,
     ),
+  'file-preparing': (state, e, now) => {
+    const t = state.transfers.find((x) => x.peer === e.peer && x.id === e.id) ?? {
+      peer: e.peer,
+      id: e.id,
+      direction: 'out' as const,
+      name: e.name,
+      size: e.size,
+      bytes: 0,
+      state: 'preparing' as const,
+    };
+    if (t.state !== 'preparing') return state;
+    return withTransfer(state, withProgress({ ...t, size: e.size }, e.bytes, now));
+  },
+  // Replaces the `preparing` row of the same id, if any.
   'file-offered': (state, e) =>
     withTransfer(state, {
       peer: e.peer,
@@ -580,6 +595,7 @@ const ON_EVENT: { [E in AppEvent['event']]: Handler<E> } = {
   },
   'upload-failed': (state, e) => {
     const t = uploadOf(state, e.upload);
+    state = withoutPreparing(state);
     if (!t) return state;
     const message = `"${t.name}" was not sent: ${e.message}`;
     return noticeElsewhere(
@@ -590,6 +606,9 @@ const ON_EVENT: { [E in AppEvent['event']]: Handler<E> } = {
     );
   },
   error: (state, e) => {
+    // A send that failed while its file was read: the error names no transfer, so rows still
+    // being got ready go (a live one comes back with its next `file-preparing`).
+    state = withoutPreparing(state);
     if (state.phase === 'setup' || state.phase === 'locked') {
       return { ...state, busy: false, setupError: e.message };
     }
@@ -665,4 +684,10 @@ export function reduce(state: ViewState, action: Action): ViewState {
  */
 export function shouldNotify(state: ViewState, event: AppEvent): boolean {
   return event.event === 'message' && !state.focused;
+}
+
+/** `state` without our rows still being got ready to send (see the `error` handler). */
+function withoutPreparing(state: ViewState): ViewState {
+  if (!state.transfers.some((t) => t.state === 'preparing')) return state;
+  return { ...state, transfers: state.transfers.filter((t) => t.state !== 'preparing') };
 }

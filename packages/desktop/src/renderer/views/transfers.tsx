@@ -45,6 +45,9 @@ function TransferRow({ t, friend }: { t: FileTransfer; friend: string }) {
       status = `Preparing to send: ${progressText(t)}`;
       buttons = [button('Cancel', cancel)];
       break;
+    case 'preparing':
+      status = `Getting ready… ${progressText(t)}`;
+      break;
     case 'offered':
       if (t.direction === 'in') {
         status = `${friend} offers this ${what} (${size}).`;
@@ -80,7 +83,7 @@ function TransferRow({ t, friend }: { t: FileTransfer; friend: string }) {
       buttons = [button('Dismiss', dismiss)];
       break;
   }
-  const moving = t.state === 'uploading' || t.state === 'moving';
+  const moving = t.state === 'uploading' || t.state === 'preparing' || t.state === 'moving';
   return (
     <li class={`transfer ${t.state}`} aria-label={t.name}>
       <div class="transfer-head">
@@ -93,7 +96,7 @@ function TransferRow({ t, friend }: { t: FileTransfer; friend: string }) {
         <progress
           max={Math.max(1, t.size)}
           value={t.bytes}
-          aria-label={`${t.direction === 'in' ? 'Receiving' : 'Sending'} ${t.name}`}
+          aria-label={`${t.direction === 'in' ? 'Receiving' : t.state === 'preparing' ? 'Getting ready' : 'Sending'} ${t.name}`}
         />
       )}
       <div class="transfer-foot">
