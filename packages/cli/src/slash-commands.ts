@@ -175,12 +175,9 @@ export const SLASH_COMMANDS: readonly SlashCommand[] = [
   {
     name: 'cancel',
     args: '',
-    summary: 'stop the latest file transfer in this conversation',
+    summary: 'stop the latest file transfer in this conversation (or a file still being got ready)',
     run(_args, state) {
-      // A file still being got ready has no transfer to cancel yet.
-      const list = (state.transfers ?? []).filter(
-        (t) => t.peer === state.current && t.state !== 'preparing',
-      );
+      const list = (state.transfers ?? []).filter((t) => t.peer === state.current);
       const latest = list.at(-1);
       if (latest === undefined) return { note: 'No file transfer in this conversation.' };
       return { commands: [{ cmd: 'cancel-file', peer: latest.peer, id: latest.id }] };

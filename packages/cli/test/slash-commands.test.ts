@@ -237,8 +237,25 @@ describe('file commands', () => {
     expect(progressBar(t)).toBe('Getting film.mkv ready [####------] 40% 16 MiB/40 MiB 0:03 left');
     expect(statusText(later).text).toContain('Getting film.mkv ready [####------] 40%');
     expect(statusText(later).text).not.toMatch(/SHA|hash/i);
-    // A file still being got ready has nothing to cancel yet.
-    expect(interpretLine('/cancel', later).note).toMatch(/No file transfer/);
+    // /cancel stops a file still being got ready, by the id it will be offered under; its
+    // file-failed then takes the bar away with a line saying why.
+    expect(interpretLine('/cancel', later).commands).toEqual([
+      { cmd: 'cancel-file', peer: BOB, id: 'o1' },
+    ]);
+    const cancelled = reduce(
+      later,
+      {
+        event: 'file-failed',
+        peer: BOB,
+        id: 'o1',
+        reason: 'cancelled',
+        message: 'You cancelled the transfer.',
+      },
+      AT + 1500,
+    );
+    expect(cancelled.transfers).toEqual([]);
+    expect(statusText(cancelled).text).not.toContain('Getting');
+    expect(interpretLine('/cancel', cancelled).note).toMatch(/No file transfer/);
     const offered = reduce(
       later,
       {

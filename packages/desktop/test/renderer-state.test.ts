@@ -569,6 +569,27 @@ describe('renderer state: file transfers', () => {
       started,
     );
     expect(failed.transfers).toEqual([]);
+    // Cancel while it is got ready: the row says so, and a late report does not revive it.
+    const cancelled = run(
+      [
+        ev({
+          event: 'file-failed',
+          peer: 'bob1',
+          id: 'o1',
+          reason: 'cancelled',
+          message: 'You cancelled the transfer.',
+        }),
+        preparing(4096, 12_000),
+      ],
+      started,
+    );
+    expect(cancelled.transfers).toEqual([
+      expect.objectContaining({
+        id: 'o1',
+        state: 'failed',
+        message: '"film.mkv" was not transferred: You cancelled the transfer.',
+      }),
+    ]);
   });
 
   it('a folder offer says so and counts its files', () => {

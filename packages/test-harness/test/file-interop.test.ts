@@ -1,9 +1,10 @@
 // Files between different clients, as real processes: the CLI (`cryptully --json`) and the
-// desktop back end (over its WebSocket bridge), both ways; and a 1 GiB file between two CLI
-// processes with the resident memory of both sampled while it moves (it must stay flat).
+// desktop back end (over its WebSocket bridge), both ways, including a big file's
+// `file-preparing` reports and a cancel while it is got ready; and a 1 GiB file between two
+// CLI processes with the resident memory of both sampled while it moves (it must stay flat).
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { mkdir, open, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -120,6 +121,59 @@ for (const [hostKind, joinerKind] of pairs) {
           .update(await readFile(two.path))
           .digest('hex'),
       ).toBe(file.sha256);
+    }, 120_000);
+
+    it('a big file shows it is being got ready under its offer id; a cancel then stops it', async () => {
+      ensureHarnessBuilt();
+      const ctx = new CellContext(hostKind, joinerKind);
+      contexts.push(ctx);
+      const { host, joiner, hostPeer, joinerPeer } = await connectPair(ctx, 'invite');
+      // Sparse files: no disk space, but read in full for their hash before any offer (about
+      // 1 s per GiB here). The first outlasts the 250 ms before `file-preparing` starts.
+      const big = join(work, `${hostKind}-big.img`);
+      await writeFile(big, '');
+      await truncate(big, 2 * 1024 ** 3);
+      const hostStart = host.events.length;
+      const joinerStart = joiner.events.length;
+      await host.send({ cmd: 'send-file', peer: hostPeer, path: big });
+      const offered = await host.waitFor<EventOf<'file-offered'>>(is('file-offered'), {
+        from: hostStart,
+        timeoutMs: 60_000,
+      });
+      const preparing = host.events
+        .slice(hostStart)
+        .filter((e): e is EventOf<'file-preparing'> => e.event === 'file-preparing');
+      expect(preparing.length).toBeGreaterThan(0);
+      for (const e of preparing) {
+        expect(e).toMatchObject({ peer: hostPeer, id: offered.id, path: big, size: 2 * 1024 ** 3 });
+      }
+      const offer = await joiner.waitFor<EventOf<'file-offer'>>(is('file-offer'), {
+        from: joinerStart,
+      });
+      expect(offer.id).toBe(offered.id);
+      await joiner.send({ cmd: 'decline-file', peer: joinerPeer, id: offer.id });
+      await host.waitFor(is('file-failed', { id: offer.id, reason: 'declined' }), {
+        from: hostStart,
+      });
+
+      // 64 GiB would take about a minute to read: cancelled once it reports, never offered.
+      const huge = join(work, `${hostKind}-huge.img`);
+      await writeFile(huge, '');
+      await truncate(huge, 64 * 1024 ** 3);
+      const again = host.events.length;
+      await host.send({ cmd: 'send-file', peer: hostPeer, path: huge });
+      const started = await host.waitFor<EventOf<'file-preparing'>>(is('file-preparing'), {
+        from: again,
+      });
+      await host.send({ cmd: 'cancel-file', peer: hostPeer, id: started.id });
+      await host.waitFor(is('file-failed', { id: started.id, reason: 'cancelled' }), {
+        from: again,
+      });
+      await host.send({ cmd: 'send', peer: hostPeer, text: 'no file after all' });
+      await joiner.waitFor(is('message', { text: 'no file after all' }), { from: joinerStart });
+      expect(joiner.events.slice(joinerStart).filter(is('file-offer'))).toHaveLength(1);
+      expect(host.events.slice(again).filter(is('file-offered'))).toEqual([]);
+      expect(host.events.slice(again).filter(is('error'))).toEqual([]);
     }, 120_000);
   });
 }

@@ -68,18 +68,23 @@ export type HashProgress = (bytes: number, size: number) => void;
 export interface FileDisk {
   /**
    * Size and SHA-256 of a regular file; `onProgress` (if given) after each read, with the bytes
-   * read so far and the size from `stat`. @throws {FileDiskError}
+   * read so far and the size from `stat`. Once `signal` aborts, reading stops and the promise
+   * rejects with `signal.reason`. @throws {FileDiskError}
    */
-  hash(path: string, onProgress?: HashProgress): Promise<{ size: number; sha256: string }>;
+  hash(
+    path: string,
+    onProgress?: HashProgress,
+    signal?: AbortSignal,
+  ): Promise<{ size: number; sha256: string }>;
   /** @throws {FileDiskError} */
   openSource(path: string): Promise<SourceFile>;
   /** Creates the folder if needed and a fresh temporary file in it. @throws {FileDiskError} */
   createPart(dir: string, id: string): Promise<PartFile>;
   /**
-   * Lists and hashes a folder to send (regular files only); `onProgress` as for
+   * Lists and hashes a folder to send (regular files only); `onProgress` and `signal` as for
    * {@link FileDisk.hash}, with the listed files' total size. @throws {FileDiskError}
    */
-  listFolder(path: string, onProgress?: HashProgress): Promise<FolderListing>;
+  listFolder(path: string, onProgress?: HashProgress, signal?: AbortSignal): Promise<FolderListing>;
   /** Reads a listed folder's entries as one stream. */
   openFolderSource(path: string, entries: readonly FolderEntry[]): Promise<SourceFile>;
   /** Creates a fresh temporary folder in `dir` for a folder offer. @throws {FileDiskError} */
@@ -185,7 +190,7 @@ async function openPart(dir: string, id: string): Promise<PartFile> {
 /** The Node {@link FileDisk}. */
 export function nodeFileDisk(): FileDisk {
   return {
-    async hash(path, onProgress) {
+    async hash(path, onProgress, signal) {
       let handle: FileHandle;
       let info: Awaited<ReturnType<typeof stat>>;
       try {
@@ -200,6 +205,7 @@ export function nodeFileDisk(): FileDisk {
         const buffer = Buffer.allocUnsafe(HASH_READ_BYTES);
         let size = 0;
         for (;;) {
+          signal?.throwIfAborted();
           const { bytesRead } = await handle.read(buffer, 0, buffer.length, size);
           if (bytesRead === 0) break;
           hash.update(buffer.subarray(0, bytesRead));
@@ -208,6 +214,7 @@ export function nodeFileDisk(): FileDisk {
         }
         return { size, sha256: hash.digest('hex') };
       } catch (error) {
+        if (signal?.aborted) throw signal.reason;
         throw diskError(error, path);
       } finally {
         await handle.close().catch(() => {});

@@ -53,10 +53,15 @@ async function walk(root: string, dir: string, out: string[], skipped: { n: numb
 
 /**
  * Lists and hashes the regular files below `root`; `onProgress` (if given) after each read, with
- * the bytes read so far and the files' total size (from `stat`, before reading).
+ * the bytes read so far and the files' total size (from `stat`, before reading). Once `signal`
+ * aborts, reading stops and the promise rejects with `signal.reason`.
  * @throws {FileDiskError}
  */
-export async function listFolder(root: string, onProgress?: HashProgress): Promise<FolderListing> {
+export async function listFolder(
+  root: string,
+  onProgress?: HashProgress,
+  signal?: AbortSignal,
+): Promise<FolderListing> {
   const files: string[] = [];
   const skipped = { n: 0 };
   await walk(root, root, files, skipped);
@@ -87,6 +92,7 @@ export async function listFolder(root: string, onProgress?: HashProgress): Promi
     let length = 0;
     try {
       for (;;) {
+        signal?.throwIfAborted();
         const { bytesRead } = await handle.read(buffer, 0, buffer.length, length);
         if (bytesRead === 0) break;
         hash.update(buffer.subarray(0, bytesRead));
@@ -94,6 +100,7 @@ export async function listFolder(root: string, onProgress?: HashProgress): Promi
         onProgress?.(size + length, Math.max(total, size + length));
       }
     } catch (error) {
+      if (signal?.aborted) throw signal.reason;
       throw diskError(error, path);
     } finally {
       await handle.close().catch(() => {});

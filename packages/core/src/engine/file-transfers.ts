@@ -17,6 +17,7 @@ import {
   type PartFile,
   type SourceFile,
 } from '../adapters/file-disk.js';
+import type { FolderListing } from '../adapters/folder-disk.js';
 import { randomBytes, toHex } from '../crypto/index.js';
 import { sanitizeFileName } from '../files/file-name.js';
 import { FolderManifestError, type SafeEntry, safeEntries } from '../files/folder-manifest.js';
@@ -186,6 +187,8 @@ export class FileTransfers {
   readonly #o: FileTransfersOptions;
   readonly #outgoing = new Map<string, Outgoing>();
   readonly #incoming = new Map<string, Incoming>();
+  /** Our files still being read for their hash (before the offer), by key: `cancel` stops them. */
+  readonly #hashing = new Map<string, AbortController>();
   readonly #done = new Set<string>();
 
   constructor(options: FileTransfersOptions) {
@@ -196,7 +199,8 @@ export class FileTransfers {
 
   /**
    * Offers a file to a connected peer: hashes it (emitting `file-preparing` while that takes
-   * long), sends the offer, emits `file-offered` with the same id.
+   * long), sends the offer, emits `file-offered` with the same id. A {@link cancel} while it is
+   * hashed stops the reading and ends the command quietly (its `file-failed` says so).
    * @throws {EngineCommandError} `ERR_NO_SUCH_PEER` (not connected), `ERR_FILE_UNSUPPORTED`
    *   (the peer's client has no file transfer), `ERR_BAD_FILE_NAME`; {@link FileDiskError}.
    */
@@ -224,8 +228,24 @@ export class FileTransfers {
     // The id is drawn first, so that `file-preparing` and `file-offered` name the same transfer.
     const id = toHex(randomBytes(8));
     const onProgress = this.#preparing(peer, id, offeredName, absolute);
-    const listing = folder ? await this.#o.disk.listFolder(absolute, onProgress) : undefined;
-    const { size, sha256 } = listing ?? (await this.#o.disk.hash(absolute, onProgress));
+    const hashing = new AbortController();
+    this.#hashing.set(key(peer, id), hashing);
+    let listing: FolderListing | undefined;
+    let hashed: { size: number; sha256: string };
+    try {
+      listing = folder
+        ? await this.#o.disk.listFolder(absolute, onProgress, hashing.signal)
+        : undefined;
+      hashed = listing ?? (await this.#o.disk.hash(absolute, onProgress, hashing.signal));
+    } catch (error) {
+      if (hashing.signal.aborted) return;
+      throw error;
+    } finally {
+      this.#hashing.delete(key(peer, id));
+    }
+    // Cancelled after the last read: `cancel` has already reported it.
+    if (hashing.signal.aborted) return;
+    const { size, sha256 } = hashed;
     const link = this.#linkOrThrow(peer); // still there after hashing?
     const offer: FileOfferMessage = {
       t: 'file-offer',
@@ -325,8 +345,25 @@ export class FileTransfers {
     this.#endIncoming(t, 'declined', 'You declined the file.', false);
   }
 
-  /** Cancels a transfer in either direction. @throws {EngineCommandError} `ERR_NO_SUCH_FILE`. */
+  /**
+   * Cancels a transfer in either direction, or a file of ours still being read before its
+   * offer (after `file-preparing`): each ends with `file-failed` `cancelled`.
+   * @throws {EngineCommandError} `ERR_NO_SUCH_FILE`.
+   */
   cancel(peer: PeerId, id: string): void {
+    const hashing = this.#hashing.get(key(peer, id));
+    if (hashing) {
+      this.#hashing.delete(key(peer, id));
+      hashing.abort();
+      this.#o.emit({
+        event: 'file-failed',
+        peer,
+        id,
+        reason: 'cancelled',
+        message: 'You cancelled the transfer.',
+      });
+      return;
+    }
     const out = this.#outgoing.get(key(peer, id));
     if (out) {
       this.#o.link(peer)?.send({ t: 'file-cancel', id, reason: 'cancelled' });
@@ -488,6 +525,8 @@ export class FileTransfers {
 
   /** Ends everything (the node closes): temporary files are removed. */
   async closeAll(): Promise<void> {
+    for (const hashing of this.#hashing.values()) hashing.abort();
+    this.#hashing.clear();
     for (const t of this.#outgoing.values()) {
       t.ended = true;
       await t.source?.close();

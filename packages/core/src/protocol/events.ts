@@ -161,7 +161,8 @@ export type ChatEvent =
   /**
    * A file (or folder) we are about to offer is being read for its hash: `bytes` read so far of
    * `size`. Only once that has taken a moment, then at most 4 a second; `file-offered` follows
-   * with the same `id` (or the command fails).
+   * with the same `id` (or the command fails, or a `cancel-file` of this `id` stops the reading
+   * and ends it with `file-failed` `cancelled`).
    */
   | {
       event: 'file-preparing';
@@ -251,6 +252,7 @@ export type ChatCommand =
   | { cmd: 'send-file'; peer?: PeerId; path: string; name?: string }
   | { cmd: 'accept-file'; peer: PeerId; id: string; dir?: string }
   | { cmd: 'decline-file'; peer: PeerId; id: string }
+  /** Either direction; also our file still being read before its offer (`file-preparing`'s id). */
   | { cmd: 'cancel-file'; peer: PeerId; id: string }
   | { cmd: 'quit' };
 

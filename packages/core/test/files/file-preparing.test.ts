@@ -2,7 +2,7 @@
 // far it is (with the id `file-offered` then carries); a small file says nothing. Real files,
 // real disk adapter, two real chat nodes over loopback TCP.
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -23,7 +23,17 @@ async function pair(options: Partial<ChatNodeOptions>) {
   const alice = await openNode('Alice', { downloadsDir: join(downloads, 'alice'), ...options });
   const bob = await openNode('Bob', { downloadsDir: join(downloads, 'bob') });
   const { hostSide } = await connectPair(alice, bob);
-  return { alice, bobId: hostSide.peer };
+  return { alice, bob, bobId: hostSide.peer };
+}
+
+/**
+ * A sparse file of 64 GiB: no disk space, but reading it all for its hash would take about a
+ * minute here, far past the test's timeout, so a cancel that did not stop the reading fails.
+ */
+async function hugeSparseFile(path: string): Promise<string> {
+  await writeFile(path, '');
+  await truncate(path, 64 * 1024 * MiB);
+  return path;
 }
 
 describe('file-preparing', () => {
@@ -88,4 +98,41 @@ describe('file-preparing', () => {
     await alice.next('file-offered');
     expect(alice.of('file-preparing')).toEqual([]);
   });
+
+  for (const kind of ['file', 'folder'] as const) {
+    it(`a ${kind} cancelled while it is got ready stops being read, is never offered, and says so`, async () => {
+      const { alice, bob, bobId } = await pair({ filePreparingDelayMs: 0 });
+      const dir = await folder();
+      try {
+        let source: string;
+        if (kind === 'file') {
+          source = await hugeSparseFile(join(dir, 'huge.iso'));
+        } else {
+          source = join(dir, 'Backups');
+          await mkdir(source);
+          await writeFile(join(source, 'small.txt'), 'first');
+          await hugeSparseFile(join(source, 'huge.iso'));
+        }
+        const sending = alice.node.dispatch({ cmd: 'send-file', peer: bobId, path: source });
+        const preparing = await alice.next('file-preparing');
+        expect(preparing.size).toBeGreaterThanOrEqual(64 * 1024 * MiB);
+        await alice.node.dispatch({ cmd: 'cancel-file', peer: bobId, id: preparing.id });
+        // The command ends (the reading stopped) without an error of its own.
+        await sending;
+        const failed = await alice.next('file-failed');
+        expect(failed).toMatchObject({ peer: bobId, id: preparing.id, reason: 'cancelled' });
+        expect(alice.of('file-offered')).toEqual([]);
+        expect(alice.of('error')).toEqual([]);
+        // The id is spent: a second cancel finds nothing.
+        await alice.node.dispatch({ cmd: 'cancel-file', peer: bobId, id: preparing.id });
+        expect(await alice.next('error')).toMatchObject({ code: 'ERR_NO_SUCH_FILE' });
+        // The chat still works, and the peer never heard of the file.
+        await alice.node.dispatch({ cmd: 'send', peer: bobId, text: 'never mind' });
+        await bob.next('message', (m) => m.text === 'never mind');
+        expect(bob.of('file-offer')).toEqual([]);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+  }
 });

@@ -47,6 +47,7 @@ function TransferRow({ t, friend }: { t: FileTransfer; friend: string }) {
       break;
     case 'preparing':
       status = `Getting ready… ${progressText(t)}`;
+      buttons = [button('Cancel', cancel)];
       break;
     case 'offered':
       if (t.direction === 'in') {
