@@ -102,8 +102,9 @@ async function proxiedPair(work: string) {
 }
 
 /**
- * Bob sends `path`; Alice accepts; the proxy cuts the connection once Alice has `cutAt` bytes;
- * Bob joins again and the transfer ends. `after`: bytes Bob sent after the cut.
+ * Bob sends `path`; Alice accepts; the proxy cuts the connection once Bob has sent about
+ * `cutAt` bytes of it; Bob joins again and the transfer ends. `after`: bytes Bob sent after
+ * the cut.
  */
 async function sendCutResume(
   { alice, bob, proxy, join1, bobId, aliceId, work }: Awaited<ReturnType<typeof proxiedPair>>,
@@ -112,9 +113,16 @@ async function sendCutResume(
 ) {
   await bob.dispatch({ cmd: 'send-file', peer: aliceId, path });
   const offer = await alice.next('file-offer');
+  // The cut is counted in Bob's frames, not timed: a streaming file fills each frame (at most
+  // 65,535 bytes), so it lands mid-transfer however fast the machine moves the file (waiting
+  // for a progress event instead let an idle machine finish all 48 MiB between two of them).
+  proxy.setMode({
+    kind: 'cut',
+    direction: 'c2s',
+    frame: proxy.nextFrame('c2s') + Math.ceil(cutAt / 65_535),
+  });
   await alice.dispatch({ cmd: 'accept-file', peer: bobId, id: offer.id });
-  await alice.next('file-progress', (e) => e.bytes >= cutAt);
-  proxy.cutAll();
+  await proxy.waitFired(0, 60_000);
   await alice.next('disconnected');
   await bob.next('disconnected');
   const before = proxy.stats.bytesIn.c2s;
