@@ -227,8 +227,8 @@ export class FileTransfers {
     }
     // The id is drawn first, so that `file-preparing` and `file-offered` name the same transfer.
     const id = toHex(randomBytes(8));
-    const onProgress = this.#preparing(peer, id, offeredName, absolute);
     const hashing = new AbortController();
+    const onProgress = this.#preparing(peer, id, offeredName, absolute, hashing.signal);
     this.#hashing.set(key(peer, id), hashing);
     let listing: FolderListing | undefined;
     let hashed: { size: number; sha256: string };
@@ -761,11 +761,14 @@ export class FileTransfers {
    * run {@link FileTransfersOptions.preparingDelayMs}, then at most every
    * {@link FILE_PROGRESS_INTERVAL_MS} (as `file-progress`).
    */
-  #preparing(peer: PeerId, id: string, name: string, path: string) {
+  #preparing(peer: PeerId, id: string, name: string, path: string, cancelled: AbortSignal) {
     const start = this.#o.clock();
     const delay = this.#o.preparingDelayMs ?? FILE_PREPARING_DELAY_MS;
     let progressAt: number | undefined;
     return (bytes: number, size: number): void => {
+      // A read that was under way when the transfer was cancelled reports nothing after its
+      // `file-failed`.
+      if (cancelled.aborted) return;
       const now = this.#o.clock();
       if (now - start < delay) return;
       if (progressAt !== undefined && now - progressAt < FILE_PROGRESS_INTERVAL_MS) return;

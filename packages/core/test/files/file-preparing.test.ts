@@ -123,6 +123,9 @@ describe('file-preparing', () => {
         expect(failed).toMatchObject({ peer: bobId, id: preparing.id, reason: 'cancelled' });
         expect(alice.of('file-offered')).toEqual([]);
         expect(alice.of('error')).toEqual([]);
+        // Nothing about it after its end (a read under way when it was cancelled included).
+        const order = alice.events.map((e) => e.event);
+        expect(order.lastIndexOf('file-preparing')).toBeLessThan(order.indexOf('file-failed'));
         // The id is spent: a second cancel finds nothing.
         await alice.node.dispatch({ cmd: 'cancel-file', peer: bobId, id: preparing.id });
         expect(await alice.next('error')).toMatchObject({ code: 'ERR_NO_SUCH_FILE' });
