@@ -32,6 +32,13 @@ describe('pnpm bench', () => {
     expect(report.machine.openssl).toMatch(/^\d+\./);
     expect(report.machine.cpuModel.length).toBeGreaterThan(0);
     expect(report.machine.kernel.length).toBeGreaterThan(0);
+    if (process.platform === 'linux') {
+      // The features that decide crypto speed, read from /proc/cpuinfo: a subset, in order.
+      const all = ['avx2', 'avx512f', 'sha_ni', 'aes', 'vaes'];
+      expect(report.machine.cpuFeatures).toEqual(
+        all.filter((f) => report.machine.cpuFeatures!.includes(f)),
+      );
+    }
 
     const ids = report.figures.map((figure) => figure.id);
     expect(ids).toEqual(

@@ -34,7 +34,7 @@ export function renderReport(report: BenchReport): string {
   const byId = new Map(report.figures.map((figure) => [figure.id, figure]));
   const lines = [
     `Cryptully benchmarks, ${report.startedAt}${report.options.quick ? ' (--quick: rough figures)' : ''}`,
-    `Machine: ${m.cpuModel}, ${m.cores} cores, ${round(m.ramBytes / 2 ** 30, 3)} GiB RAM, ` +
+    `Machine: ${m.cpuModel}${m.cpuFeatures ? ` (${m.cpuFeatures.join(' ') || 'no avx2, avx512f, sha_ni, aes, vaes'})` : ''}, ${m.cores} cores, ${round(m.ramBytes / 2 ** 30, 3)} GiB RAM, ` +
       `Node ${m.node}, OpenSSL ${m.openssl}, kernel ${m.kernel} (${m.platform})` +
       (m.fdLimit ? `, fd limit ${m.fdLimit}` : '') +
       (m.loadAverage1m !== undefined ? `, load average ${m.loadAverage1m} at start` : ''),

@@ -76,6 +76,12 @@ export interface MachineInfo {
   /** 1-minute load average when the run started: other work on the machine skews figures. */
   loadAverage1m?: number;
   /**
+   * The CPU's features that decide crypto speed (Linux, from /proc/cpuinfo), of `avx2`,
+   * `avx512f`, `sha_ni`, `aes`, `vaes`: two machines with the same model name gave TLS
+   * handshake figures 3.6x apart.
+   */
+  cpuFeatures?: string[];
+  /**
    * The crypto provider Cryptully chose in the runner's process (as `cryptully --version`
    * says), e.g. `libsodium (sodium-native 5.1.0)`; figures with ids ending in `@node` were
    * measured with `CRYPTULLY_CRYPTO=node` instead.
