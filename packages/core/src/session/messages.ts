@@ -348,13 +348,21 @@ function byteLength(text: string): number {
   return Buffer.byteLength(text, 'utf8');
 }
 
+/**
+ * Whether `text` takes more than `maxBytes` bytes of UTF-8. A UTF-16 unit takes 1 to 3 bytes,
+ * so a long string is refused without counting and a short one needs no counting.
+ * @example utf8LengthOver('héllo', 5) // => true (6 bytes)
+ */
+export function utf8LengthOver(text: string, maxBytes: number): boolean {
+  return text.length > maxBytes || (text.length * 3 > maxBytes && byteLength(text) > maxBytes);
+}
+
 function checkString(where: string, value: unknown, maxBytes: number, allowEmpty: boolean): void {
   if (typeof value !== 'string') throw malformed(`${where} must be a string`);
   if (!allowEmpty && value.length === 0) throw malformed(`${where} must not be empty`);
   // A lone surrogate cannot be encoded as UTF-8: refuse it rather than send U+FFFD.
   if (LONE_SURROGATE.test(value)) throw malformed(`${where} is not valid Unicode`);
-  // A UTF-16 unit never takes more than 3 UTF-8 bytes: short strings need no counting.
-  if (value.length > maxBytes || (value.length * 3 > maxBytes && byteLength(value) > maxBytes)) {
+  if (utf8LengthOver(value, maxBytes)) {
     throw malformed(`${where} is longer than ${maxBytes} bytes`);
   }
 }

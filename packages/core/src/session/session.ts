@@ -29,6 +29,7 @@ import {
   SESSION_PROTOCOL_VERSION,
   type SessionMessage,
   SessionProtocolError,
+  utf8LengthOver,
 } from './messages.js';
 import { SeenIds } from './seen-ids.js';
 
@@ -160,12 +161,7 @@ export class InvalidTextError extends CryptullyError {
  *   `ERR_BAD_TEXT` for a control character or broken Unicode.
  */
 export function checkChatText(text: string): void {
-  // The length in UTF-16 units bounds the UTF-8 length from below: no encoding of a huge text.
-  // A UTF-16 unit takes at most 3 UTF-8 bytes: short texts need no counting.
-  if (
-    text.length > MAX_TEXT_BYTES ||
-    (text.length * 3 > MAX_TEXT_BYTES && Buffer.byteLength(text, 'utf8') > MAX_TEXT_BYTES)
-  ) {
+  if (utf8LengthOver(text, MAX_TEXT_BYTES)) {
     throw new InvalidTextError(
       'ERR_TEXT_TOO_LONG',
       `A message can be at most ${MAX_TEXT_BYTES} bytes long.`,

@@ -10,6 +10,7 @@ import {
   PAD_BUCKETS,
   paddedLength,
   padMessage,
+  utf8LengthOver,
 } from '../../src/session/messages.js';
 import { checkChatText } from '../../src/session/session.js';
 
@@ -117,5 +118,18 @@ describe('the chat text limit, counted in UTF-8 bytes', () => {
       expect.objectContaining({ code: 'ERR_TEXT_TOO_LONG' }),
     );
     expect(() => checkChatText('a'.repeat(16384))).not.toThrow();
+  });
+});
+
+describe('utf8LengthOver', () => {
+  it('counts UTF-8 bytes at the edges of its shortcuts', () => {
+    expect(utf8LengthOver('héllo', 5)).toBe(true); // 6 bytes in 5 units
+    expect(utf8LengthOver('héllo', 6)).toBe(false);
+    expect(utf8LengthOver('€€', 6)).toBe(false); // 2 units * 3 = 6: no count needed
+    expect(utf8LengthOver('€€€', 8)).toBe(true); // 9 bytes
+    expect(utf8LengthOver('😀', 3)).toBe(true); // 2 units, 4 bytes
+    expect(utf8LengthOver('😀', 4)).toBe(false);
+    expect(utf8LengthOver('abcdef', 5)).toBe(true); // more units than bytes allowed
+    expect(utf8LengthOver('', 0)).toBe(false);
   });
 });
