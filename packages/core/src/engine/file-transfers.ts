@@ -727,30 +727,25 @@ export class FileTransfers {
     const size = count * header + want;
     let block = t.spare;
     t.spare = undefined; // taken: no other read may fill it
-    if (block?.buffer.length === size) {
-      for (let i = 0; i < count; i += 1) {
-        writeChunkHeader(
-          block.buffer,
-          i * (header + MAX_CHUNK_BYTES),
-          t.id,
-          offset + i * MAX_CHUNK_BYTES,
-        );
-      }
-      block.offset = offset;
-      block.next = 0;
-    } else {
+    if (block?.buffer.length !== size) {
       const buffer = new Uint8Array(size);
       const targets: Uint8Array[] = [];
       const messages: Uint8Array[] = [];
       for (let i = 0; i < count; i += 1) {
         const start = i * (header + MAX_CHUNK_BYTES);
         const length = Math.min(MAX_CHUNK_BYTES, want - i * MAX_CHUNK_BYTES);
-        writeChunkHeader(buffer, start, t.id, offset + i * MAX_CHUNK_BYTES);
         targets.push(buffer.subarray(start + header, start + header + length));
         messages.push(buffer.subarray(start, start + header + length));
       }
       block = { offset, buffer, messages, targets, next: 0 };
     }
+    // A reused block keeps its layout (same size): only the offsets in the headers change.
+    for (let i = 0; i < count; i += 1) {
+      const start = i * (header + MAX_CHUNK_BYTES);
+      writeChunkHeader(block.buffer, start, t.id, offset + i * MAX_CHUNK_BYTES);
+    }
+    block.offset = offset;
+    block.next = 0;
     const read = await t.source!.readInto(offset, block.targets);
     if (read !== want) throw new Error('the file is shorter than offered');
     return block;
