@@ -563,6 +563,8 @@ const HANDLERS: Handlers = {
       state: 'preparing' as const,
       at: now,
     };
+    // A late report does not turn an offer (or a moving transfer) back.
+    if (t.state !== 'preparing') return state;
     return withTransfer(state, withProgress({ ...t, size: e.size }, e.bytes, now));
   },
   'file-offered': (state, e, now) => {

@@ -273,6 +273,8 @@ describe('file commands', () => {
       expect.objectContaining({ id: 'o1', state: 'offered', bytes: 0 }),
     ]);
     expect(statusText(offered).text).not.toContain('Getting');
+    // A late preparing report does not turn the offer back.
+    expect(reduce(offered, preparing(32 * MiB), AT + 3000).transfers).toEqual(offered.transfers);
     // A send that failed while its file was read leaves no bar behind.
     expect(withoutPreparing(later, BOB).transfers).toEqual([]);
     expect(withoutPreparing(offered, BOB)).toBe(offered);
