@@ -1,7 +1,9 @@
 // Real `cryptully` processes behind real NAT routers (nftables in network namespaces, lab/lab.sh)
 // meeting through the lab's own DHT: two port-preserving ("cone") routers are hole-punched, and so
 // is one that picks a new port per destination ("random") facing a cone; two random routers
-// cannot be punched and the joiner is told so in one sentence; a stranger holding a used invite is
+// cannot be punched and the joiner is told so in one sentence, but meet through `cryptully relay`
+// on the wan (which knows it is reachable; one behind a router warns, and a relay that is not
+// running is named as what failed); a stranger holding a used invite is
 // refused at the host's DHT firewall before any handshake, while a known friend comes back by
 // name with no new invite; 5% packet loss both ways loses no
 // message. Each router drops whatever comes unsolicited from the wan side, as home routers do, so
@@ -202,7 +204,14 @@ withLab('random', 'random', 0, (lab) => {
       20_000,
       () => `the relay printed nothing: ${relay.stderr()}`,
     );
-    expect(JSON.parse(printed)).toEqual({ event: 'relaying', key: expect.any(String) });
+    // On the wan, with a public address: the relay knows the internet reaches it directly, so
+    // peers connect straight to it and no hole has to be punched into the relay itself.
+    expect(JSON.parse(printed)).toEqual({
+      event: 'relaying',
+      key: expect.any(String),
+      reachable: true,
+      address: expect.stringMatching(/^11\.0\.0\.\d+:\d+$/),
+    });
     const { key } = JSON.parse(printed) as { key: string };
     expect(key).toMatch(/^[0-9a-f]{64}$/);
     const { process: alice } = await lab().cryptully('a', [
@@ -250,6 +259,50 @@ withLab('random', 'random', 0, (lab) => {
       () => `Bob never saw the reply: ${bob.lines.join('\n')}`,
     );
   }, 120_000);
+
+  it('a relay behind a home router warns that friends may not reach it', async () => {
+    const { process: json } = await lab().cryptully('b', ['relay', '--json']);
+    const printed = await waitFor(
+      () => json.lines[0],
+      20_000,
+      () => `the relay printed nothing: ${json.stderr()}`,
+    );
+    expect(JSON.parse(printed)).toMatchObject({ event: 'relaying', reachable: false });
+    json.child.kill();
+    await json.exit();
+    const { process: plain } = await lab().cryptully('b', ['relay']);
+    const text = await waitFor(
+      () =>
+        plain.lines.some((line) => line.includes('Ctrl+C')) ? plain.lines.join(' ') : undefined,
+      20_000,
+      () => `the relay printed: ${plain.lines.join('\n')} ${plain.stderr()}`,
+    );
+    expect(text).toMatch(/--relay [0-9a-f]{64}/);
+    expect(text).toMatch(/the internet cannot reach this computer directly/);
+    plain.child.kill();
+    await plain.exit();
+  }, 60_000);
+
+  it('a relay that is not running: the joiner is told that the relay failed, not to use one', async () => {
+    const { alice, listening } = await startHost(lab());
+    const { process: bob } = await lab().cryptully('b', [
+      'join',
+      listening.invite,
+      '--json',
+      '--name',
+      'Bob',
+      '--relay',
+      '42'.repeat(32),
+    ]);
+    const failed = await bob.next('disconnected', undefined, 60_000);
+    console.log(`NAT LAB random–random, no relay running: "${failed.message}"`);
+    expect(failed.message).toMatch(/relay did not connect us/);
+    expect(failed.message).not.toMatch(/--relay/);
+    expect(alice.events.some((e) => e.event === 'request')).toBe(false);
+    expect(await bob.exit()).not.toBe(0);
+    alice.send({ cmd: 'quit' });
+    await alice.exit();
+  }, 90_000);
 });
 
 withLab('cone', 'cone', 5, (lab) => {

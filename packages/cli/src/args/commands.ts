@@ -333,7 +333,8 @@ export const COMMANDS: readonly CommandSpec[] = [
       'Runs a blind relay on the DHT, for two friends behind home routers that cannot be ' +
       'punched (both of the strict "symmetric" kind). Run it on any computer the internet can ' +
       'reach; it prints a key that those friends add to host and join as --relay KEY. It passes ' +
-      'on encrypted data only and cannot read a chat. The key stays the same across restarts ' +
+      'on encrypted data only and cannot read a chat. It warns when the internet cannot reach ' +
+      'it directly. The key stays the same across restarts ' +
       '(kept in the Cryptully folder). Press Ctrl+C to stop.',
     args: [],
     options: ['bootstrap'],

@@ -17,6 +17,13 @@ import { onSignals } from '../signals.js';
 /** The relay's seed file in the Cryptully folder. */
 export const RELAY_SEED_FILE = 'relay-seed';
 
+/** What the plain output says when the DHT cannot reach the relay unasked. */
+const NOT_REACHABLE = [
+  'Warning: the internet cannot reach this computer directly (it is behind a router or a',
+  'firewall), so friends whose routers cannot connect directly may not reach this relay either.',
+  'Run it on a computer with a public address (a server, not one at home).',
+];
+
 /** Reads the relay's 32-byte seed, making one on first run. */
 async function relaySeed(home: string): Promise<Uint8Array> {
   const path = join(home, RELAY_SEED_FILE);
@@ -54,14 +61,22 @@ export async function relayCommand(parsed: ParsedArgs, io: CliIo): Promise<ExitC
     stopListening = onSignals(resolve);
   });
   const key = Buffer.from(relay.publicKey).toString('hex');
+  const reachable = relay.reachable;
   if (json) {
-    io.stdout.write(`${JSON.stringify({ event: 'relaying', key })}\n`);
+    const event = {
+      event: 'relaying',
+      key,
+      reachable,
+      ...(relay.address ? { address: relay.address } : {}),
+    };
+    io.stdout.write(`${JSON.stringify(event)}\n`);
   } else {
     io.stdout.write(
       [
         'Relaying on the DHT. It passes on encrypted data only; it cannot read a chat.',
         'Friends whose routers cannot connect directly add this to host and join:',
         `  --relay ${key}`,
+        ...(reachable ? [] : NOT_REACHABLE),
         'Press Ctrl+C to stop.',
         '',
       ].join('\n'),

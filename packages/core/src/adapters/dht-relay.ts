@@ -6,6 +6,7 @@
  * it sees two IP addresses and ciphertext, never keys or messages. `cryptully relay` runs one.
  * @module
  */
+import { networkInterfaces } from 'node:os';
 import { CryptullyError } from '../errors.js';
 import { type DhtKeyPair, DhtUnavailableError, loadHyperDht } from './dht-transport.js';
 
@@ -30,6 +31,15 @@ export interface DhtRelay {
   readonly publicKey: Uint8Array;
   /** How many peers are connected to the relay now. */
   readonly connections: number;
+  /**
+   * Whether the DHT sees the relay as directly reachable: peers connect straight to it. When
+   * false, the relay is behind a router or firewall (or the DHT could not tell yet): every
+   * peer has to punch a hole into it, which peers behind strict routers, the ones a relay is
+   * for, may fail to do.
+   */
+  readonly reachable: boolean;
+  /** The relay's public UDP address as the DHT sees it, when it has one (`host:port`). */
+  readonly address: string | undefined;
   /** Stops relaying and leaves the DHT. */
   close(): Promise<void>;
 }
@@ -40,6 +50,13 @@ interface RelaySocket {
   destroy(): void;
 }
 interface RelayNode {
+  /** Our public IP as other DHT nodes see it (dht-rpc `node.host`), or null. */
+  readonly host: string | null;
+  /** Our public port as other DHT nodes see it, 0 when not consistent (dht-rpc `node.port`). */
+  readonly port: number;
+  /** Whether other nodes cannot reach us unasked (dht-rpc `node.firewalled`). */
+  readonly firewalled: boolean;
+  fullyBootstrapped(): Promise<void>;
   createServer(
     options: Record<string, unknown>,
     onConnection: (socket: RelaySocket) => void,
@@ -62,6 +79,50 @@ interface BlindRelayModule {
   };
 }
 
+type HyperDhtConstructor = new (options: Record<string, unknown>) => unknown;
+
+/** The IP addresses of this machine's own network interfaces. */
+function ownAddresses(): Set<string> {
+  const own = new Set<string>();
+  for (const list of Object.values(networkInterfaces())) {
+    for (const entry of list ?? []) own.add(entry.address);
+  }
+  return own;
+}
+
+/**
+ * The relay's DHT node, once it has joined the DHT. A relay must be reachable: the peers it is
+ * for sit behind routers that cannot be punched, so they can only come straight in.
+ *
+ * HyperDHT finds out whether a new node is reachable by asking one DHT node to ping it back while
+ * the node's first lookup runs. That check is a race: where the DHT answers faster than the ping
+ * (a LAN, a fast data centre) it is lost, and the node counts as firewalled until a later check,
+ * minutes on. Then every peer must punch a hole even into a relay with a public address, and
+ * peers behind strict routers fail now and then. So when the address the DHT sees is one of this
+ * machine's own (no router in between) and the node still counts as firewalled, the relay starts
+ * a new node that says it is not (HyperDHT's `firewalled: false`, for nodes known to be open).
+ */
+async function relayNode(HyperDHT: HyperDhtConstructor, options: DhtRelayOptions) {
+  const base = {
+    ...(options.bootstrap ? { bootstrap: options.bootstrap } : {}),
+    ...(options.port !== undefined ? { port: options.port } : {}),
+  };
+  const joined = async (nodeOptions: Record<string, unknown>) => {
+    const node = new HyperDHT(nodeOptions) as RelayNode;
+    try {
+      await node.fullyBootstrapped();
+    } catch (error) {
+      await node.destroy({ force: true });
+      throw error;
+    }
+    return node;
+  };
+  const probe = await joined(base);
+  if (!probe.firewalled || probe.host === null || !ownAddresses().has(probe.host)) return probe;
+  await probe.destroy({ force: true });
+  return joined({ ...base, firewalled: false });
+}
+
 /**
  * Starts a blind relay on the DHT.
  * @throws {DhtUnavailableError} when the DHT's native parts cannot be loaded here.
@@ -80,10 +141,7 @@ export async function startDhtRelay(options: DhtRelayOptions = {}): Promise<DhtR
   if (options.seed !== undefined && options.seed.length !== 32) {
     throw new CryptullyError('ERR_BAD_RELAY', 'A relay seed is 32 bytes.');
   }
-  const node = new HyperDHT({
-    ...(options.bootstrap ? { bootstrap: options.bootstrap } : {}),
-    ...(options.port !== undefined ? { port: options.port } : {}),
-  }) as unknown as RelayNode;
+  const node = await relayNode(HyperDHT, options);
   const relay = new BlindRelay.Server({
     // Each paired stream is a raw UDX stream of the relay's own node, framed as HyperDHT's are.
     createStream: (streamOptions) => node.createRawStream({ ...streamOptions, framed: true }),
@@ -111,6 +169,12 @@ export async function startDhtRelay(options: DhtRelayOptions = {}): Promise<DhtR
     publicKey: keyPair.publicKey,
     get connections() {
       return sockets.size;
+    },
+    get reachable() {
+      return !node.firewalled;
+    },
+    get address() {
+      return node.host !== null && node.port !== 0 ? `${node.host}:${node.port}` : undefined;
     },
     close() {
       closing ??= (async () => {

@@ -146,14 +146,26 @@ const DHT_UNREACHABLE_MESSAGES: Record<UnreachableReason, (where: string) => str
   cancelled: (where) => `The connection to ${where} on the DHT was cancelled.`,
 };
 
+/**
+ * Why a dial through a blind relay failed after the host was found: with a relay named, HyperDHT
+ * waits for the relay's pairing whatever the hole punching does, so the relay is what failed.
+ */
+const viaRelayUnreachable = (where: string) =>
+  `${where} was found on the DHT, but the relay did not connect us to it (it did not answer, or could not pair us with the host in time): check that the relay is running on a computer the internet can reach.`;
+
 /** An {@link UnreachableError} worded for a DHT key (which has no port). */
 function dhtUnreachable(
   reason: UnreachableReason,
   keyHex: string,
   cause?: unknown,
+  relayed = false,
 ): UnreachableError {
   const error = new UnreachableError(reason, { host: keyHex, port: 0 }, { cause });
-  error.message = DHT_UNREACHABLE_MESSAGES[reason](`DHT key ${keyHex.slice(0, 16)}…`);
+  const where = `DHT key ${keyHex.slice(0, 16)}…`;
+  error.message =
+    relayed && reason === 'unreachable'
+      ? viaRelayUnreachable(where)
+      : DHT_UNREACHABLE_MESSAGES[reason](where);
   return error;
 }
 
@@ -595,7 +607,14 @@ export async function createDhtTransport(options: DhtTransportOptions = {}): Pro
         const timer = setTimeout(() => give(dhtUnreachable('timeout', keyHex)), timeoutMs);
         const onAbort = () => give(dhtUnreachable('cancelled', keyHex));
         const onError = (error: Error & { code?: string }) =>
-          give(dhtUnreachable(DIAL_REASONS[error.code ?? ''] ?? 'unreachable', keyHex, error));
+          give(
+            dhtUnreachable(
+              DIAL_REASONS[error.code ?? ''] ?? 'unreachable',
+              keyHex,
+              error,
+              relayThrough !== undefined,
+            ),
+          );
         const onClose = () => give(dhtUnreachable('refused', keyHex));
         const onOpen = () => {
           cleanUp();

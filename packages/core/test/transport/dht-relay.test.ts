@@ -57,6 +57,18 @@ describe('startDhtRelay', () => {
     }
   }, 60_000);
 
+  it('knows that peers can reach it directly when the DHT sees one of its own addresses', async () => {
+    // Loopback answers faster than HyperDHT's first reachability check, which then counts every
+    // new node as firewalled: the relay must not, or every peer would have to punch into it.
+    const relay = await startDhtRelay({ bootstrap: testnet.bootstrap });
+    try {
+      expect(relay.reachable).toBe(true);
+      expect(relay.address).toMatch(/^127\.0\.0\.1:\d+$/);
+    } finally {
+      await relay.close();
+    }
+  }, 30_000);
+
   it('keeps its key across restarts when given the same seed', async () => {
     const seed = new Uint8Array(32).fill(9);
     const first = await startDhtRelay({ bootstrap: testnet.bootstrap, seed });
