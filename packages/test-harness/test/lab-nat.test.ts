@@ -42,7 +42,8 @@ async function hostAndJoin(lab: NatLab) {
   ]);
   await bob.next('connecting', undefined, 20_000);
   const started = Date.now();
-  const request = await alice.next('request', undefined, 45_000).catch((error: Error) => {
+  // Above the join's own 45 s on the DHT: a join that fails shows its reason, not a timeout.
+  const request = await alice.next('request', undefined, 60_000).catch((error: Error) => {
     throw new Error(`${error.message}\nBob: ${JSON.stringify(bob.events)} ${bob.stderr()}`);
   });
   const joinMs = Date.now() - started;
@@ -342,7 +343,8 @@ withLab('cone', 'cone', 0, (lab) => {
       '--name',
       'Bob',
     ]);
-    const request = await alice.next('request', undefined, 45_000).catch((error: Error) => {
+    // Above the join's own 45 s on the DHT: a join that fails shows its reason, not a timeout.
+  const request = await alice.next('request', undefined, 60_000).catch((error: Error) => {
       throw new Error(`${error.message}\nBob: ${JSON.stringify(bob.events)} ${bob.stderr()}`);
     });
     alice.send({ cmd: 'accept', peer: request.peer });
