@@ -55,6 +55,29 @@ async function hostAndJoin(lab: NatLab) {
   return { alice, bob, bobHome, listening, atAlice, atBob, joinMs };
 }
 
+/**
+ * Alice hosts on `a` and Bob's join from `b` (with `extra` arguments) fails: resolves with his
+ * `disconnected` event once both have ended, having checked that Alice never saw a request and
+ * that Bob exits non-zero.
+ */
+async function joinThatFails(lab: NatLab, extra: string[] = []) {
+  const { alice, listening } = await startHost(lab);
+  const { process: bob } = await lab.cryptully('b', [
+    'join',
+    listening.invite,
+    '--json',
+    '--name',
+    'Bob',
+    ...extra,
+  ]);
+  const failed = await bob.next('disconnected', undefined, 60_000);
+  expect(alice.events.some((e) => e.event === 'request')).toBe(false);
+  expect(await bob.exit()).not.toBe(0);
+  alice.send({ cmd: 'quit' });
+  await alice.exit();
+  return failed;
+}
+
 /** Alice hosts on `a` over TCP only (no DHT), asking router A to forward her port. */
 async function startMappedHost(lab: NatLab, env: NodeJS.ProcessEnv = {}) {
   const { process: alice } = await lab.cryptully(
@@ -178,24 +201,12 @@ withLab('random', 'cone', 0, (lab) => {
 
 withLab('random', 'random', 0, (lab) => {
   it('cannot punch two random-port routers: the joiner is told why and what would help, in one sentence', async () => {
-    const { alice, listening } = await startHost(lab());
-    const { process: bob } = await lab().cryptully('b', [
-      'join',
-      listening.invite,
-      '--json',
-      '--name',
-      'Bob',
-    ]);
-    const failed = await bob.next('disconnected', undefined, 60_000);
+    const failed = await joinThatFails(lab());
     expect(failed.reason).toBe('unreachable');
     console.log(`NAT LAB random–random: "${failed.message}"`);
     // One sentence: why (both routers pick random ports) and what would help (a relay).
     expect(failed.message.match(/[.!?](\s|$)/g)).toHaveLength(1);
     expect(failed.message).toMatch(/relay/);
-    expect(alice.events.some((e) => e.event === 'request')).toBe(false);
-    expect(await bob.exit()).not.toBe(0);
-    alice.send({ cmd: 'quit' });
-    await alice.exit();
   }, 90_000);
 
   it('connects them through `cryptully relay` on the internet: path relay, "relayed through" the relay', async () => {
@@ -285,24 +296,10 @@ withLab('random', 'random', 0, (lab) => {
   }, 60_000);
 
   it('a relay that is not running: the joiner is told that the relay failed, not to use one', async () => {
-    const { alice, listening } = await startHost(lab());
-    const { process: bob } = await lab().cryptully('b', [
-      'join',
-      listening.invite,
-      '--json',
-      '--name',
-      'Bob',
-      '--relay',
-      '42'.repeat(32),
-    ]);
-    const failed = await bob.next('disconnected', undefined, 60_000);
+    const failed = await joinThatFails(lab(), ['--relay', '42'.repeat(32)]);
     console.log(`NAT LAB random–random, no relay running: "${failed.message}"`);
     expect(failed.message).toMatch(/relay did not connect us/);
     expect(failed.message).not.toMatch(/--relay/);
-    expect(alice.events.some((e) => e.event === 'request')).toBe(false);
-    expect(await bob.exit()).not.toBe(0);
-    alice.send({ cmd: 'quit' });
-    await alice.exit();
   }, 90_000);
 });
 
@@ -344,7 +341,7 @@ withLab('cone', 'cone', 0, (lab) => {
       'Bob',
     ]);
     // Above the join's own 45 s on the DHT: a join that fails shows its reason, not a timeout.
-  const request = await alice.next('request', undefined, 60_000).catch((error: Error) => {
+    const request = await alice.next('request', undefined, 60_000).catch((error: Error) => {
       throw new Error(`${error.message}\nBob: ${JSON.stringify(bob.events)} ${bob.stderr()}`);
     });
     alice.send({ cmd: 'accept', peer: request.peer });
