@@ -295,6 +295,25 @@ withLab('random', 'random', 0, (lab) => {
     await plain.exit();
   }, 60_000);
 
+  it('a relay with a public address behind a firewall that drops what it did not ask for is not called reachable', async () => {
+    lab().wanFirewall(true);
+    try {
+      const { process: relay } = await lab().cryptully('wan', ['relay', '--json']);
+      const printed = await waitFor(
+        () => relay.lines[0],
+        20_000,
+        () => `the relay printed nothing: ${relay.stderr()}`,
+      );
+      // Its address is its own, but the DHT's ping-back never reached it: HyperDHT's own
+      // judgement (firewalled, so peers punch into it) stands.
+      expect(JSON.parse(printed)).toMatchObject({ event: 'relaying', reachable: false });
+      relay.child.kill();
+      await relay.exit();
+    } finally {
+      lab().wanFirewall(false);
+    }
+  }, 60_000);
+
   it('a relay that is not running: the joiner is told that the relay failed, not to use one', async () => {
     const failed = await joinThatFails(lab(), ['--relay', '42'.repeat(32)]);
     console.log(`NAT LAB random–random, no relay running: "${failed.message}"`);

@@ -56,6 +56,8 @@ interface RelayNode {
   readonly port: number;
   /** Whether other nodes cannot reach us unasked (dht-rpc `node.firewalled`). */
   readonly firewalled: boolean;
+  /** dht-rpc's counters: `pingNat.rx` counts answers to its reachability pings. */
+  readonly stats?: { commands?: { pingNat?: { rx?: number } } };
   fullyBootstrapped(): Promise<void>;
   createServer(
     options: Record<string, unknown>,
@@ -90,17 +92,34 @@ function ownAddresses(): Set<string> {
   return own;
 }
 
+/** How long a relay waits for the answer to HyperDHT's first reachability ping. */
+const PING_BACK_WAIT_MS = 2000;
+
+/**
+ * Whether the answer to HyperDHT's first reachability ping has come in. A DHT node sends that
+ * answer to our server socket, which never wrote to it: a packet that reached us unasked.
+ */
+async function pingedBack(node: RelayNode): Promise<boolean> {
+  const answered = () => (node.stats?.commands?.pingNat?.rx ?? 0) > 0;
+  for (let waited = 0; !answered() && waited < PING_BACK_WAIT_MS; waited += 50) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return answered();
+}
+
 /**
  * The relay's DHT node, once it has joined the DHT. A relay must be reachable: the peers it is
  * for sit behind routers that cannot be punched, so they can only come straight in.
  *
  * HyperDHT finds out whether a new node is reachable by asking one DHT node to ping it back while
  * the node's first lookup runs. That check is a race: where the DHT answers faster than the ping
- * (a LAN, a fast data centre) it is lost, and the node counts as firewalled until a later check,
- * minutes on. Then every peer must punch a hole even into a relay with a public address, and
- * peers behind strict routers fail now and then. So when the address the DHT sees is one of this
- * machine's own (no router in between) and the node still counts as firewalled, the relay starts
- * a new node that says it is not (HyperDHT's `firewalled: false`, for nodes known to be open).
+ * (a LAN, a fast data centre) the answer comes too late to count, and the node counts as
+ * firewalled until a later check, minutes on. Then every peer must punch a hole even into a
+ * relay with a public address, and peers behind strict routers fail now and then. So when the
+ * address the DHT sees is one of this machine's own (no router in between) and the ping's answer
+ * did reach us (no firewall dropping what we did not ask for), the relay starts a new node that
+ * says it is not firewalled (HyperDHT's `firewalled: false`, for nodes known to be open).
+ * Anywhere else the relay keeps HyperDHT's own judgement.
  */
 async function relayNode(HyperDHT: HyperDhtConstructor, options: DhtRelayOptions) {
   const base = {
@@ -119,6 +138,7 @@ async function relayNode(HyperDHT: HyperDhtConstructor, options: DhtRelayOptions
   };
   const probe = await joined(base);
   if (!probe.firewalled || probe.host === null || !ownAddresses().has(probe.host)) return probe;
+  if (!(await pingedBack(probe))) return probe;
   await probe.destroy({ force: true });
   return joined({ ...base, firewalled: false });
 }

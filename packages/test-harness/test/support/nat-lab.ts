@@ -144,6 +144,35 @@ export class NatLab {
     ).stdout;
   }
 
+  /**
+   * Turns on (or off) a stateful firewall on the wan's own machine, as a cloud firewall in front
+   * of a server would be: UDP that nobody there asked for is dropped, except to the DHT nodes'
+   * ports (49737 to 49740).
+   */
+  wanFirewall(on: boolean): void {
+    const nft = (script: string) => {
+      const run = spawnSync('ip', ['netns', 'exec', this.namespace('wan'), 'nft', '-f', '-'], {
+        input: script,
+        encoding: 'utf8',
+        timeout: 10_000,
+      });
+      if (run.status !== 0) throw new Error(`nft failed: ${run.stderr}`);
+    };
+    if (!on) {
+      nft('delete table inet lab_wan_firewall\n');
+      return;
+    }
+    nft(`table inet lab_wan_firewall {
+  chain input {
+    type filter hook input priority 0; policy accept;
+    udp dport 49737-49740 accept
+    ct state established,related accept
+    meta l4proto udp drop
+  }
+}
+`);
+  }
+
   /** The namespace of host `a` or `b`, or of the wan. */
   namespace(where: 'a' | 'b' | 'wan'): string {
     return `${this.#name}-${where}`;
