@@ -19,8 +19,9 @@ export const RELAY_SEED_FILE = 'relay-seed';
 
 /** What the plain output says when the DHT cannot reach the relay unasked. */
 const NOT_REACHABLE = [
-  'Warning: the internet cannot reach this computer directly (it is behind a router or a',
-  'firewall), so friends whose routers cannot connect directly may not reach this relay either.',
+  'Warning: the internet does not seem to reach this computer directly (it looks to be behind',
+  'a router or a firewall), so friends whose routers cannot connect directly may not reach this',
+  'relay either.',
   'Run it on a computer with a public address (a server, not one at home).',
 ];
 
