@@ -78,6 +78,17 @@ async function joinThatFails(lab: NatLab, extra: string[] = []) {
   return failed;
 }
 
+/** Starts `cryptully relay --json` on `where`; resolves with its first event (`relaying`). */
+async function startRelay(lab: NatLab, where: 'a' | 'b' | 'wan') {
+  const { process: relay } = await lab.cryptully(where, ['relay', '--json']);
+  const printed = await waitFor(
+    () => relay.lines[0],
+    20_000,
+    () => `the relay printed nothing: ${relay.stderr()}`,
+  );
+  return { process: relay, event: JSON.parse(printed) as Record<string, unknown> };
+}
+
 /** Alice hosts on `a` over TCP only (no DHT), asking router A to forward her port. */
 async function startMappedHost(lab: NatLab, env: NodeJS.ProcessEnv = {}) {
   const { process: alice } = await lab.cryptully(
@@ -210,21 +221,16 @@ withLab('random', 'random', 0, (lab) => {
   }, 90_000);
 
   it('connects them through `cryptully relay` on the internet: path relay, "relayed through" the relay', async () => {
-    const { process: relay } = await lab().cryptully('wan', ['relay', '--json']);
-    const printed = await waitFor(
-      () => relay.lines[0],
-      20_000,
-      () => `the relay printed nothing: ${relay.stderr()}`,
-    );
+    const { event: relaying } = await startRelay(lab(), 'wan');
     // On the wan, with a public address: the relay knows the internet reaches it directly, so
     // peers connect straight to it and no hole has to be punched into the relay itself.
-    expect(JSON.parse(printed)).toEqual({
+    expect(relaying).toEqual({
       event: 'relaying',
       key: expect.any(String),
       reachable: true,
       address: expect.stringMatching(/^11\.0\.0\.\d+:\d+$/),
     });
-    const { key } = JSON.parse(printed) as { key: string };
+    const { key } = relaying as { key: string };
     expect(key).toMatch(/^[0-9a-f]{64}$/);
     const { process: alice } = await lab().cryptully('a', [
       'host',
@@ -273,13 +279,8 @@ withLab('random', 'random', 0, (lab) => {
   }, 120_000);
 
   it('a relay behind a home router warns that friends may not reach it', async () => {
-    const { process: json } = await lab().cryptully('b', ['relay', '--json']);
-    const printed = await waitFor(
-      () => json.lines[0],
-      20_000,
-      () => `the relay printed nothing: ${json.stderr()}`,
-    );
-    expect(JSON.parse(printed)).toMatchObject({ event: 'relaying', reachable: false });
+    const { process: json, event } = await startRelay(lab(), 'b');
+    expect(event).toMatchObject({ event: 'relaying', reachable: false });
     json.child.kill();
     await json.exit();
     const { process: plain } = await lab().cryptully('b', ['relay']);
@@ -298,15 +299,10 @@ withLab('random', 'random', 0, (lab) => {
   it('a relay with a public address behind a firewall that drops what it did not ask for is not called reachable', async () => {
     lab().wanFirewall(true);
     try {
-      const { process: relay } = await lab().cryptully('wan', ['relay', '--json']);
-      const printed = await waitFor(
-        () => relay.lines[0],
-        20_000,
-        () => `the relay printed nothing: ${relay.stderr()}`,
-      );
+      const { process: relay, event } = await startRelay(lab(), 'wan');
       // Its address is its own, but the DHT's ping-back never reached it: HyperDHT's own
       // judgement (firewalled, so peers punch into it) stands.
-      expect(JSON.parse(printed)).toMatchObject({ event: 'relaying', reachable: false });
+      expect(event).toMatchObject({ event: 'relaying', reachable: false });
       relay.child.kill();
       await relay.exit();
     } finally {
