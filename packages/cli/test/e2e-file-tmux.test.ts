@@ -67,8 +67,7 @@ describe('sending a file from the TUI', () => {
 
       const { bob, downloads } = await aliceWithBob('alice', files);
 
-      tmux.keys('alice', [`/send ${source}`], true);
-      tmux.keys('alice', ['Enter']);
+      tmux.line('alice', `/send ${source}`);
       await tmux.waitFor('alice', /Getting ready to send /);
       const offer = await bob.next('file-offer');
       expect(offer.name).toBe('big file.bin');
@@ -86,8 +85,7 @@ describe('sending a file from the TUI', () => {
       await tmux.waitFor('alice', /Bob received "big file\.bin" \(SHA-256 checked\)\./, 30_000);
       const copy = await readFile(done.path);
       expect(createHash('sha256').update(copy).digest('hex')).toBe(sha256);
-      tmux.keys('alice', ['/quit'], true);
-      tmux.keys('alice', ['Enter']);
+      tmux.line('alice', '/quit');
       await tmux.waitFor('alice', /^EXIT=0$/m);
     },
     180_000,
@@ -105,26 +103,22 @@ describe('sending a file from the TUI', () => {
 
       const { bob } = await aliceWithBob('alice2', files);
 
-      tmux.keys('alice2', [`/send ${source}`], true);
-      tmux.keys('alice2', ['Enter']);
+      tmux.line('alice2', `/send ${source}`);
       await tmux.waitFor(
         'alice2',
         /Getting huge\.iso ready \[[#-]{10}\] \d+% [\d.]+ [KMG]?i?B\/64 GiB/,
       );
-      tmux.keys('alice2', ['/cancel'], true);
-      tmux.keys('alice2', ['Enter']);
+      tmux.line('alice2', '/cancel');
       await tmux.waitFor(
         'alice2',
         /"huge\.iso" was not transferred: You cancelled the transfer\./,
         30_000,
       );
       // The chat goes on, and Bob was never offered the file.
-      tmux.keys('alice2', ['still there?'], true);
-      tmux.keys('alice2', ['Enter']);
+      tmux.line('alice2', 'still there?');
       await bob.next('message', (m) => m.text === 'still there?');
       expect(bob.events.filter((e) => e.event === 'file-offer')).toEqual([]);
-      tmux.keys('alice2', ['/quit'], true);
-      tmux.keys('alice2', ['Enter']);
+      tmux.line('alice2', '/quit');
       await tmux.waitFor('alice2', /^EXIT=0$/m);
     },
     120_000,

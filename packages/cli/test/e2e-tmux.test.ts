@@ -28,8 +28,7 @@ describe('two cryptully TUIs in tmux, as two people would use them', () => {
       // Alice's first run: the TUI asks her name and offers a passphrase.
       tmux.start('alice', command(aliceHome, 'host --port 0 --bind 127.0.0.1'));
       await tmux.waitFor('alice', /What name should your friends see\?/);
-      tmux.keys('alice', ['Alice'], true);
-      tmux.keys('alice', ['Enter']);
+      tmux.line('alice', 'Alice');
       await tmux.waitFor('alice', /Passphrase \(press Enter for none\)/);
       tmux.keys('alice', ['Enter']);
       const [, port] = await tmux.waitFor('alice', /hosting on port (\d+)/);
@@ -54,8 +53,7 @@ describe('two cryptully TUIs in tmux, as two people would use them', () => {
       const bobScreen = tmux.capture('bob');
       expect(bobScreen).toContain(`if it is ${aliceCode}`);
 
-      tmux.keys('alice', ['hello Bob'], true);
-      tmux.keys('alice', ['Enter']);
+      tmux.line('alice', 'hello Bob');
       await tmux.waitFor('bob', /\d\d:\d\d Alice: hello Bob/);
       await tmux.waitFor('alice', /You: hello Bob ✓✓/);
 
@@ -76,8 +74,7 @@ describe('two cryptully TUIs in tmux, as two people would use them', () => {
       expect(tmux.capture('bob').trim()).toBe('EXIT=0');
       await tmux.waitFor('alice', /Bob left the chat\./);
       await tmux.waitFor('alice', /Bob │ offline/);
-      tmux.keys('alice', ['/quit'], true);
-      tmux.keys('alice', ['Enter']);
+      tmux.line('alice', '/quit');
       await tmux.waitFor('alice', /^EXIT=0$/m);
     },
     60_000,
@@ -159,19 +156,16 @@ describe('two cryptully TUIs in tmux, as two people would use them', () => {
       });
       await tmux.waitFor('asker', /Bob asks you: "Where did we meet\?"/);
       await tmux.waitFor('asker', /your answer to "Where did we meet\?" \(never sent\)/);
-      tmux.keys('asker', ['  café de FLORE'], true);
-      tmux.keys('asker', ['Enter']);
+      tmux.line('asker', '  café de FLORE');
       await tmux.waitFor('asker', /Your answers match: Bob is verified\./);
       await tmux.waitFor('asker', /Bob │ connected on your network │ verified by question/);
       expect((await bob.next('verification')).result).toBe('match');
       expect(tmux.capture('asker')).not.toContain('You: ');
 
       // Alice asks with /ask; Bob answers wrong: both are warned, nothing is marked.
-      tmux.keys('asker', ['/ask What is my cat called?'], true);
-      tmux.keys('asker', ['Enter']);
+      tmux.line('asker', '/ask What is my cat called?');
       await tmux.waitFor('asker', /Now type your own answer/);
-      tmux.keys('asker', ['Felix'], true);
-      tmux.keys('asker', ['Enter']);
+      tmux.line('asker', 'Felix');
       const asked = await bob.next('asked', (e) => e.question === 'What is my cat called?');
       bob.send({ cmd: 'answer', peer: asked.peer, answer: 'Tom' });
       await tmux.waitFor('asker', /Your answers did not match\./);

@@ -42,6 +42,12 @@ export class Tmux {
     this.run(['send-keys', '-t', session, ...(literal ? ['-l'] : []), ...keys]);
   }
 
+  /** Types `text` as it is, then Enter: a line of chat or a slash command. */
+  line(session: string, text: string): void {
+    this.keys(session, [text], true);
+    this.keys(session, ['Enter']);
+  }
+
   /** Waits until the pane matches `pattern`; returns the match. Fails with the screen after `ms`. */
   async waitFor(session: string, pattern: RegExp, ms = 10_000): Promise<RegExpMatchArray> {
     const deadline = Date.now() + ms;
